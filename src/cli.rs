@@ -1,0 +1,163 @@
+//! The command line: clap parses and checks flags before any I/O, each command makes
+//! one library call, and errors become exit codes in one place:
+//! 0 success, 1 a failure of ours or of the machine (e.g. a write failed),
+//! 2 bad input (a flag, a manifest, a data file) — with a message that names it.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::data::synth::{self, SynthParams};
+use crate::data::{check, DataError, Dataset};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "yieldlab",
+    version,
+    about = "Backtest DeFi yield strategies net of gas, slippage, vault fees and impermanent loss",
+    propagate_version = true
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Work with datasets: validate them, generate the synthetic one.
+    #[command(subcommand)]
+    Data(DataCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DataCommand {
+    /// Load and validate a dataset; print one line per series (rows, range, step, gaps,
+    /// missing values).
+    Check(CheckArgs),
+    /// Generate the seeded synthetic dataset (the embedded default in data/).
+    Synth(SynthArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// The dataset's manifest.toml.
+    pub manifest: PathBuf,
+    /// Folder that holds the data files (default: the manifest's folder).
+    #[arg(long, value_name = "DIR")]
+    pub data_root: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct SynthArgs {
+    /// Folder to write the dataset into (created if needed; files are replaced atomically).
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+    /// A TOML file with generator parameters (see docs/synth.md); flags override it.
+    #[arg(long, value_name = "FILE")]
+    pub params: Option<PathBuf>,
+    /// Seed of every random stream.
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// First day, YYYY-MM-DD (UTC).
+    #[arg(long)]
+    pub start: Option<String>,
+    /// Number of days.
+    #[arg(long)]
+    pub days: Option<u32>,
+}
+
+/// A failure with its exit code.
+#[derive(Debug)]
+pub struct Failure {
+    pub code: i32,
+    pub message: String,
+}
+
+impl From<DataError> for Failure {
+    fn from(e: DataError) -> Self {
+        let code = match e {
+            DataError::Io { .. } => 1,
+            _ => 2,
+        };
+        Failure {
+            code,
+            message: e.to_string(),
+        }
+    }
+}
+
+fn bad_input(message: String) -> Failure {
+    Failure { code: 2, message }
+}
+
+/// Runs a parsed command, writing its report to `out`.
+pub fn execute(cli: Cli, out: &mut dyn std::io::Write) -> Result<(), Failure> {
+    match cli.command {
+        Command::Data(DataCommand::Check(a)) => {
+            let ds = Dataset::load(&a.manifest, a.data_root.as_deref())?;
+            write!(out, "{}", check::render(&ds)).map_err(|e| Failure {
+                code: 1,
+                message: format!("cannot write the report: {e}"),
+            })
+        }
+        Command::Data(DataCommand::Synth(a)) => {
+            let mut p = match &a.params {
+                Some(path) => {
+                    let text = std::fs::read_to_string(path).map_err(|e| {
+                        bad_input(format!("{}: cannot read: {e}", path.display()))
+                    })?;
+                    toml::from_str::<SynthParams>(&text).map_err(|e| {
+                        bad_input(format!("{}: invalid parameters: {}", path.display(), e.to_string().trim_end()))
+                    })?
+                }
+                None => SynthParams::default(),
+            };
+            if let Some(s) = a.seed {
+                p.seed = s;
+            }
+            if let Some(s) = a.start {
+                p.start = s;
+            }
+            if let Some(d) = a.days {
+                p.days = d;
+            }
+            let generated = synth::generate(&p).map_err(|m| bad_input(format!("synth: {m}")))?;
+            synth::write(&generated, &a.out).map_err(|e| Failure {
+                code: 1,
+                message: format!("{}: cannot write the dataset: {e}", a.out.display()),
+            })?;
+            writeln!(
+                out,
+                "wrote {} files to {} ({})",
+                generated.files.len(),
+                a.out.display(),
+                p.command(&a.out.display().to_string())
+            )
+            .map_err(|e| Failure {
+                code: 1,
+                message: e.to_string(),
+            })
+        }
+    }
+}
+
+/// The whole program: parse, run, map errors to exit codes.
+pub fn main() -> i32 {
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            let code = if e.use_stderr() { 2 } else { 0 };
+            let _ = e.print();
+            return code;
+        }
+    };
+    let stdout = std::io::stdout();
+    let mut lock = stdout.lock();
+    match execute(cli, &mut lock) {
+        Ok(()) => 0,
+        Err(f) => {
+            eprintln!("error: {}", f.message);
+            f.code
+        }
+    }
+}

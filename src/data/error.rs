@@ -1,0 +1,171 @@
+//! Errors of the data layer. Every variant names the file and, where there is one,
+//! the line (CSV) or row (Parquet), the column or manifest field, what was found and
+//! what is expected, so that a user can fix the input without reading our code.
+
+use std::path::PathBuf;
+
+use crate::units::{format_duration, format_ts, Timestamp};
+
+#[derive(Debug, thiserror::Error)]
+pub enum DataError {
+    #[error("{path}: file not found (named by {referenced_by}){hint}")]
+    FileNotFound {
+        path: PathBuf,
+        referenced_by: String,
+        hint: String,
+    },
+
+    #[error("{path}: cannot read: {message}")]
+    Io { path: PathBuf, message: String },
+
+    #[error("{path}: invalid TOML: {message}")]
+    ManifestSyntax { path: PathBuf, message: String },
+
+    #[error("{path}: {message}")]
+    Manifest { path: PathBuf, message: String },
+
+    #[error("{path}: malformed CSV{location}: {message}")]
+    Csv {
+        path: PathBuf,
+        /// ", line N" or empty.
+        location: String,
+        message: String,
+    },
+
+    #[error("{path}: the file is empty; expected a header row naming the columns, then one row per timestamp")]
+    EmptyFile { path: PathBuf },
+
+    #[error("{path}: the file has a header but no data rows")]
+    NoRows { path: PathBuf },
+
+    #[error("{path}: column '{column}' not found (mapped to field '{field}' in the manifest){suggestion}; the file's columns are: {available}")]
+    MissingColumn {
+        path: PathBuf,
+        column: String,
+        field: String,
+        suggestion: String,
+        available: String,
+    },
+
+    #[error("{path}, {location}, column '{column}': {message}")]
+    BadValue {
+        path: PathBuf,
+        /// "line N" (CSV) or "row N" (Parquet).
+        location: String,
+        column: String,
+        message: String,
+    },
+
+    #[error("{path}, {location}, column '{column}': timestamps of {series} go backwards ({this} after {prev} at {prev_location}); sort the file by time")]
+    Unsorted {
+        path: PathBuf,
+        location: String,
+        prev_location: String,
+        column: String,
+        series: String,
+        prev: String,
+        this: String,
+    },
+
+    #[error("{path}, {location}, column '{column}': duplicate timestamp {ts} for {series} (also at {prev_location}); keep one row per timestamp")]
+    Duplicate {
+        path: PathBuf,
+        location: String,
+        prev_location: String,
+        column: String,
+        series: String,
+        ts: String,
+    },
+
+    #[error("{context}: unknown {what} '{name}'{suggestion}; the dataset has: {known}")]
+    Unknown {
+        context: String,
+        what: &'static str,
+        name: String,
+        suggestion: String,
+        known: String,
+    },
+
+    #[error("{series}: field '{field}' has no value from {from} to {to} ({gap_text}), longer than the carry limit {limit_text}; choose a run range without this gap, or raise `carry_limit` for {file} in the manifest")]
+    CarryLimit {
+        series: String,
+        field: String,
+        file: String,
+        from: String,
+        to: String,
+        gap_text: String,
+        limit_text: String,
+    },
+
+    #[error("{series}: field '{field}' starts at {first}, after the grid start {start}; start the run later or choose a series that covers it")]
+    NotCovered {
+        series: String,
+        field: String,
+        first: String,
+        start: String,
+    },
+
+    #[error("the selected series do not overlap in time: {detail}")]
+    NoOverlap { detail: String },
+}
+
+impl DataError {
+    pub fn carry_limit(
+        series: &str,
+        field: &str,
+        file: &str,
+        last_obs: Timestamp,
+        at: Timestamp,
+        limit: i64,
+    ) -> DataError {
+        DataError::CarryLimit {
+            series: series.to_string(),
+            field: field.to_string(),
+            file: file.to_string(),
+            from: format_ts(last_obs),
+            to: format_ts(at),
+            gap_text: format_duration(at - last_obs),
+            limit_text: format_duration(limit),
+        }
+    }
+}
+
+/// ", did you mean 'x'?" for the closest candidate by edit distance (case-insensitive),
+/// or "" when nothing is close.
+pub fn suggest<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) -> String {
+    let lower = name.to_lowercase();
+    let best = candidates
+        .into_iter()
+        .map(|c| (strsim::levenshtein(&lower, &c.to_lowercase()), c))
+        .min_by(|a, b| a.0.cmp(&b.0).then(a.1.cmp(b.1)));
+    match best {
+        Some((d, c)) if d <= (name.chars().count() / 3).max(2) => format!(", did you mean '{c}'?"),
+        _ => String::new(),
+    }
+}
+
+/// Joins up to 30 names for a message, then "… (N more)".
+pub fn list_names<'a>(names: impl IntoIterator<Item = &'a str>) -> String {
+    let all: Vec<&str> = names.into_iter().collect();
+    if all.is_empty() {
+        return "(none)".into();
+    }
+    let shown = all.iter().take(30).copied().collect::<Vec<_>>().join(", ");
+    if all.len() > 30 {
+        format!("{shown} … ({} more)", all.len() - 30)
+    } else {
+        shown
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn suggests_close_names_only() {
+        assert_eq!(suggest("pirce", ["price", "volume"]), ", did you mean 'price'?");
+        assert_eq!(suggest("tvlusd", ["tvlUSD", "price"]), ", did you mean 'tvlUSD'?");
+        assert_eq!(suggest("zzzzzz", ["price", "volume"]), "");
+    }
+}

@@ -1,0 +1,460 @@
+//! Loading a dataset: read its manifest, read each file once, map columns onto
+//! canonical fields, split long files into series, validate, and check that every
+//! name the manifest uses (pools, chains, assets) is provided by some series.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::path::{Path, PathBuf};
+
+use super::error::{list_names, suggest, DataError};
+use super::manifest::{FilePlan, Manifest, OnMissing, ValuesAt};
+use super::table::Table;
+use crate::market::{ChainMeta, Field, PoolMeta, SeriesKind};
+use crate::units::{format_ts, Timestamp};
+
+/// One series as it is in its file: its own timestamps, canonical fields.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RawSeries {
+    pub kind: SeriesKind,
+    pub id: String,
+    /// The file, as the manifest names it.
+    pub file: String,
+    /// Strictly increasing unix seconds.
+    pub ts: Vec<Timestamp>,
+    /// Canonical values; `NaN` marks a missing value, and only in `optional` fields.
+    pub fields: BTreeMap<Field, Vec<f64>>,
+    pub optional: BTreeSet<Field>,
+    /// The bar each row covers, seconds.
+    pub bar: i64,
+    /// Seconds after its timestamp at which a row's levels are known (0 or `bar`).
+    pub obs_offset: i64,
+    /// Longest carry-forward of a level on alignment, seconds.
+    pub carry_limit: i64,
+    /// Rows dropped for an empty required value (`on_missing = "skip_row"`).
+    pub skipped_rows: usize,
+}
+
+impl RawSeries {
+    /// "pool 'usdc_weth'" — how messages name it.
+    pub fn label(&self) -> String {
+        format!("{} '{}'", self.kind, self.id)
+    }
+
+    pub fn missing(&self, f: Field) -> usize {
+        self.fields
+            .get(&f)
+            .map(|v| v.iter().filter(|x| x.is_nan()).count())
+            .unwrap_or(0)
+    }
+
+    /// Intervals between consecutive rows longer than the bar: (from, to).
+    pub fn gaps(&self) -> Vec<(Timestamp, Timestamp)> {
+        self.ts
+            .windows(2)
+            .filter(|w| w[1] - w[0] > self.bar)
+            .map(|w| (w[0], w[1]))
+            .collect()
+    }
+}
+
+/// A file as loaded, for reports.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LoadedFile {
+    pub path: String,
+    pub rows: usize,
+    pub bytes: u64,
+}
+
+/// A loaded, validated dataset: metadata and raw series, keyed for deterministic order.
+#[derive(Debug, Clone)]
+pub struct Dataset {
+    pub name: String,
+    pub description: String,
+    pub manifest: PathBuf,
+    pub root: PathBuf,
+    pub chains: BTreeMap<String, ChainMeta>,
+    pub pools: BTreeMap<String, PoolMeta>,
+    pub series: BTreeMap<(SeriesKind, String), RawSeries>,
+    pub files: Vec<LoadedFile>,
+}
+
+impl Dataset {
+    /// Loads the dataset a manifest describes. Relative file paths are resolved against
+    /// `data_root` when given, else against the manifest's folder.
+    pub fn load(manifest_path: &Path, data_root: Option<&Path>) -> Result<Dataset, DataError> {
+        let manifest = Manifest::read(manifest_path)?;
+        let root = match data_root {
+            Some(r) => r.to_path_buf(),
+            None => manifest_path
+                .parent()
+                .map(Path::to_path_buf)
+                .unwrap_or_default(),
+        };
+        if let Some(r) = data_root {
+            if !r.is_dir() {
+                return Err(DataError::FileNotFound {
+                    path: r.to_path_buf(),
+                    referenced_by: "--data-root".into(),
+                    hint: "; give the folder that holds the dataset's files".into(),
+                });
+            }
+        }
+        let plans = manifest.plan(manifest_path, &root)?;
+        let mut tables: HashMap<(PathBuf, u8), Table> = HashMap::new();
+        let mut files = Vec::new();
+        let mut pools: BTreeMap<String, PoolMeta> = manifest
+            .pools
+            .iter()
+            .map(|p| {
+                (
+                    p.id.clone(),
+                    PoolMeta {
+                        id: p.id.clone(),
+                        kind: p.kind,
+                        chain: p.chain.clone(),
+                        tokens: p.tokens.clone(),
+                        decimals: p.decimals.clone(),
+                        fee: p.fee,
+                        amplification: p.amplification,
+                        tick_spacing: p.tick_spacing,
+                        reward_token: p.reward_token.clone(),
+                    },
+                )
+            })
+            .collect();
+        let mut series: BTreeMap<(SeriesKind, String), RawSeries> = BTreeMap::new();
+        let mut origin: BTreeMap<(SeriesKind, String), String> = BTreeMap::new();
+        for plan in &plans {
+            let delim = plan.entry.delimiter.unwrap_or(',') as u8;
+            let key = (plan.path.clone(), delim);
+            if !tables.contains_key(&key) {
+                let t = Table::read(&plan.path, plan.format, delim, &plan.describe(manifest_path))?;
+                files.push(LoadedFile {
+                    path: plan.entry.path.clone(),
+                    rows: t.height(),
+                    bytes: t.bytes,
+                });
+                tables.insert(key.clone(), t);
+            }
+            let table = &tables[&key];
+            for s in load_file(plan, table, &mut pools)? {
+                let k = (s.kind, s.id.clone());
+                if let Some(prev) = origin.get(&k) {
+                    return Err(DataError::Manifest {
+                        path: manifest_path.to_path_buf(),
+                        message: format!(
+                            "{} is provided twice: by {} and by [[files]] #{} ({}); give one of them another id or `id_prefix`",
+                            s.label(),
+                            prev,
+                            plan.index + 1,
+                            plan.entry.path
+                        ),
+                    });
+                }
+                origin.insert(k.clone(), format!("[[files]] #{} ({})", plan.index + 1, plan.entry.path));
+                series.insert(k, s);
+            }
+        }
+        let chains: BTreeMap<String, ChainMeta> = manifest
+            .chains
+            .iter()
+            .map(|c| {
+                (
+                    c.name.clone(),
+                    ChainMeta {
+                        name: c.name.clone(),
+                        native_asset: c.native_asset.clone(),
+                    },
+                )
+            })
+            .collect();
+        let ds = Dataset {
+            name: manifest.dataset.name.clone(),
+            description: manifest.dataset.description.clone(),
+            manifest: manifest_path.to_path_buf(),
+            root,
+            chains,
+            pools,
+            series,
+            files,
+        };
+        ds.check_references(&origin)?;
+        Ok(ds)
+    }
+
+    fn ids(&self, kind: SeriesKind) -> impl Iterator<Item = &str> {
+        self.series
+            .keys()
+            .filter(move |(k, _)| *k == kind)
+            .map(|(_, id)| id.as_str())
+    }
+
+    /// Every name the manifest uses must be provided by a series or a metadata entry.
+    fn check_references(
+        &self,
+        origin: &BTreeMap<(SeriesKind, String), String>,
+    ) -> Result<(), DataError> {
+        let m = self.manifest.display();
+        for ((kind, id), from) in origin {
+            match kind {
+                SeriesKind::Pool if !self.pools.contains_key(id) => {
+                    return Err(DataError::Unknown {
+                        context: format!("{m} {from}"),
+                        what: "pool (no [[pools]] entry and no `pool_meta` for it)",
+                        name: id.clone(),
+                        suggestion: suggest(id, self.pools.keys().map(String::as_str)),
+                        known: list_names(self.pools.keys().map(String::as_str)),
+                    })
+                }
+                SeriesKind::Gas if !self.chains.contains_key(id) => {
+                    return Err(DataError::Unknown {
+                        context: format!("{m} {from}: gas series id"),
+                        what: "chain (add it to [[chains]] with its native asset)",
+                        name: id.clone(),
+                        suggestion: suggest(id, self.chains.keys().map(String::as_str)),
+                        known: list_names(self.chains.keys().map(String::as_str)),
+                    })
+                }
+                _ => {}
+            }
+        }
+        let assets: Vec<&str> = self.ids(SeriesKind::Price).collect();
+        let unknown_asset = |context: String, name: &str| DataError::Unknown {
+            context,
+            what: "asset (no price series provides it)",
+            name: name.to_string(),
+            suggestion: suggest(name, assets.iter().copied()),
+            known: list_names(assets.iter().copied()),
+        };
+        for c in self.chains.values() {
+            if !assets.contains(&c.native_asset.as_str()) {
+                return Err(unknown_asset(
+                    format!("{m} [[chains]] '{}': native_asset", c.name),
+                    &c.native_asset,
+                ));
+            }
+        }
+        for p in self.pools.values() {
+            if let Some(r) = &p.reward_token {
+                if !assets.contains(&r.as_str()) {
+                    return Err(unknown_asset(
+                        format!("{m} [[pools]] '{}': reward_token", p.id),
+                        r,
+                    ));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    pub fn get(&self, kind: SeriesKind, id: &str) -> Result<&RawSeries, DataError> {
+        self.series
+            .get(&(kind, id.to_string()))
+            .ok_or_else(|| self.unknown(kind, id, "the selection"))
+    }
+
+    /// The error for a name that no series of that kind has.
+    pub fn unknown(&self, kind: SeriesKind, id: &str, context: &str) -> DataError {
+        let what = match kind {
+            SeriesKind::Pool => "pool",
+            SeriesKind::Price => "asset",
+            SeriesKind::Gas => "chain",
+            SeriesKind::Rate => "lending market",
+        };
+        DataError::Unknown {
+            context: format!("{context} (dataset '{}')", self.name),
+            what,
+            name: id.to_string(),
+            suggestion: suggest(id, self.ids(kind)),
+            known: list_names(self.ids(kind)),
+        }
+    }
+}
+
+/// Splits one file entry into series and validates them.
+fn load_file(
+    plan: &FilePlan,
+    table: &Table,
+    pools: &mut BTreeMap<String, PoolMeta>,
+) -> Result<Vec<RawSeries>, DataError> {
+    let entry = &plan.entry;
+    let n = table.height();
+    let ts = table.timestamps(&plan.time.0, plan.time.1)?;
+    let mut cols: Vec<(Field, bool, Vec<Option<f64>>, &str)> = Vec::new();
+    for (field, detail, unit) in &plan.fields {
+        cols.push((
+            *field,
+            detail.optional,
+            table.numbers(*field, detail, *unit)?,
+            detail.column.as_str(),
+        ));
+    }
+    let prefix = entry.id_prefix.clone().unwrap_or_default();
+    let (names, row_group) = match (&entry.id, &entry.id_column) {
+        (Some(id), _) => (vec![id.clone()], vec![0u32; n]),
+        (None, Some(col)) => {
+            let (names, rows) = table.groups(col)?;
+            (names.into_iter().map(|s| format!("{prefix}{s}")).collect(), rows)
+        }
+        (None, None) => unreachable!("checked by Manifest::plan"),
+    };
+    let mut rows_of: Vec<Vec<usize>> = vec![Vec::new(); names.len()];
+    for (i, g) in row_group.iter().enumerate() {
+        rows_of[*g as usize].push(i);
+    }
+    let time_col = plan.time.0.column.as_str();
+    let mut out = Vec::with_capacity(names.len());
+    for (g, id) in names.iter().enumerate() {
+        let rows = &rows_of[g];
+        let mut s_ts = Vec::with_capacity(rows.len());
+        let mut kept = Vec::with_capacity(rows.len());
+        let mut skipped = 0usize;
+        let mut prev: Option<(Timestamp, usize)> = None;
+        for &i in rows {
+            let missing_required = ts[i].is_none()
+                .then_some(time_col)
+                .or_else(|| cols.iter().find(|c| !c.1 && c.2[i].is_none()).map(|c| c.3));
+            if let Some(col) = missing_required {
+                if entry.on_missing == OnMissing::SkipRow {
+                    skipped += 1;
+                    continue;
+                }
+                return Err(DataError::BadValue {
+                    path: table.path.clone(),
+                    location: table.location(i),
+                    column: col.to_string(),
+                    message: "empty value; fill it, mark the column `optional = true`, or set on_missing = \"skip_row\" for this file in the manifest".into(),
+                });
+            }
+            let t = ts[i].expect("checked above");
+            if let Some((pt, pi)) = prev {
+                let series = format!("{} '{id}'", entry.kind);
+                if t == pt {
+                    return Err(DataError::Duplicate {
+                        path: table.path.clone(),
+                        location: table.location(i),
+                        prev_location: table.location(pi),
+                        column: time_col.into(),
+                        series,
+                        ts: format_ts(t),
+                    });
+                }
+                if t < pt {
+                    return Err(DataError::Unsorted {
+                        path: table.path.clone(),
+                        location: table.location(i),
+                        prev_location: table.location(pi),
+                        column: time_col.into(),
+                        series,
+                        prev: format_ts(pt),
+                        this: format_ts(t),
+                    });
+                }
+            }
+            prev = Some((t, i));
+            s_ts.push(t);
+            kept.push(i);
+        }
+        if s_ts.is_empty() {
+            return Err(DataError::BadValue {
+                path: table.path.clone(),
+                location: "every row".into(),
+                column: time_col.into(),
+                message: format!("{} '{id}' has no complete row", entry.kind),
+            });
+        }
+        let bar = match plan.bar {
+            Some(b) => b,
+            None => most_common_step(&s_ts).ok_or_else(|| DataError::Manifest {
+                path: PathBuf::from(&entry.path),
+                message: format!(
+                    "{} '{id}' has a single row, so its bar length cannot be seen; set `bar` (e.g. \"1d\") for this file",
+                    entry.kind
+                ),
+            })?,
+        };
+        let mut fields = BTreeMap::new();
+        let mut optional = BTreeSet::new();
+        for (field, opt, values, _) in &cols {
+            fields.insert(
+                *field,
+                kept.iter().map(|&i| values[i].unwrap_or(f64::NAN)).collect(),
+            );
+            if *opt {
+                optional.insert(*field);
+            }
+        }
+        if entry.kind == SeriesKind::Pool {
+            if let Some(pm) = &entry.pool_meta {
+                if !pools.contains_key(id) {
+                    let first = kept[0];
+                    let text = |c: &str| -> Result<String, DataError> {
+                        table.require(c, "pool_meta")?;
+                        table.text_at(c, first)?.ok_or_else(|| DataError::BadValue {
+                            path: table.path.clone(),
+                            location: table.location(first),
+                            column: c.into(),
+                            message: "empty pool metadata value".into(),
+                        })
+                    };
+                    let fee = match &pm.fee_column {
+                        Some(c) => {
+                            let t = text(c)?;
+                            let x = super::table::parse_number(&t).map_err(|m| DataError::BadValue {
+                                path: table.path.clone(),
+                                location: table.location(first),
+                                column: c.clone(),
+                                message: m,
+                            })?;
+                            Some(x * plan.fee_unit)
+                        }
+                        None => None,
+                    };
+                    let tokens = pm
+                        .token_columns
+                        .iter()
+                        .map(|c| text(c))
+                        .collect::<Result<Vec<_>, _>>()?;
+                    pools.insert(
+                        id.clone(),
+                        PoolMeta {
+                            id: id.clone(),
+                            kind: pm.kind,
+                            chain: text(&pm.chain_column)?,
+                            tokens,
+                            decimals: Vec::new(),
+                            fee,
+                            amplification: None,
+                            tick_spacing: None,
+                            reward_token: None,
+                        },
+                    );
+                }
+            }
+        }
+        out.push(RawSeries {
+            kind: entry.kind,
+            id: id.clone(),
+            file: entry.path.clone(),
+            ts: s_ts,
+            fields,
+            optional,
+            bar,
+            obs_offset: if entry.values_at == ValuesAt::BarClose { bar } else { 0 },
+            carry_limit: plan.carry_limit.unwrap_or(2 * bar),
+            skipped_rows: skipped,
+        });
+    }
+    Ok(out)
+}
+
+/// The most common interval between consecutive timestamps (the smallest on a tie).
+pub fn most_common_step(ts: &[Timestamp]) -> Option<i64> {
+    let mut counts: BTreeMap<i64, usize> = BTreeMap::new();
+    for w in ts.windows(2) {
+        *counts.entry(w[1] - w[0]).or_default() += 1;
+    }
+    counts
+        .into_iter()
+        .max_by(|a, b| a.1.cmp(&b.1).then(b.0.cmp(&a.0)))
+        .map(|(step, _)| step)
+}

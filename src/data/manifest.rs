@@ -1,0 +1,443 @@
+//! Dataset manifests: a `manifest.toml` beside (or pointing at) the data files that
+//! says what each file holds and how its columns map onto canonical fields, with
+//! units, so an export is loaded as it is. See `docs/manifest.md` for the format.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+use super::error::{list_names, suggest, DataError};
+use crate::market::{Field, PoolKind, SeriesKind};
+use crate::units::parse_duration;
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Manifest {
+    pub dataset: DatasetInfo,
+    #[serde(default)]
+    pub chains: Vec<ChainEntry>,
+    #[serde(default)]
+    pub pools: Vec<PoolEntry>,
+    #[serde(default)]
+    pub files: Vec<FileEntry>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DatasetInfo {
+    pub name: String,
+    #[serde(default)]
+    pub description: String,
+    /// The command that regenerates the dataset, for generated datasets.
+    #[serde(default)]
+    pub generated_by: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ChainEntry {
+    pub name: String,
+    /// Asset id of the gas token; a price series must provide it.
+    pub native_asset: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PoolEntry {
+    pub id: String,
+    pub kind: PoolKind,
+    pub chain: String,
+    pub tokens: Vec<String>,
+    #[serde(default)]
+    pub decimals: Vec<u32>,
+    /// Swap fee as a fraction: 0.003 = 0.30 %.
+    #[serde(default)]
+    pub fee: Option<f64>,
+    #[serde(default)]
+    pub amplification: Option<f64>,
+    #[serde(default)]
+    pub tick_spacing: Option<i32>,
+    #[serde(default)]
+    pub reward_token: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FileFormat {
+    Csv,
+    Parquet,
+}
+
+/// When a row's level values (prices, TVL, rates) were known.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum ValuesAt {
+    /// At the row's timestamp (snapshots, and averages that describe the bar starting there).
+    #[default]
+    Timestamp,
+    /// At the close of the bar that starts at the timestamp (OHLC closes, end-of-day values):
+    /// the value is used from `timestamp + bar` on, never earlier (no look-ahead).
+    BarClose,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum OnMissing {
+    /// An empty value in a required column is an error.
+    #[default]
+    Error,
+    /// Rows with an empty required value are dropped and counted in `data check`.
+    SkipRow,
+}
+
+/// A column mapping: a plain column name, or a table with the unit and transforms.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+pub enum ColumnSpec {
+    Name(String),
+    Full(ColumnDetail),
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ColumnDetail {
+    pub column: String,
+    /// See `Unit` for the names each field accepts.
+    #[serde(default)]
+    pub unit: Option<String>,
+    /// Take 1/x (e.g. a price quoted the other way round). Applied first.
+    #[serde(default)]
+    pub invert: bool,
+    /// Multiply by this after the unit conversion.
+    #[serde(default)]
+    pub scale: Option<f64>,
+    /// Empty values are allowed and kept as missing; the field is then only
+    /// available over ranges the data covers.
+    #[serde(default)]
+    pub optional: bool,
+}
+
+impl ColumnSpec {
+    pub fn detail(&self) -> ColumnDetail {
+        match self {
+            ColumnSpec::Name(c) => ColumnDetail {
+                column: c.clone(),
+                unit: None,
+                invert: false,
+                scale: None,
+                optional: false,
+            },
+            ColumnSpec::Full(d) => d.clone(),
+        }
+    }
+}
+
+/// Columns from which pool metadata is read in a long file with many pools.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PoolMetaColumns {
+    pub kind: PoolKind,
+    pub chain_column: String,
+    pub token_columns: Vec<String>,
+    #[serde(default)]
+    pub fee_column: Option<String>,
+    /// Unit of `fee_column`: `fraction`, `percent`, `bps`, or `uniswap` (hundredths of a bip).
+    #[serde(default)]
+    pub fee_unit: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileEntry {
+    pub path: String,
+    pub kind: SeriesKind,
+    #[serde(default)]
+    pub format: Option<FileFormat>,
+    /// Field separator of a CSV file, default ','.
+    #[serde(default)]
+    pub delimiter: Option<char>,
+    /// The series id, for a file that holds one series.
+    #[serde(default)]
+    pub id: Option<String>,
+    /// The column that names the series, for a long file that holds many.
+    #[serde(default)]
+    pub id_column: Option<String>,
+    /// Prefix put before ids read from `id_column` (e.g. "bybit:").
+    #[serde(default)]
+    pub id_prefix: Option<String>,
+    pub timestamp: ColumnSpec,
+    pub columns: BTreeMap<String, ColumnSpec>,
+    #[serde(default)]
+    pub values_at: ValuesAt,
+    /// The bar length (e.g. "1h", "1d"); default: the most common step in the data.
+    #[serde(default)]
+    pub bar: Option<String>,
+    /// Longest time a level may be carried forward on alignment; default twice the bar.
+    #[serde(default)]
+    pub carry_limit: Option<String>,
+    #[serde(default)]
+    pub on_missing: OnMissing,
+    #[serde(default)]
+    pub pool_meta: Option<PoolMetaColumns>,
+}
+
+/// A unit conversion onto the canonical unit of a field.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Unit {
+    /// Timestamps: unix seconds.
+    UnixSeconds,
+    /// Timestamps: unix milliseconds.
+    UnixMillis,
+    /// Timestamps: ISO-8601 text.
+    Iso,
+    /// Timestamps: numbers are unix seconds, text is ISO-8601.
+    AutoTime,
+    /// Multiply by the factor (fraction = 1, percent = 0.01, bps = 1e-4, ray = 1e-27,
+    /// wei→gwei = 1e-9, x128 = 2^-128).
+    Factor(f64),
+}
+
+impl Unit {
+    /// Parses a unit name for a field; the error lists what the field accepts.
+    pub fn for_field(field: Option<Field>, name: Option<&str>) -> Result<Unit, String> {
+        let accepted: &[(&str, Unit)] = match field {
+            None => &[
+                ("auto", Unit::AutoTime),
+                ("unix_s", Unit::UnixSeconds),
+                ("unix_ms", Unit::UnixMillis),
+                ("iso", Unit::Iso),
+            ],
+            Some(f) if f.is_rate() => &[
+                ("fraction", Unit::Factor(1.0)),
+                ("percent", Unit::Factor(0.01)),
+                ("bps", Unit::Factor(1e-4)),
+                ("ray", Unit::Factor(1e-27)),
+            ],
+            Some(Field::GasPriceGwei) => &[("gwei", Unit::Factor(1.0)), ("wei", Unit::Factor(1e-9))],
+            Some(Field::FeeGrowthGlobal0 | Field::FeeGrowthGlobal1) => &[
+                ("plain", Unit::Factor(1.0)),
+                ("x128", Unit::Factor(2f64.powi(-128))),
+            ],
+            Some(_) => &[("plain", Unit::Factor(1.0))],
+        };
+        match name {
+            None => Ok(accepted[0].1),
+            Some(n) => accepted.iter().find(|(k, _)| *k == n).map(|(_, u)| *u).ok_or_else(|| {
+                let names: Vec<&str> = accepted.iter().map(|(k, _)| *k).collect();
+                format!("unit '{n}' is not one of: {}", names.join(", "))
+            }),
+        }
+    }
+}
+
+/// A file entry checked against the vocabulary: fields known, units known, durations parsed.
+#[derive(Debug, Clone)]
+pub struct FilePlan {
+    pub index: usize,
+    pub entry: FileEntry,
+    pub path: PathBuf,
+    pub format: FileFormat,
+    pub time: (ColumnDetail, Unit),
+    pub fields: Vec<(Field, ColumnDetail, Unit)>,
+    pub bar: Option<i64>,
+    pub carry_limit: Option<i64>,
+    pub fee_unit: f64,
+}
+
+impl FilePlan {
+    /// How messages name this entry: "manifest.toml [[files]] #3 (x.csv)".
+    pub fn describe(&self, manifest: &Path) -> String {
+        format!(
+            "{} [[files]] #{} ({})",
+            manifest.display(),
+            self.index + 1,
+            self.entry.path
+        )
+    }
+}
+
+impl Manifest {
+    /// Reads and parses a manifest; TOML errors carry their line and column.
+    pub fn read(path: &Path) -> Result<Manifest, DataError> {
+        let text = std::fs::read_to_string(path).map_err(|e| match e.kind() {
+            std::io::ErrorKind::NotFound => DataError::FileNotFound {
+                path: path.to_path_buf(),
+                referenced_by: "the command line".into(),
+                hint: "; give the path of a dataset's manifest.toml".into(),
+            },
+            _ => DataError::Io {
+                path: path.to_path_buf(),
+                message: e.to_string(),
+            },
+        })?;
+        Manifest::parse(&text, path)
+    }
+
+    pub fn parse(text: &str, path: &Path) -> Result<Manifest, DataError> {
+        toml::from_str(text).map_err(|e| DataError::ManifestSyntax {
+            path: path.to_path_buf(),
+            message: e.to_string().trim_end().to_string(),
+        })
+    }
+
+    /// Checks names, units and durations, and resolves each file against `root`.
+    pub fn plan(&self, path: &Path, root: &Path) -> Result<Vec<FilePlan>, DataError> {
+        let err = |message: String| DataError::Manifest {
+            path: path.to_path_buf(),
+            message,
+        };
+        let mut seen_pools = std::collections::BTreeSet::new();
+        for p in &self.pools {
+            if !seen_pools.insert(p.id.as_str()) {
+                return Err(err(format!("[[pools]] id '{}' is listed twice", p.id)));
+            }
+            if p.tokens.len() < 2 {
+                return Err(err(format!(
+                    "[[pools]] '{}': `tokens` needs at least two symbols",
+                    p.id
+                )));
+            }
+            if !p.decimals.is_empty() && p.decimals.len() != p.tokens.len() {
+                return Err(err(format!(
+                    "[[pools]] '{}': `decimals` has {} entries but `tokens` has {}",
+                    p.id,
+                    p.decimals.len(),
+                    p.tokens.len()
+                )));
+            }
+            if let Some(f) = p.fee {
+                if !(0.0..1.0).contains(&f) {
+                    return Err(err(format!(
+                        "[[pools]] '{}': `fee` = {f} must be a fraction in [0, 1), e.g. 0.003 for 0.30 %",
+                        p.id
+                    )));
+                }
+            }
+        }
+        if self.files.is_empty() {
+            return Err(err("the manifest lists no [[files]]".into()));
+        }
+        let mut plans = Vec::with_capacity(self.files.len());
+        for (index, entry) in self.files.iter().enumerate() {
+            let at = format!("[[files]] #{} ({})", index + 1, entry.path);
+            match (&entry.id, &entry.id_column) {
+                (Some(_), Some(_)) => {
+                    return Err(err(format!("{at}: give either `id` or `id_column`, not both")))
+                }
+                (None, None) => {
+                    return Err(err(format!(
+                        "{at}: missing `id` (the series name) or `id_column` (the column that names each series)"
+                    )))
+                }
+                _ => {}
+            }
+            let format = match entry.format {
+                Some(f) => f,
+                None if entry.path.ends_with(".parquet") => FileFormat::Parquet,
+                None => FileFormat::Csv,
+            };
+            if let Some(d) = entry.delimiter {
+                if !d.is_ascii() {
+                    return Err(err(format!("{at}: `delimiter` must be one ASCII character")));
+                }
+            }
+            let time_detail = entry.timestamp.detail();
+            let time_unit = Unit::for_field(None, time_detail.unit.as_deref())
+                .map_err(|m| err(format!("{at}: timestamp: {m}")))?;
+            let mut fields = Vec::new();
+            for (name, spec) in &entry.columns {
+                let field = Field::from_name(name).ok_or_else(|| {
+                    let known: Vec<&str> = Field::ALL
+                        .iter()
+                        .filter(|f| f.series_kind() == entry.kind)
+                        .map(|f| f.name())
+                        .collect();
+                    err(format!(
+                        "{at}: unknown field '{name}' in [files.columns]{}; {} files accept: {}",
+                        suggest(name, known.iter().copied()),
+                        entry.kind,
+                        known.join(", ")
+                    ))
+                })?;
+                if field.series_kind() != entry.kind {
+                    return Err(err(format!(
+                        "{at}: field '{name}' belongs to {} files, but this file has kind = \"{}\"",
+                        field.series_kind(),
+                        entry.kind
+                    )));
+                }
+                let detail = spec.detail();
+                let unit = Unit::for_field(Some(field), detail.unit.as_deref())
+                    .map_err(|m| err(format!("{at}: field '{name}': {m}")))?;
+                if let Some(s) = detail.scale {
+                    if !s.is_finite() || s == 0.0 {
+                        return Err(err(format!(
+                            "{at}: field '{name}': `scale` must be a finite non-zero number"
+                        )));
+                    }
+                }
+                fields.push((field, detail, unit));
+            }
+            if fields.is_empty() {
+                return Err(err(format!("{at}: [files.columns] maps no field")));
+            }
+            let dur = |name: &str, v: &Option<String>| -> Result<Option<i64>, DataError> {
+                v.as_deref()
+                    .map(parse_duration)
+                    .transpose()
+                    .map_err(|m| err(format!("{at}: `{name}`: {m}")))
+            };
+            let bar = dur("bar", &entry.bar)?;
+            let carry_limit = dur("carry_limit", &entry.carry_limit)?;
+            let fee_unit = match &entry.pool_meta {
+                Some(pm) => {
+                    if entry.kind != SeriesKind::Pool {
+                        return Err(err(format!("{at}: `pool_meta` only goes with kind = \"pool\"")));
+                    }
+                    if entry.id_column.is_none() {
+                        return Err(err(format!(
+                            "{at}: `pool_meta` reads metadata per series and needs `id_column`"
+                        )));
+                    }
+                    match pm.fee_unit.as_deref().unwrap_or("fraction") {
+                        "fraction" => 1.0,
+                        "percent" => 0.01,
+                        "bps" => 1e-4,
+                        "uniswap" => 1e-6,
+                        other => {
+                            return Err(err(format!(
+                                "{at}: pool_meta.fee_unit '{other}' is not one of: fraction, percent, bps, uniswap"
+                            )))
+                        }
+                    }
+                }
+                None => 1.0,
+            };
+            plans.push(FilePlan {
+                index,
+                entry: entry.clone(),
+                path: root.join(&entry.path),
+                format,
+                time: (time_detail, time_unit),
+                fields,
+                bar,
+                carry_limit,
+                fee_unit,
+            });
+        }
+        let chain_names: Vec<&str> = self.chains.iter().map(|c| c.name.as_str()).collect();
+        for p in &self.pools {
+            if !chain_names.is_empty() && !chain_names.contains(&p.chain.as_str()) {
+                return Err(err(format!(
+                    "[[pools]] '{}': chain '{}' is not in [[chains]]{}; listed: {}",
+                    p.id,
+                    p.chain,
+                    suggest(&p.chain, chain_names.iter().copied()),
+                    list_names(chain_names.iter().copied())
+                )));
+            }
+        }
+        Ok(plans)
+    }
+}

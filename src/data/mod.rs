@@ -1,0 +1,16 @@
+//! The only module that knows files, formats and polars. It reads a dataset through
+//! its manifest, validates it, aligns series onto a run's grid and builds the
+//! `Market` the engine sees; it also generates the embedded synthetic dataset.
+
+pub mod align;
+pub mod check;
+pub mod error;
+pub mod load;
+pub mod manifest;
+pub mod synth;
+pub mod table;
+
+pub use align::{align_level, align_flow, build_market, GridSpec, Selection};
+pub use error::DataError;
+pub use load::{Dataset, RawSeries};
+pub use manifest::Manifest;

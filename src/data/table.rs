@@ -1,0 +1,452 @@
+//! Reading one CSV or Parquet file into named columns through polars, and turning a
+//! column into numbers or timestamps with errors that name the file, line and column.
+//!
+//! CSV files are read with every column as text, so that each value is parsed by one
+//! parser of ours whatever the file's habits (ISO dates, unix seconds, integers too
+//! large for 64 bits, empty cells) and every failure can point at its line.
+
+use std::fs::File;
+use std::path::{Path, PathBuf};
+
+use polars::prelude::*;
+
+use super::error::{list_names, suggest, DataError};
+use super::manifest::{ColumnDetail, FileFormat, Unit};
+use crate::market::{Domain, Field};
+use crate::units::{parse_datetime, Timestamp};
+
+/// One file as read: a polars frame with its origin, for error messages.
+pub struct Table {
+    pub path: PathBuf,
+    pub format: FileFormat,
+    pub df: DataFrame,
+    pub bytes: u64,
+}
+
+/// A column's values, as text or already typed (Parquet).
+enum Values {
+    Text(StringChunked),
+    Number(Float64Chunked),
+    /// Integer timestamps with the factor that turns them into seconds (1/1000 for ms).
+    Time(Int64Chunked, i64),
+}
+
+impl Table {
+    /// Reads a file. `delimiter` applies to CSV only.
+    pub fn read(
+        path: &Path,
+        format: FileFormat,
+        delimiter: u8,
+        referenced_by: &str,
+    ) -> Result<Table, DataError> {
+        let meta = std::fs::metadata(path).map_err(|e| match e.kind() {
+            std::io::ErrorKind::NotFound => DataError::FileNotFound {
+                path: path.to_path_buf(),
+                referenced_by: referenced_by.to_string(),
+                hint: "; check the path in the manifest, or pass --data-root with the folder that holds the files".into(),
+            },
+            _ => DataError::Io {
+                path: path.to_path_buf(),
+                message: e.to_string(),
+            },
+        })?;
+        if meta.is_dir() {
+            return Err(DataError::Io {
+                path: path.to_path_buf(),
+                message: "is a folder, expected a file".into(),
+            });
+        }
+        if meta.len() == 0 {
+            return Err(DataError::EmptyFile {
+                path: path.to_path_buf(),
+            });
+        }
+        let mut df = match format {
+            FileFormat::Csv => read_csv(path, delimiter)?,
+            FileFormat::Parquet => {
+                let f = File::open(path).map_err(|e| DataError::Io {
+                    path: path.to_path_buf(),
+                    message: e.to_string(),
+                })?;
+                ParquetReader::new(f).finish().map_err(|e| DataError::Io {
+                    path: path.to_path_buf(),
+                    message: format!("not a readable Parquet file: {e}"),
+                })?
+            }
+        };
+        // A UTF-8 byte order mark (Excel exports) must not become part of the first name.
+        let first = df.get_column_names().first().map(|s| s.to_string());
+        if let Some(name) = first {
+            let clean = name.trim_start_matches('\u{feff}').trim().to_string();
+            if clean != name {
+                df.rename(&name, clean.into()).map_err(|e| DataError::Io {
+                    path: path.to_path_buf(),
+                    message: e.to_string(),
+                })?;
+            }
+        }
+        if df.height() == 0 {
+            return Err(DataError::NoRows {
+                path: path.to_path_buf(),
+            });
+        }
+        Ok(Table {
+            path: path.to_path_buf(),
+            format,
+            df,
+            bytes: meta.len(),
+        })
+    }
+
+    pub fn height(&self) -> usize {
+        self.df.height()
+    }
+
+    /// Where row `i` (0-based data row) is, as a person would look for it.
+    pub fn location(&self, i: usize) -> String {
+        match self.format {
+            FileFormat::Csv => format!("line {}", i + 2),
+            FileFormat::Parquet => format!("row {}", i + 1),
+        }
+    }
+
+    fn column_names(&self) -> Vec<String> {
+        self.df
+            .get_column_names()
+            .iter()
+            .map(|s| s.to_string())
+            .collect()
+    }
+
+    /// Checks that a column exists, suggesting the closest name if not.
+    pub fn require(&self, column: &str, field: &str) -> Result<(), DataError> {
+        let names = self.column_names();
+        if names.iter().any(|n| n == column) {
+            return Ok(());
+        }
+        Err(DataError::MissingColumn {
+            path: self.path.clone(),
+            column: column.to_string(),
+            field: field.to_string(),
+            suggestion: suggest(column, names.iter().map(String::as_str)),
+            available: list_names(names.iter().map(String::as_str)),
+        })
+    }
+
+    fn values(&self, column: &str) -> Result<Values, DataError> {
+        let io = |e: PolarsError| DataError::Io {
+            path: self.path.clone(),
+            message: format!("column '{column}': {e}"),
+        };
+        let col = self.df.column(column).map_err(io)?;
+        let s = col.as_materialized_series();
+        match s.dtype() {
+            DataType::String => Ok(Values::Text(s.str().map_err(io)?.clone())),
+            DataType::Datetime(unit, _) => {
+                let per_sec = match unit {
+                    TimeUnit::Milliseconds => 1_000,
+                    TimeUnit::Microseconds => 1_000_000,
+                    TimeUnit::Nanoseconds => 1_000_000_000,
+                };
+                let ints = s.cast(&DataType::Int64).map_err(io)?;
+                Ok(Values::Time(ints.i64().map_err(io)?.clone(), per_sec))
+            }
+            dt if dt.is_primitive_numeric() => {
+                let f = s.cast(&DataType::Float64).map_err(io)?;
+                Ok(Values::Number(f.f64().map_err(io)?.clone()))
+            }
+            other => Err(DataError::BadValue {
+                path: self.path.clone(),
+                location: "every row".into(),
+                column: column.into(),
+                message: format!("has type {other}, expected numbers, timestamps or text"),
+            }),
+        }
+    }
+
+    /// The distinct values of a text column in first-seen order, and each row's index into them.
+    pub fn groups(&self, column: &str) -> Result<(Vec<String>, Vec<u32>), DataError> {
+        self.require(column, "id_column")?;
+        let mut names: Vec<String> = Vec::new();
+        let mut index = std::collections::HashMap::<String, u32>::new();
+        let mut rows = Vec::with_capacity(self.height());
+        let mut push = |i: usize, v: Option<String>| -> Result<(), DataError> {
+            let v = v.map(|s| s.trim().to_string()).filter(|s| !s.is_empty());
+            let v = v.ok_or_else(|| DataError::BadValue {
+                path: self.path.clone(),
+                location: self.location(i),
+                column: column.into(),
+                message: "empty series id".into(),
+            })?;
+            let next = names.len() as u32;
+            let id = *index.entry(v.clone()).or_insert_with(|| {
+                names.push(v);
+                next
+            });
+            rows.push(id);
+            Ok(())
+        };
+        match self.values(column)? {
+            Values::Text(s) => {
+                for (i, v) in s.iter().enumerate() {
+                    push(i, v.map(str::to_string))?;
+                }
+            }
+            Values::Number(s) => {
+                for (i, v) in s.iter().enumerate() {
+                    push(i, v.map(|x| x.to_string()))?;
+                }
+            }
+            Values::Time(s, _) => {
+                for (i, v) in s.iter().enumerate() {
+                    push(i, v.map(|x| x.to_string()))?;
+                }
+            }
+        }
+        Ok((names, rows))
+    }
+
+    /// Text of one cell (for metadata columns), `None` when empty.
+    pub fn text_at(&self, column: &str, i: usize) -> Result<Option<String>, DataError> {
+        let v = match self.values(column)? {
+            Values::Text(s) => s.get(i).map(|s| s.trim().to_string()),
+            Values::Number(s) => s.get(i).map(|x| x.to_string()),
+            Values::Time(s, _) => s.get(i).map(|x| x.to_string()),
+        };
+        Ok(v.filter(|s| !s.is_empty()))
+    }
+
+    /// Parses a timestamp column into unix seconds; `None` for empty cells.
+    pub fn timestamps(
+        &self,
+        detail: &ColumnDetail,
+        unit: Unit,
+    ) -> Result<Vec<Option<Timestamp>>, DataError> {
+        let column = detail.column.as_str();
+        self.require(column, "timestamp")?;
+        let bad = |i: usize, message: String| DataError::BadValue {
+            path: self.path.clone(),
+            location: self.location(i),
+            column: column.into(),
+            message,
+        };
+        let from_number = |i: usize, x: f64| -> Result<Timestamp, DataError> {
+            if !x.is_finite() {
+                return Err(bad(i, format!("timestamp {x} is not a finite number")));
+            }
+            let secs = match unit {
+                Unit::UnixMillis => x / 1000.0,
+                _ => x,
+            };
+            if unit != Unit::UnixMillis && secs.abs() > 1e11 {
+                return Err(bad(
+                    i,
+                    format!("timestamp {x} is too large for unix seconds; if it is milliseconds, set unit = \"unix_ms\" for the timestamp in the manifest"),
+                ));
+            }
+            if !(-1e13..=1e13).contains(&secs) {
+                return Err(bad(i, format!("timestamp {x} is out of range")));
+            }
+            Ok(secs.floor() as Timestamp)
+        };
+        let mut out = Vec::with_capacity(self.height());
+        match self.values(column)? {
+            Values::Text(s) => {
+                for (i, v) in s.iter().enumerate() {
+                    let Some(t) = v.map(str::trim).filter(|t| !t.is_empty()) else {
+                        out.push(None);
+                        continue;
+                    };
+                    let ts = match unit {
+                        Unit::Iso => parse_datetime(t).ok_or_else(|| {
+                            bad(i, format!("'{t}' is not an ISO-8601 date or date-time (e.g. 2022-01-01 or 2022-01-01T13:00:00Z)"))
+                        })?,
+                        _ => match t.parse::<f64>() {
+                            Ok(x) => from_number(i, x)?,
+                            Err(_) if unit == Unit::AutoTime => parse_datetime(t).ok_or_else(|| {
+                                bad(i, format!("'{t}' is neither unix seconds nor an ISO-8601 date or date-time (e.g. 2022-01-01T13:00:00Z)"))
+                            })?,
+                            Err(_) => {
+                                return Err(bad(
+                                    i,
+                                    format!("'{t}' is not a number; the manifest says unix time here (unit = \"unix_s\"/\"unix_ms\"); for text dates use unit = \"iso\""),
+                                ))
+                            }
+                        },
+                    };
+                    out.push(Some(ts));
+                }
+            }
+            Values::Number(s) => {
+                if unit == Unit::Iso {
+                    return Err(bad(0, "holds numbers, but the manifest says unit = \"iso\"; use \"unix_s\" or \"unix_ms\"".into()));
+                }
+                for (i, v) in s.iter().enumerate() {
+                    out.push(v.map(|x| from_number(i, x)).transpose()?);
+                }
+            }
+            Values::Time(s, per_sec) => {
+                for v in s.iter() {
+                    out.push(v.map(|x| x.div_euclid(per_sec)));
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// Parses a numeric column into the field's canonical unit, checking its domain;
+    /// `None` for empty cells.
+    pub fn numbers(
+        &self,
+        field: Field,
+        detail: &ColumnDetail,
+        unit: Unit,
+    ) -> Result<Vec<Option<f64>>, DataError> {
+        let column = detail.column.as_str();
+        self.require(column, field.name())?;
+        let factor = match unit {
+            Unit::Factor(f) => f,
+            _ => 1.0,
+        } * detail.scale.unwrap_or(1.0);
+        let bad = |i: usize, message: String| DataError::BadValue {
+            path: self.path.clone(),
+            location: self.location(i),
+            column: column.into(),
+            message,
+        };
+        let convert = |i: usize, raw: f64, text: &dyn Fn() -> String| -> Result<f64, DataError> {
+            let mut x = raw;
+            if detail.invert {
+                if x == 0.0 {
+                    return Err(bad(i, format!("{} is 0 and cannot be inverted (invert = true)", field)));
+                }
+                x = 1.0 / x;
+            }
+            x *= factor;
+            check_domain(field, x).map_err(|m| bad(i, format!("{m}, found '{}'", text())))?;
+            Ok(x)
+        };
+        let mut out = Vec::with_capacity(self.height());
+        match self.values(column)? {
+            Values::Text(s) => {
+                for (i, v) in s.iter().enumerate() {
+                    let Some(t) = v.map(str::trim).filter(|t| !t.is_empty()) else {
+                        out.push(None);
+                        continue;
+                    };
+                    let raw = parse_number(t).map_err(|m| bad(i, m))?;
+                    out.push(Some(convert(i, raw, &|| t.to_string())?));
+                }
+            }
+            Values::Number(s) => {
+                for (i, v) in s.iter().enumerate() {
+                    out.push(v.map(|x| convert(i, x, &|| x.to_string())).transpose()?);
+                }
+            }
+            Values::Time(..) => {
+                return Err(bad(0, format!("holds timestamps, but field '{field}' needs numbers")))
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// Parses one number as written in a data file: plain or scientific notation.
+/// Thousands separators and decimal commas are refused with a hint, never guessed.
+pub fn parse_number(t: &str) -> Result<f64, String> {
+    let t = t.trim().trim_matches('"');
+    match t.parse::<f64>() {
+        Ok(x) => Ok(x),
+        Err(_) if t.contains(',') => Err(format!(
+            "'{t}' is not a number: thousands separators and decimal commas are not read; write 1234.5"
+        )),
+        Err(_) => Err(format!("'{t}' is not a number")),
+    }
+}
+
+/// Checks a converted value against its field's domain.
+pub fn check_domain(field: Field, x: f64) -> Result<(), String> {
+    if x.is_nan() {
+        return Err(format!("{field} is NaN; expected a number"));
+    }
+    if x.is_infinite() {
+        return Err(format!("{field} is infinite; expected a finite number"));
+    }
+    match field.domain() {
+        Domain::Positive if x <= 0.0 => Err(format!(
+            "{field} must be > 0 ({})",
+            if x == 0.0 { "zero" } else { "negative" }
+        )),
+        Domain::NonNegative if x < 0.0 => Err(format!("{field} must be >= 0 (negative)")),
+        Domain::Rate if x <= -1.0 => Err(format!(
+            "{field} must be > -1 as a fraction per year (check the unit: percent?)"
+        )),
+        Domain::Fraction if !(0.0..=1.0).contains(&x) => Err(format!(
+            "{field} must be a fraction in [0, 1] (check the unit: percent?)"
+        )),
+        Domain::Integer if x.fract() != 0.0 => Err(format!("{field} must be a whole number")),
+        _ => Ok(()),
+    }
+}
+
+fn read_csv(path: &Path, delimiter: u8) -> Result<DataFrame, DataError> {
+    let result = CsvReadOptions::default()
+        .with_has_header(true)
+        .with_infer_schema_length(Some(0))
+        .with_parse_options(CsvParseOptions::default().with_separator(delimiter))
+        .try_into_reader_with_file_path(Some(path.to_path_buf()))
+        .and_then(|r| r.finish());
+    result.map_err(|e| {
+        // polars says what went wrong but not where; find the line with the csv crate.
+        let (location, detail) = locate_csv_error(path, delimiter);
+        DataError::Csv {
+            path: path.to_path_buf(),
+            location,
+            message: detail.unwrap_or_else(|| first_line(&e.to_string())),
+        }
+    })
+}
+
+fn first_line(s: &str) -> String {
+    s.lines().next().unwrap_or("").to_string()
+}
+
+/// Scans a CSV that polars refused, to name the first bad line.
+fn locate_csv_error(path: &Path, delimiter: u8) -> (String, Option<String>) {
+    let Ok(mut rdr) = csv::ReaderBuilder::new()
+        .delimiter(delimiter)
+        .has_headers(true)
+        .from_path(path)
+    else {
+        return (String::new(), None);
+    };
+    let width = match rdr.headers() {
+        Ok(h) => h.len(),
+        Err(e) => return (String::new(), Some(e.to_string())),
+    };
+    let mut record = csv::StringRecord::new();
+    loop {
+        match rdr.read_record(&mut record) {
+            Ok(false) => return (String::new(), None),
+            Ok(true) if record.len() > width => {
+                let line = record.position().map(|p| p.line()).unwrap_or(0);
+                return (
+                    format!(", line {line}"),
+                    Some(format!(
+                        "{} fields where the header has {width}; check the delimiter and quoting",
+                        record.len()
+                    )),
+                );
+            }
+            Ok(true) => {}
+            Err(e) => {
+                let line = e.position().map(|p| p.line()).unwrap_or(0);
+                let msg = match e.kind() {
+                    csv::ErrorKind::Utf8 { .. } => "not valid UTF-8 text; save the file as UTF-8".to_string(),
+                    _ => e.to_string(),
+                };
+                return (format!(", line {line}"), Some(msg));
+            }
+        }
+    }
+}

@@ -1,0 +1,387 @@
+//! The canonical market the engine sees: one shared time grid and plain columnar
+//! `f64` vectors per pool, asset, chain and lending market, plus static metadata.
+//!
+//! This module knows nothing of files or polars (that is `data`). A `Market` never
+//! holds a missing value: every vector has exactly `grid.len()` finite entries, and an
+//! optional field is `None` unless the data covers the whole grid.
+//!
+//! Units: prices of pools are token1 per token0 in whole tokens (Uniswap's
+//! convention); USD amounts are dollars; rates and APYs are fractions per year
+//! (0.05 = 5 %); gas prices are gwei; liquidity and fee growth are as on-chain
+//! (fee growth already divided by 2^128, i.e. fees per unit of liquidity).
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+use crate::units::Timestamp;
+
+/// The kind of protocol a pool is, which decides the math that marks it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PoolKind {
+    /// Uniswap v2 style x·y = k.
+    ConstantProduct,
+    /// Uniswap v3 style ranges.
+    Concentrated,
+    /// Curve StableSwap.
+    Stableswap,
+    /// A lending market (supply side), marked by its rate index.
+    Lending,
+}
+
+impl fmt::Display for PoolKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            PoolKind::ConstantProduct => "constant_product",
+            PoolKind::Concentrated => "concentrated",
+            PoolKind::Stableswap => "stableswap",
+            PoolKind::Lending => "lending",
+        })
+    }
+}
+
+/// Static facts about a pool.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PoolMeta {
+    pub id: String,
+    pub kind: PoolKind,
+    /// Chain name, as listed in the dataset's chains.
+    pub chain: String,
+    /// Token symbols in on-chain order (token0, token1, ...).
+    pub tokens: Vec<String>,
+    /// Token decimals in the same order, where known.
+    pub decimals: Vec<u32>,
+    /// Swap fee as a fraction (0.003 = 0.30 %), where known.
+    pub fee: Option<f64>,
+    /// StableSwap amplification A as on-chain (Ann = A·n), stableswap pools only.
+    pub amplification: Option<f64>,
+    /// Uniswap v3 tick spacing, concentrated pools only.
+    pub tick_spacing: Option<i32>,
+    /// Asset id of the reward token this pool emits, if any.
+    pub reward_token: Option<String>,
+}
+
+/// A chain: its name and the asset its gas is paid in.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChainMeta {
+    pub name: String,
+    /// Asset id of the native gas token (must have a price series).
+    pub native_asset: String,
+}
+
+/// Which value a canonical field holds. Every loaded series is a set of these.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Field {
+    /// Pool price: token1 per token0, whole tokens.
+    Price,
+    /// Traded volume in USD over the bar (a flow).
+    VolumeUsd,
+    /// Fees paid to LPs in USD over the bar (a flow).
+    FeesUsd,
+    /// Pool total value locked, USD.
+    TvlUsd,
+    /// Pool swap fee as a fraction, where it varies over time.
+    FeeRate,
+    /// Active (in-range) liquidity L, raw on-chain units.
+    Liquidity,
+    /// Current tick.
+    Tick,
+    /// Base (fee) APY as a fraction per year.
+    ApyBase,
+    /// Reward APY as a fraction per year.
+    ApyReward,
+    /// Cumulative fee growth per unit of liquidity, token0 (already / 2^128).
+    FeeGrowthGlobal0,
+    /// Cumulative fee growth per unit of liquidity, token1 (already / 2^128).
+    FeeGrowthGlobal1,
+    /// An asset's price in USD.
+    PriceUsd,
+    /// Gas price in gwei.
+    GasPriceGwei,
+    /// Lending supply APR as a fraction per year.
+    SupplyApr,
+    /// Lending borrow APR as a fraction per year.
+    BorrowApr,
+    /// Lending utilisation, a fraction in [0, 1].
+    Utilization,
+}
+
+/// How a field moves onto a coarser or finer grid.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Aggregation {
+    /// A level observed at a moment: carried forward, up to a limit.
+    Level,
+    /// An amount over a bar: spread pro rata in time over the grid steps it covers,
+    /// summed where several bars fall into one step, never carried.
+    Flow,
+}
+
+/// The kinds of series a dataset holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SeriesKind {
+    Pool,
+    Price,
+    Gas,
+    Rate,
+}
+
+impl fmt::Display for SeriesKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            SeriesKind::Pool => "pool",
+            SeriesKind::Price => "price",
+            SeriesKind::Gas => "gas",
+            SeriesKind::Rate => "rate",
+        })
+    }
+}
+
+/// What values a field accepts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Domain {
+    /// Finite and > 0 (prices).
+    Positive,
+    /// Finite and >= 0 (volumes, TVL, gas, liquidity, fee growth).
+    NonNegative,
+    /// Finite and > -1 (rates and APYs: a fraction per year can't lose more than all).
+    Rate,
+    /// Finite and within [0, 1].
+    Fraction,
+    /// A finite whole number (ticks).
+    Integer,
+}
+
+impl Field {
+    pub const ALL: [Field; 16] = [
+        Field::Price,
+        Field::VolumeUsd,
+        Field::FeesUsd,
+        Field::TvlUsd,
+        Field::FeeRate,
+        Field::Liquidity,
+        Field::Tick,
+        Field::ApyBase,
+        Field::ApyReward,
+        Field::FeeGrowthGlobal0,
+        Field::FeeGrowthGlobal1,
+        Field::PriceUsd,
+        Field::GasPriceGwei,
+        Field::SupplyApr,
+        Field::BorrowApr,
+        Field::Utilization,
+    ];
+
+    /// The canonical name used in manifests and reports.
+    pub fn name(self) -> &'static str {
+        match self {
+            Field::Price => "price",
+            Field::VolumeUsd => "volume_usd",
+            Field::FeesUsd => "fees_usd",
+            Field::TvlUsd => "tvl_usd",
+            Field::FeeRate => "fee_rate",
+            Field::Liquidity => "liquidity",
+            Field::Tick => "tick",
+            Field::ApyBase => "apy_base",
+            Field::ApyReward => "apy_reward",
+            Field::FeeGrowthGlobal0 => "fee_growth_global0",
+            Field::FeeGrowthGlobal1 => "fee_growth_global1",
+            Field::PriceUsd => "price_usd",
+            Field::GasPriceGwei => "gas_price_gwei",
+            Field::SupplyApr => "supply_apr",
+            Field::BorrowApr => "borrow_apr",
+            Field::Utilization => "utilization",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<Field> {
+        Field::ALL.into_iter().find(|f| f.name() == name)
+    }
+
+    /// The series kind this field belongs to.
+    pub fn series_kind(self) -> SeriesKind {
+        match self {
+            Field::PriceUsd => SeriesKind::Price,
+            Field::GasPriceGwei => SeriesKind::Gas,
+            Field::SupplyApr | Field::BorrowApr | Field::Utilization => SeriesKind::Rate,
+            _ => SeriesKind::Pool,
+        }
+    }
+
+    pub fn aggregation(self) -> Aggregation {
+        match self {
+            Field::VolumeUsd | Field::FeesUsd => Aggregation::Flow,
+            _ => Aggregation::Level,
+        }
+    }
+
+    pub fn domain(self) -> Domain {
+        match self {
+            Field::Price | Field::PriceUsd => Domain::Positive,
+            Field::ApyBase | Field::ApyReward | Field::SupplyApr | Field::BorrowApr => Domain::Rate,
+            Field::FeeRate | Field::Utilization => Domain::Fraction,
+            Field::Tick => Domain::Integer,
+            _ => Domain::NonNegative,
+        }
+    }
+
+    /// Whether the field is a rate or APY (so percent, bps and ray units apply).
+    pub fn is_rate(self) -> bool {
+        matches!(
+            self,
+            Field::ApyBase
+                | Field::ApyReward
+                | Field::SupplyApr
+                | Field::BorrowApr
+                | Field::FeeRate
+                | Field::Utilization
+        )
+    }
+}
+
+impl fmt::Display for Field {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// The run's time grid: `len` points `start, start + step, ...`. Point `i` stands for
+/// the step `[start + i·step, start + (i+1)·step)`: levels are those known at the
+/// point's time, flows are those that happened during the step.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TimeGrid {
+    pub start: Timestamp,
+    /// Seconds between points, > 0.
+    pub step: i64,
+    pub len: usize,
+}
+
+impl TimeGrid {
+    /// A grid covering `[start, end]` inclusive of `end` when it falls on a point.
+    pub fn new(start: Timestamp, end: Timestamp, step: i64) -> TimeGrid {
+        assert!(step > 0, "grid step must be positive");
+        let len = if end < start {
+            0
+        } else {
+            ((end - start) / step) as usize + 1
+        };
+        TimeGrid { start, step, len }
+    }
+
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    pub fn at(&self, i: usize) -> Timestamp {
+        self.start + i as i64 * self.step
+    }
+
+    /// The last point's time.
+    pub fn end(&self) -> Timestamp {
+        self.at(self.len.saturating_sub(1))
+    }
+
+    pub fn timestamps(&self) -> impl Iterator<Item = Timestamp> + '_ {
+        (0..self.len).map(|i| self.at(i))
+    }
+}
+
+/// A pool aligned to the grid.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PoolSeries {
+    pub meta: PoolMeta,
+    pub fields: BTreeMap<Field, Vec<f64>>,
+}
+
+/// An asset's USD price aligned to the grid.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PriceSeries {
+    pub asset: String,
+    pub price_usd: Vec<f64>,
+}
+
+/// A chain's gas price aligned to the grid.
+#[derive(Debug, Clone, PartialEq)]
+pub struct GasSeries {
+    pub chain: ChainMeta,
+    pub gas_price_gwei: Vec<f64>,
+}
+
+/// A lending market's rates aligned to the grid.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RateSeries {
+    pub market: String,
+    pub fields: BTreeMap<Field, Vec<f64>>,
+}
+
+impl PoolSeries {
+    /// The field's values over the grid, if the data covers the whole grid.
+    pub fn field(&self, f: Field) -> Option<&[f64]> {
+        self.fields.get(&f).map(Vec::as_slice)
+    }
+}
+
+impl RateSeries {
+    pub fn field(&self, f: Field) -> Option<&[f64]> {
+        self.fields.get(&f).map(Vec::as_slice)
+    }
+}
+
+/// Everything one run reads: a grid and aligned series, shared read-only between runs.
+/// Maps are keyed by id so that iteration order (and so output) is deterministic.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Market {
+    pub grid: TimeGrid,
+    pub pools: BTreeMap<String, PoolSeries>,
+    pub prices: BTreeMap<String, PriceSeries>,
+    pub gas: BTreeMap<String, GasSeries>,
+    pub rates: BTreeMap<String, RateSeries>,
+}
+
+impl Market {
+    pub fn pool(&self, id: &str) -> Option<&PoolSeries> {
+        self.pools.get(id)
+    }
+
+    pub fn price(&self, asset: &str) -> Option<&PriceSeries> {
+        self.prices.get(asset)
+    }
+
+    pub fn gas(&self, chain: &str) -> Option<&GasSeries> {
+        self.gas.get(chain)
+    }
+
+    pub fn rate(&self, market: &str) -> Option<&RateSeries> {
+        self.rates.get(market)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn grid_covers_inclusive_end() {
+        let g = TimeGrid::new(0, 10 * 3600, 3600);
+        assert_eq!(g.len(), 11);
+        assert_eq!(g.end(), 36_000);
+        assert_eq!(TimeGrid::new(0, 3599, 3600).len(), 1);
+        assert!(TimeGrid::new(10, 0, 3600).is_empty());
+    }
+
+    #[test]
+    fn field_names_round_trip() {
+        for f in Field::ALL {
+            assert_eq!(Field::from_name(f.name()), Some(f));
+        }
+        assert_eq!(Field::VolumeUsd.aggregation(), Aggregation::Flow);
+        assert_eq!(Field::Price.aggregation(), Aggregation::Level);
+    }
+}

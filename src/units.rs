@@ -1,0 +1,135 @@
+//! Units shared by every part: timestamps (unix seconds, UTC), durations, and their
+//! text forms. Holds no state and does no I/O.
+//!
+//! | type        | unit                                  |
+//! |-------------|---------------------------------------|
+//! | `Timestamp` | seconds since 1970-01-01T00:00:00Z    |
+//! | durations   | seconds (`i64`)                       |
+//!
+//! Money (`Usd`, token amounts) joins this module with the engine's ledger.
+
+use chrono::{DateTime, NaiveDate, NaiveDateTime};
+
+/// Seconds since the unix epoch, UTC.
+pub type Timestamp = i64;
+
+pub const MINUTE: i64 = 60;
+pub const HOUR: i64 = 3_600;
+pub const DAY: i64 = 86_400;
+pub const WEEK: i64 = 7 * DAY;
+/// A year for annualisation: 365 days.
+pub const YEAR: i64 = 365 * DAY;
+
+/// Parses a duration such as `90s`, `30m`, `1h`, `2d`, `1w` (a whole number and one unit)
+/// into seconds. Zero and negative durations are refused.
+pub fn parse_duration(text: &str) -> Result<i64, String> {
+    let t = text.trim();
+    let split = t
+        .find(|c: char| !c.is_ascii_digit())
+        .ok_or_else(|| format!("duration '{text}' has no unit: write e.g. '1h', '2d', '30m'"))?;
+    let (num, unit) = t.split_at(split);
+    let n: i64 = num
+        .parse()
+        .map_err(|_| format!("duration '{text}' must start with a whole number, e.g. '1h'"))?;
+    let mult = match unit {
+        "s" => 1,
+        "m" | "min" => MINUTE,
+        "h" => HOUR,
+        "d" => DAY,
+        "w" => WEEK,
+        _ => {
+            return Err(format!(
+                "duration '{text}' has unknown unit '{unit}': use s, m, h, d or w"
+            ))
+        }
+    };
+    if n <= 0 {
+        return Err(format!("duration '{text}' must be positive"));
+    }
+    n.checked_mul(mult)
+        .ok_or_else(|| format!("duration '{text}' is too large"))
+}
+
+/// Formats seconds as the shortest exact text: `1h`, `2d`, `90m`, `45s`, `1d6h`.
+pub fn format_duration(secs: i64) -> String {
+    if secs == 0 {
+        return "0s".into();
+    }
+    let sign = if secs < 0 { "-" } else { "" };
+    let mut s = secs.unsigned_abs();
+    let mut out = String::from(sign);
+    for (unit, len) in [("d", DAY as u64), ("h", HOUR as u64), ("m", MINUTE as u64), ("s", 1)] {
+        if s >= len {
+            out.push_str(&format!("{}{}", s / len, unit));
+            s %= len;
+        }
+    }
+    out
+}
+
+/// Formats a timestamp as ISO-8601 UTC, `2022-01-01T00:00:00Z`.
+pub fn format_ts(ts: Timestamp) -> String {
+    match DateTime::from_timestamp(ts, 0) {
+        Some(dt) => dt.format("%Y-%m-%dT%H:%M:%SZ").to_string(),
+        None => format!("{ts} (out of the calendar range)"),
+    }
+}
+
+/// Parses a calendar date or date-time as UTC seconds. Accepted forms:
+/// `2022-01-01`, `2022-01-01T13:00:00Z`, `2022-01-01 13:00:00`, `2022-01-01T13:00`,
+/// fractional seconds, and explicit offsets such as `+02:00` (converted to UTC).
+/// A date-time without an offset is read as UTC. Fractional seconds are truncated.
+pub fn parse_datetime(text: &str) -> Option<Timestamp> {
+    let t = text.trim();
+    if let Ok(dt) = DateTime::parse_from_rfc3339(t) {
+        return Some(dt.timestamp());
+    }
+    if let Ok(dt) = DateTime::parse_from_str(t, "%Y-%m-%d %H:%M:%S%:z") {
+        return Some(dt.timestamp());
+    }
+    for fmt in [
+        "%Y-%m-%dT%H:%M:%S%.f",
+        "%Y-%m-%d %H:%M:%S%.f",
+        "%Y-%m-%dT%H:%M",
+        "%Y-%m-%d %H:%M",
+    ] {
+        if let Ok(dt) = NaiveDateTime::parse_from_str(t, fmt) {
+            return Some(dt.and_utc().timestamp());
+        }
+    }
+    NaiveDate::parse_from_str(t, "%Y-%m-%d")
+        .ok()
+        .and_then(|d| d.and_hms_opt(0, 0, 0))
+        .map(|dt| dt.and_utc().timestamp())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_round_trip() {
+        assert_eq!(parse_duration("1h"), Ok(3600));
+        assert_eq!(parse_duration("2d"), Ok(172_800));
+        assert_eq!(parse_duration("30m"), Ok(1800));
+        assert_eq!(parse_duration("1w"), Ok(604_800));
+        assert!(parse_duration("0h").is_err());
+        assert!(parse_duration("h").is_err());
+        assert!(parse_duration("3").unwrap_err().contains("no unit"));
+        assert!(parse_duration("3y").unwrap_err().contains("unknown unit"));
+        assert_eq!(format_duration(3600), "1h");
+        assert_eq!(format_duration(DAY + 6 * HOUR), "1d6h");
+        assert_eq!(format_duration(1800), "30m");
+    }
+
+    #[test]
+    fn datetimes_parse_as_utc() {
+        assert_eq!(parse_datetime("2022-01-01"), Some(1_640_995_200));
+        assert_eq!(parse_datetime("2022-01-01T00:00:00Z"), Some(1_640_995_200));
+        assert_eq!(parse_datetime("2022-01-01 01:00:00"), Some(1_640_998_800));
+        assert_eq!(parse_datetime("2022-01-01T02:00:00+02:00"), Some(1_640_995_200));
+        assert_eq!(parse_datetime("2022-01-01T00:00:00.75Z"), Some(1_640_995_200));
+        assert_eq!(parse_datetime("01/02/2022"), None);
+        assert_eq!(format_ts(1_640_995_200), "2022-01-01T00:00:00Z");
+    }
+}
