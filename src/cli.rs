@@ -103,11 +103,14 @@ pub fn execute(cli: Cli, out: &mut dyn std::io::Write) -> Result<(), Failure> {
         Command::Data(DataCommand::Synth(a)) => {
             let mut p = match &a.params {
                 Some(path) => {
-                    let text = std::fs::read_to_string(path).map_err(|e| {
-                        bad_input(format!("{}: cannot read: {e}", path.display()))
-                    })?;
+                    let text = std::fs::read_to_string(path)
+                        .map_err(|e| bad_input(format!("{}: cannot read: {e}", path.display())))?;
                     toml::from_str::<SynthParams>(&text).map_err(|e| {
-                        bad_input(format!("{}: invalid parameters: {}", path.display(), e.to_string().trim_end()))
+                        bad_input(format!(
+                            "{}: invalid parameters: {}",
+                            path.display(),
+                            e.to_string().trim_end()
+                        ))
                     })?
                 }
                 None => SynthParams::default(),

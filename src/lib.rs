@@ -4,6 +4,7 @@
 //! them into a `market::Market`; later parts (protocol math, engine, batch runner,
 //! metrics, reports) read that market and never touch files themselves.
 
+pub mod amm;
 pub mod cli;
 pub mod data;
 pub mod io;

@@ -58,7 +58,12 @@ pub fn format_duration(secs: i64) -> String {
     let sign = if secs < 0 { "-" } else { "" };
     let mut s = secs.unsigned_abs();
     let mut out = String::from(sign);
-    for (unit, len) in [("d", DAY as u64), ("h", HOUR as u64), ("m", MINUTE as u64), ("s", 1)] {
+    for (unit, len) in [
+        ("d", DAY as u64),
+        ("h", HOUR as u64),
+        ("m", MINUTE as u64),
+        ("s", 1),
+    ] {
         if s >= len {
             out.push_str(&format!("{}{}", s / len, unit));
             s %= len;
@@ -127,8 +132,14 @@ mod tests {
         assert_eq!(parse_datetime("2022-01-01"), Some(1_640_995_200));
         assert_eq!(parse_datetime("2022-01-01T00:00:00Z"), Some(1_640_995_200));
         assert_eq!(parse_datetime("2022-01-01 01:00:00"), Some(1_640_998_800));
-        assert_eq!(parse_datetime("2022-01-01T02:00:00+02:00"), Some(1_640_995_200));
-        assert_eq!(parse_datetime("2022-01-01T00:00:00.75Z"), Some(1_640_995_200));
+        assert_eq!(
+            parse_datetime("2022-01-01T02:00:00+02:00"),
+            Some(1_640_995_200)
+        );
+        assert_eq!(
+            parse_datetime("2022-01-01T00:00:00.75Z"),
+            Some(1_640_995_200)
+        );
         assert_eq!(parse_datetime("01/02/2022"), None);
         assert_eq!(format_ts(1_640_995_200), "2022-01-01T00:00:00Z");
     }

@@ -165,8 +165,8 @@ pub fn align_flow(
     }
     let mut gaps = 0usize;
     let mut run_start: Option<usize> = None;
-    for i in 0..=n {
-        let empty = i < n && covered[i] == 0;
+    for (i, c) in covered.iter().chain(std::iter::once(&1)).enumerate() {
+        let empty = i < n && *c == 0;
         match (empty, run_start) {
             (true, None) => run_start = Some(i),
             (false, Some(s)) => {
@@ -340,7 +340,12 @@ pub fn build_market(
     let covers: Vec<(Timestamp, Timestamp)> = all.iter().map(|s| coverage(s, step)).collect();
     let start = spec.start.unwrap_or_else(|| {
         let latest = covers.iter().map(|c| c.0).max().expect("non-empty");
-        latest.div_euclid(step) * step + if latest.rem_euclid(step) == 0 { 0 } else { step }
+        latest.div_euclid(step) * step
+            + if latest.rem_euclid(step) == 0 {
+                0
+            } else {
+                step
+            }
     });
     let end = spec
         .end
@@ -349,7 +354,14 @@ pub fn build_market(
         let detail = all
             .iter()
             .zip(&covers)
-            .map(|(s, c)| format!("{} covers {} to {}", s.label(), format_ts(c.0), format_ts(c.1)))
+            .map(|(s, c)| {
+                format!(
+                    "{} covers {} to {}",
+                    s.label(),
+                    format_ts(c.0),
+                    format_ts(c.1)
+                )
+            })
             .collect::<Vec<_>>()
             .join("; ");
         return Err(DataError::NoOverlap { detail });
@@ -366,16 +378,20 @@ pub fn build_market(
     for s in pools {
         let fields = align_series(s, &grid, &mut report)?;
         let meta = ds.pools.get(&s.id).cloned().expect("checked on load");
-        market.pools.insert(s.id.clone(), PoolSeries { meta, fields });
+        market
+            .pools
+            .insert(s.id.clone(), PoolSeries { meta, fields });
     }
     for s in prices {
         let mut fields = align_series(s, &grid, &mut report)?;
-        let price_usd = fields.remove(&Field::PriceUsd).ok_or_else(|| DataError::NotCovered {
-            series: s.label(),
-            field: Field::PriceUsd.to_string(),
-            first: "never".into(),
-            start: format_ts(grid.start),
-        })?;
+        let price_usd = fields
+            .remove(&Field::PriceUsd)
+            .ok_or_else(|| DataError::NotCovered {
+                series: s.label(),
+                field: Field::PriceUsd.to_string(),
+                first: "never".into(),
+                start: format_ts(grid.start),
+            })?;
         market.prices.insert(
             s.id.clone(),
             PriceSeries {
@@ -436,7 +452,13 @@ mod tests {
         assert_eq!(carried, 46);
         // A limit shorter than the bar fails at the first carried point past it.
         let err = align_level(&ts, &v, 0, 6 * HOUR, &grid).unwrap_err();
-        assert_eq!(err, AlignIssue::Gap { last: 0, at: 7 * HOUR });
+        assert_eq!(
+            err,
+            AlignIssue::Gap {
+                last: 0,
+                at: 7 * HOUR
+            }
+        );
     }
 
     #[test]
@@ -482,7 +504,10 @@ mod tests {
         let hv: Vec<f64> = (0..48).map(|h| h as f64).collect();
         let daily = TimeGrid::new(0, DAY, DAY);
         let (out, _) = align_flow(&hts, &hv, HOUR, 2 * HOUR, &daily).unwrap();
-        assert_eq!(out, vec![(0..24).sum::<i32>() as f64, (24..48).sum::<i32>() as f64]);
+        assert_eq!(
+            out,
+            vec![(0..24).sum::<i32>() as f64, (24..48).sum::<i32>() as f64]
+        );
     }
 
     #[test]

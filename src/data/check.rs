@@ -79,8 +79,19 @@ pub fn render(ds: &Dataset) -> String {
         ds.chains.len()
     );
     let header = [
-        "kind", "id", "rows", "first", "last", "bar", "gaps", "largest", "over_limit", "limit",
-        "missing", "skipped", "fields",
+        "kind",
+        "id",
+        "rows",
+        "first",
+        "last",
+        "bar",
+        "gaps",
+        "largest",
+        "over_limit",
+        "limit",
+        "missing",
+        "skipped",
+        "fields",
     ];
     let table: Vec<[String; 13]> = rows
         .iter()

@@ -56,27 +56,6 @@ pub enum DataError {
         message: String,
     },
 
-    #[error("{path}, {location}, column '{column}': timestamps of {series} go backwards ({this} after {prev} at {prev_location}); sort the file by time")]
-    Unsorted {
-        path: PathBuf,
-        location: String,
-        prev_location: String,
-        column: String,
-        series: String,
-        prev: String,
-        this: String,
-    },
-
-    #[error("{path}, {location}, column '{column}': duplicate timestamp {ts} for {series} (also at {prev_location}); keep one row per timestamp")]
-    Duplicate {
-        path: PathBuf,
-        location: String,
-        prev_location: String,
-        column: String,
-        series: String,
-        ts: String,
-    },
-
     #[error("{context}: unknown {what} '{name}'{suggestion}; the dataset has: {known}")]
     Unknown {
         context: String,
@@ -86,15 +65,14 @@ pub enum DataError {
         known: String,
     },
 
-    #[error("{series}: field '{field}' has no value from {from} to {to} ({gap_text}), longer than the carry limit {limit_text}; choose a run range without this gap, or raise `carry_limit` for {file} in the manifest")]
+    #[error("{series}: field '{field}' has {gap}, longer than the carry limit {limit}; choose a run range without this gap, or raise `carry_limit` for {file} in the manifest")]
     CarryLimit {
         series: String,
         field: String,
         file: String,
-        from: String,
-        to: String,
-        gap_text: String,
-        limit_text: String,
+        /// "no value from A to B (2d)".
+        gap: String,
+        limit: String,
     },
 
     #[error("{series}: field '{field}' starts at {first}, after the grid start {start}; start the run later or choose a series that covers it")]
@@ -122,10 +100,13 @@ impl DataError {
             series: series.to_string(),
             field: field.to_string(),
             file: file.to_string(),
-            from: format_ts(last_obs),
-            to: format_ts(at),
-            gap_text: format_duration(at - last_obs),
-            limit_text: format_duration(limit),
+            gap: format!(
+                "no value from {} to {} ({})",
+                format_ts(last_obs),
+                format_ts(at),
+                format_duration(at - last_obs)
+            ),
+            limit: format_duration(limit),
         }
     }
 }
@@ -164,8 +145,14 @@ mod tests {
 
     #[test]
     fn suggests_close_names_only() {
-        assert_eq!(suggest("pirce", ["price", "volume"]), ", did you mean 'price'?");
-        assert_eq!(suggest("tvlusd", ["tvlUSD", "price"]), ", did you mean 'tvlUSD'?");
+        assert_eq!(
+            suggest("pirce", ["price", "volume"]),
+            ", did you mean 'price'?"
+        );
+        assert_eq!(
+            suggest("tvlusd", ["tvlUSD", "price"]),
+            ", did you mean 'tvlUSD'?"
+        );
         assert_eq!(suggest("zzzzzz", ["price", "volume"]), "");
     }
 }

@@ -127,7 +127,12 @@ impl Dataset {
             let delim = plan.entry.delimiter.unwrap_or(',') as u8;
             let key = (plan.path.clone(), delim);
             if !tables.contains_key(&key) {
-                let t = Table::read(&plan.path, plan.format, delim, &plan.describe(manifest_path))?;
+                let t = Table::read(
+                    &plan.path,
+                    plan.format,
+                    delim,
+                    &plan.describe(manifest_path),
+                )?;
                 files.push(LoadedFile {
                     path: plan.entry.path.clone(),
                     rows: t.height(),
@@ -150,7 +155,10 @@ impl Dataset {
                         ),
                     });
                 }
-                origin.insert(k.clone(), format!("[[files]] #{} ({})", plan.index + 1, plan.entry.path));
+                origin.insert(
+                    k.clone(),
+                    format!("[[files]] #{} ({})", plan.index + 1, plan.entry.path),
+                );
                 series.insert(k, s);
             }
         }
@@ -293,7 +301,10 @@ fn load_file(
         (Some(id), _) => (vec![id.clone()], vec![0u32; n]),
         (None, Some(col)) => {
             let (names, rows) = table.groups(col)?;
-            (names.into_iter().map(|s| format!("{prefix}{s}")).collect(), rows)
+            (
+                names.into_iter().map(|s| format!("{prefix}{s}")).collect(),
+                rows,
+            )
         }
         (None, None) => unreachable!("checked by Manifest::plan"),
     };
@@ -310,7 +321,8 @@ fn load_file(
         let mut skipped = 0usize;
         let mut prev: Option<(Timestamp, usize)> = None;
         for &i in rows {
-            let missing_required = ts[i].is_none()
+            let missing_required = ts[i]
+                .is_none()
                 .then_some(time_col)
                 .or_else(|| cols.iter().find(|c| !c.1 && c.2[i].is_none()).map(|c| c.3));
             if let Some(col) = missing_required {
@@ -328,26 +340,26 @@ fn load_file(
             let t = ts[i].expect("checked above");
             if let Some((pt, pi)) = prev {
                 let series = format!("{} '{id}'", entry.kind);
+                let order_error = |message: String| DataError::BadValue {
+                    path: table.path.clone(),
+                    location: table.location(i),
+                    column: time_col.into(),
+                    message,
+                };
                 if t == pt {
-                    return Err(DataError::Duplicate {
-                        path: table.path.clone(),
-                        location: table.location(i),
-                        prev_location: table.location(pi),
-                        column: time_col.into(),
-                        series,
-                        ts: format_ts(t),
-                    });
+                    return Err(order_error(format!(
+                        "duplicate timestamp {} for {series} (also at {}); keep one row per timestamp",
+                        format_ts(t),
+                        table.location(pi)
+                    )));
                 }
                 if t < pt {
-                    return Err(DataError::Unsorted {
-                        path: table.path.clone(),
-                        location: table.location(i),
-                        prev_location: table.location(pi),
-                        column: time_col.into(),
-                        series,
-                        prev: format_ts(pt),
-                        this: format_ts(t),
-                    });
+                    return Err(order_error(format!(
+                        "timestamps of {series} go backwards ({} after {} at {}); sort the file by time",
+                        format_ts(t),
+                        format_ts(pt),
+                        table.location(pi)
+                    )));
                 }
             }
             prev = Some((t, i));
@@ -377,7 +389,9 @@ fn load_file(
         for (field, opt, values, _) in &cols {
             fields.insert(
                 *field,
-                kept.iter().map(|&i| values[i].unwrap_or(f64::NAN)).collect(),
+                kept.iter()
+                    .map(|&i| values[i].unwrap_or(f64::NAN))
+                    .collect(),
             );
             if *opt {
                 optional.insert(*field);
@@ -399,11 +413,13 @@ fn load_file(
                     let fee = match &pm.fee_column {
                         Some(c) => {
                             let t = text(c)?;
-                            let x = super::table::parse_number(&t).map_err(|m| DataError::BadValue {
-                                path: table.path.clone(),
-                                location: table.location(first),
-                                column: c.clone(),
-                                message: m,
+                            let x = super::table::parse_number(&t).map_err(|m| {
+                                DataError::BadValue {
+                                    path: table.path.clone(),
+                                    location: table.location(first),
+                                    column: c.clone(),
+                                    message: m,
+                                }
                             })?;
                             Some(x * plan.fee_unit)
                         }
@@ -439,7 +455,11 @@ fn load_file(
             fields,
             optional,
             bar,
-            obs_offset: if entry.values_at == ValuesAt::BarClose { bar } else { 0 },
+            obs_offset: if entry.values_at == ValuesAt::BarClose {
+                bar
+            } else {
+                0
+            },
             carry_limit: plan.carry_limit.unwrap_or(2 * bar),
             skipped_rows: skipped,
         });

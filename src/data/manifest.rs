@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
-use super::error::{list_names, suggest, DataError};
+use super::error::{suggest, DataError};
 use crate::market::{Field, PoolKind, SeriesKind};
 use crate::units::parse_duration;
 
@@ -214,7 +214,9 @@ impl Unit {
                 ("bps", Unit::Factor(1e-4)),
                 ("ray", Unit::Factor(1e-27)),
             ],
-            Some(Field::GasPriceGwei) => &[("gwei", Unit::Factor(1.0)), ("wei", Unit::Factor(1e-9))],
+            Some(Field::GasPriceGwei) => {
+                &[("gwei", Unit::Factor(1.0)), ("wei", Unit::Factor(1e-9))]
+            }
             Some(Field::FeeGrowthGlobal0 | Field::FeeGrowthGlobal1) => &[
                 ("plain", Unit::Factor(1.0)),
                 ("x128", Unit::Factor(2f64.powi(-128))),
@@ -223,10 +225,14 @@ impl Unit {
         };
         match name {
             None => Ok(accepted[0].1),
-            Some(n) => accepted.iter().find(|(k, _)| *k == n).map(|(_, u)| *u).ok_or_else(|| {
-                let names: Vec<&str> = accepted.iter().map(|(k, _)| *k).collect();
-                format!("unit '{n}' is not one of: {}", names.join(", "))
-            }),
+            Some(n) => accepted
+                .iter()
+                .find(|(k, _)| *k == n)
+                .map(|(_, u)| *u)
+                .ok_or_else(|| {
+                    let names: Vec<&str> = accepted.iter().map(|(k, _)| *k).collect();
+                    format!("unit '{n}' is not one of: {}", names.join(", "))
+                }),
         }
     }
 }
@@ -339,7 +345,9 @@ impl Manifest {
             };
             if let Some(d) = entry.delimiter {
                 if !d.is_ascii() {
-                    return Err(err(format!("{at}: `delimiter` must be one ASCII character")));
+                    return Err(err(format!(
+                        "{at}: `delimiter` must be one ASCII character"
+                    )));
                 }
             }
             let time_detail = entry.timestamp.detail();
@@ -393,7 +401,9 @@ impl Manifest {
             let fee_unit = match &entry.pool_meta {
                 Some(pm) => {
                     if entry.kind != SeriesKind::Pool {
-                        return Err(err(format!("{at}: `pool_meta` only goes with kind = \"pool\"")));
+                        return Err(err(format!(
+                            "{at}: `pool_meta` only goes with kind = \"pool\""
+                        )));
                     }
                     if entry.id_column.is_none() {
                         return Err(err(format!(
@@ -425,18 +435,6 @@ impl Manifest {
                 carry_limit,
                 fee_unit,
             });
-        }
-        let chain_names: Vec<&str> = self.chains.iter().map(|c| c.name.as_str()).collect();
-        for p in &self.pools {
-            if !chain_names.is_empty() && !chain_names.contains(&p.chain.as_str()) {
-                return Err(err(format!(
-                    "[[pools]] '{}': chain '{}' is not in [[chains]]{}; listed: {}",
-                    p.id,
-                    p.chain,
-                    suggest(&p.chain, chain_names.iter().copied()),
-                    list_names(chain_names.iter().copied())
-                )));
-            }
         }
         Ok(plans)
     }

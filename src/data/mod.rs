@@ -10,7 +10,7 @@ pub mod manifest;
 pub mod synth;
 pub mod table;
 
-pub use align::{align_level, align_flow, build_market, GridSpec, Selection};
+pub use align::{align_flow, align_level, build_market, GridSpec, Selection};
 pub use error::DataError;
 pub use load::{Dataset, RawSeries};
 pub use manifest::Manifest;

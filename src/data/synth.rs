@@ -307,13 +307,19 @@ impl SynthParams {
             ("gas.spike_half_life_hours", self.gas.spike_half_life_hours),
             ("gas.l2_median_gwei", self.gas.l2_median_gwei),
             ("lending.half_life_days", self.lending.half_life_days),
-            ("lending.optimal_utilization", self.lending.optimal_utilization),
+            (
+                "lending.optimal_utilization",
+                self.lending.optimal_utilization,
+            ),
             ("pools.v2_tvl", self.pools.v2_tvl),
             ("pools.v3_tvl", self.pools.v3_tvl),
             ("pools.stable_tvl", self.pools.stable_tvl),
             ("pools.farm_tvl", self.pools.farm_tvl),
             ("pools.v3_concentration", self.pools.v3_concentration),
-            ("pools.stable_amplification", self.pools.stable_amplification),
+            (
+                "pools.stable_amplification",
+                self.pools.stable_amplification,
+            ),
             ("pools.farm_target_apr", self.pools.farm_target_apr),
             ("universe.apy_low", self.universe.apy_low),
             ("universe.apy_high", self.universe.apy_high),
@@ -329,7 +335,10 @@ impl SynthParams {
         let fractions = [
             ("stable.depeg_depth", self.stable.depeg_depth),
             ("lending.utilization_mean", self.lending.utilization_mean),
-            ("lending.optimal_utilization", self.lending.optimal_utilization),
+            (
+                "lending.optimal_utilization",
+                self.lending.optimal_utilization,
+            ),
             ("lending.reserve_factor", self.lending.reserve_factor),
         ];
         for (name, v) in fractions {
@@ -343,7 +352,13 @@ impl SynthParams {
         if self.universe.pools == 0 || self.universe.pools > 100 {
             return Err("universe.pools must be between 1 and 100".into());
         }
-        if self.reward.symbol.is_empty() || !self.reward.symbol.chars().all(|c| c.is_ascii_alphanumeric()) {
+        if self.reward.symbol.is_empty()
+            || !self
+                .reward
+                .symbol
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric())
+        {
             return Err("reward.symbol must be letters and digits".into());
         }
         Ok(start)
@@ -359,6 +374,7 @@ impl SynthParams {
 }
 
 /// The generated dataset: file name → contents, in write order (manifest last).
+#[derive(Debug)]
 pub struct SynthOutput {
     pub files: Vec<(String, String)>,
 }
@@ -406,7 +422,11 @@ pub fn generate(p: &SynthParams) -> Result<SynthOutput, String> {
         if r_eth.random::<f64>() < switch {
             regime_stress = !regime_stress;
         }
-        let vol = if regime_stress { p.eth.vol_stress } else { p.eth.vol_calm };
+        let vol = if regime_stress {
+            p.eth.vol_stress
+        } else {
+            p.eth.vol_calm
+        };
         let z = normal(&mut r_eth);
         let mut ret = (p.eth.drift - 0.5 * vol * vol) * dt + vol * dt.sqrt() * z;
         if r_eth.random::<f64>() < p.eth.jumps_per_year * dt {
@@ -441,7 +461,8 @@ pub fn generate(p: &SynthParams) -> Result<SynthOutput, String> {
         } else if h < p.stable.depeg_hours {
             p.stable.depeg_depth * h / p.stable.depeg_hours
         } else {
-            p.stable.depeg_depth * (-(h - p.stable.depeg_hours) / (p.stable.recovery_days * 24.0)).exp()
+            p.stable.depeg_depth
+                * (-(h - p.stable.depeg_hours) / (p.stable.recovery_days * 24.0)).exp()
         };
         usdc.push(1.0 + dc - depeg);
         usdt.push(1.0 + dtt);
@@ -591,7 +612,11 @@ pub fn generate(p: &SynthParams) -> Result<SynthOutput, String> {
     let chains = ["ethereum", "arbitrum"];
     let levels: Vec<f64> = (0..n)
         .map(|k| {
-            let f = if n == 1 { 0.5 } else { k as f64 / (n - 1) as f64 };
+            let f = if n == 1 {
+                0.5
+            } else {
+                k as f64 / (n - 1) as f64
+            };
             (up.apy_low.ln() + f * (up.apy_high / up.apy_low).ln()).exp()
         })
         .collect();

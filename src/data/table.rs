@@ -128,7 +128,16 @@ impl Table {
             path: self.path.clone(),
             column: column.to_string(),
             field: field.to_string(),
-            suggestion: suggest(column, names.iter().map(String::as_str)),
+            suggestion: match names.as_slice() {
+                [one] if one.contains([';', '\t', '|']) => {
+                    let d = one
+                        .chars()
+                        .find(|c| [';', '\t', '|'].contains(c))
+                        .unwrap_or(';');
+                    format!("; the header looks separated by {d:?}: set delimiter = {d:?} for this file in the manifest")
+                }
+                _ => suggest(column, names.iter().map(String::as_str)),
+            },
             available: list_names(names.iter().map(String::as_str)),
         })
     }
@@ -318,7 +327,10 @@ impl Table {
             let mut x = raw;
             if detail.invert {
                 if x == 0.0 {
-                    return Err(bad(i, format!("{} is 0 and cannot be inverted (invert = true)", field)));
+                    return Err(bad(
+                        i,
+                        format!("{} is 0 and cannot be inverted (invert = true)", field),
+                    ));
                 }
                 x = 1.0 / x;
             }
@@ -344,7 +356,10 @@ impl Table {
                 }
             }
             Values::Time(..) => {
-                return Err(bad(0, format!("holds timestamps, but field '{field}' needs numbers")))
+                return Err(bad(
+                    0,
+                    format!("holds timestamps, but field '{field}' needs numbers"),
+                ))
             }
         }
         Ok(out)
@@ -442,7 +457,9 @@ fn locate_csv_error(path: &Path, delimiter: u8) -> (String, Option<String>) {
             Err(e) => {
                 let line = e.position().map(|p| p.line()).unwrap_or(0);
                 let msg = match e.kind() {
-                    csv::ErrorKind::Utf8 { .. } => "not valid UTF-8 text; save the file as UTF-8".to_string(),
+                    csv::ErrorKind::Utf8 { .. } => {
+                        "not valid UTF-8 text; save the file as UTF-8".to_string()
+                    }
                     _ => e.to_string(),
                 };
                 return (format!(", line {line}"), Some(msg));
