@@ -112,7 +112,9 @@ fn solve_y(xs: &[f64], skip: usize, amp: f64, d: f64) -> AmmResult<f64> {
     for _ in 0..MAX_ITER {
         let prev = y;
         y = (y * y + c) / (2.0 * y + b - d);
-        if (y - prev).abs() <= TOL * y {
+        // The contracts stop at one wei; a float stops at its resolution, which for a
+        // coin that is a small part of the pool is set by D (b − D cancels), not y.
+        if (y - prev).abs() <= TOL * y.max(d) {
             return Ok(y);
         }
     }

@@ -1,0 +1,176 @@
+//! Differential tests: yieldlab's float protocol math against the on-chain integer math,
+//! case by case, on the vectors in tests/vectors (made by tools/reference/gen_vectors.py:
+//! curvesim 0.5.0 for StableSwap, exact-integer transcriptions of the Uniswap v2 and v3
+//! contract libraries). Agreement required: 1e-9 relative, plus 2 units of the last
+//! on-chain place (the contracts round by one wei; a float cannot).
+
+use serde_json::Value;
+use yieldlab::amm::{stableswap, v2, v3};
+
+fn cases(name: &str) -> Vec<Value> {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/vectors").join(name);
+    let text = std::fs::read_to_string(&path).expect("vectors present");
+    text.lines().map(|l| serde_json::from_str(l).unwrap()).collect()
+}
+
+fn num(v: &Value, key: &str) -> f64 {
+    match &v[key] {
+        Value::String(s) => s.parse().unwrap(),
+        Value::Number(n) => n.as_f64().unwrap(),
+        other => panic!("{key}: {other:?}"),
+    }
+}
+
+fn nums(v: &Value, key: &str, scale: f64) -> Vec<f64> {
+    v[key]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x.as_str().unwrap().parse::<f64>().unwrap() * scale)
+        .collect()
+}
+
+/// Largest relative error seen where the on-chain value has more than 12 digits (below
+/// that, the contracts' own rounding by one unit dominates), for the report.
+struct Worst(f64, String);
+
+impl Worst {
+    #[track_caller]
+    fn check(&mut self, what: &str, ours: f64, expected: f64, unit: f64) {
+        let err = (ours - expected).abs();
+        assert!(
+            err <= 1e-9 * expected.abs() + 2.0 * unit,
+            "{what}: ours {ours:e}, on-chain {expected:e}, relative error {:e}",
+            err / expected.abs()
+        );
+        if expected.abs() > 1e12 * unit {
+            let rel = err / expected.abs();
+            if rel > self.0 {
+                self.0 = rel;
+                self.1 = what.to_string();
+            }
+        }
+    }
+}
+
+#[test]
+fn uniswap_v2_matches_the_contract_formulas() {
+    let mut worst = Worst(0.0, String::new());
+    for (k, c) in cases("v2.jsonl").iter().enumerate() {
+        let (rin, rout) = (num(c, "reserve_in"), num(c, "reserve_out"));
+        let expected = num(c, "expected");
+        match c["op"].as_str().unwrap() {
+            "amount_out" => {
+                let ours = v2::amount_out(rin, rout, num(c, "amount_in"), 0.003).unwrap();
+                worst.check(&format!("v2 case {k} amount_out"), ours, expected, 1.0);
+            }
+            "amount_in" => {
+                let ours = v2::amount_in(rin, rout, num(c, "amount_out"), 0.003).unwrap();
+                worst.check(&format!("v2 case {k} amount_in"), ours, expected, 1.0);
+            }
+            op => panic!("unknown op {op}"),
+        }
+    }
+    eprintln!("v2: worst relative error {:e} ({})", worst.0, worst.1);
+}
+
+#[test]
+fn uniswap_v3_matches_tick_math_and_liquidity_amounts() {
+    let q96 = 2f64.powi(96);
+    let mut worst = Worst(0.0, String::new());
+    let mut boundary = 0;
+    for (k, c) in cases("v3.jsonl").iter().enumerate() {
+        match c["op"].as_str().unwrap() {
+            "sqrt_at_tick" => {
+                let t = c["tick"].as_i64().unwrap() as i32;
+                let ours = v3::tick_to_sqrt_price(t).unwrap() * q96;
+                worst.check(&format!("v3 case {k} sqrt at tick {t}"), ours, num(c, "expected"), 1.0);
+            }
+            "tick_at_sqrt" => {
+                let s = num(c, "sqrt_x96") / q96;
+                let expected = c["expected"].as_i64().unwrap() as i32;
+                let ours = v3::price_to_tick(s * s).unwrap();
+                if ours != expected {
+                    // Only a price within float resolution of a tick boundary may differ.
+                    let edge = v3::tick_to_sqrt_price(expected + 1).unwrap();
+                    assert!(
+                        ((s - edge) / edge).abs() < 1e-13,
+                        "v3 case {k}: tick {ours} vs on-chain {expected}"
+                    );
+                    boundary += 1;
+                }
+            }
+            "amounts_for_liquidity" => {
+                let (sp, sa, sb) = (num(c, "sqrt_p") / q96, num(c, "sqrt_a") / q96, num(c, "sqrt_b") / q96);
+                let (a0, a1) = v3::amounts_for_liquidity(sp, sa, sb, num(c, "liquidity")).unwrap();
+                worst.check(&format!("v3 case {k} amount0"), a0, num(c, "amount0"), 1.0);
+                worst.check(&format!("v3 case {k} amount1"), a1, num(c, "amount1"), 1.0);
+            }
+            "liquidity_for_amounts" => {
+                let (sp, sa, sb) = (num(c, "sqrt_p") / q96, num(c, "sqrt_a") / q96, num(c, "sqrt_b") / q96);
+                let l = v3::liquidity_for_amounts(sp, sa, sb, num(c, "amount0"), num(c, "amount1")).unwrap();
+                worst.check(&format!("v3 case {k} liquidity"), l, num(c, "expected"), 1.0);
+            }
+            op => panic!("unknown op {op}"),
+        }
+    }
+    assert!(boundary <= 2, "{boundary} tick mismatches at boundaries");
+    eprintln!("v3: worst relative error {:e} ({}); {boundary} boundary ticks", worst.0, worst.1);
+}
+
+#[test]
+fn stableswap_matches_curvesim() {
+    let wei = 1e-18;
+    let mut worst = Worst(0.0, String::new());
+    for (k, c) in cases("stableswap.jsonl").iter().enumerate() {
+        let balances = nums(c, "balances", wei);
+        let amp = num(c, "amp");
+        let fee = num(c, "fee") / 1e10;
+        let admin_fee = num(c, "admin_fee") / 1e10;
+        let supply = num(c, "supply") * wei;
+        let pool = stableswap::Pool::new(balances.clone(), amp, fee, admin_fee, supply).unwrap();
+        let op = c["op"].as_str().unwrap();
+        let what = format!("stableswap case {k} {op} (n {}, A {amp})", balances.len());
+        match op {
+            "d" => worst.check(&what, pool.d().unwrap(), num(c, "expected") * wei, wei),
+            "virtual_price" => {
+                worst.check(&what, pool.virtual_price().unwrap(), num(c, "expected") * wei, wei)
+            }
+            "exchange" => {
+                let i = c["i"].as_u64().unwrap() as usize;
+                let j = c["j"].as_u64().unwrap() as usize;
+                let e = pool.quote_exchange(i, j, num(c, "dx") * wei).unwrap();
+                let dy = num(c, "dy") * wei;
+                worst.check(&what, e.dy, dy, wei);
+                // A fee is a small difference: compared to 1e-9 of the amount it is charged on.
+                assert!((e.fee - num(c, "dy_fee") * wei).abs() <= 1e-9 * dy + 2.0 * wei, "{what} fee");
+                for (o, x) in e.balances_after.iter().zip(nums(c, "balances_after", wei)) {
+                    worst.check(&what, *o, x, wei);
+                }
+            }
+            "add_liquidity" => {
+                let r = pool.quote_add_liquidity(&nums(c, "amounts", wei)).unwrap();
+                worst.check(&what, r.lp_amount, num(c, "minted") * wei, wei);
+                for (o, x) in r.balances_after.iter().zip(nums(c, "balances_after", wei)) {
+                    worst.check(&what, *o, x, wei);
+                }
+            }
+            "remove_one_coin" => {
+                let i = c["i"].as_u64().unwrap() as usize;
+                let r = pool.quote_remove_liquidity_one_coin(num(c, "token_amount") * wei, i).unwrap();
+                let dy = num(c, "dy") * wei;
+                worst.check(&what, r.dy, dy, wei);
+                assert!((r.fee - num(c, "dy_fee") * wei).abs() <= 1e-9 * dy + 2.0 * wei, "{what} fee");
+            }
+            "remove_imbalance" => {
+                let r = pool.quote_remove_liquidity_imbalance(&nums(c, "amounts", wei)).unwrap();
+                worst.check(&what, r.lp_amount, num(c, "burned") * wei, wei);
+                for (o, x) in r.balances_after.iter().zip(nums(c, "balances_after", wei)) {
+                    worst.check(&what, *o, x, wei);
+                }
+            }
+            op => panic!("unknown op {op}"),
+        }
+    }
+    eprintln!("stableswap: worst relative error {:e} ({})", worst.0, worst.1);
+}
