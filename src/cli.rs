@@ -27,6 +27,9 @@ pub enum Command {
     /// Work with datasets: validate them, generate the synthetic one.
     #[command(subcommand)]
     Data(DataCommand),
+    /// Protocol math calculator: one JSON request per line on stdin, one JSON answer per
+    /// line on stdout (see README, "yieldlab quote").
+    Quote,
 }
 
 #[derive(Debug, Subcommand)]
@@ -98,6 +101,13 @@ pub fn execute(cli: Cli, out: &mut dyn std::io::Write) -> Result<(), Failure> {
             write!(out, "{}", check::render(&ds)).map_err(|e| Failure {
                 code: 1,
                 message: format!("cannot write the report: {e}"),
+            })
+        }
+        Command::Quote => {
+            let stdin = std::io::stdin();
+            crate::quote::run(stdin.lock(), out).map_err(|e| Failure {
+                code: 1,
+                message: format!("quote: cannot read stdin or write stdout: {e}"),
             })
         }
         Command::Data(DataCommand::Synth(a)) => {

@@ -9,4 +9,5 @@ pub mod cli;
 pub mod data;
 pub mod io;
 pub mod market;
+pub mod quote;
 pub mod units;

@@ -8,9 +8,13 @@ use serde_json::Value;
 use yieldlab::amm::{stableswap, v2, v3};
 
 fn cases(name: &str) -> Vec<Value> {
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/vectors").join(name);
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/vectors")
+        .join(name);
     let text = std::fs::read_to_string(&path).expect("vectors present");
-    text.lines().map(|l| serde_json::from_str(l).unwrap()).collect()
+    text.lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
 }
 
 fn num(v: &Value, key: &str) -> f64 {
@@ -84,7 +88,12 @@ fn uniswap_v3_matches_tick_math_and_liquidity_amounts() {
             "sqrt_at_tick" => {
                 let t = c["tick"].as_i64().unwrap() as i32;
                 let ours = v3::tick_to_sqrt_price(t).unwrap() * q96;
-                worst.check(&format!("v3 case {k} sqrt at tick {t}"), ours, num(c, "expected"), 1.0);
+                worst.check(
+                    &format!("v3 case {k} sqrt at tick {t}"),
+                    ours,
+                    num(c, "expected"),
+                    1.0,
+                );
             }
             "tick_at_sqrt" => {
                 let s = num(c, "sqrt_x96") / q96;
@@ -101,21 +110,38 @@ fn uniswap_v3_matches_tick_math_and_liquidity_amounts() {
                 }
             }
             "amounts_for_liquidity" => {
-                let (sp, sa, sb) = (num(c, "sqrt_p") / q96, num(c, "sqrt_a") / q96, num(c, "sqrt_b") / q96);
+                let (sp, sa, sb) = (
+                    num(c, "sqrt_p") / q96,
+                    num(c, "sqrt_a") / q96,
+                    num(c, "sqrt_b") / q96,
+                );
                 let (a0, a1) = v3::amounts_for_liquidity(sp, sa, sb, num(c, "liquidity")).unwrap();
                 worst.check(&format!("v3 case {k} amount0"), a0, num(c, "amount0"), 1.0);
                 worst.check(&format!("v3 case {k} amount1"), a1, num(c, "amount1"), 1.0);
             }
             "liquidity_for_amounts" => {
-                let (sp, sa, sb) = (num(c, "sqrt_p") / q96, num(c, "sqrt_a") / q96, num(c, "sqrt_b") / q96);
-                let l = v3::liquidity_for_amounts(sp, sa, sb, num(c, "amount0"), num(c, "amount1")).unwrap();
-                worst.check(&format!("v3 case {k} liquidity"), l, num(c, "expected"), 1.0);
+                let (sp, sa, sb) = (
+                    num(c, "sqrt_p") / q96,
+                    num(c, "sqrt_a") / q96,
+                    num(c, "sqrt_b") / q96,
+                );
+                let l = v3::liquidity_for_amounts(sp, sa, sb, num(c, "amount0"), num(c, "amount1"))
+                    .unwrap();
+                worst.check(
+                    &format!("v3 case {k} liquidity"),
+                    l,
+                    num(c, "expected"),
+                    1.0,
+                );
             }
             op => panic!("unknown op {op}"),
         }
     }
     assert!(boundary <= 2, "{boundary} tick mismatches at boundaries");
-    eprintln!("v3: worst relative error {:e} ({}); {boundary} boundary ticks", worst.0, worst.1);
+    eprintln!(
+        "v3: worst relative error {:e} ({}); {boundary} boundary ticks",
+        worst.0, worst.1
+    );
 }
 
 #[test]
@@ -133,9 +159,12 @@ fn stableswap_matches_curvesim() {
         let what = format!("stableswap case {k} {op} (n {}, A {amp})", balances.len());
         match op {
             "d" => worst.check(&what, pool.d().unwrap(), num(c, "expected") * wei, wei),
-            "virtual_price" => {
-                worst.check(&what, pool.virtual_price().unwrap(), num(c, "expected") * wei, wei)
-            }
+            "virtual_price" => worst.check(
+                &what,
+                pool.virtual_price().unwrap(),
+                num(c, "expected") * wei,
+                wei,
+            ),
             "exchange" => {
                 let i = c["i"].as_u64().unwrap() as usize;
                 let j = c["j"].as_u64().unwrap() as usize;
@@ -143,7 +172,10 @@ fn stableswap_matches_curvesim() {
                 let dy = num(c, "dy") * wei;
                 worst.check(&what, e.dy, dy, wei);
                 // A fee is a small difference: compared to 1e-9 of the amount it is charged on.
-                assert!((e.fee - num(c, "dy_fee") * wei).abs() <= 1e-9 * dy + 2.0 * wei, "{what} fee");
+                assert!(
+                    (e.fee - num(c, "dy_fee") * wei).abs() <= 1e-9 * dy + 2.0 * wei,
+                    "{what} fee"
+                );
                 for (o, x) in e.balances_after.iter().zip(nums(c, "balances_after", wei)) {
                     worst.check(&what, *o, x, wei);
                 }
@@ -157,13 +189,20 @@ fn stableswap_matches_curvesim() {
             }
             "remove_one_coin" => {
                 let i = c["i"].as_u64().unwrap() as usize;
-                let r = pool.quote_remove_liquidity_one_coin(num(c, "token_amount") * wei, i).unwrap();
+                let r = pool
+                    .quote_remove_liquidity_one_coin(num(c, "token_amount") * wei, i)
+                    .unwrap();
                 let dy = num(c, "dy") * wei;
                 worst.check(&what, r.dy, dy, wei);
-                assert!((r.fee - num(c, "dy_fee") * wei).abs() <= 1e-9 * dy + 2.0 * wei, "{what} fee");
+                assert!(
+                    (r.fee - num(c, "dy_fee") * wei).abs() <= 1e-9 * dy + 2.0 * wei,
+                    "{what} fee"
+                );
             }
             "remove_imbalance" => {
-                let r = pool.quote_remove_liquidity_imbalance(&nums(c, "amounts", wei)).unwrap();
+                let r = pool
+                    .quote_remove_liquidity_imbalance(&nums(c, "amounts", wei))
+                    .unwrap();
                 worst.check(&what, r.lp_amount, num(c, "burned") * wei, wei);
                 for (o, x) in r.balances_after.iter().zip(nums(c, "balances_after", wei)) {
                     worst.check(&what, *o, x, wei);
@@ -172,5 +211,8 @@ fn stableswap_matches_curvesim() {
             op => panic!("unknown op {op}"),
         }
     }
-    eprintln!("stableswap: worst relative error {:e} ({})", worst.0, worst.1);
+    eprintln!(
+        "stableswap: worst relative error {:e} ({})",
+        worst.0, worst.1
+    );
 }

@@ -1,0 +1,439 @@
+//! `yieldlab quote`: a JSON-lines calculator over the protocol math. One request
+//! object per input line, one response object per line, in the same order; a bad
+//! line answers `{"error": "..."}` and the stream goes on. Blank lines are skipped.
+//!
+//! Amounts are whole tokens, given as JSON numbers or as strings (parsed to the
+//! nearest `f64`: the math is `f64`, so strings do not carry more precision than
+//! about 15–16 significant digits). Rates and fees are fractions. An optional `"id"`
+//! is echoed back. Unknown fields are errors, so a misspelt field is never ignored.
+
+use std::io::{BufRead, Write};
+
+use serde_json::{json, Map, Value};
+
+use crate::amm::{compound, stableswap, v2, v3};
+
+/// Answers one request line.
+pub fn answer(line: &str) -> Value {
+    let req: Value = match serde_json::from_str(line) {
+        Ok(v) => v,
+        Err(e) => return json!({ "error": format!("not a JSON object: {e}") }),
+    };
+    let Value::Object(obj) = req else {
+        return json!({ "error": "expected a JSON object with an \"op\" field" });
+    };
+    let id = obj.get("id").cloned();
+    let mut out = match Request::new(&obj).and_then(|r| r.run()) {
+        Ok(Value::Object(m)) => m,
+        Ok(other) => {
+            let mut m = Map::new();
+            m.insert("result".into(), other);
+            m
+        }
+        Err(e) => {
+            let mut m = Map::new();
+            m.insert("error".into(), Value::String(e));
+            m
+        }
+    };
+    if let Some(id) = id {
+        out.insert("id".into(), id);
+    }
+    Value::Object(out)
+}
+
+/// Reads requests from `input` until its end, writing one answer per request.
+pub fn run(input: impl BufRead, mut output: impl Write) -> std::io::Result<()> {
+    for line in input.split(b'\n') {
+        let bytes = line?;
+        let text = String::from_utf8_lossy(&bytes);
+        let text = text.trim();
+        if text.is_empty() {
+            continue;
+        }
+        let v = if std::str::from_utf8(&bytes).is_err() {
+            json!({ "error": "the line is not valid UTF-8" })
+        } else {
+            answer(text)
+        };
+        writeln!(output, "{v}")?;
+    }
+    output.flush()
+}
+
+const OPS: &[(&str, &[&str])] = &[
+    (
+        "v2.amount_out",
+        &["reserve_in", "reserve_out", "amount_in", "fee"],
+    ),
+    (
+        "v2.amount_in",
+        &["reserve_in", "reserve_out", "amount_out", "fee"],
+    ),
+    ("v2.il", &["price_ratio"]),
+    (
+        "v3.liquidity_for_amounts",
+        &["price", "price_lower", "price_upper", "amount0", "amount1"],
+    ),
+    (
+        "v3.amounts_for_liquidity",
+        &["price", "price_lower", "price_upper", "liquidity"],
+    ),
+    (
+        "v3.il",
+        &["price_lower", "price_upper", "price_initial", "price_final"],
+    ),
+    ("v3.tick_to_price", &["tick"]),
+    ("v3.price_to_tick", &["price"]),
+    ("stableswap.d", &["balances", "amp"]),
+    (
+        "stableswap.exchange",
+        &["balances", "amp", "fee", "admin_fee", "i", "j", "dx"],
+    ),
+    (
+        "stableswap.add_liquidity",
+        &[
+            "balances",
+            "amp",
+            "fee",
+            "admin_fee",
+            "lp_supply",
+            "amounts",
+        ],
+    ),
+    (
+        "stableswap.remove_liquidity_one_coin",
+        &[
+            "balances",
+            "amp",
+            "fee",
+            "admin_fee",
+            "lp_supply",
+            "token_amount",
+            "i",
+        ],
+    ),
+    (
+        "stableswap.remove_liquidity_imbalance",
+        &[
+            "balances",
+            "amp",
+            "fee",
+            "admin_fee",
+            "lp_supply",
+            "amounts",
+        ],
+    ),
+    (
+        "stableswap.virtual_price",
+        &["balances", "amp", "lp_supply"],
+    ),
+    (
+        "compound.value",
+        &[
+            "principal",
+            "apr",
+            "harvests_per_year",
+            "years",
+            "cost_per_harvest",
+            "cost_from_position",
+        ],
+    ),
+    (
+        "compound.optimal_harvests",
+        &[
+            "principal",
+            "apr",
+            "years",
+            "cost_per_harvest",
+            "cost_from_position",
+            "max_harvests",
+        ],
+    ),
+];
+
+struct Request<'a> {
+    op: &'a str,
+    obj: &'a Map<String, Value>,
+}
+
+impl<'a> Request<'a> {
+    fn new(obj: &'a Map<String, Value>) -> Result<Request<'a>, String> {
+        let op = obj
+            .get("op")
+            .and_then(Value::as_str)
+            .ok_or("missing \"op\" (a string such as \"v2.amount_out\")")?;
+        let Some((_, fields)) = OPS.iter().find(|(name, _)| *name == op) else {
+            let names: Vec<&str> = OPS.iter().map(|(n, _)| *n).collect();
+            return Err(format!(
+                "unknown op \"{op}\"{}; ops: {}",
+                crate::data::error::suggest(op, names.iter().copied()),
+                names.join(", ")
+            ));
+        };
+        for key in obj.keys() {
+            if key != "op" && key != "id" && !fields.contains(&key.as_str()) {
+                return Err(format!(
+                    "unknown field \"{key}\" for {op}{}; it takes: {}",
+                    crate::data::error::suggest(key, fields.iter().copied()),
+                    fields.join(", ")
+                ));
+            }
+        }
+        Ok(Request { op, obj })
+    }
+
+    fn get(&self, key: &str) -> Result<&Value, String> {
+        self.obj
+            .get(key)
+            .ok_or_else(|| format!("missing field \"{key}\" for {}", self.op))
+    }
+
+    fn num(&self, key: &str) -> Result<f64, String> {
+        to_f64(self.get(key)?).map_err(|m| format!("field \"{key}\": {m}"))
+    }
+
+    fn list(&self, key: &str) -> Result<Vec<f64>, String> {
+        match self.get(key)? {
+            Value::Array(a) => a
+                .iter()
+                .enumerate()
+                .map(|(k, v)| to_f64(v).map_err(|m| format!("field \"{key}\"[{k}]: {m}")))
+                .collect(),
+            _ => Err(format!("field \"{key}\" must be an array of numbers")),
+        }
+    }
+
+    fn int(&self, key: &str) -> Result<i64, String> {
+        let x = self.num(key)?;
+        if x.fract() != 0.0 || x.abs() > 9.0e15 {
+            return Err(format!("field \"{key}\" must be a whole number, got {x}"));
+        }
+        Ok(x as i64)
+    }
+
+    fn index(&self, key: &str) -> Result<usize, String> {
+        let x = self.int(key)?;
+        usize::try_from(x).map_err(|_| format!("field \"{key}\" must be a coin index >= 0"))
+    }
+
+    fn flag(&self, key: &str) -> Result<bool, String> {
+        self.get(key)?
+            .as_bool()
+            .ok_or_else(|| format!("field \"{key}\" must be true or false"))
+    }
+
+    fn pool(&self, supply_key: Option<&str>) -> Result<stableswap::Pool, String> {
+        let fee = if self.obj.contains_key("fee") {
+            self.num("fee")?
+        } else {
+            0.0
+        };
+        let admin = if self.obj.contains_key("admin_fee") {
+            self.num("admin_fee")?
+        } else {
+            0.0
+        };
+        let supply = match supply_key {
+            Some(k) => self.num(k)?,
+            None => 0.0,
+        };
+        stableswap::Pool::new(self.list("balances")?, self.num("amp")?, fee, admin, supply)
+            .map_err(|e| e.to_string())
+    }
+
+    fn run(&self) -> Result<Value, String> {
+        let e = |x: crate::amm::AmmError| x.to_string();
+        let v = match self.op {
+            "v2.amount_out" => {
+                json!({ "amount_out": v2::amount_out(self.num("reserve_in")?, self.num("reserve_out")?, self.num("amount_in")?, self.num("fee")?).map_err(e)? })
+            }
+            "v2.amount_in" => {
+                json!({ "amount_in": v2::amount_in(self.num("reserve_in")?, self.num("reserve_out")?, self.num("amount_out")?, self.num("fee")?).map_err(e)? })
+            }
+            "v2.il" => json!({ "il": v2::impermanent_loss(self.num("price_ratio")?).map_err(e)? }),
+            "v3.liquidity_for_amounts" => {
+                let (sp, sa, sb) = self.sqrt_prices()?;
+                let l = v3::liquidity_for_amounts(
+                    sp,
+                    sa,
+                    sb,
+                    self.num("amount0")?,
+                    self.num("amount1")?,
+                )
+                .map_err(e)?;
+                let (a0, a1) = v3::amounts_for_liquidity(sp, sa, sb, l).map_err(e)?;
+                json!({ "liquidity": l, "amount0": a0, "amount1": a1 })
+            }
+            "v3.amounts_for_liquidity" => {
+                let (sp, sa, sb) = self.sqrt_prices()?;
+                let (a0, a1) =
+                    v3::amounts_for_liquidity(sp, sa, sb, self.num("liquidity")?).map_err(e)?;
+                json!({ "amount0": a0, "amount1": a1 })
+            }
+            "v3.il" => {
+                let r = v3::range_il(
+                    self.num("price_lower")?,
+                    self.num("price_upper")?,
+                    self.num("price_initial")?,
+                    self.num("price_final")?,
+                )
+                .map_err(e)?;
+                json!({ "il": r.il, "value_lp": r.value_lp, "value_hodl": r.value_hodl })
+            }
+            "v3.tick_to_price" => {
+                let t = self.int("tick")?;
+                let t = i32::try_from(t).map_err(|_| format!("tick {t} is out of range"))?;
+                let s = v3::tick_to_sqrt_price(t).map_err(e)?;
+                json!({ "price": s * s, "sqrt_price": s })
+            }
+            "v3.price_to_tick" => {
+                json!({ "tick": v3::price_to_tick(self.num("price")?).map_err(e)? })
+            }
+            "stableswap.d" => {
+                json!({ "d": stableswap::get_d(&self.list("balances")?, self.num("amp")?).map_err(e)? })
+            }
+            "stableswap.exchange" => {
+                let r = self
+                    .pool(None)?
+                    .quote_exchange(self.index("i")?, self.index("j")?, self.num("dx")?)
+                    .map_err(e)?;
+                json!({ "dy": r.dy, "fee": r.fee, "balances_after": r.balances_after })
+            }
+            "stableswap.add_liquidity" => {
+                let r = self
+                    .pool(Some("lp_supply"))?
+                    .quote_add_liquidity(&self.list("amounts")?)
+                    .map_err(e)?;
+                json!({ "lp_minted": r.lp_amount, "fees": r.fees, "balances_after": r.balances_after })
+            }
+            "stableswap.remove_liquidity_one_coin" => {
+                let r = self
+                    .pool(Some("lp_supply"))?
+                    .quote_remove_liquidity_one_coin(self.num("token_amount")?, self.index("i")?)
+                    .map_err(e)?;
+                json!({ "dy": r.dy, "fee": r.fee, "balances_after": r.balances_after })
+            }
+            "stableswap.remove_liquidity_imbalance" => {
+                let r = self
+                    .pool(Some("lp_supply"))?
+                    .quote_remove_liquidity_imbalance(&self.list("amounts")?)
+                    .map_err(e)?;
+                json!({ "lp_burned": r.lp_amount, "fees": r.fees, "balances_after": r.balances_after })
+            }
+            "stableswap.virtual_price" => {
+                json!({ "virtual_price": self.pool(Some("lp_supply"))?.virtual_price().map_err(e)? })
+            }
+            "compound.value" => {
+                json!({ "value": compound::value(self.num("principal")?, self.num("apr")?, self.num("harvests_per_year")?, self.num("years")?, self.num("cost_per_harvest")?, self.flag("cost_from_position")?).map_err(e)? })
+            }
+            "compound.optimal_harvests" => {
+                let max = self.int("max_harvests")?;
+                let max = u32::try_from(max)
+                    .ok()
+                    .filter(|m| (1..=1_000_000).contains(m))
+                    .ok_or_else(|| format!("max_harvests {max} must be between 1 and 1000000"))?;
+                let (n, v) = compound::optimal_harvests(
+                    self.num("principal")?,
+                    self.num("apr")?,
+                    self.num("years")?,
+                    self.num("cost_per_harvest")?,
+                    self.flag("cost_from_position")?,
+                    max,
+                )
+                .map_err(e)?;
+                json!({ "harvests_per_year": n, "value": v })
+            }
+            other => return Err(format!("unknown op {other}")),
+        };
+        check_finite(&v)?;
+        Ok(v)
+    }
+
+    fn sqrt_prices(&self) -> Result<(f64, f64, f64), String> {
+        let root = |k: &str| -> Result<f64, String> {
+            let p = self.num(k)?;
+            if p.is_finite() && p > 0.0 {
+                Ok(p.sqrt())
+            } else {
+                Err(format!("field \"{k}\" must be a price > 0, got {p}"))
+            }
+        };
+        Ok((root("price")?, root("price_lower")?, root("price_upper")?))
+    }
+}
+
+fn to_f64(v: &Value) -> Result<f64, String> {
+    let x = match v {
+        Value::Number(n) => n.as_f64().ok_or("not representable as a number")?,
+        Value::String(s) => s
+            .trim()
+            .parse::<f64>()
+            .map_err(|_| format!("'{s}' is not a number"))?,
+        other => {
+            return Err(format!(
+                "expected a number or a numeric string, got {other}"
+            ))
+        }
+    };
+    if x.is_finite() {
+        Ok(x)
+    } else {
+        Err("must be finite".into())
+    }
+}
+
+fn check_finite(v: &Value) -> Result<(), String> {
+    match v {
+        Value::Null => Err("the result is not a finite number (overflow)".into()),
+        Value::Array(a) => a.iter().try_for_each(check_finite),
+        Value::Object(o) => o.values().try_for_each(check_finite),
+        _ => Ok(()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn answers_and_errors() {
+        let a = answer(r#"{"op":"v2.il","price_ratio":4,"id":7}"#);
+        assert!((a["il"].as_f64().unwrap() + 0.2).abs() < 1e-15);
+        assert_eq!(a["id"], 7);
+        let a = answer(
+            r#"{"op":"v2.amount_out","reserve_in":"100","reserve_out":300000,"amount_in":1,"fee":0.003}"#,
+        );
+        assert!((a["amount_out"].as_f64().unwrap() - 2961.474103190193).abs() < 1e-9);
+        assert!(answer("nope")["error"]
+            .as_str()
+            .unwrap()
+            .contains("not a JSON object"));
+        assert!(
+            answer(r#"{"op":"v2.ill"}"#)["error"]
+                .as_str()
+                .unwrap()
+                .contains("did you mean \"v2.il\"")
+                || answer(r#"{"op":"v2.ill"}"#)["error"]
+                    .as_str()
+                    .unwrap()
+                    .contains("did you mean 'v2.il'")
+        );
+        assert!(answer(r#"{"op":"v2.il","price_ratio":4,"fee":1}"#)["error"]
+            .as_str()
+            .unwrap()
+            .contains("unknown field \"fee\""));
+        assert!(answer(r#"{"op":"v2.il"}"#)["error"]
+            .as_str()
+            .unwrap()
+            .contains("missing field \"price_ratio\""));
+        assert!(answer(r#"{"op":"v2.il","price_ratio":-1}"#)["error"]
+            .as_str()
+            .unwrap()
+            .contains("price_ratio"));
+        assert!(answer(r#"{"op":"v3.tick_to_price","tick":1.5}"#)["error"]
+            .as_str()
+            .unwrap()
+            .contains("whole number"));
+    }
+}

@@ -1,0 +1,114 @@
+//! `yieldlab quote` end to end: every op answers, answers come in request order, a
+//! bad line answers an error and the stream goes on, the exit code is 0.
+
+use std::io::Write;
+use std::process::{Command, Stdio};
+
+use serde_json::Value;
+
+fn quote(input: &str) -> (i32, Vec<Value>) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_yieldlab"))
+        .arg("quote")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(input.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    let lines = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    (out.status.code().unwrap(), lines)
+}
+
+fn close(v: &Value, key: &str, expected: f64, tol: f64) {
+    let x = v[key]
+        .as_f64()
+        .unwrap_or_else(|| panic!("{key} missing in {v}"));
+    assert!(
+        (x - expected).abs() <= tol * expected.abs().max(1.0),
+        "{key}: {x} vs {expected} in {v}"
+    );
+}
+
+#[test]
+fn every_op_answers_in_order() {
+    let input = r#"{"op":"v2.amount_out","reserve_in":100,"reserve_out":300000,"amount_in":1,"fee":0.003}
+{"op":"v2.amount_in","reserve_in":100,"reserve_out":300000,"amount_out":2961.474103190193,"fee":0.003}
+{"op":"v2.il","price_ratio":4}
+{"op":"v3.liquidity_for_amounts","price":2.25,"price_lower":1,"price_upper":4,"amount0":"16.666666666666667","amount1":50}
+{"op":"v3.amounts_for_liquidity","price":2.25,"price_lower":1,"price_upper":4,"liquidity":100}
+{"op":"v3.il","price_lower":1e-20,"price_upper":1e20,"price_initial":100,"price_final":400}
+{"op":"v3.tick_to_price","tick":1}
+{"op":"v3.price_to_tick","price":1.0001}
+{"op":"stableswap.d","balances":[1000,1000,1000],"amp":100}
+{"op":"stableswap.exchange","balances":[1000000,1000000,1000000],"amp":2000,"fee":0.0004,"admin_fee":0.5,"i":0,"j":1,"dx":1000}
+{"op":"stableswap.add_liquidity","balances":[1000000,1000000],"amp":100,"fee":0.0004,"admin_fee":0.5,"lp_supply":2000000,"amounts":[1000,1000]}
+{"op":"stableswap.remove_liquidity_one_coin","balances":[1000000,1000000],"amp":100,"fee":0.0004,"admin_fee":0.5,"lp_supply":2000000,"token_amount":1000,"i":0}
+{"op":"stableswap.remove_liquidity_imbalance","balances":[1000000,1000000],"amp":100,"fee":0.0004,"admin_fee":0.5,"lp_supply":2000000,"amounts":[1000,0]}
+{"op":"stableswap.virtual_price","balances":[1000000,1000000],"amp":100,"lp_supply":2000000}
+{"op":"compound.value","principal":1000,"apr":0.1,"harvests_per_year":4,"years":1,"cost_per_harvest":0,"cost_from_position":true}
+{"op":"compound.optimal_harvests","principal":10000,"apr":0.2,"years":1,"cost_per_harvest":5,"cost_from_position":true,"max_harvests":365}
+"#;
+    let (code, out) = quote(input);
+    assert_eq!(code, 0);
+    assert_eq!(out.len(), 16);
+    for v in &out {
+        assert!(v.get("error").is_none(), "{v}");
+    }
+    close(&out[0], "amount_out", 2961.474103190193, 1e-12);
+    close(&out[1], "amount_in", 1.0, 1e-12);
+    close(&out[2], "il", -0.2, 1e-12);
+    close(&out[3], "liquidity", 100.0, 1e-9);
+    close(&out[4], "amount0", 100.0 / 6.0, 1e-12);
+    close(&out[4], "amount1", 50.0, 1e-12);
+    close(&out[5], "il", -0.2, 1e-6);
+    close(&out[6], "price", 1.0001, 1e-12);
+    assert_eq!(out[7]["tick"], 1);
+    close(&out[8], "d", 3000.0, 1e-12);
+    close(&out[9], "dy", 999.5995, 1e-6);
+    assert_eq!(out[9]["balances_after"].as_array().unwrap().len(), 3);
+    close(&out[10], "lp_minted", 2000.0, 1e-9);
+    close(&out[11], "dy", 1000.0, 1e-3);
+    assert!(out[12]["lp_burned"].as_f64().unwrap() > 1000.0);
+    close(&out[13], "virtual_price", 1.0, 1e-12);
+    close(&out[14], "value", 1103.812890625, 1e-12);
+    assert_eq!(out[15]["harvests_per_year"], 7);
+}
+
+#[test]
+fn bad_lines_answer_errors_and_the_stream_goes_on() {
+    let input = "{\"op\":\"v2.il\",\"price_ratio\":1,\"id\":\"a\"}\nnot json\n\n{\"op\":\"v9.x\"}\n{\"op\":\"v2.il\"}\n{\"op\":\"v2.il\",\"price_ratio\":\"x\"}\n[1,2]\n{\"op\":\"stableswap.exchange\",\"balances\":[1,1],\"amp\":1,\"fee\":0,\"admin_fee\":0,\"i\":0,\"j\":5,\"dx\":1}\n{\"op\":\"v2.il\",\"price_ratio\":1,\"id\":\"z\"}\n";
+    let (code, out) = quote(input);
+    assert_eq!(code, 0);
+    assert_eq!(
+        out.len(),
+        8,
+        "blank lines are skipped, every other line answers"
+    );
+    assert_eq!(out[0]["id"], "a");
+    assert_eq!(out[0]["il"], 0.0);
+    let err = |k: usize| {
+        out[k]["error"]
+            .as_str()
+            .unwrap_or_else(|| panic!("{}", out[k]))
+            .to_string()
+    };
+    assert!(err(1).contains("not a JSON object"));
+    assert!(err(2).contains("unknown op \"v9.x\""));
+    assert!(err(3).contains("missing field \"price_ratio\""));
+    assert!(err(4).contains("'x' is not a number"));
+    assert!(err(5).contains("expected a JSON object"));
+    assert!(err(6).contains("coin index"));
+    assert_eq!(out[7]["id"], "z");
+}
