@@ -19,12 +19,28 @@ fn bench(c: &mut Criterion) {
         })
     });
     c.bench_function("v3 amounts_for_liquidity (checked)", |b| {
-        b.iter(|| v3::amounts_for_liquidity(black_box(1.5), black_box(1.2), black_box(2.0), black_box(1e12)))
+        b.iter(|| {
+            v3::amounts_for_liquidity(
+                black_box(1.5),
+                black_box(1.2),
+                black_box(2.0),
+                black_box(1e12),
+            )
+        })
     });
     c.bench_function("v3 position value (hot loop form)", |b| {
-        b.iter(|| v3::value_unchecked(black_box(1.5), black_box(1.2), black_box(2.0), black_box(1e12)))
+        b.iter(|| {
+            v3::value_unchecked(
+                black_box(1.5),
+                black_box(1.2),
+                black_box(2.0),
+                black_box(1e12),
+            )
+        })
     });
-    c.bench_function("v3 price_to_tick", |b| b.iter(|| v3::price_to_tick(black_box(5.0e8))));
+    c.bench_function("v3 price_to_tick", |b| {
+        b.iter(|| v3::price_to_tick(black_box(5.0e8)))
+    });
     for n in [2usize, 3, 4] {
         let xp: Vec<f64> = (0..n).map(|k| 1.0e8 * (1.0 + 0.3 * k as f64)).collect();
         c.bench_function(&format!("stableswap D n={n}"), |b| {

@@ -18,6 +18,9 @@ pub enum DataError {
     #[error("{path}: cannot read: {message}")]
     Io { path: PathBuf, message: String },
 
+    #[error("{path}: {message}")]
+    Format { path: PathBuf, message: String },
+
     #[error("{path}: invalid TOML: {message}")]
     ManifestSyntax { path: PathBuf, message: String },
 

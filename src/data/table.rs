@@ -68,9 +68,12 @@ impl Table {
                     path: path.to_path_buf(),
                     message: e.to_string(),
                 })?;
-                ParquetReader::new(f).finish().map_err(|e| DataError::Io {
+                ParquetReader::new(f).finish().map_err(|e| DataError::Format {
                     path: path.to_path_buf(),
-                    message: format!("not a readable Parquet file: {e}"),
+                    message: format!(
+                        "not a readable Parquet file ({}); check the path, or set format = \"csv\" if it is CSV",
+                        first_line(&e.to_string())
+                    ),
                 })?
             }
         };
