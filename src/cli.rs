@@ -27,6 +27,8 @@ pub enum Command {
     /// Work with datasets: validate them, generate the synthetic one.
     #[command(subcommand)]
     Data(DataCommand),
+    /// Run strategy files and write a report folder (summary.csv, series/, events.csv).
+    Run(RunArgs),
     /// Protocol math calculator: one JSON request per line on stdin, one JSON answer per
     /// line on stdout (see README, "yieldlab quote").
     Quote,
@@ -39,6 +41,19 @@ pub enum DataCommand {
     Check(CheckArgs),
     /// Generate the seeded synthetic dataset (the embedded default in data/).
     Synth(SynthArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// Strategy files (strategies/*.toml).
+    #[arg(required = true)]
+    pub strategies: Vec<PathBuf>,
+    /// Folder with the data files, overriding each strategy's dataset folder.
+    #[arg(long, value_name = "DIR")]
+    pub data: Option<PathBuf>,
+    /// Report folder.
+    #[arg(long, value_name = "DIR", default_value = "reports/latest")]
+    pub out: PathBuf,
 }
 
 #[derive(Debug, Args)]
@@ -101,6 +116,29 @@ pub fn execute(cli: Cli, out: &mut dyn std::io::Write) -> Result<(), Failure> {
             write!(out, "{}", check::render(&ds)).map_err(|e| Failure {
                 code: 1,
                 message: format!("cannot write the report: {e}"),
+            })
+        }
+        Command::Run(a) => {
+            let outputs =
+                crate::batch::run_files(&a.strategies, a.data.as_deref()).map_err(|e| Failure {
+                    code: 2,
+                    message: e.to_string(),
+                })?;
+            crate::report::write_run_report(&outputs, &a.out).map_err(|e| Failure {
+                code: 1,
+                message: format!("{}: cannot write the report: {e}", a.out.display()),
+            })?;
+            let text =
+                String::from_utf8(crate::report::summary_table(&outputs)).unwrap_or_default();
+            writeln!(
+                out,
+                "{text}wrote {} run(s) to {}",
+                outputs.len(),
+                a.out.display()
+            )
+            .map_err(|e| Failure {
+                code: 1,
+                message: e.to_string(),
             })
         }
         Command::Quote => {

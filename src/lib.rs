@@ -5,9 +5,15 @@
 //! metrics, reports) read that market and never touch files themselves.
 
 pub mod amm;
+pub mod batch;
 pub mod cli;
+pub mod costs;
 pub mod data;
+pub mod engine;
 pub mod io;
 pub mod market;
+pub mod metrics;
 pub mod quote;
+pub mod report;
+pub mod strategy;
 pub mod units;

@@ -467,9 +467,66 @@ impl Pool {
     }
 }
 
+/// Balances of a two-coin pool with invariant D = 1 whose marginal price of coin 0 in
+/// coin 1 is `price` (no fee band): the state arbitrage leaves the pool in when the
+/// outside market prices coin 0 at `price`. The invariant is homogeneous of degree
+/// one, so a pool of invariant D holds D times these balances.
+pub fn balances_for_price(amp: f64, price: f64) -> AmmResult<(f64, f64)> {
+    positive("amp", amp)?;
+    positive("price", price)?;
+    let spot = |x0: f64| -> AmmResult<(f64, f64, f64)> {
+        let x1 = solve_y(&[x0, 1.0], 1, amp, 1.0)?;
+        let ann = 2.0 * amp;
+        let d_p = 1.0 / (4.0 * x0 * x1);
+        Ok(((ann + d_p / x0) / (ann + d_p / x1), x0, x1))
+    };
+    // spot falls as x0 grows; bracket in log space.
+    let (mut lo, mut hi) = (0.5f64, 0.5f64);
+    while spot(lo)?.0 < price {
+        lo /= 2.0;
+        if lo < 1e-12 {
+            return Err(AmmError::Infeasible(format!(
+                "no pool state has price {price}"
+            )));
+        }
+    }
+    while spot(hi)?.0 > price {
+        hi *= 2.0;
+        if hi > 1e12 {
+            return Err(AmmError::Infeasible(format!(
+                "no pool state has price {price}"
+            )));
+        }
+    }
+    for _ in 0..200 {
+        let mid = (lo * hi).sqrt();
+        if spot(mid)?.0 > price {
+            lo = mid;
+        } else {
+            hi = mid;
+        }
+        if hi / lo - 1.0 < 1e-15 {
+            break;
+        }
+    }
+    let (_, x0, x1) = spot((lo * hi).sqrt())?;
+    Ok((x0, x1))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn balances_for_price_hit_the_price() {
+        let (a, b) = balances_for_price(100.0, 1.0).unwrap();
+        assert!((a - 0.5).abs() < 1e-12 && (b - 0.5).abs() < 1e-12);
+        let (a, b) = balances_for_price(100.0, 0.95).unwrap();
+        let p = Pool::new(vec![a, b], 100.0, 0.0, 0.0, 1.0).unwrap();
+        assert!((p.spot_price(0, 1).unwrap() - 0.95).abs() < 1e-9);
+        assert!((p.d().unwrap() - 1.0).abs() < 1e-12);
+        assert!(a > b, "the cheap coin fills the pool");
+    }
 
     #[test]
     fn balanced_pool_has_d_equal_to_the_sum() {

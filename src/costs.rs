@@ -1,0 +1,264 @@
+//! Cost models: gas per action and chain, swap costs (pool fee plus price impact from
+//! the AMM math against the pool's depth), and vault fee schedules. Each has documented
+//! defaults that a strategy file can override.
+//!
+//! Gas cost of an action = gas units × gas price at that step (gwei) × 1e-9 × the
+//! chain's native token price at that step (USD), plus a fixed L1 data fee (USD) on
+//! rollups. Where the market has no gas series for the chain, the chain preset's
+//! constant gas price is used; where it has no price series for the native token, the
+//! preset's constant native price is used. `docs/costs.md` gives the numbers' sources.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::amm::{stableswap, v2};
+
+/// The on-chain actions a strategy pays gas for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ActionKind {
+    /// Add liquidity / supply to a lending market / deposit into a vault.
+    Deposit,
+    /// Remove liquidity / withdraw.
+    Withdraw,
+    /// Claim reward tokens.
+    Claim,
+    /// One swap through a DEX.
+    Swap,
+    /// A vault's harvest: claim, sell and re-deposit in one transaction.
+    Harvest,
+    /// A concentrated range's rebalance: burn, collect, swap and mint.
+    Rebalance,
+    /// Bridging between chains (the source-chain transaction).
+    Bridge,
+}
+
+impl ActionKind {
+    pub const ALL: [ActionKind; 7] = [
+        ActionKind::Deposit,
+        ActionKind::Withdraw,
+        ActionKind::Claim,
+        ActionKind::Swap,
+        ActionKind::Harvest,
+        ActionKind::Rebalance,
+        ActionKind::Bridge,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            ActionKind::Deposit => "deposit",
+            ActionKind::Withdraw => "withdraw",
+            ActionKind::Claim => "claim",
+            ActionKind::Swap => "swap",
+            ActionKind::Harvest => "harvest",
+            ActionKind::Rebalance => "rebalance",
+            ActionKind::Bridge => "bridge",
+        }
+    }
+}
+
+/// Gas units per action (typical mainnet `gasUsed` of the protocols' transactions).
+pub fn default_gas_units(kind: ActionKind) -> f64 {
+    match kind {
+        ActionKind::Deposit => 180_000.0,
+        ActionKind::Withdraw => 150_000.0,
+        ActionKind::Claim => 120_000.0,
+        ActionKind::Swap => 150_000.0,
+        ActionKind::Harvest => 400_000.0,
+        ActionKind::Rebalance => 500_000.0,
+        ActionKind::Bridge => 150_000.0,
+    }
+}
+
+/// A chain's cost facts where the data has no series for them.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ChainPreset {
+    pub native_asset: String,
+    /// Gas price used when the market has no gas series for this chain (gwei).
+    pub gas_price_gwei: f64,
+    /// Native token price used when the market has no price series for it (USD).
+    pub native_price_usd: f64,
+    /// Fixed L1 data fee per transaction on rollups (USD).
+    pub l1_data_fee_usd: f64,
+}
+
+/// Presets: Ethereum, Arbitrum, Optimism, Base, Polygon.
+pub fn chain_preset(chain: &str) -> Option<ChainPreset> {
+    let p = |asset: &str, gwei: f64, usd: f64, l1: f64| ChainPreset {
+        native_asset: asset.to_string(),
+        gas_price_gwei: gwei,
+        native_price_usd: usd,
+        l1_data_fee_usd: l1,
+    };
+    Some(match chain {
+        "ethereum" => p("ETH", 30.0, 2500.0, 0.0),
+        "arbitrum" => p("ETH", 0.02, 2500.0, 0.02),
+        "optimism" => p("ETH", 0.005, 2500.0, 0.02),
+        "base" => p("ETH", 0.005, 2500.0, 0.02),
+        "polygon" => p("POL", 50.0, 0.5, 0.0),
+        _ => return None,
+    })
+}
+
+/// Gas settings of a run: units per action (overridable) and per-chain overrides.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[serde(deny_unknown_fields, default)]
+pub struct GasConfig {
+    /// Units per action, overriding the defaults.
+    pub units: BTreeMap<ActionKind, f64>,
+    /// A constant gas price (gwei) instead of the data's series, for every chain.
+    pub gas_price_gwei: Option<f64>,
+    /// Chain presets overriding (or adding to) the built-in ones.
+    pub chains: BTreeMap<String, ChainPreset>,
+}
+
+impl GasConfig {
+    pub fn units(&self, kind: ActionKind) -> f64 {
+        self.units
+            .get(&kind)
+            .copied()
+            .unwrap_or_else(|| default_gas_units(kind))
+    }
+
+    pub fn preset(&self, chain: &str) -> Option<ChainPreset> {
+        self.chains
+            .get(chain)
+            .cloned()
+            .or_else(|| chain_preset(chain))
+    }
+}
+
+/// Swap cost through a constant-product pool of `depth_usd` total value (both sides),
+/// for selling `usd` of value: pool fee plus price impact, in USD.
+pub fn swap_cost_constant_product(usd: f64, depth_usd: f64, fee: f64) -> f64 {
+    if usd <= 0.0 {
+        return 0.0;
+    }
+    let half = (depth_usd / 2.0).max(1e-9);
+    let out = v2::amount_out(half, half, usd, fee).unwrap_or(0.0);
+    (usd - out).max(0.0)
+}
+
+/// Swap cost through a two-coin StableSwap pool at the peg with `depth_usd` total.
+pub fn swap_cost_stableswap(usd: f64, depth_usd: f64, amp: f64, fee: f64) -> f64 {
+    if usd <= 0.0 {
+        return 0.0;
+    }
+    let half = (depth_usd / 2.0).max(1e-9);
+    match stableswap::Pool::new(vec![half, half], amp, fee, 0.0, 0.0)
+        .and_then(|p| p.quote_exchange(0, 1, usd))
+    {
+        Ok(e) => (usd - e.dy).max(0.0),
+        Err(_) => usd,
+    }
+}
+
+/// How to price a swap where no pool's depth is known (e.g. selling reward tokens):
+/// a reference constant-product pool.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SlippageModel {
+    /// Fee of the reference pool (fraction).
+    pub fee: f64,
+    /// Total value of the reference pool (USD).
+    pub depth_usd: f64,
+}
+
+impl Default for SlippageModel {
+    /// A $2M, 0.30 % pool: typical of a mid-cap reward token's main DEX pair.
+    fn default() -> Self {
+        SlippageModel {
+            fee: 0.003,
+            depth_usd: 2_000_000.0,
+        }
+    }
+}
+
+impl SlippageModel {
+    pub fn cost(&self, usd: f64) -> f64 {
+        swap_cost_constant_product(usd, self.depth_usd, self.fee)
+    }
+}
+
+/// A vault's fee schedule.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct VaultFees {
+    /// Share of each harvest's proceeds taken as performance fee.
+    pub performance_fee: f64,
+    /// Share of each harvest's proceeds paid to whoever calls harvest.
+    pub call_fee: f64,
+    /// Fraction of assets per year, accrued every step.
+    pub management_fee: f64,
+    /// Fraction of the withdrawn value, charged on exit.
+    pub withdrawal_fee: f64,
+    /// Harvested profit is released to depositors linearly over this many seconds.
+    pub profit_unlock_secs: i64,
+}
+
+impl VaultFees {
+    /// Beefy-like: 9.5 % of harvested rewards (9 % performance to treasury, strategist
+    /// and stakers; 0.5 % to the harvest caller), no management or withdrawal fee,
+    /// profit credited at once. (Beefy documentation, "Fees": standard 9.5 % harvest fee.)
+    pub fn beefy() -> VaultFees {
+        VaultFees {
+            performance_fee: 0.09,
+            call_fee: 0.005,
+            management_fee: 0.0,
+            withdrawal_fee: 0.0,
+            profit_unlock_secs: 0,
+        }
+    }
+
+    /// Yearn-v2-like: 2 % management fee per year and 20 % performance fee on gains,
+    /// charged at harvest, profit unlocked linearly over 6 hours (Yearn v2 vaults'
+    /// "2 and 20" and locked-profit degradation).
+    pub fn yearn() -> VaultFees {
+        VaultFees {
+            performance_fee: 0.2,
+            call_fee: 0.0,
+            management_fee: 0.02,
+            withdrawal_fee: 0.0,
+            profit_unlock_secs: 6 * 3600,
+        }
+    }
+
+    pub fn none() -> VaultFees {
+        VaultFees {
+            performance_fee: 0.0,
+            call_fee: 0.0,
+            management_fee: 0.0,
+            withdrawal_fee: 0.0,
+            profit_unlock_secs: 0,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn swap_costs_grow_with_size_and_include_the_fee() {
+        let small = swap_cost_constant_product(100.0, 10e6, 0.003);
+        assert!((small - 0.3).abs() < 0.01, "{small}");
+        let big = swap_cost_constant_product(1e6, 10e6, 0.003);
+        // 1M into a 5M/5M pool: out = 0.997·1e6·5e6/(5e6 + 0.997e6) = 831_249 → cost ≈ 168.7k.
+        assert!((big - (1e6 - 0.997e6 * 5e6 / (5e6 + 0.997e6))).abs() < 1e-3);
+        let st = swap_cost_stableswap(1e6, 10e6, 2000.0, 0.0001);
+        assert!(st < big / 100.0 && st > 100.0, "{st}");
+        assert_eq!(swap_cost_constant_product(0.0, 1e6, 0.003), 0.0);
+    }
+
+    #[test]
+    fn presets_exist_for_the_main_chains() {
+        for c in ["ethereum", "arbitrum", "optimism", "base", "polygon"] {
+            assert!(chain_preset(c).is_some());
+        }
+        assert!(chain_preset("nowhere").is_none());
+        let g = GasConfig::default();
+        assert_eq!(g.units(ActionKind::Swap), 150_000.0);
+    }
+}

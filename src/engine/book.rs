@@ -1,0 +1,332 @@
+//! What one run reads from the market, resolved once before the first step: USD price
+//! vectors for every asset it touches (from a price series, an alias such as WETH →
+//! ETH, or derived through a pool from a priced token), each pool's series and
+//! metadata, and stress events applied to copies of the affected series.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use super::EngineError;
+use crate::market::{Field, Market, PoolKind, PoolMeta};
+use crate::units::{parse_datetime, parse_duration, Timestamp};
+
+/// The asset id of US dollars (cash): price 1 at every step.
+pub const USD: &str = "USD";
+
+/// A stress event declared by a strategy file.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+pub enum StressEvent {
+    /// A protocol exploit: the pool's LPs lose `haircut` (a fraction) of their position.
+    Exploit {
+        at: String,
+        pool: String,
+        haircut: f64,
+    },
+    /// An asset's price is multiplied by `factor` from `at` on (a reward token collapse).
+    Collapse {
+        at: String,
+        asset: String,
+        factor: f64,
+    },
+    /// An asset trades at `price_factor` of its price at `at`, recovering linearly to 1
+    /// over `recovery` (e.g. "3d"); pools holding it move with it.
+    Depeg {
+        at: String,
+        asset: String,
+        price_factor: f64,
+        #[serde(default)]
+        recovery: Option<String>,
+    },
+}
+
+impl StressEvent {
+    pub fn at(&self) -> Result<Timestamp, EngineError> {
+        let s = match self {
+            StressEvent::Exploit { at, .. }
+            | StressEvent::Collapse { at, .. }
+            | StressEvent::Depeg { at, .. } => at,
+        };
+        parse_datetime(s).ok_or_else(|| {
+            EngineError::Spec(format!("event date '{s}' is not a date like 2023-03-10"))
+        })
+    }
+}
+
+/// A pool as the run sees it.
+#[derive(Debug, Clone)]
+pub struct PoolView {
+    pub meta: PoolMeta,
+    /// token1 per token0 (absent for yield-only pools).
+    pub price: Option<Vec<f64>>,
+    pub tvl: Option<Vec<f64>>,
+    pub volume: Option<Vec<f64>>,
+    pub fees_usd: Option<Vec<f64>>,
+    pub liquidity: Option<Vec<f64>>,
+    pub apy_base: Option<Vec<f64>>,
+    pub apy_reward: Option<Vec<f64>>,
+    pub fee_rate: Option<Vec<f64>>,
+    /// Indexes into the price book of token0 and token1.
+    pub token_prices: Vec<usize>,
+    pub reward: Option<usize>,
+}
+
+impl PoolView {
+    pub fn fee_at(&self, i: usize) -> Option<f64> {
+        self.fee_rate.as_ref().map(|f| f[i]).or(self.meta.fee)
+    }
+
+    /// 10^((d0 + d1)/2): whole-token liquidity to raw on-chain liquidity.
+    pub fn raw_liquidity_scale(&self) -> Option<f64> {
+        match self.meta.decimals.as_slice() {
+            [d0, d1] => Some(10f64.powf((*d0 as f64 + *d1 as f64) / 2.0)),
+            _ => None,
+        }
+    }
+}
+
+/// Prices and pools resolved for a run.
+#[derive(Debug, Clone)]
+pub struct Book {
+    pub assets: BTreeMap<String, usize>,
+    pub prices: Vec<Vec<f64>>,
+    pub pools: BTreeMap<String, PoolView>,
+    /// Exploits: (step, pool, haircut).
+    pub exploits: Vec<(usize, String, f64)>,
+}
+
+fn alias(asset: &str) -> Option<String> {
+    let a = asset.strip_prefix('W')?;
+    (a.len() >= 3).then(|| a.to_string())
+}
+
+impl Book {
+    pub fn price(&self, asset: usize, i: usize) -> f64 {
+        self.prices[asset][i]
+    }
+
+    pub fn asset(&self, name: &str) -> Result<usize, EngineError> {
+        self.assets.get(name).copied().ok_or_else(|| {
+            EngineError::Spec(format!("asset '{name}' has no USD price in this run"))
+        })
+    }
+
+    pub fn pool(&self, id: &str) -> Result<&PoolView, EngineError> {
+        self.pools
+            .get(id)
+            .ok_or_else(|| EngineError::Spec(format!("pool '{id}' is not in this run")))
+    }
+
+    /// Resolves `pools` and `assets` (and the native assets of `chains`) on `market`.
+    pub fn build(
+        market: &Market,
+        pools: &[String],
+        assets: &[String],
+        events: &[StressEvent],
+    ) -> Result<Book, EngineError> {
+        let n = market.grid.len();
+        let mut book = Book {
+            assets: BTreeMap::new(),
+            prices: Vec::new(),
+            pools: BTreeMap::new(),
+            exploits: Vec::new(),
+        };
+        book.add(USD, vec![1.0; n]);
+        for id in pools {
+            let p = market.pool(id).ok_or_else(|| {
+                let known: Vec<&str> = market.pools.keys().map(String::as_str).collect();
+                EngineError::Spec(format!(
+                    "pool '{id}' is not in the market{}; pools: {}",
+                    crate::data::error::suggest(id, known.iter().copied()),
+                    crate::data::error::list_names(known.iter().copied())
+                ))
+            })?;
+            let get = |f: Field| p.field(f).map(<[f64]>::to_vec);
+            book.pools.insert(
+                id.clone(),
+                PoolView {
+                    meta: p.meta.clone(),
+                    price: get(Field::Price),
+                    tvl: get(Field::TvlUsd),
+                    volume: get(Field::VolumeUsd),
+                    fees_usd: get(Field::FeesUsd),
+                    liquidity: get(Field::Liquidity),
+                    apy_base: get(Field::ApyBase),
+                    apy_reward: get(Field::ApyReward),
+                    fee_rate: get(Field::FeeRate),
+                    token_prices: Vec::new(),
+                    reward: None,
+                },
+            );
+        }
+        // Token prices: direct, alias, then through the run's pools, until nothing changes.
+        let mut wanted: Vec<String> = assets.to_vec();
+        for pv in book.pools.values() {
+            if pv.price.is_some() {
+                wanted.extend(pv.meta.tokens.iter().cloned());
+            }
+            if let Some(r) = &pv.meta.reward_token {
+                wanted.push(r.clone());
+            }
+        }
+        wanted.sort();
+        wanted.dedup();
+        for a in &wanted {
+            let direct = market
+                .price(a)
+                .or_else(|| alias(a).and_then(|b| market.price(&b)));
+            if let Some(s) = direct {
+                book.add(a, s.price_usd.clone());
+            }
+        }
+        loop {
+            let mut progress = false;
+            for a in &wanted {
+                if book.assets.contains_key(a) {
+                    continue;
+                }
+                let derived = book.pools.values().find_map(|pv| {
+                    let price = pv.price.as_ref()?;
+                    let t = &pv.meta.tokens;
+                    if t.len() != 2 {
+                        return None;
+                    }
+                    if &t[0] == a {
+                        let other = book.assets.get(&t[1])?;
+                        Some(
+                            price
+                                .iter()
+                                .zip(&book.prices[*other])
+                                .map(|(p, q)| p * q)
+                                .collect(),
+                        )
+                    } else if &t[1] == a {
+                        let other = book.assets.get(&t[0])?;
+                        Some(
+                            price
+                                .iter()
+                                .zip(&book.prices[*other])
+                                .map(|(p, q)| q / p)
+                                .collect(),
+                        )
+                    } else {
+                        None
+                    }
+                });
+                if let Some(v) = derived {
+                    book.add(a, v);
+                    progress = true;
+                }
+            }
+            if !progress {
+                break;
+            }
+        }
+        for a in &wanted {
+            if !book.assets.contains_key(a) {
+                return Err(EngineError::Spec(format!(
+                    "no USD price for '{a}': the market has no price series for it (or its unwrapped name), and no pool in the run pairs it with a priced token"
+                )));
+            }
+        }
+        // Stress events on copies of the series.
+        for e in events {
+            let at = e.at()?;
+            let start = market.grid.timestamps().position(|t| t >= at).unwrap_or(n);
+            match e {
+                StressEvent::Exploit { pool, haircut, .. } => {
+                    if !(0.0..=1.0).contains(haircut) {
+                        return Err(EngineError::Spec(format!(
+                            "exploit haircut {haircut} must be a fraction in [0, 1]"
+                        )));
+                    }
+                    if start < n {
+                        book.exploits.push((start, pool.clone(), *haircut));
+                    }
+                }
+                StressEvent::Collapse { asset, factor, .. } => {
+                    if !(*factor > 0.0 && factor.is_finite()) {
+                        return Err(EngineError::Spec(format!(
+                            "collapse factor {factor} must be > 0"
+                        )));
+                    }
+                    let f = vec![*factor; n - start];
+                    book.scale_asset(asset, start, &f)?;
+                }
+                StressEvent::Depeg {
+                    asset,
+                    price_factor,
+                    recovery,
+                    ..
+                } => {
+                    if !(*price_factor > 0.0 && price_factor.is_finite()) {
+                        return Err(EngineError::Spec(format!(
+                            "depeg price_factor {price_factor} must be > 0"
+                        )));
+                    }
+                    let rec = match recovery {
+                        Some(r) => parse_duration(r).map_err(EngineError::Spec)? as f64,
+                        None => f64::INFINITY,
+                    };
+                    let f: Vec<f64> = (start..n)
+                        .map(|i| {
+                            let dt = (market.grid.at(i) - market.grid.at(start)) as f64;
+                            let frac = (dt / rec).min(1.0);
+                            price_factor + (1.0 - price_factor) * frac
+                        })
+                        .collect();
+                    book.scale_asset(asset, start, &f)?;
+                }
+            }
+        }
+        for pv in book.pools.values_mut() {
+            if pv.price.is_some() {
+                pv.token_prices = pv.meta.tokens.iter().map(|t| book.assets[t]).collect();
+            }
+            pv.reward = pv.meta.reward_token.as_ref().map(|r| book.assets[r]);
+        }
+        Ok(book)
+    }
+
+    fn add(&mut self, name: &str, series: Vec<f64>) {
+        if !self.assets.contains_key(name) {
+            self.assets.insert(name.to_string(), self.prices.len());
+            self.prices.push(series);
+        }
+    }
+
+    /// Multiplies an asset's USD price (and pool prices quoted in it) from `start` on.
+    fn scale_asset(
+        &mut self,
+        asset: &str,
+        start: usize,
+        factor: &[f64],
+    ) -> Result<(), EngineError> {
+        let k = self.asset(asset)?;
+        for (p, f) in self.prices[k][start..].iter_mut().zip(factor) {
+            *p *= f;
+        }
+        for pv in self.pools.values_mut() {
+            let Some(price) = pv.price.as_mut() else {
+                continue;
+            };
+            let t = &pv.meta.tokens;
+            if t.len() == 2 && t[0] == asset {
+                for (p, f) in price[start..].iter_mut().zip(factor) {
+                    *p *= f;
+                }
+            } else if t.len() == 2 && t[1] == asset {
+                for (p, f) in price[start..].iter_mut().zip(factor) {
+                    *p /= f;
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Whether a pool can be marked by AMM math (it has a price and two tokens).
+pub fn is_amm(pv: &PoolView) -> bool {
+    pv.price.is_some() && pv.meta.tokens.len() == 2 && pv.meta.kind != PoolKind::Lending
+}

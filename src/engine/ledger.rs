@@ -1,0 +1,154 @@
+//! The ledger of a run: the attribution buckets that the position's value decomposes
+//! into at every step, kept with compensated (Neumaier) sums, and the list of discrete
+//! cash flows (actions with their gas, swap costs and fees) in `Decimal`.
+
+use rust_decimal::prelude::FromPrimitive;
+use rust_decimal::Decimal;
+use serde::Serialize;
+
+/// A running sum with Neumaier compensation: exact to about one rounding of the total
+/// however many terms are added.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Sum {
+    sum: f64,
+    comp: f64,
+}
+
+impl Sum {
+    pub fn add(&mut self, x: f64) {
+        let t = self.sum + x;
+        if self.sum.abs() >= x.abs() {
+            self.comp += (self.sum - t) + x;
+        } else {
+            self.comp += (x - t) + self.sum;
+        }
+        self.sum = t;
+    }
+
+    pub fn value(&self) -> f64 {
+        self.sum + self.comp
+    }
+}
+
+/// The buckets, in USD, cumulative since the start. Signs: costs are negative.
+///
+/// value = capital + price_effect + impermanent_loss + fees + rewards
+///       + reward_price_change + interest + gas + swap_costs + vault_fees
+///       + unreleased_profit + event_losses
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Attribution {
+    /// Price moves of the tokens held, at the amounts held (the HODL effect).
+    pub price_effect: Sum,
+    /// The AMM's rebalancing against holding its tokens (≤ 0 with no fees).
+    pub impermanent_loss: Sum,
+    /// Trading fees earned, valued when earned.
+    pub fees: Sum,
+    /// Reward emissions earned, valued when earned.
+    pub rewards: Sum,
+    /// Price moves of reward tokens after they were earned.
+    pub reward_price_change: Sum,
+    /// Lending interest.
+    pub interest: Sum,
+    /// Gas paid (≤ 0).
+    pub gas: Sum,
+    /// Swap fees and price impact paid (≤ 0).
+    pub swap_costs: Sum,
+    /// Vault fees: performance, call, management, withdrawal (≤ 0).
+    pub vault_fees: Sum,
+    /// Harvested profit a vault has not yet released to depositors (≤ 0, back to 0 as it unlocks).
+    pub unreleased_profit: Sum,
+    /// Stress events: exploits' haircuts (≤ 0).
+    pub event_losses: Sum,
+}
+
+/// Names of the buckets in output order, and a getter for each.
+pub const BUCKETS: [&str; 11] = [
+    "price_effect",
+    "impermanent_loss",
+    "fees",
+    "rewards",
+    "reward_price_change",
+    "interest",
+    "gas",
+    "swap_costs",
+    "vault_fees",
+    "unreleased_profit",
+    "event_losses",
+];
+
+impl Attribution {
+    pub fn values(&self) -> [f64; 11] {
+        [
+            self.price_effect.value(),
+            self.impermanent_loss.value(),
+            self.fees.value(),
+            self.rewards.value(),
+            self.reward_price_change.value(),
+            self.interest.value(),
+            self.gas.value(),
+            self.swap_costs.value(),
+            self.vault_fees.value(),
+            self.unreleased_profit.value(),
+            self.event_losses.value(),
+        ]
+    }
+
+    /// Sum of all buckets.
+    pub fn total(&self) -> f64 {
+        let mut s = Sum::default();
+        for v in self.values() {
+            s.add(v);
+        }
+        s.value()
+    }
+}
+
+/// One discrete cash flow of a run.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct LedgerEntry {
+    pub step: usize,
+    pub timestamp: i64,
+    pub action: &'static str,
+    /// The pool, market or asset acted on.
+    pub target: String,
+    /// Value moved by the action (USD).
+    pub amount_usd: Decimal,
+    pub gas_usd: Decimal,
+    pub swap_cost_usd: Decimal,
+    pub vault_fee_usd: Decimal,
+}
+
+/// f64 → Decimal at the reporting boundary: rounded half-even to 6 decimal places
+/// (a millionth of a dollar); non-finite values (never expected) become zero.
+pub fn usd(x: f64) -> Decimal {
+    Decimal::from_f64(x)
+        .map(|d| d.round_dp(6))
+        .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn compensated_sum_keeps_small_terms() {
+        let mut s = Sum::default();
+        s.add(1e16);
+        for _ in 0..1000 {
+            s.add(1.0);
+        }
+        s.add(-1e16);
+        assert_eq!(s.value(), 1000.0);
+        let mut naive = 1e16f64;
+        for _ in 0..1000 {
+            naive += 1.0;
+        }
+        assert_ne!(naive - 1e16, 1000.0);
+    }
+
+    #[test]
+    fn decimal_boundary_rounds_to_micro_dollars() {
+        assert_eq!(usd(1.234_567_89).to_string(), "1.234568");
+        assert_eq!(usd(f64::NAN), Decimal::ZERO);
+    }
+}

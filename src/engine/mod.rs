@@ -1,0 +1,1600 @@
+//! One deterministic backtest of one strategy on one market, with every dollar
+//! accounted for. The engine never spawns threads (parallelism is the batch runner's)
+//! and never reads the clock: time is the market's grid.
+//!
+//! Each step `i` of the grid:
+//! 1. **mark** the holdings of step `i − 1` to step `i`'s prices: price effect of the
+//!    tokens held, impermanent loss of AMM positions (from the invariant: value of the
+//!    liquidity minus the value of the tokens deposited into it), reward tokens' price
+//!    change;
+//! 2. **accrue** what the step `[i − 1, i)` earned: trading fees (volume × fee rate ×
+//!    our share, our own capital counted in the pool), reward emissions (diluted by our
+//!    capital), lending interest (per-second compounding), valued at step `i`;
+//! 3. apply **stress events** (exploit haircuts) and vault management fees;
+//! 4. let the **strategy** decide from what is known at `i`;
+//! 5. **execute** its actions with their costs (gas at step `i`'s gas and native
+//!    prices, swap fees and price impact against the pool's depth, vault fees);
+//! 6. **record** the value and the attribution; the identity
+//!    `value = capital + Σ buckets` is checked at every step.
+//!
+//! Conventions (see docs/accounting.md): capital starts as USD; step-0 swaps are free
+//! (the run starts holding the tokens it first deposits, as if bought before the
+//! start); gas is paid from the wallet's USD, and a negative USD balance is gas paid
+//! from outside, counted against the result; fees earned by LP positions are held in
+//! USD until compounded or collected.
+
+pub mod book;
+pub mod ledger;
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde::{Deserialize, Serialize};
+
+use crate::amm::{lending, stableswap, v3};
+use crate::costs::{self, ActionKind, GasConfig, SlippageModel, VaultFees};
+use crate::market::{Field, Market, PoolKind, TimeGrid};
+use crate::units::{format_ts, Timestamp, YEAR};
+pub use book::{Book, PoolView, StressEvent, USD};
+pub use ledger::{Attribution, LedgerEntry, Sum, BUCKETS};
+
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum EngineError {
+    /// A strategy or run that cannot work on this market (names what is missing).
+    #[error("{0}")]
+    Spec(String),
+    /// A value became NaN or infinite.
+    #[error("step {step} ({at}): {message}")]
+    Numeric {
+        step: usize,
+        at: String,
+        message: String,
+    },
+}
+
+/// Settings of a run that are not the strategy's own.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RunConfig {
+    pub capital_usd: f64,
+    pub gas: GasConfig,
+    /// Swaps with no pool to price them (selling reward tokens).
+    pub reward_swap: SlippageModel,
+    /// Bridge fee as a fraction of the value moved between chains.
+    pub bridge_fee: f64,
+    /// Vault fee schedule for positions opened as vault deposits.
+    pub vault_fees: VaultFees,
+    /// Other depositors' capital in the vault (USD): they share each harvest's gas.
+    pub vault_others_usd: f64,
+    pub events: Vec<StressEvent>,
+}
+
+impl Default for RunConfig {
+    fn default() -> Self {
+        RunConfig {
+            capital_usd: 10_000.0,
+            gas: GasConfig::default(),
+            reward_swap: SlippageModel::default(),
+            bridge_fee: 0.0005,
+            vault_fees: VaultFees::none(),
+            vault_others_usd: 0.0,
+            events: Vec::new(),
+        }
+    }
+}
+
+/// Where an `Open` puts value.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Target {
+    /// Liquidity in an AMM pool; `range` = (lower, upper) price for concentrated ranges.
+    Pool {
+        pool: String,
+        range: Option<(f64, f64)>,
+        vault: bool,
+    },
+    /// Supply `asset` to lending market `market` (a rate series).
+    Lend {
+        market: String,
+        asset: String,
+        chain: String,
+        vault: bool,
+    },
+    /// A yield-only pool (APY and TVL series, no price): a USD principal earning the
+    /// pool's APY diluted by our capital.
+    Yield { pool: String },
+}
+
+/// What a strategy asks for. Positions are named by the id `Open` gave them.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Action {
+    /// Hold assets in the given weights of the capital (step 0 only).
+    Hold {
+        weights: Vec<(String, f64)>,
+    },
+    /// Put `usd` of the wallet's value (all of it when `None`) into a target.
+    Open {
+        target: Target,
+        usd: Option<f64>,
+    },
+    Close {
+        position: u32,
+    },
+    /// Claim pending reward tokens into the wallet.
+    Claim {
+        position: u32,
+    },
+    /// Sell every reward token in the wallet for USD.
+    SellRewards,
+    /// A vault harvest: claim, sell, pay vault fees, re-deposit. `paid_by_others`: the
+    /// harvest rides on another user's transaction (harvest on deposit).
+    Harvest {
+        position: u32,
+        paid_by_others: bool,
+    },
+    /// Move a concentrated position to a new price range.
+    Rebalance {
+        position: u32,
+        lower: f64,
+        upper: f64,
+    },
+    /// Close a position and put its value into another target.
+    Move {
+        position: u32,
+        to: Target,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct AmmPos {
+    pub pool: String,
+    pub kind: PoolKind,
+    /// Liquidity in whole-token units (√(x·y) for v2 and ranges; a share of D for StableSwap).
+    pub l: f64,
+    /// √lower, √upper for concentrated ranges.
+    pub range: Option<(f64, f64)>,
+    /// Tokens deposited, each at the time it was deposited (the HODL reference).
+    pub basket: [f64; 2],
+    pub last_il: f64,
+    /// Fees earned and not yet compounded or collected (USD).
+    pub fees_usd: f64,
+    /// Reward tokens earned and not yet claimed.
+    pub pending: f64,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum PosKind {
+    Amm(AmmPos),
+    Lend {
+        market: String,
+        asset: usize,
+        amount: f64,
+        chain: String,
+    },
+    Yield {
+        pool: String,
+        principal: f64,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Position {
+    pub kind: PosKind,
+    pub opened: usize,
+    /// A vault deposit: harvests share gas with other depositors and pay vault fees.
+    pub vault: bool,
+}
+
+/// What the run holds.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Portfolio {
+    /// Asset (book index) → amount; index 0 is USD.
+    pub wallet: BTreeMap<usize, f64>,
+    pub positions: BTreeMap<u32, Position>,
+    next_id: u32,
+}
+
+/// Counts of what a run did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct Counts {
+    pub deposits: u32,
+    pub withdrawals: u32,
+    pub claims: u32,
+    pub harvests: u32,
+    pub rebalances: u32,
+    pub moves: u32,
+    pub swaps: u32,
+    /// Steps with a concentrated position in range, and with one at all.
+    pub steps_in_range: u64,
+    pub steps_with_range: u64,
+}
+
+/// Per-step series of a run.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Series {
+    pub value: Vec<f64>,
+    pub hodl_value: Vec<f64>,
+    pub buckets: Vec<[f64; 11]>,
+    /// Which position pools held value at each step (for allocation charts): pool id per step.
+    pub allocation: Vec<String>,
+}
+
+/// The outcome of one run.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RunResult {
+    pub grid: TimeGrid,
+    pub capital: f64,
+    pub series: Series,
+    pub attribution: [f64; 11],
+    pub ledger: Vec<LedgerEntry>,
+    pub counts: Counts,
+    /// Largest |value − (capital + Σ buckets)| over the run (USD).
+    pub max_identity_error: f64,
+}
+
+impl RunResult {
+    pub fn final_value(&self) -> f64 {
+        *self.series.value.last().unwrap_or(&self.capital)
+    }
+
+    pub fn hodl_final(&self) -> f64 {
+        *self.series.hodl_value.last().unwrap_or(&self.capital)
+    }
+}
+
+/// A strategy: pure decisions. It reads the view (market data up to the current step,
+/// the portfolio) and returns actions; it never edits the portfolio.
+pub trait Strategy {
+    /// Pools the strategy uses (it may pick them from the market).
+    fn pools(&self, market: &Market) -> Vec<String>;
+    /// Assets it needs USD prices for besides its pools' tokens.
+    fn assets(&self) -> Vec<String> {
+        Vec::new()
+    }
+    /// Chains it acts on besides its pools' (for gas).
+    fn chains(&self) -> Vec<String> {
+        Vec::new()
+    }
+    fn on_step(&mut self, view: &View) -> Result<Vec<Action>, EngineError>;
+}
+
+/// What a strategy sees at step `i`.
+pub struct View<'a> {
+    pub i: usize,
+    pub ts: Timestamp,
+    pub market: &'a Market,
+    pub book: &'a Book,
+    pub portfolio: &'a Portfolio,
+    engine: &'a Engine<'a>,
+}
+
+impl View<'_> {
+    /// Gas cost in USD of an action on a chain at this step.
+    pub fn gas_usd(&self, chain: &str, kind: ActionKind) -> f64 {
+        self.engine
+            .gas_usd(chain, kind, self.i)
+            .unwrap_or(f64::INFINITY)
+    }
+
+    /// The value of a position at this step (USD).
+    pub fn position_value(&self, id: u32) -> f64 {
+        self.portfolio
+            .positions
+            .get(&id)
+            .map(|p| self.engine.position_value(p, self.i))
+            .unwrap_or(0.0)
+    }
+
+    /// Value of a position's pending reward tokens (USD).
+    pub fn pending_rewards_usd(&self, id: u32) -> f64 {
+        match self.portfolio.positions.get(&id).map(|p| &p.kind) {
+            Some(PosKind::Amm(a)) => {
+                let pv = &self.book.pools[&a.pool];
+                pv.reward
+                    .map(|r| a.pending * self.book.price(r, self.i))
+                    .unwrap_or(0.0)
+                    + a.fees_usd
+            }
+            _ => 0.0,
+        }
+    }
+
+    /// The pool price (token1 per token0) at this step.
+    pub fn pool_price(&self, pool: &str) -> Option<f64> {
+        self.book.pools.get(pool)?.price.as_ref().map(|p| p[self.i])
+    }
+
+    /// Whether a concentrated position's range holds the current price.
+    pub fn in_range(&self, id: u32) -> bool {
+        match self.portfolio.positions.get(&id).map(|p| &p.kind) {
+            Some(PosKind::Amm(a)) => match (a.range, self.pool_price(&a.pool)) {
+                (Some((sa, sb)), Some(p)) => {
+                    let s = p.sqrt();
+                    s > sa && s < sb
+                }
+                _ => true,
+            },
+            _ => false,
+        }
+    }
+
+    /// The wallet's total value (USD).
+    pub fn wallet_value(&self) -> f64 {
+        self.engine.wallet_value(self.i)
+    }
+}
+
+/// The state of one run in progress.
+pub struct Engine<'a> {
+    market: &'a Market,
+    book: Book,
+    config: RunConfig,
+    pf: Portfolio,
+    att: Attribution,
+    ledger: Vec<LedgerEntry>,
+    counts: Counts,
+    reward_assets: BTreeSet<usize>,
+    /// Balances of a D = 1 StableSwap pool at each step's price, per pool.
+    stable_hat: BTreeMap<String, Vec<(f64, f64)>>,
+    /// (amount, release start, release end): harvested profit not yet released.
+    locked: Vec<(f64, Timestamp, Timestamp)>,
+    locked_now: f64,
+    baseline: Vec<(usize, f64)>,
+}
+
+const SECS_PER_YEAR: f64 = YEAR as f64;
+
+impl<'a> Engine<'a> {
+    /// Prepares a run: resolves prices and pools, checks the data the strategy needs.
+    pub fn new(
+        market: &'a Market,
+        strategy: &dyn Strategy,
+        config: RunConfig,
+    ) -> Result<Engine<'a>, EngineError> {
+        if !(config.capital_usd.is_finite() && config.capital_usd > 0.0) {
+            return Err(EngineError::Spec(format!(
+                "capital_usd = {} must be a positive number",
+                config.capital_usd
+            )));
+        }
+        if market.grid.len() < 2 {
+            return Err(EngineError::Spec(
+                "the run's grid has fewer than two steps".into(),
+            ));
+        }
+        let pools = strategy.pools(market);
+        let mut assets = strategy.assets();
+        // Native gas tokens of the chains in play, where the market prices them.
+        let mut chains: BTreeSet<String> = strategy.chains().into_iter().collect();
+        for id in &pools {
+            if let Some(p) = market.pool(id) {
+                chains.insert(p.meta.chain.clone());
+            }
+        }
+        for c in &chains {
+            let native = market
+                .gas(c)
+                .map(|g| g.chain.native_asset.clone())
+                .or_else(|| config.gas.preset(c).map(|p| p.native_asset));
+            if let Some(n) = native {
+                if market.price(&n).is_some() {
+                    assets.push(n);
+                }
+            }
+        }
+        let book = Book::build(market, &pools, &assets, &config.events)?;
+        let mut stable_hat = BTreeMap::new();
+        for (id, pv) in &book.pools {
+            if let (PoolKind::Stableswap, Some(prices)) = (pv.meta.kind, &pv.price) {
+                let amp = pv.meta.amplification.ok_or_else(|| {
+                    EngineError::Spec(format!(
+                        "stableswap pool '{id}' has no `amplification` in the dataset's metadata"
+                    ))
+                })?;
+                let mut hat = Vec::with_capacity(market.grid.len());
+                let mut last: Option<(f64, (f64, f64))> = None;
+                for (i, p) in prices.iter().enumerate() {
+                    let v = match last {
+                        Some((lp, v)) if lp == *p => v,
+                        _ => stableswap::balances_for_price(amp, *p).map_err(|e| {
+                            EngineError::Numeric {
+                                step: i,
+                                at: format_ts(market.grid.at(i)),
+                                message: format!("pool '{id}': {e}"),
+                            }
+                        })?,
+                    };
+                    last = Some((*p, v));
+                    hat.push(v);
+                }
+                stable_hat.insert(id.clone(), hat);
+            }
+        }
+        let reward_assets = book.pools.values().filter_map(|p| p.reward).collect();
+        let mut pf = Portfolio::default();
+        pf.wallet.insert(0, config.capital_usd);
+        Ok(Engine {
+            market,
+            book,
+            config,
+            pf,
+            att: Attribution::default(),
+            ledger: Vec::new(),
+            counts: Counts::default(),
+            reward_assets,
+            stable_hat,
+            locked: Vec::new(),
+            locked_now: 0.0,
+            baseline: Vec::new(),
+        })
+    }
+
+    pub fn book(&self) -> &Book {
+        &self.book
+    }
+
+    /// Runs the strategy over the whole grid.
+    pub fn run(mut self, strategy: &mut dyn Strategy) -> Result<RunResult, EngineError> {
+        let n = self.market.grid.len();
+        let capital = self.config.capital_usd;
+        let mut series = Series {
+            value: Vec::with_capacity(n),
+            hodl_value: Vec::with_capacity(n),
+            buckets: Vec::with_capacity(n),
+            allocation: Vec::with_capacity(n),
+        };
+        let mut max_err = 0.0f64;
+        for i in 0..n {
+            if i > 0 {
+                self.mark(i);
+                self.accrue(i)?;
+                self.management_fee(i);
+            }
+            self.exploits(i);
+            let actions = {
+                let view = View {
+                    i,
+                    ts: self.market.grid.at(i),
+                    market: self.market,
+                    book: &self.book,
+                    portfolio: &self.pf,
+                    engine: &self,
+                };
+                strategy.on_step(&view)?
+            };
+            for a in actions {
+                self.execute(a, i)?;
+            }
+            if i == 0 {
+                // The baseline holds the tokens the run started with: the entry gas
+                // paid from the wallet is not part of it.
+                let mut c = self.composition(0);
+                let gas0 = -self.att.gas.value();
+                match c.iter_mut().find(|(a, _)| *a == 0) {
+                    Some(usd) => usd.1 += gas0,
+                    None => c.insert(0, (0, gas0)),
+                }
+                c.retain(|(_, x)| *x != 0.0);
+                self.baseline = c;
+            }
+            if i + 1 == n {
+                self.exit_fees(i);
+            }
+            self.update_locked(i);
+            let value = self.value(i);
+            if !value.is_finite() {
+                return Err(EngineError::Numeric {
+                    step: i,
+                    at: format_ts(self.market.grid.at(i)),
+                    message: format!("portfolio value is {value}; check the pools' prices and liquidity at this step"),
+                });
+            }
+            let err = (value - (capital + self.att.total())).abs();
+            max_err = max_err.max(err);
+            let hodl: f64 = self
+                .baseline
+                .iter()
+                .map(|(a, amt)| amt * self.book.price(*a, i))
+                .sum();
+            series.value.push(value);
+            series.hodl_value.push(hodl);
+            series.buckets.push(self.att.values());
+            series.allocation.push(self.allocation());
+            self.count_range(i);
+        }
+        Ok(RunResult {
+            grid: self.market.grid,
+            capital,
+            attribution: self.att.values(),
+            series,
+            ledger: self.ledger,
+            counts: self.counts,
+            max_identity_error: max_err,
+        })
+    }
+
+    fn allocation(&self) -> String {
+        let pools: Vec<&str> = self
+            .pf
+            .positions
+            .values()
+            .map(|p| match &p.kind {
+                PosKind::Amm(a) => a.pool.as_str(),
+                PosKind::Lend { market, .. } => market.as_str(),
+                PosKind::Yield { pool, .. } => pool.as_str(),
+            })
+            .collect();
+        if pools.is_empty() {
+            "wallet".into()
+        } else {
+            pools.join("+")
+        }
+    }
+
+    fn count_range(&mut self, i: usize) {
+        for p in self.pf.positions.values() {
+            if let PosKind::Amm(a) = &p.kind {
+                if let Some((sa, sb)) = a.range {
+                    self.counts.steps_with_range += 1;
+                    let s = self.book.pools[&a.pool].price.as_ref().expect("amm")[i].sqrt();
+                    if s > sa && s < sb {
+                        self.counts.steps_in_range += 1;
+                    }
+                }
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------- valuation
+
+    fn amounts(&self, a: &AmmPos, i: usize) -> (f64, f64) {
+        let pv = &self.book.pools[&a.pool];
+        let p = pv.price.as_ref().expect("amm pools have prices")[i];
+        match (a.kind, a.range) {
+            (PoolKind::Stableswap, _) => {
+                let (x0, x1) = self.stable_hat[&a.pool][i];
+                (a.l * x0, a.l * x1)
+            }
+            (_, Some((sa, sb))) => v3::amounts_unchecked(p.sqrt(), sa, sb, a.l),
+            _ => {
+                let s = p.sqrt();
+                (a.l / s, a.l * s)
+            }
+        }
+    }
+
+    fn amm_value(&self, a: &AmmPos, i: usize) -> f64 {
+        let pv = &self.book.pools[&a.pool];
+        let (x, y) = self.amounts(a, i);
+        x * self.book.price(pv.token_prices[0], i) + y * self.book.price(pv.token_prices[1], i)
+    }
+
+    fn basket_value(&self, a: &AmmPos, i: usize) -> f64 {
+        let pv = &self.book.pools[&a.pool];
+        a.basket[0] * self.book.price(pv.token_prices[0], i)
+            + a.basket[1] * self.book.price(pv.token_prices[1], i)
+    }
+
+    fn position_value(&self, p: &Position, i: usize) -> f64 {
+        match &p.kind {
+            PosKind::Amm(a) => {
+                let pv = &self.book.pools[&a.pool];
+                self.amm_value(a, i)
+                    + a.fees_usd
+                    + pv.reward
+                        .map(|r| a.pending * self.book.price(r, i))
+                        .unwrap_or(0.0)
+            }
+            PosKind::Lend { asset, amount, .. } => amount * self.book.price(*asset, i),
+            PosKind::Yield { principal, .. } => *principal,
+        }
+    }
+
+    fn wallet_value(&self, i: usize) -> f64 {
+        self.pf
+            .wallet
+            .iter()
+            .map(|(a, x)| x * self.book.price(*a, i))
+            .sum()
+    }
+
+    fn value(&self, i: usize) -> f64 {
+        let mut s = Sum::default();
+        s.add(self.wallet_value(i));
+        for p in self.pf.positions.values() {
+            s.add(self.position_value(p, i));
+        }
+        s.add(-self.locked_now);
+        s.value()
+    }
+
+    /// Token amounts held (for the HODL baseline).
+    fn composition(&self, i: usize) -> Vec<(usize, f64)> {
+        let mut c: BTreeMap<usize, f64> = self.pf.wallet.clone();
+        for p in self.pf.positions.values() {
+            match &p.kind {
+                PosKind::Amm(a) => {
+                    let pv = &self.book.pools[&a.pool];
+                    let (x, y) = self.amounts(a, i);
+                    *c.entry(pv.token_prices[0]).or_default() += x;
+                    *c.entry(pv.token_prices[1]).or_default() += y;
+                    *c.entry(0).or_default() += a.fees_usd;
+                }
+                PosKind::Lend { asset, amount, .. } => *c.entry(*asset).or_default() += amount,
+                PosKind::Yield { principal, .. } => *c.entry(0).or_default() += principal,
+            }
+        }
+        c.into_iter().collect()
+    }
+
+    // ---------------------------------------------------------------- steps
+
+    fn mark(&mut self, i: usize) {
+        let dp = |book: &Book, a: usize| book.price(a, i) - book.price(a, i - 1);
+        for (a, x) in &self.pf.wallet {
+            if *a == 0 || *x == 0.0 {
+                continue;
+            }
+            let d = x * dp(&self.book, *a);
+            if self.reward_assets.contains(a) {
+                self.att.reward_price_change.add(d);
+            } else {
+                self.att.price_effect.add(d);
+            }
+        }
+        let ids: Vec<u32> = self.pf.positions.keys().copied().collect();
+        for id in ids {
+            let pos = self.pf.positions[&id].clone();
+            match &pos.kind {
+                PosKind::Amm(a) => {
+                    let pv = &self.book.pools[&a.pool];
+                    let (t0, t1) = (pv.token_prices[0], pv.token_prices[1]);
+                    self.att
+                        .price_effect
+                        .add(a.basket[0] * dp(&self.book, t0) + a.basket[1] * dp(&self.book, t1));
+                    if let Some(r) = pv.reward {
+                        self.att
+                            .reward_price_change
+                            .add(a.pending * dp(&self.book, r));
+                    }
+                    let il = self.amm_value(a, i) - self.basket_value(a, i);
+                    self.att.impermanent_loss.add(il - a.last_il);
+                    if let Some(Position {
+                        kind: PosKind::Amm(m),
+                        ..
+                    }) = self.pf.positions.get_mut(&id)
+                    {
+                        m.last_il = il;
+                    }
+                }
+                PosKind::Lend { asset, amount, .. } => {
+                    self.att.price_effect.add(amount * dp(&self.book, *asset));
+                }
+                PosKind::Yield { .. } => {}
+            }
+        }
+    }
+
+    fn accrue(&mut self, i: usize) -> Result<(), EngineError> {
+        let dt = (self.market.grid.at(i) - self.market.grid.at(i - 1)) as f64;
+        let ids: Vec<u32> = self.pf.positions.keys().copied().collect();
+        for id in ids {
+            let pos = self.pf.positions[&id].clone();
+            match pos.kind {
+                PosKind::Amm(mut a) => {
+                    let pv = &self.book.pools[&a.pool];
+                    let ours = self.amm_value(&a, i - 1);
+                    let share = self.fee_share(&a, pv, ours, i - 1);
+                    let fee_income = match (&pv.volume, pv.fee_at(i - 1), &pv.fees_usd) {
+                        (Some(v), Some(f), _) => v[i - 1] * f * share,
+                        (_, _, Some(fu)) => fu[i - 1] * share,
+                        _ => 0.0,
+                    };
+                    let mut reward_usd = 0.0;
+                    if let (Some(apy), Some(r), Some(tvl)) = (&pv.apy_reward, pv.reward, &pv.tvl) {
+                        let emission = apy[i - 1] * tvl[i - 1] * dt / SECS_PER_YEAR;
+                        reward_usd = emission * ours / (tvl[i - 1] + ours);
+                        a.pending += reward_usd / self.book.price(r, i);
+                    }
+                    self.att.fees.add(fee_income);
+                    self.att.rewards.add(reward_usd);
+                    a.fees_usd += fee_income;
+                    // Constant-product and StableSwap pools compound fees into the
+                    // position on-chain; ranges hold them uncollected.
+                    if a.range.is_none() && a.fees_usd > 0.0 {
+                        let fees = a.fees_usd;
+                        a.fees_usd = 0.0;
+                        self.add_liquidity_value(&mut a, fees, i);
+                    }
+                    self.pf.positions.get_mut(&id).expect("exists").kind = PosKind::Amm(a);
+                }
+                PosKind::Lend {
+                    market,
+                    asset,
+                    amount,
+                    chain,
+                } => {
+                    let rate = self
+                        .market
+                        .rate(&market)
+                        .and_then(|r| r.field(Field::SupplyApr))
+                        .expect("checked at open");
+                    let growth = lending::compounded_per_second(rate[i - 1], dt);
+                    let earned = amount * (growth - 1.0);
+                    self.att.interest.add(earned * self.book.price(asset, i));
+                    self.pf.positions.get_mut(&id).expect("exists").kind = PosKind::Lend {
+                        market,
+                        asset,
+                        amount: amount + earned,
+                        chain,
+                    };
+                }
+                PosKind::Yield { pool, principal } => {
+                    let pv = &self.book.pools[&pool];
+                    let tvl = pv.tvl.as_ref().map(|t| t[i - 1]).unwrap_or(f64::INFINITY);
+                    let dil = if tvl.is_finite() {
+                        tvl / (tvl + principal)
+                    } else {
+                        1.0
+                    };
+                    let base = pv.apy_base.as_ref().map(|a| a[i - 1]).unwrap_or(0.0);
+                    let rew = pv.apy_reward.as_ref().map(|a| a[i - 1]).unwrap_or(0.0);
+                    let fee = principal * base * dil * dt / SECS_PER_YEAR;
+                    let reward = principal * rew * dil * dt / SECS_PER_YEAR;
+                    self.att.fees.add(fee);
+                    self.att.rewards.add(reward);
+                    self.pf.positions.get_mut(&id).expect("exists").kind = PosKind::Yield {
+                        pool,
+                        principal: principal + fee + reward,
+                    };
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Our share of the pool's trading fees at step `i`. Concentrated pools with an
+    /// active-liquidity series: L_ours / (L_pool + L_ours) while in range, else 0;
+    /// otherwise by value: ours / (TVL + ours). Our own capital is always counted.
+    fn fee_share(&self, a: &AmmPos, pv: &PoolView, ours: f64, i: usize) -> f64 {
+        let p = pv.price.as_ref().expect("amm")[i];
+        if a.kind == PoolKind::Concentrated {
+            if let (Some(liq), Some(scale)) = (&pv.liquidity, pv.raw_liquidity_scale()) {
+                if let Some((sa, sb)) = a.range {
+                    let s = p.sqrt();
+                    if s <= sa || s >= sb {
+                        return 0.0;
+                    }
+                }
+                let l_raw = a.l * scale;
+                return v3::fee_share(l_raw, liq[i]).unwrap_or(0.0);
+            }
+        }
+        match &pv.tvl {
+            Some(tvl) if tvl[i] + ours > 0.0 => ours / (tvl[i] + ours),
+            _ => 0.0,
+        }
+    }
+
+    fn management_fee(&mut self, i: usize) {
+        let f = self.config.vault_fees.management_fee;
+        if f <= 0.0 {
+            return;
+        }
+        let dt = (self.market.grid.at(i) - self.market.grid.at(i - 1)) as f64;
+        let cut = f * dt / SECS_PER_YEAR;
+        let ids: Vec<u32> = self
+            .pf
+            .positions
+            .iter()
+            .filter(|(_, p)| p.vault)
+            .map(|(k, _)| *k)
+            .collect();
+        for id in ids {
+            let v = self.position_value(&self.pf.positions[&id], i);
+            self.scale_position(id, 1.0 - cut);
+            self.att.vault_fees.add(-v * cut);
+        }
+    }
+
+    fn exit_fees(&mut self, i: usize) {
+        let f = self.config.vault_fees.withdrawal_fee;
+        if f <= 0.0 {
+            return;
+        }
+        let ids: Vec<u32> = self
+            .pf
+            .positions
+            .iter()
+            .filter(|(_, p)| p.vault)
+            .map(|(k, _)| *k)
+            .collect();
+        for id in ids {
+            let v = self.position_value(&self.pf.positions[&id], i);
+            self.scale_position(id, 1.0 - f);
+            self.att.vault_fees.add(-v * f);
+            self.log(i, "withdrawal_fee", "vault".into(), v, 0.0, 0.0, v * f);
+        }
+    }
+
+    /// Scales a position by `k` (fees taken from it, haircuts).
+    fn scale_position(&mut self, id: u32, k: f64) {
+        if let Some(p) = self.pf.positions.get_mut(&id) {
+            match &mut p.kind {
+                PosKind::Amm(a) => {
+                    a.l *= k;
+                    a.basket = [a.basket[0] * k, a.basket[1] * k];
+                    a.last_il *= k;
+                    a.fees_usd *= k;
+                    a.pending *= k;
+                }
+                PosKind::Lend { amount, .. } => *amount *= k,
+                PosKind::Yield { principal, .. } => *principal *= k,
+            }
+        }
+    }
+
+    fn exploits(&mut self, i: usize) {
+        let hits: Vec<(String, f64)> = self
+            .book
+            .exploits
+            .iter()
+            .filter(|(s, _, _)| *s == i)
+            .map(|(_, p, h)| (p.clone(), *h))
+            .collect();
+        for (pool, haircut) in hits {
+            let ids: Vec<u32> = self
+                .pf
+                .positions
+                .iter()
+                .filter(|(_, p)| match &p.kind {
+                    PosKind::Amm(a) => a.pool == pool,
+                    PosKind::Yield { pool: q, .. } => *q == pool,
+                    PosKind::Lend { market, .. } => *market == pool,
+                })
+                .map(|(k, _)| *k)
+                .collect();
+            for id in ids {
+                let v = self.position_value(&self.pf.positions[&id], i);
+                self.scale_position(id, 1.0 - haircut);
+                self.att.event_losses.add(-v * haircut);
+                self.log(i, "exploit", pool.clone(), v * haircut, 0.0, 0.0, 0.0);
+            }
+        }
+    }
+
+    fn update_locked(&mut self, i: usize) {
+        if self.locked.is_empty() && self.locked_now == 0.0 {
+            return;
+        }
+        let t = self.market.grid.at(i);
+        let now: f64 = self
+            .locked
+            .iter()
+            .map(|(x, a, b)| {
+                if t >= *b {
+                    0.0
+                } else {
+                    x * (*b - t) as f64 / (*b - *a) as f64
+                }
+            })
+            .sum();
+        self.locked.retain(|(_, _, b)| t < *b);
+        self.att.unreleased_profit.add(self.locked_now - now);
+        self.locked_now = now;
+    }
+
+    // ---------------------------------------------------------------- costs
+
+    fn gas_usd(&self, chain: &str, kind: ActionKind, i: usize) -> Result<f64, EngineError> {
+        let preset = self.config.gas.preset(chain);
+        let gwei = match (self.config.gas.gas_price_gwei, self.market.gas(chain), &preset) {
+            (Some(g), _, _) => g,
+            (None, Some(g), _) => g.gas_price_gwei[i],
+            (None, None, Some(p)) => p.gas_price_gwei,
+            _ => {
+                return Err(EngineError::Spec(format!(
+                    "chain '{chain}' has no gas series in the data and no preset; add [gas.chains.{chain}] to the strategy file"
+                )))
+            }
+        };
+        let native = self
+            .market
+            .gas(chain)
+            .map(|g| g.chain.native_asset.clone())
+            .or_else(|| preset.as_ref().map(|p| p.native_asset.clone()))
+            .unwrap_or_default();
+        let native_usd = match self.book.assets.get(&native) {
+            Some(k) => self.book.price(*k, i),
+            None => match &preset {
+                Some(p) => p.native_price_usd,
+                None => {
+                    return Err(EngineError::Spec(format!(
+                        "no USD price for chain '{chain}''s native asset '{native}'"
+                    )))
+                }
+            },
+        };
+        let l1 = preset.map(|p| p.l1_data_fee_usd).unwrap_or(0.0);
+        Ok(self.config.gas.units(kind) * gwei * 1e-9 * native_usd + l1)
+    }
+
+    fn pay_gas(
+        &mut self,
+        chain: &str,
+        kind: ActionKind,
+        i: usize,
+        share: f64,
+        target: &str,
+    ) -> Result<f64, EngineError> {
+        let g = self.gas_usd(chain, kind, i)? * share;
+        *self.pf.wallet.entry(0).or_default() -= g;
+        self.att.gas.add(-g);
+        self.log(i, kind.name(), target.to_string(), 0.0, g, 0.0, 0.0);
+        Ok(g)
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn log(
+        &mut self,
+        i: usize,
+        action: &'static str,
+        target: String,
+        amount: f64,
+        gas: f64,
+        swap: f64,
+        vault: f64,
+    ) {
+        self.ledger.push(LedgerEntry {
+            step: i,
+            timestamp: self.market.grid.at(i),
+            action,
+            target,
+            amount_usd: ledger::usd(amount),
+            gas_usd: ledger::usd(gas),
+            swap_cost_usd: ledger::usd(swap),
+            vault_fee_usd: ledger::usd(vault),
+        });
+    }
+
+    /// Swap cost of converting `usd` of value through a pool (its depth and kind).
+    fn pool_swap_cost(&self, pool: &PoolView, usd: f64, i: usize) -> f64 {
+        let fee = pool.fee_at(i).unwrap_or(self.config.reward_swap.fee);
+        match (&pool.tvl, pool.meta.kind) {
+            (Some(tvl), PoolKind::Stableswap) => costs::swap_cost_stableswap(
+                usd,
+                tvl[i],
+                pool.meta.amplification.unwrap_or(100.0),
+                fee,
+            ),
+            (Some(tvl), _) => costs::swap_cost_constant_product(usd, tvl[i], fee),
+            (None, _) => self.config.reward_swap.cost(usd),
+        }
+    }
+
+    /// Makes the wallet hold at least `amount` of `target`, selling other holdings
+    /// (USD first) except `keep`; one swap's cost on the value sold. Free at step 0.
+    fn acquire(
+        &mut self,
+        target: usize,
+        amount: f64,
+        keep: &[usize],
+        cost_pool: Option<&str>,
+        i: usize,
+    ) {
+        let have = self.pf.wallet.get(&target).copied().unwrap_or(0.0);
+        if have >= amount {
+            return;
+        }
+        let pt = self.book.price(target, i);
+        let mut short = (amount - have) * pt;
+        let mut sold = 0.0;
+        let sources: Vec<usize> = self
+            .pf
+            .wallet
+            .keys()
+            .copied()
+            .filter(|a| *a != target && !keep.contains(a))
+            .collect();
+        for a in sources {
+            if short <= 0.0 {
+                break;
+            }
+            let x = self.pf.wallet[&a];
+            if x <= 0.0 {
+                continue;
+            }
+            let pa = self.book.price(a, i);
+            let take = (x * pa).min(short);
+            *self.pf.wallet.get_mut(&a).expect("exists") -= take / pa;
+            short -= take;
+            sold += take;
+        }
+        if sold <= 0.0 {
+            return;
+        }
+        let cost = if i == 0 {
+            0.0
+        } else {
+            match cost_pool.and_then(|p| self.book.pools.get(p)) {
+                Some(pv) => self.pool_swap_cost(pv, sold, i),
+                None => self.config.reward_swap.cost(sold),
+            }
+        };
+        *self.pf.wallet.entry(target).or_default() += (sold - cost) / pt;
+        if i > 0 {
+            self.att.swap_costs.add(-cost);
+            self.counts.swaps += 1;
+            let name = self.asset_name(target);
+            self.log(i, "swap", name, sold, 0.0, cost, 0.0);
+        }
+    }
+
+    /// Makes the wallet hold at least `need0` of `t0` and `need1` of `t1`: covers what
+    /// is missing from other holdings first, then by swapping the surplus of one token
+    /// into the other (through `pool`, paying its fee and price impact).
+    fn acquire_pair(&mut self, t0: usize, need0: f64, t1: usize, need1: f64, pool: &str, i: usize) {
+        self.acquire(t0, need0, &[t1], Some(pool), i);
+        self.acquire(t1, need1, &[t0], Some(pool), i);
+        for (a, na, b, nb) in [(t0, need0, t1, need1), (t1, need1, t0, need0)] {
+            let have_a = self.pf.wallet.get(&a).copied().unwrap_or(0.0);
+            let have_b = self.pf.wallet.get(&b).copied().unwrap_or(0.0);
+            let deficit = (na - have_a).max(0.0) * self.book.price(a, i);
+            let surplus = (have_b - nb).max(0.0) * self.book.price(b, i);
+            let v = deficit.min(surplus);
+            if v <= 0.0 {
+                continue;
+            }
+            let cost = if i == 0 {
+                0.0
+            } else {
+                let pv = self.book.pools[pool].clone();
+                self.pool_swap_cost(&pv, v, i)
+            };
+            *self.pf.wallet.get_mut(&b).expect("held") -= v / self.book.price(b, i);
+            *self.pf.wallet.entry(a).or_default() += (v - cost) / self.book.price(a, i);
+            if i > 0 {
+                self.att.swap_costs.add(-cost);
+                self.counts.swaps += 1;
+                let name = self.asset_name(a);
+                self.log(i, "swap", name, v, 0.0, cost, 0.0);
+            }
+        }
+    }
+
+    fn asset_name(&self, k: usize) -> String {
+        self.book
+            .assets
+            .iter()
+            .find(|(_, v)| **v == k)
+            .map(|(n, _)| n.clone())
+            .unwrap_or_default()
+    }
+
+    /// Adds `usd` of value (from fees already counted) to an AMM position's liquidity.
+    fn add_liquidity_value(&self, a: &mut AmmPos, usd: f64, i: usize) {
+        let unit = AmmPos {
+            l: 1.0,
+            ..a.clone()
+        };
+        let (u0, u1) = self.amounts(&unit, i);
+        let v = self.amm_value(&unit, i);
+        if v <= 0.0 {
+            return;
+        }
+        let dl = usd / v;
+        a.l += dl;
+        a.basket = [a.basket[0] + u0 * dl, a.basket[1] + u1 * dl];
+    }
+
+    // ---------------------------------------------------------------- actions
+
+    fn execute(&mut self, action: Action, i: usize) -> Result<(), EngineError> {
+        match action {
+            Action::Hold { weights } => {
+                if i != 0 {
+                    return Err(EngineError::Spec("Hold is a step-0 allocation".into()));
+                }
+                let total: f64 = weights.iter().map(|w| w.1).sum();
+                let cash = self.pf.wallet.remove(&0).unwrap_or(0.0);
+                for (asset, w) in weights {
+                    let k = self.book.asset(&asset)?;
+                    *self.pf.wallet.entry(k).or_default() +=
+                        cash * w / total / self.book.price(k, 0);
+                }
+                Ok(())
+            }
+            Action::Open { target, usd } => {
+                let budget = usd
+                    .unwrap_or_else(|| self.wallet_value(i))
+                    .min(self.wallet_value(i));
+                self.open(target, budget, i, ActionKind::Deposit)
+                    .map(|_| ())
+            }
+            Action::Close { position } => self.close(position, i, true),
+            Action::Claim { position } => {
+                let pool = match self.pf.positions.get_mut(&position).map(|p| &mut p.kind) {
+                    Some(PosKind::Amm(a)) => {
+                        let pending = std::mem::take(&mut a.pending);
+                        let pool = a.pool.clone();
+                        if let Some(r) = self.book.pools[&pool].reward {
+                            *self.pf.wallet.entry(r).or_default() += pending;
+                        }
+                        pool
+                    }
+                    _ => {
+                        return Err(EngineError::Spec(format!(
+                            "position {position} has no rewards to claim"
+                        )))
+                    }
+                };
+                let chain = self.book.pools[&pool].meta.chain.clone();
+                self.counts.claims += 1;
+                self.pay_gas(&chain, ActionKind::Claim, i, 1.0, &pool)
+                    .map(|_| ())
+            }
+            Action::SellRewards => {
+                let rewards: Vec<usize> = self.reward_assets.iter().copied().collect();
+                let mut any = None;
+                for r in rewards {
+                    let x = self.pf.wallet.remove(&r).unwrap_or(0.0);
+                    if x <= 0.0 {
+                        continue;
+                    }
+                    let v = x * self.book.price(r, i);
+                    let cost = self.config.reward_swap.cost(v);
+                    *self.pf.wallet.entry(0).or_default() += v - cost;
+                    self.att.swap_costs.add(-cost);
+                    self.counts.swaps += 1;
+                    let name = self.asset_name(r);
+                    self.log(i, "sell_rewards", name, v, 0.0, cost, 0.0);
+                    any = Some(r);
+                }
+                if any.is_some() {
+                    let chain = self.first_chain();
+                    self.pay_gas(&chain, ActionKind::Swap, i, 1.0, "rewards")?;
+                }
+                Ok(())
+            }
+            Action::Harvest {
+                position,
+                paid_by_others,
+            } => self.harvest(position, i, paid_by_others),
+            Action::Rebalance {
+                position,
+                lower,
+                upper,
+            } => {
+                let Some(Position {
+                    kind: PosKind::Amm(a),
+                    vault,
+                    ..
+                }) = self.pf.positions.get(&position).cloned()
+                else {
+                    return Err(EngineError::Spec(format!(
+                        "position {position} is not a pool position"
+                    )));
+                };
+                let pool = a.pool.clone();
+                let budget = self.position_value(&self.pf.positions[&position], i);
+                self.withdraw_to_wallet(position, i);
+                let id = self.open(
+                    Target::Pool {
+                        pool: pool.clone(),
+                        range: Some((lower, upper)),
+                        vault,
+                    },
+                    budget,
+                    i,
+                    ActionKind::Rebalance,
+                )?;
+                // Keep the strategy's id for the position.
+                if let Some(p) = self.pf.positions.remove(&id) {
+                    self.pf.positions.insert(position, p);
+                }
+                self.counts.rebalances += 1;
+                Ok(())
+            }
+            Action::Move { position, to } => {
+                let from_chain = self.position_chain(position)?;
+                let from_tokens = self.position_tokens(position);
+                let mut value = self.position_value(&self.pf.positions[&position], i);
+                self.close(position, i, true)?;
+                let to_chain = self.target_chain(&to)?;
+                if to_chain != from_chain {
+                    self.pay_gas(&from_chain, ActionKind::Bridge, i, 1.0, &to_chain)?;
+                    let fee = value.max(0.0) * self.config.bridge_fee;
+                    value -= fee;
+                    *self.pf.wallet.entry(0).or_default() -= fee;
+                    self.att.swap_costs.add(-fee);
+                    self.log(i, "bridge", to_chain.clone(), value, 0.0, fee, 0.0);
+                }
+                if let Target::Yield { pool } = &to {
+                    let to_tokens = self.book.pool(pool)?.meta.tokens.clone();
+                    if to_tokens != from_tokens {
+                        let v = value.max(0.0);
+                        let pv = self.book.pool(pool)?.clone();
+                        let cost = self.pool_swap_cost(&pv, v, i);
+                        value -= cost;
+                        *self.pf.wallet.entry(0).or_default() -= cost;
+                        self.att.swap_costs.add(-cost);
+                        self.counts.swaps += 1;
+                        self.log(i, "swap", pool.clone(), v, 0.0, cost, 0.0);
+                    }
+                }
+                self.open(to, value, i, ActionKind::Deposit)?;
+                self.counts.moves += 1;
+                Ok(())
+            }
+        }
+    }
+
+    fn first_chain(&self) -> String {
+        self.book
+            .pools
+            .values()
+            .next()
+            .map(|p| p.meta.chain.clone())
+            .unwrap_or_else(|| "ethereum".into())
+    }
+
+    fn position_chain(&self, id: u32) -> Result<String, EngineError> {
+        match self.pf.positions.get(&id).map(|p| &p.kind) {
+            Some(PosKind::Amm(a)) => Ok(self.book.pools[&a.pool].meta.chain.clone()),
+            Some(PosKind::Yield { pool, .. }) => Ok(self.book.pools[pool].meta.chain.clone()),
+            Some(PosKind::Lend { chain, .. }) => Ok(chain.clone()),
+            None => Err(EngineError::Spec(format!("no position {id}"))),
+        }
+    }
+
+    fn position_tokens(&self, id: u32) -> Vec<String> {
+        match self.pf.positions.get(&id).map(|p| &p.kind) {
+            Some(PosKind::Amm(a)) => self.book.pools[&a.pool].meta.tokens.clone(),
+            Some(PosKind::Yield { pool, .. }) => self.book.pools[pool].meta.tokens.clone(),
+            _ => Vec::new(),
+        }
+    }
+
+    fn target_chain(&self, t: &Target) -> Result<String, EngineError> {
+        Ok(match t {
+            Target::Pool { pool, .. } | Target::Yield { pool } => {
+                self.book.pool(pool)?.meta.chain.clone()
+            }
+            Target::Lend { chain, .. } => chain.clone(),
+        })
+    }
+
+    /// Opens a position with `budget` USD of the wallet; returns its id.
+    fn open(
+        &mut self,
+        target: Target,
+        budget: f64,
+        i: usize,
+        gas_kind: ActionKind,
+    ) -> Result<u32, EngineError> {
+        let budget = budget.max(0.0);
+        let (kind, chain, name, vault) = match target {
+            Target::Pool { pool, range, vault } => {
+                let pv = self.book.pool(&pool)?.clone();
+                if !book::is_amm(&pv) {
+                    return Err(EngineError::Spec(format!(
+                        "pool '{pool}' has no price series or is not a two-token AMM pool"
+                    )));
+                }
+                if pv.volume.is_none() && pv.fees_usd.is_none() {
+                    return Err(EngineError::Spec(format!("pool '{pool}' has neither volume_usd nor fees_usd: its fee income cannot be computed")));
+                }
+                if pv.tvl.is_none()
+                    && !(pv.meta.kind == PoolKind::Concentrated && pv.liquidity.is_some())
+                {
+                    return Err(EngineError::Spec(format!("pool '{pool}' has no tvl_usd (or active liquidity): our share of its fees cannot be computed")));
+                }
+                let p = pv.price.as_ref().expect("amm")[i];
+                let kind = pv.meta.kind;
+                let range = match range {
+                    Some((lo, hi)) => {
+                        if kind != PoolKind::Concentrated {
+                            return Err(EngineError::Spec(format!(
+                                "a price range needs a concentrated pool; '{pool}' is {kind}"
+                            )));
+                        }
+                        if !(lo > 0.0 && hi > lo && lo.is_finite() && hi.is_finite()) {
+                            return Err(EngineError::Spec(format!(
+                                "range [{lo}, {hi}] must have 0 < lower < upper"
+                            )));
+                        }
+                        Some((lo.sqrt(), hi.sqrt()))
+                    }
+                    None => None,
+                };
+                let mut a = AmmPos {
+                    pool: pool.clone(),
+                    kind,
+                    l: 1.0,
+                    range,
+                    basket: [0.0, 0.0],
+                    last_il: 0.0,
+                    fees_usd: 0.0,
+                    pending: 0.0,
+                };
+                let (u0, u1) = self.amounts(&a, i);
+                let (t0, t1) = (pv.token_prices[0], pv.token_prices[1]);
+                let per_l = u0 * self.book.price(t0, i) + u1 * self.book.price(t1, i);
+                let l_target = budget / per_l;
+                self.acquire_pair(t0, u0 * l_target, t1, u1 * l_target, &pool, i);
+                let h0 = self.pf.wallet.get(&t0).copied().unwrap_or(0.0);
+                let h1 = self.pf.wallet.get(&t1).copied().unwrap_or(0.0);
+                let l = match (u0 > 0.0, u1 > 0.0) {
+                    (true, true) => (h0 / u0).min(h1 / u1).min(l_target),
+                    (true, false) => (h0 / u0).min(l_target),
+                    (false, true) => (h1 / u1).min(l_target),
+                    _ => 0.0,
+                };
+                let _ = p;
+                let (x, y) = (u0 * l, u1 * l);
+                *self.pf.wallet.get_mut(&t0).expect("acquired") -= x;
+                *self.pf.wallet.get_mut(&t1).expect("acquired") -= y;
+                a.l = l;
+                a.basket = [x, y];
+                let chain = pv.meta.chain.clone();
+                (PosKind::Amm(a), chain, pool, vault)
+            }
+            Target::Lend {
+                market,
+                asset,
+                chain,
+                vault,
+            } => {
+                let rate = self.market.rate(&market).ok_or_else(|| {
+                    let known: Vec<&str> = self.market.rates.keys().map(String::as_str).collect();
+                    EngineError::Spec(format!(
+                        "lending market '{market}' is not in the market{}; markets: {}",
+                        crate::data::error::suggest(&market, known.iter().copied()),
+                        crate::data::error::list_names(known.iter().copied())
+                    ))
+                })?;
+                if rate.field(Field::SupplyApr).is_none() {
+                    return Err(EngineError::Spec(format!(
+                        "lending market '{market}' has no supply_apr over the run"
+                    )));
+                }
+                let k = self.book.asset(&asset)?;
+                let amount = budget / self.book.price(k, i);
+                self.acquire(k, amount, &[], None, i);
+                let have = self.pf.wallet.get(&k).copied().unwrap_or(0.0).min(amount);
+                *self.pf.wallet.get_mut(&k).expect("acquired") -= have;
+                (
+                    PosKind::Lend {
+                        market: market.clone(),
+                        asset: k,
+                        amount: have,
+                        chain: chain.clone(),
+                    },
+                    chain,
+                    market,
+                    vault,
+                )
+            }
+            Target::Yield { pool } => {
+                let pv = self.book.pool(&pool)?.clone();
+                if pv.apy_base.is_none() && pv.apy_reward.is_none() {
+                    return Err(EngineError::Spec(format!(
+                        "pool '{pool}' has no apy_base or apy_reward over the run"
+                    )));
+                }
+                self.acquire(0, budget, &[], Some(&pool), i);
+                let have = self
+                    .pf
+                    .wallet
+                    .get(&0)
+                    .copied()
+                    .unwrap_or(0.0)
+                    .min(budget)
+                    .max(0.0);
+                *self.pf.wallet.get_mut(&0).expect("usd") -= have;
+                (
+                    PosKind::Yield {
+                        pool: pool.clone(),
+                        principal: have,
+                    },
+                    pv.meta.chain.clone(),
+                    pool,
+                    false,
+                )
+            }
+        };
+        let id = self.pf.next_id;
+        self.pf.next_id += 1;
+        let pos = Position {
+            kind,
+            opened: i,
+            vault,
+        };
+        let v = self.position_value(&pos, i);
+        if let PosKind::Amm(a) = &pos.kind {
+            let il = self.amm_value(a, i) - self.basket_value(a, i);
+            let mut pos = pos.clone();
+            if let PosKind::Amm(m) = &mut pos.kind {
+                m.last_il = il;
+            }
+            self.att.impermanent_loss.add(il);
+            self.pf.positions.insert(id, pos);
+        } else {
+            self.pf.positions.insert(id, pos);
+        }
+        self.counts.deposits += 1;
+        self.log(i, "deposit", name.clone(), v, 0.0, 0.0, 0.0);
+        self.pay_gas(&chain, gas_kind, i, 1.0, &name)?;
+        Ok(id)
+    }
+
+    /// Moves a position's tokens, fees and rewards into the wallet and removes it.
+    fn withdraw_to_wallet(&mut self, id: u32, i: usize) {
+        let Some(pos) = self.pf.positions.remove(&id) else {
+            return;
+        };
+        match pos.kind {
+            PosKind::Amm(a) => {
+                let (x, y) = self.amounts(&a, i);
+                let pv = &self.book.pools[&a.pool];
+                let (t0, t1, r) = (pv.token_prices[0], pv.token_prices[1], pv.reward);
+                // The position's IL stays in its bucket; the wallet now holds the tokens.
+                let il = self.amm_value(&a, i) - self.basket_value(&a, i);
+                debug_assert!((il - a.last_il).abs() <= 1e-6 * (1.0 + il.abs()));
+                // Re-base: the wallet's tokens are worth the LP value; the difference
+                // between that and the basket is the IL already booked.
+                *self.pf.wallet.entry(t0).or_default() += x;
+                *self.pf.wallet.entry(t1).or_default() += y;
+                *self.pf.wallet.entry(0).or_default() += a.fees_usd;
+                if let Some(r) = r {
+                    *self.pf.wallet.entry(r).or_default() += a.pending;
+                }
+            }
+            PosKind::Lend { asset, amount, .. } => {
+                *self.pf.wallet.entry(asset).or_default() += amount
+            }
+            PosKind::Yield { principal, .. } => *self.pf.wallet.entry(0).or_default() += principal,
+        }
+        self.counts.withdrawals += 1;
+    }
+
+    fn close(&mut self, id: u32, i: usize, pay: bool) -> Result<(), EngineError> {
+        let chain = self.position_chain(id)?;
+        let v = self.position_value(&self.pf.positions[&id], i);
+        let name = match &self.pf.positions[&id].kind {
+            PosKind::Amm(a) => a.pool.clone(),
+            PosKind::Lend { market, .. } => market.clone(),
+            PosKind::Yield { pool, .. } => pool.clone(),
+        };
+        self.withdraw_to_wallet(id, i);
+        self.log(i, "withdraw", name.clone(), v, 0.0, 0.0, 0.0);
+        if pay {
+            self.pay_gas(&chain, ActionKind::Withdraw, i, 1.0, &name)?;
+        }
+        Ok(())
+    }
+
+    fn harvest(&mut self, id: u32, i: usize, paid_by_others: bool) -> Result<(), EngineError> {
+        let Some(pos) = self.pf.positions.get(&id).cloned() else {
+            return Err(EngineError::Spec(format!("no position {id} to harvest")));
+        };
+        let ours = self.position_value(&pos, i);
+        let share = if paid_by_others {
+            0.0
+        } else {
+            ours / (ours + self.config.vault_others_usd.max(0.0))
+        };
+        let chain = self.position_chain(id)?;
+        let (reward_value, fees_usd) = match &pos.kind {
+            PosKind::Amm(a) => {
+                let pv = &self.book.pools[&a.pool];
+                (
+                    pv.reward
+                        .map(|r| a.pending * self.book.price(r, i))
+                        .unwrap_or(0.0),
+                    a.fees_usd,
+                )
+            }
+            _ => (0.0, 0.0),
+        };
+        let sell_cost = self.config.reward_swap.cost(reward_value);
+        let proceeds = reward_value - sell_cost + fees_usd;
+        let vf = self.config.vault_fees;
+        let fee = if pos.vault {
+            proceeds.max(0.0) * (vf.performance_fee + vf.call_fee)
+        } else {
+            0.0
+        };
+        let net = proceeds - fee;
+        self.att.swap_costs.add(-sell_cost);
+        self.att.vault_fees.add(-fee);
+        self.log(i, "harvest", chain.clone(), proceeds, 0.0, sell_cost, fee);
+        self.pay_gas(&chain, ActionKind::Harvest, i, share, "harvest")?;
+        self.counts.harvests += 1;
+        if let Some(p) = self.pf.positions.get_mut(&id) {
+            if let PosKind::Amm(a) = &mut p.kind {
+                a.pending = 0.0;
+                a.fees_usd = 0.0;
+            }
+        }
+        if net <= 0.0 {
+            return Ok(());
+        }
+        // Re-deposit the net proceeds into the same position.
+        *self.pf.wallet.entry(0).or_default() += net;
+        match self.pf.positions[&id].kind.clone() {
+            PosKind::Amm(mut a) => {
+                let pv = self.book.pools[&a.pool].clone();
+                let unit = AmmPos {
+                    l: 1.0,
+                    ..a.clone()
+                };
+                let (u0, u1) = self.amounts(&unit, i);
+                let (t0, t1) = (pv.token_prices[0], pv.token_prices[1]);
+                let per_l = u0 * self.book.price(t0, i) + u1 * self.book.price(t1, i);
+                let l_target = net / per_l;
+                let before = (
+                    self.pf.wallet.get(&t0).copied().unwrap_or(0.0),
+                    self.pf.wallet.get(&t1).copied().unwrap_or(0.0),
+                );
+                self.acquire_pair(
+                    t0,
+                    before.0 + u0 * l_target,
+                    t1,
+                    before.1 + u1 * l_target,
+                    &a.pool,
+                    i,
+                );
+                let h0 = self.pf.wallet.get(&t0).copied().unwrap_or(0.0) - before.0;
+                let h1 = self.pf.wallet.get(&t1).copied().unwrap_or(0.0) - before.1;
+                let dl = match (u0 > 0.0, u1 > 0.0) {
+                    (true, true) => (h0 / u0).min(h1 / u1),
+                    (true, false) => h0 / u0,
+                    (false, true) => h1 / u1,
+                    _ => 0.0,
+                }
+                .clamp(0.0, l_target);
+                *self.pf.wallet.get_mut(&t0).expect("acquired") -= u0 * dl;
+                *self.pf.wallet.get_mut(&t1).expect("acquired") -= u1 * dl;
+                a.l += dl;
+                a.basket = [a.basket[0] + u0 * dl, a.basket[1] + u1 * dl];
+                a.last_il = self.amm_value(&a, i) - self.basket_value(&a, i);
+                self.pf.positions.get_mut(&id).expect("exists").kind = PosKind::Amm(a);
+            }
+            PosKind::Lend {
+                market,
+                asset,
+                amount,
+                chain,
+            } => {
+                let need = net / self.book.price(asset, i);
+                let before = self.pf.wallet.get(&asset).copied().unwrap_or(0.0);
+                self.acquire(asset, before + need, &[], None, i);
+                let got = (self.pf.wallet.get(&asset).copied().unwrap_or(0.0) - before).max(0.0);
+                *self.pf.wallet.get_mut(&asset).expect("acquired") -= got;
+                self.pf.positions.get_mut(&id).expect("exists").kind = PosKind::Lend {
+                    market,
+                    asset,
+                    amount: amount + got,
+                    chain,
+                };
+            }
+            PosKind::Yield { .. } => {}
+        }
+        if pos.vault && vf.profit_unlock_secs > 0 {
+            let t = self.market.grid.at(i);
+            self.locked.push((net, t, t + vf.profit_unlock_secs));
+            self.locked_now += net;
+            self.att.unreleased_profit.add(-net);
+        }
+        Ok(())
+    }
+}
+
+/// Runs `strategy` on `market` with `config`.
+pub fn run(
+    market: &Market,
+    strategy: &mut dyn Strategy,
+    config: RunConfig,
+) -> Result<RunResult, EngineError> {
+    let engine = Engine::new(market, strategy, config)?;
+    engine.run(strategy)
+}

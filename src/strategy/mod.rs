@@ -1,0 +1,322 @@
+//! Strategy files (`strategies/*.toml`) and the strategies they name. One kind per
+//! source file; each is a `engine::Strategy`: it reads the view and returns actions.
+//!
+//! A file:
+//!
+//! ```toml
+//! name = "lp_weth_usdc"            # default: the file's stem
+//! data = "../data/manifest.toml"   # the dataset, relative to this file
+//! capital_usd = 10000
+//! start = "2022-01-01"             # optional: default, where the data starts
+//! end = "2024-12-30"               # optional
+//! grid = "1h"                      # optional: default, the finest bar of the series used
+//!
+//! [strategy]
+//! kind = "lp"                      # hodl | lp | stable_lp | range_lp | autocompound | pool_hop | lend
+//! pool = "weth_usdc_v2"            # ... the kind's parameters
+//!
+//! [gas]                            # optional overrides (costs::GasConfig)
+//! [costs]                          # optional: reward_swap, bridge_fee
+//! [vault]                          # optional: preset = "beefy" | "yearn" | "none", overrides, others_usd
+//! [[events]]                       # optional stress events
+//! ```
+//!
+//! Unknown keys anywhere are errors that name the key.
+
+pub mod autocompound;
+pub mod hodl;
+pub mod lend;
+pub mod lp;
+pub mod pool_hop;
+pub mod range_lp;
+pub mod stable_lp;
+
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::costs::{GasConfig, SlippageModel, VaultFees};
+use crate::engine::{RunConfig, Strategy, StressEvent};
+use crate::units::{parse_datetime, parse_duration, Timestamp};
+
+/// A strategy file as written.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StrategyFile {
+    #[serde(default)]
+    pub name: Option<String>,
+    #[serde(default)]
+    pub description: String,
+    pub data: String,
+    #[serde(default)]
+    pub data_root: Option<String>,
+    pub capital_usd: f64,
+    #[serde(default)]
+    pub start: Option<String>,
+    #[serde(default)]
+    pub end: Option<String>,
+    #[serde(default)]
+    pub grid: Option<String>,
+    pub strategy: StrategyParams,
+    #[serde(default)]
+    pub gas: GasConfig,
+    #[serde(default)]
+    pub costs: CostSettings,
+    #[serde(default)]
+    pub vault: VaultSettings,
+    #[serde(default)]
+    pub events: Vec<StressEvent>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CostSettings {
+    #[serde(default)]
+    pub reward_swap: SlippageModel,
+    #[serde(default = "default_bridge_fee")]
+    pub bridge_fee: f64,
+}
+
+fn default_bridge_fee() -> f64 {
+    0.0005
+}
+
+impl Default for CostSettings {
+    fn default() -> Self {
+        CostSettings {
+            reward_swap: SlippageModel::default(),
+            bridge_fee: default_bridge_fee(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum VaultPreset {
+    #[default]
+    None,
+    Beefy,
+    Yearn,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct VaultSettings {
+    #[serde(default)]
+    pub preset: VaultPreset,
+    #[serde(default)]
+    pub performance_fee: Option<f64>,
+    #[serde(default)]
+    pub call_fee: Option<f64>,
+    #[serde(default)]
+    pub management_fee: Option<f64>,
+    #[serde(default)]
+    pub withdrawal_fee: Option<f64>,
+    #[serde(default)]
+    pub profit_unlock: Option<String>,
+    /// Other depositors' capital in the vault (USD), sharing harvest gas.
+    #[serde(default)]
+    pub others_usd: f64,
+}
+
+impl VaultSettings {
+    pub fn fees(&self) -> Result<VaultFees, String> {
+        let mut f = match self.preset {
+            VaultPreset::None => VaultFees::none(),
+            VaultPreset::Beefy => VaultFees::beefy(),
+            VaultPreset::Yearn => VaultFees::yearn(),
+        };
+        let frac = |name: &str, v: Option<f64>, into: &mut f64| -> Result<(), String> {
+            if let Some(x) = v {
+                if !(0.0..1.0).contains(&x) {
+                    return Err(format!("vault.{name} = {x} must be a fraction in [0, 1)"));
+                }
+                *into = x;
+            }
+            Ok(())
+        };
+        frac(
+            "performance_fee",
+            self.performance_fee,
+            &mut f.performance_fee,
+        )?;
+        frac("call_fee", self.call_fee, &mut f.call_fee)?;
+        frac("management_fee", self.management_fee, &mut f.management_fee)?;
+        frac("withdrawal_fee", self.withdrawal_fee, &mut f.withdrawal_fee)?;
+        if let Some(u) = &self.profit_unlock {
+            f.profit_unlock_secs =
+                parse_duration(u).map_err(|m| format!("vault.profit_unlock: {m}"))?;
+        }
+        if !(self.others_usd.is_finite() && self.others_usd >= 0.0) {
+            return Err(format!(
+                "vault.others_usd = {} must be >= 0",
+                self.others_usd
+            ));
+        }
+        Ok(f)
+    }
+}
+
+/// The strategy kinds and their parameters.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum StrategyParams {
+    Hodl(hodl::Params),
+    Lp(lp::Params),
+    StableLp(stable_lp::Params),
+    RangeLp(range_lp::Params),
+    Autocompound(autocompound::Params),
+    PoolHop(pool_hop::Params),
+    Lend(lend::Params),
+}
+
+impl StrategyParams {
+    pub fn kind(&self) -> &'static str {
+        match self {
+            StrategyParams::Hodl(_) => "hodl",
+            StrategyParams::Lp(_) => "lp",
+            StrategyParams::StableLp(_) => "stable_lp",
+            StrategyParams::RangeLp(_) => "range_lp",
+            StrategyParams::Autocompound(_) => "autocompound",
+            StrategyParams::PoolHop(_) => "pool_hop",
+            StrategyParams::Lend(_) => "lend",
+        }
+    }
+
+    /// Builds the strategy, checking its parameters.
+    pub fn build(&self) -> Result<Box<dyn Strategy>, String> {
+        Ok(match self {
+            StrategyParams::Hodl(p) => Box::new(hodl::Hodl::new(p.clone())?),
+            StrategyParams::Lp(p) => Box::new(lp::Lp::new(p.clone())?),
+            StrategyParams::StableLp(p) => Box::new(stable_lp::StableLp::new(p.clone())?),
+            StrategyParams::RangeLp(p) => Box::new(range_lp::RangeLp::new(p.clone())?),
+            StrategyParams::Autocompound(p) => {
+                Box::new(autocompound::Autocompound::new(p.clone())?)
+            }
+            StrategyParams::PoolHop(p) => Box::new(pool_hop::PoolHop::new(p.clone())?),
+            StrategyParams::Lend(p) => Box::new(lend::Lend::new(p.clone())?),
+        })
+    }
+}
+
+/// A strategy file read and checked: everything a run needs but the market.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RunSpec {
+    pub name: String,
+    pub path: PathBuf,
+    pub manifest: PathBuf,
+    pub data_root: Option<PathBuf>,
+    pub start: Option<Timestamp>,
+    pub end: Option<Timestamp>,
+    pub grid_step: Option<i64>,
+    pub params: StrategyParams,
+    pub config: RunConfig,
+}
+
+/// Why a strategy file cannot run, naming the file and the key.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("{path}: {message}")]
+pub struct SpecError {
+    pub path: PathBuf,
+    pub message: String,
+}
+
+impl RunSpec {
+    pub fn read(path: &Path) -> Result<RunSpec, SpecError> {
+        let err = |message: String| SpecError {
+            path: path.to_path_buf(),
+            message,
+        };
+        let text = std::fs::read_to_string(path).map_err(|e| err(format!("cannot read: {e}")))?;
+        let file: StrategyFile = toml::from_str(&text).map_err(|e| {
+            err(format!(
+                "invalid strategy file: {}",
+                e.to_string().trim_end()
+            ))
+        })?;
+        RunSpec::from_file(file, path)
+    }
+
+    pub fn from_file(file: StrategyFile, path: &Path) -> Result<RunSpec, SpecError> {
+        let err = |message: String| SpecError {
+            path: path.to_path_buf(),
+            message,
+        };
+        if !(file.capital_usd.is_finite() && file.capital_usd > 0.0) {
+            return Err(err(format!(
+                "capital_usd = {} must be a positive number of dollars",
+                file.capital_usd
+            )));
+        }
+        let date = |key: &str, v: &Option<String>| -> Result<Option<Timestamp>, SpecError> {
+            v.as_deref()
+                .map(|s| {
+                    parse_datetime(s)
+                        .ok_or_else(|| err(format!("{key} = '{s}' is not a date like 2022-01-01")))
+                })
+                .transpose()
+        };
+        let start = date("start", &file.start)?;
+        let end = date("end", &file.end)?;
+        if let (Some(s), Some(e)) = (start, end) {
+            if e <= s {
+                return Err(err("end must be after start".into()));
+            }
+        }
+        let grid_step = file
+            .grid
+            .as_deref()
+            .map(parse_duration)
+            .transpose()
+            .map_err(|m| err(format!("grid: {m}")))?;
+        file.strategy
+            .build()
+            .map_err(|m| err(format!("[strategy] ({}): {m}", file.strategy.kind())))?;
+        let vault_fees = file.vault.fees().map_err(err)?;
+        if !(0.0..1.0).contains(&file.costs.bridge_fee) {
+            return Err(err(format!(
+                "costs.bridge_fee = {} must be a fraction in [0, 1)",
+                file.costs.bridge_fee
+            )));
+        }
+        let dir = path.parent().unwrap_or(Path::new("."));
+        let name = file.name.clone().unwrap_or_else(|| {
+            path.file_stem()
+                .map(|s| s.to_string_lossy().into_owned())
+                .unwrap_or_else(|| "run".into())
+        });
+        Ok(RunSpec {
+            name,
+            path: path.to_path_buf(),
+            manifest: dir.join(&file.data),
+            data_root: file.data_root.as_ref().map(|r| dir.join(r)),
+            start,
+            end,
+            grid_step,
+            params: file.strategy,
+            config: RunConfig {
+                capital_usd: file.capital_usd,
+                gas: file.gas,
+                reward_swap: file.costs.reward_swap,
+                bridge_fee: file.costs.bridge_fee,
+                vault_fees,
+                vault_others_usd: file.vault.others_usd,
+                events: file.events,
+            },
+        })
+    }
+}
+
+/// Checks a duration parameter: `name` = text such as "7d".
+pub(crate) fn duration(name: &str, v: &str) -> Result<i64, String> {
+    parse_duration(v).map_err(|m| format!("{name}: {m}"))
+}
+
+/// Checks a fraction parameter in [lo, hi].
+pub(crate) fn in_range(name: &str, v: f64, lo: f64, hi: f64) -> Result<f64, String> {
+    if v.is_finite() && v >= lo && v <= hi {
+        Ok(v)
+    } else {
+        Err(format!("{name} = {v} must be between {lo} and {hi}"))
+    }
+}

@@ -1,0 +1,231 @@
+//! `pool_hop`: chase the best trailing yield in a universe of pools. Every
+//! `check_every` it scores each pool by its mean APY (base + reward) over the trailing
+//! `window`, diluted by our own capital (APY × TVL / (TVL + ours)), and moves a holding
+//! to a better pool when the better one beats it by more than `hysteresis` and the
+//! holding is at least `min_hold` old, and only if the extra yield over `payback`
+//! (default: `min_hold`) pays for the move's gas and bridge fee. With `top_k` > 1 the capital is spread over the
+//! best k pools in equal weights. Every move pays withdraw gas, a bridge (gas and fee)
+//! between chains, a swap when the pools' tokens differ, and deposit gas.
+//!
+//! The universe's pools are yield streams on a USD principal: their APY and TVL series
+//! drive them; any price exposure of their tokens is not modelled.
+
+use serde::{Deserialize, Serialize};
+
+use super::{duration, in_range};
+use crate::costs::ActionKind;
+use crate::engine::{Action, EngineError, PosKind, Strategy, Target, View};
+use crate::market::{Field, Market};
+use crate::units::YEAR;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Params {
+    /// The universe; empty = every pool of the dataset with an APY series and no price.
+    #[serde(default)]
+    pub pools: Vec<String>,
+    pub window: String,
+    /// APY advantage (fraction per year, 0.02 = 2 points) needed to move.
+    pub hysteresis: f64,
+    pub min_hold: String,
+    #[serde(default = "daily")]
+    pub check_every: String,
+    #[serde(default = "one")]
+    pub top_k: usize,
+    /// Ignore pools with less TVL than this (USD).
+    #[serde(default)]
+    pub min_tvl_usd: f64,
+    /// Horizon over which a move's extra yield must repay its cost; default `min_hold`.
+    #[serde(default)]
+    pub payback: Option<String>,
+    /// Bridge fee assumed when deciding (fraction); match `[costs] bridge_fee`.
+    #[serde(default = "bridge")]
+    pub bridge_fee: f64,
+}
+
+fn bridge() -> f64 {
+    0.0005
+}
+
+fn daily() -> String {
+    "1d".into()
+}
+
+fn one() -> usize {
+    1
+}
+
+pub struct PoolHop {
+    p: Params,
+    window: i64,
+    min_hold: i64,
+    check_every: i64,
+    payback: i64,
+    universe: Vec<String>,
+    last_check: i64,
+    /// position id → (pool, opened at)
+    held: Vec<(u32, String, i64)>,
+    next_id: u32,
+}
+
+impl PoolHop {
+    pub fn new(p: Params) -> Result<PoolHop, String> {
+        let window = duration("window", &p.window)?;
+        let min_hold = duration("min_hold", &p.min_hold)?;
+        let check_every = duration("check_every", &p.check_every)?;
+        let payback = match &p.payback {
+            Some(d) => duration("payback", d)?,
+            None => min_hold,
+        };
+        in_range("bridge_fee", p.bridge_fee, 0.0, 0.5)?;
+        in_range("hysteresis", p.hysteresis, 0.0, 10.0)?;
+        if p.top_k == 0 || p.top_k > 50 {
+            return Err(format!("top_k = {} must be between 1 and 50", p.top_k));
+        }
+        Ok(PoolHop {
+            p,
+            window,
+            min_hold,
+            check_every,
+            payback,
+            universe: Vec::new(),
+            last_check: 0,
+            held: Vec::new(),
+            next_id: 0,
+        })
+    }
+
+    fn score(&self, view: &View, pool: &str, ours: f64) -> Option<f64> {
+        let pv = view.book.pools.get(pool)?;
+        let steps = (self.window / view.market.grid.step).max(1) as usize;
+        let from = view.i.saturating_sub(steps - 1);
+        let tvl = pv.tvl.as_ref()?;
+        if tvl[view.i] < self.p.min_tvl_usd {
+            return None;
+        }
+        let mut s = 0.0;
+        for k in from..=view.i {
+            let apy = pv.apy_base.as_ref().map(|a| a[k]).unwrap_or(0.0)
+                + pv.apy_reward.as_ref().map(|a| a[k]).unwrap_or(0.0);
+            s += apy * tvl[k] / (tvl[k] + ours);
+        }
+        Some(s / (view.i - from + 1) as f64)
+    }
+}
+
+impl Strategy for PoolHop {
+    fn pools(&self, market: &Market) -> Vec<String> {
+        if !self.p.pools.is_empty() {
+            return self.p.pools.clone();
+        }
+        market
+            .pools
+            .iter()
+            .filter(|(_, p)| {
+                p.field(Field::Price).is_none()
+                    && (p.field(Field::ApyBase).is_some() || p.field(Field::ApyReward).is_some())
+            })
+            .map(|(id, _)| id.clone())
+            .collect()
+    }
+
+    fn on_step(&mut self, view: &View) -> Result<Vec<Action>, EngineError> {
+        if view.i == 0 {
+            self.universe = view.book.pools.keys().cloned().collect();
+            if self.universe.len() < self.p.top_k {
+                return Err(EngineError::Spec(format!(
+                    "pool_hop: the universe has {} pools with yields, fewer than top_k = {}",
+                    self.universe.len(),
+                    self.p.top_k
+                )));
+            }
+        } else if view.ts - self.last_check < self.check_every {
+            return Ok(Vec::new());
+        }
+        self.last_check = view.ts;
+        let total = if view.i == 0 {
+            view.wallet_value()
+        } else {
+            self.held.iter().map(|h| view.position_value(h.0)).sum()
+        };
+        let per = total / self.p.top_k as f64;
+        let mut scored: Vec<(f64, String)> = self
+            .universe
+            .iter()
+            // The data's TVL is the pool without us: our capital dilutes any pool we hold
+            // or would move to alike.
+            .filter_map(|pool| self.score(view, pool, per).map(|s| (s, pool.clone())))
+            .collect();
+        scored.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+        let mut out = Vec::new();
+        if view.i == 0 {
+            for (_, pool) in scored.iter().take(self.p.top_k) {
+                out.push(Action::Open {
+                    target: Target::Yield { pool: pool.clone() },
+                    usd: Some(per),
+                });
+                self.held.push((self.next_id, pool.clone(), view.ts));
+                self.next_id += 1;
+            }
+            return Ok(out);
+        }
+        let top: Vec<&(f64, String)> = scored.iter().take(self.p.top_k).collect();
+        let score_of = |pool: &str| {
+            scored
+                .iter()
+                .find(|s| s.1 == pool)
+                .map(|s| s.0)
+                .unwrap_or(f64::NEG_INFINITY)
+        };
+        let mut holdings = self.held.clone();
+        holdings.sort_by(|a, b| {
+            score_of(&a.1)
+                .total_cmp(&score_of(&b.1))
+                .then(a.1.cmp(&b.1))
+        });
+        for h in holdings {
+            if top.iter().any(|t| t.1 == h.1) || view.ts - h.2 < self.min_hold {
+                continue;
+            }
+            let Some(best) = top.iter().find(|t| !self.held.iter().any(|x| x.1 == t.1)) else {
+                continue;
+            };
+            let gain = best.0 - score_of(&h.1);
+            if gain <= self.p.hysteresis {
+                continue;
+            }
+            // The move must pay for itself over the payback horizon.
+            let value = view.position_value(h.0);
+            let from_chain = view.book.pool(&h.1)?.meta.chain.clone();
+            let to_chain = view.book.pool(&best.1)?.meta.chain.clone();
+            let mut cost = view.gas_usd(&from_chain, ActionKind::Withdraw)
+                + view.gas_usd(&to_chain, ActionKind::Deposit);
+            if from_chain != to_chain {
+                cost += view.gas_usd(&from_chain, ActionKind::Bridge) + value * self.p.bridge_fee;
+            }
+            if gain * value * self.payback as f64 / YEAR as f64 <= cost {
+                continue;
+            }
+            // Move keeps the engine's position id only if it is the one we track.
+            let is_yield = matches!(
+                view.portfolio.positions.get(&h.0).map(|p| &p.kind),
+                Some(PosKind::Yield { .. })
+            );
+            if !is_yield {
+                continue;
+            }
+            out.push(Action::Move {
+                position: h.0,
+                to: Target::Yield {
+                    pool: best.1.clone(),
+                },
+            });
+            // The engine gives the new position the next id.
+            let new_id = self.next_id;
+            self.next_id += 1;
+            self.held.retain(|x| x.0 != h.0);
+            self.held.push((new_id, best.1.clone(), view.ts));
+        }
+        Ok(out)
+    }
+}

@@ -1,0 +1,121 @@
+//! `range_lp`: a concentrated range of ±`width_pct` % around the price, moved when the
+//! price leaves it (`rebalance = "out_of_range"`) or drifts more than `drift_pct` % from
+//! the range's centre (`rebalance = "drift"`), at most every `min_interval`. Each
+//! rebalance collects fees, withdraws, swaps to the new range's ratio and re-deposits,
+//! paying one rebalance's gas and the swap's fee and price impact.
+
+use serde::{Deserialize, Serialize};
+
+use super::{duration, in_range};
+use crate::engine::{Action, EngineError, Strategy, Target, View};
+use crate::market::Market;
+use crate::market::PoolKind;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Rule {
+    OutOfRange,
+    Drift,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Params {
+    pub pool: String,
+    /// Half-width of the range in percent of the price (10 = ±10 %).
+    pub width_pct: f64,
+    pub rebalance: Rule,
+    /// For `drift`: rebalance when the price is this many percent from the centre.
+    #[serde(default)]
+    pub drift_pct: Option<f64>,
+    /// Shortest time between rebalances (e.g. "1d"); default no limit.
+    #[serde(default)]
+    pub min_interval: Option<String>,
+}
+
+pub struct RangeLp {
+    p: Params,
+    min_interval: i64,
+    centre: f64,
+    last: i64,
+}
+
+impl RangeLp {
+    pub fn new(p: Params) -> Result<RangeLp, String> {
+        in_range("width_pct", p.width_pct, 0.01, 99.0)?;
+        if p.rebalance == Rule::Drift {
+            let d = p.drift_pct.ok_or("rebalance = \"drift\" needs drift_pct")?;
+            in_range("drift_pct", d, 0.01, 99.0)?;
+        }
+        let min_interval = p
+            .min_interval
+            .as_deref()
+            .map(|d| duration("min_interval", d))
+            .transpose()?
+            .unwrap_or(0);
+        Ok(RangeLp {
+            p,
+            min_interval,
+            centre: 0.0,
+            last: i64::MIN / 2,
+        })
+    }
+
+    fn bounds(&self, price: f64) -> (f64, f64) {
+        let w = self.p.width_pct / 100.0;
+        (price * (1.0 - w), price * (1.0 + w))
+    }
+}
+
+impl Strategy for RangeLp {
+    fn pools(&self, _market: &Market) -> Vec<String> {
+        vec![self.p.pool.clone()]
+    }
+
+    fn on_step(&mut self, view: &View) -> Result<Vec<Action>, EngineError> {
+        let price = view.pool_price(&self.p.pool).ok_or_else(|| {
+            EngineError::Spec(format!("pool '{}' has no price series", self.p.pool))
+        })?;
+        if view.i == 0 {
+            let kind = view.book.pool(&self.p.pool)?.meta.kind;
+            if kind != PoolKind::Concentrated {
+                return Err(EngineError::Spec(format!(
+                    "range_lp needs a concentrated pool; '{}' is {kind}",
+                    self.p.pool
+                )));
+            }
+            let (lower, upper) = self.bounds(price);
+            self.centre = price;
+            self.last = view.ts;
+            return Ok(vec![Action::Open {
+                target: Target::Pool {
+                    pool: self.p.pool.clone(),
+                    range: Some((lower, upper)),
+                    vault: false,
+                },
+                usd: None,
+            }]);
+        }
+        if view.ts - self.last < self.min_interval {
+            return Ok(Vec::new());
+        }
+        let trigger = match self.p.rebalance {
+            Rule::OutOfRange => !view.in_range(0),
+            Rule::Drift => {
+                let d = self.p.drift_pct.unwrap_or(self.p.width_pct) / 100.0;
+                (price / self.centre - 1.0).abs() > d
+            }
+        };
+        if !trigger {
+            return Ok(Vec::new());
+        }
+        let (lower, upper) = self.bounds(price);
+        self.centre = price;
+        self.last = view.ts;
+        Ok(vec![Action::Rebalance {
+            position: 0,
+            lower,
+            upper,
+        }])
+    }
+}

@@ -1,0 +1,421 @@
+//! The engine on small hand-checkable markets: fees, dilution, IL against the closed
+//! forms, gas per action, harvest frequency, depegs, reward crashes, hop costs, and
+//! the attribution identity.
+
+use std::collections::BTreeMap;
+
+use yieldlab::amm::{v2, v3};
+use yieldlab::costs::{default_gas_units, ActionKind, VaultFees};
+use yieldlab::engine::{self, RunConfig, StressEvent};
+use yieldlab::market::*;
+use yieldlab::strategy::{autocompound, lend, lp, pool_hop, range_lp, stable_lp, StrategyParams};
+use yieldlab::units::HOUR;
+
+const N: usize = 200;
+
+fn meta(id: &str, kind: PoolKind, tokens: [&str; 2], fee: f64) -> PoolMeta {
+    PoolMeta {
+        id: id.into(),
+        kind,
+        chain: "ethereum".into(),
+        tokens: tokens.iter().map(|s| s.to_string()).collect(),
+        decimals: vec![18, 6],
+        fee: Some(fee),
+        amplification: Some(100.0),
+        tick_spacing: Some(10),
+        reward_token: None,
+    }
+}
+
+struct M {
+    m: Market,
+}
+
+impl M {
+    fn new() -> M {
+        M {
+            m: Market {
+                grid: TimeGrid {
+                    start: 1_640_995_200,
+                    step: HOUR,
+                    len: N,
+                },
+                pools: BTreeMap::new(),
+                prices: BTreeMap::new(),
+                gas: BTreeMap::new(),
+                rates: BTreeMap::new(),
+            },
+        }
+    }
+
+    fn price(mut self, asset: &str, f: impl Fn(usize) -> f64) -> M {
+        self.m.prices.insert(
+            asset.into(),
+            PriceSeries {
+                asset: asset.into(),
+                price_usd: (0..N).map(f).collect(),
+            },
+        );
+        self
+    }
+
+    fn gas(mut self, f: impl Fn(usize) -> f64) -> M {
+        self.m.gas.insert(
+            "ethereum".into(),
+            GasSeries {
+                chain: ChainMeta {
+                    name: "ethereum".into(),
+                    native_asset: "ETH".into(),
+                },
+                gas_price_gwei: (0..N).map(f).collect(),
+            },
+        );
+        self
+    }
+
+    fn pool(mut self, meta: PoolMeta, fields: &[(Field, &dyn Fn(usize) -> f64)]) -> M {
+        let f = fields
+            .iter()
+            .map(|(k, g)| (*k, (0..N).map(g).collect()))
+            .collect();
+        self.m
+            .pools
+            .insert(meta.id.clone(), PoolSeries { meta, fields: f });
+        self
+    }
+}
+
+fn config(capital: f64) -> RunConfig {
+    RunConfig {
+        capital_usd: capital,
+        ..RunConfig::default()
+    }
+}
+
+fn run(m: &Market, params: StrategyParams, cfg: RunConfig) -> engine::RunResult {
+    let mut s = params.build().unwrap();
+    let r = engine::run(m, s.as_mut(), cfg.clone()).unwrap();
+    assert!(
+        r.max_identity_error <= 1e-9 * cfg.capital_usd,
+        "attribution identity off by {} USD",
+        r.max_identity_error
+    );
+    r
+}
+
+fn lp_params(pool: &str) -> StrategyParams {
+    StrategyParams::Lp(lp::Params {
+        pool: pool.into(),
+        claim_every: None,
+        sell_rewards: true,
+    })
+}
+
+/// ETH at `eth(i)`, a WETH/USDC constant-product pool priced in USDC per WETH.
+fn cp_market(eth: impl Fn(usize) -> f64 + Copy, tvl: f64, volume: f64) -> Market {
+    let tvl_f = move |_| tvl;
+    let vol_f = move |_| volume;
+    M::new()
+        .price("ETH", eth)
+        .price("USDC", |_| 1.0)
+        .gas(|_| 20.0)
+        .pool(
+            meta("pool", PoolKind::ConstantProduct, ["WETH", "USDC"], 0.003),
+            &[
+                (Field::Price, &eth),
+                (Field::TvlUsd, &tvl_f),
+                (Field::VolumeUsd, &vol_f),
+            ],
+        )
+        .m
+}
+
+#[test]
+fn fees_scale_with_our_share_and_dilute_as_capital_grows() {
+    let m = cp_market(|_| 2000.0, 1e6, 1e5);
+    let a = run(&m, lp_params("pool"), config(10_000.0));
+    let b = run(&m, lp_params("pool"), config(1_000_000.0));
+    let fees_a = a.attribution[2];
+    let fees_b = b.attribution[2];
+    // Each hour: fee = volume × 0.3 % × ours / (TVL + ours), compounded into ours.
+    let expect = |capital: f64| {
+        let mut v = capital;
+        for _ in 1..N {
+            v += 1e5 * 0.003 * v / (1e6 + v);
+        }
+        v - capital
+    };
+    assert!(
+        (fees_a / expect(1e4) - 1.0).abs() < 1e-9,
+        "{fees_a} vs {}",
+        expect(1e4)
+    );
+    assert!(
+        (fees_b / expect(1e6) - 1.0).abs() < 1e-9,
+        "{fees_b} vs {}",
+        expect(1e6)
+    );
+    // Roughly: 10k earns 0.99 % of the fees, 1M earns 50 %.
+    assert!((fees_a / ((N - 1) as f64 * 300.0 * 1e4 / 1.01e6) - 1.0).abs() < 0.05);
+    // 100× the capital earns far less than 100× the fees: our own capital dilutes the pool.
+    assert!(fees_b / 1e6 < 0.6 * fees_a / 1e4);
+}
+
+#[test]
+fn constant_product_il_matches_the_closed_form() {
+    // ETH goes from 1000 to 4000 linearly, no volume (no fees).
+    let m = cp_market(|i| 1000.0 + 3000.0 * i as f64 / (N - 1) as f64, 1e6, 0.0);
+    let r = run(&m, lp_params("pool"), config(10_000.0));
+    let hodl_end = 5.0 * 4000.0 + 5000.0;
+    let expect = hodl_end * v2::impermanent_loss(4.0).unwrap();
+    assert!(
+        (r.attribution[1] - expect).abs() < 1e-6,
+        "{} vs {expect}",
+        r.attribution[1]
+    );
+    // Value = hodl + IL − gas, exactly.
+    let gas = -r.attribution[6];
+    assert!((r.final_value() - (hodl_end + expect - gas)).abs() < 1e-6);
+    assert!((r.hodl_final() - hodl_end).abs() < 1e-9);
+}
+
+#[test]
+fn range_il_matches_the_closed_form() {
+    let eth = |i: usize| 2000.0 * (1.0 + 0.2 * i as f64 / (N - 1) as f64);
+    // USDC/WETH pool priced in WETH per USDC (token0 USDC).
+    let price = move |i: usize| 1.0 / eth(i);
+    let tvl = |_| 1e7;
+    let vol = |_| 0.0;
+    let mut mt = meta("v3", PoolKind::Concentrated, ["USDC", "WETH"], 0.0005);
+    mt.decimals = vec![6, 18];
+    let m = M::new()
+        .price("ETH", eth)
+        .gas(|_| 20.0)
+        .pool(
+            mt,
+            &[
+                (Field::Price, &price),
+                (Field::TvlUsd, &tvl),
+                (Field::VolumeUsd, &vol),
+            ],
+        )
+        .m;
+    let params = StrategyParams::RangeLp(range_lp::Params {
+        pool: "v3".into(),
+        width_pct: 30.0,
+        rebalance: range_lp::Rule::OutOfRange,
+        drift_pct: None,
+        min_interval: None,
+    });
+    let r = run(&m, params, config(50_000.0));
+    assert_eq!(
+        r.counts.rebalances, 0,
+        "ETH +20 % stays inside a ±30 % range"
+    );
+    let p0 = price(0);
+    let closed = v3::range_il(p0 * 0.7, p0 * 1.3, p0, price(N - 1)).unwrap();
+    // The position's IL relative to holding its deposit, valued in USD at the end.
+    let hodl_end = r.hodl_final();
+    assert!(
+        (r.attribution[1] / hodl_end - closed.il).abs() < 1e-9,
+        "{} vs {}",
+        r.attribution[1] / hodl_end,
+        closed.il
+    );
+}
+
+#[test]
+fn gas_is_charged_per_action_at_that_steps_prices() {
+    let gwei = |i: usize| 10.0 + i as f64;
+    let eth = |i: usize| 1000.0 + 5.0 * i as f64;
+    let apr = |_| 0.05;
+    let mut m = M::new()
+        .price("ETH", eth)
+        .price("USDC", |_| 1.0)
+        .gas(gwei)
+        .m;
+    m.rates.insert(
+        "mkt".into(),
+        RateSeries {
+            market: "mkt".into(),
+            fields: [(Field::SupplyApr, (0..N).map(apr).collect())]
+                .into_iter()
+                .collect(),
+        },
+    );
+    let params = StrategyParams::Lend(lend::Params {
+        market: "mkt".into(),
+        asset: "USDC".into(),
+        chain: "ethereum".into(),
+    });
+    let r = run(&m, params, config(10_000.0));
+    let expect = default_gas_units(ActionKind::Deposit) * gwei(0) * 1e-9 * eth(0);
+    assert!(
+        (r.attribution[6] + expect).abs() < 1e-9,
+        "{} vs {expect}",
+        r.attribution[6]
+    );
+    let entry = r
+        .ledger
+        .iter()
+        .find(|e| e.action == "deposit" && !e.gas_usd.is_zero())
+        .unwrap();
+    assert_eq!(entry.step, 0);
+    // Interest: 5 % APR per-second compounded over N − 1 hours.
+    let growth = yieldlab::amm::lending::compounded_per_second(0.05, ((N - 1) * 3600) as f64);
+    assert!((r.attribution[5] - 10_000.0 * (growth - 1.0)).abs() < 1e-6);
+}
+
+/// A farm: FARM/USDC constant product with reward emissions in FARM.
+fn farm(farm_price: impl Fn(usize) -> f64 + Copy, gwei: f64) -> Market {
+    let apy = |_| 1.0;
+    let tvl = |_| 1e6;
+    let vol = |_| 1e4;
+    let mut mt = meta("farm", PoolKind::ConstantProduct, ["FARM", "USDC"], 0.003);
+    mt.reward_token = Some("FARM".into());
+    M::new()
+        .price("ETH", |_| 2000.0)
+        .price("USDC", |_| 1.0)
+        .price("FARM", farm_price)
+        .gas(move |_| gwei)
+        .pool(
+            mt,
+            &[
+                (Field::Price, &farm_price),
+                (Field::TvlUsd, &tvl),
+                (Field::VolumeUsd, &vol),
+                (Field::ApyReward, &apy),
+            ],
+        )
+        .m
+}
+
+fn vault(interval: &str) -> StrategyParams {
+    StrategyParams::Autocompound(autocompound::Params {
+        pool: Some("farm".into()),
+        market: None,
+        asset: None,
+        chain: None,
+        harvest: autocompound::Policy::Interval,
+        interval: Some(interval.into()),
+        gas_multiple: None,
+        deposit_trigger_pct: None,
+    })
+}
+
+#[test]
+fn harvesting_more_often_than_gas_allows_lowers_the_result() {
+    let m = farm(|_| 1.0, 50.0);
+    let cfg = RunConfig {
+        vault_fees: VaultFees::beefy(),
+        ..config(20_000.0)
+    };
+    let hourly = run(&m, vault("1h"), cfg.clone());
+    let daily = run(&m, vault("1d"), cfg);
+    assert!(hourly.counts.harvests > 100 && daily.counts.harvests < 10);
+    assert!(hourly.attribution[6] < 10.0 * daily.attribution[6]);
+    assert!(
+        hourly.final_value() < daily.final_value(),
+        "{} vs {}",
+        hourly.final_value(),
+        daily.final_value()
+    );
+}
+
+#[test]
+fn a_reward_token_crash_before_harvest_loses_money() {
+    let m = farm(|_| 1.0, 20.0);
+    let cfg = config(20_000.0);
+    let calm = run(&m, vault("7d"), cfg.clone());
+    let crash = RunConfig {
+        events: vec![StressEvent::Collapse {
+            at: "2022-01-05".into(),
+            asset: "FARM".into(),
+            factor: 0.1,
+        }],
+        ..cfg
+    };
+    let crashed = run(&m, vault("7d"), crash);
+    assert!(
+        crashed.attribution[4] < 0.0,
+        "unharvested rewards lost value: {}",
+        crashed.attribution[4]
+    );
+    assert!(crashed.final_value() < calm.final_value());
+    // Rewards were valued when earned: the same before the crash.
+    assert!(crashed.attribution[3] < calm.attribution[3]);
+}
+
+#[test]
+fn a_depeg_in_a_stablecoin_pool_loses_money() {
+    // USDT/USDC pool: USDT loses its peg to 0.9 for good halfway through.
+    let usdt = |i: usize| if i < N / 2 { 1.0 } else { 0.9 };
+    let tvl = |_| 1e7;
+    let vol = |_| 0.0;
+    let m = M::new()
+        .price("ETH", |_| 2000.0)
+        .price("USDC", |_| 1.0)
+        .price("USDT", usdt)
+        .gas(|_| 20.0)
+        .pool(
+            meta("st", PoolKind::Stableswap, ["USDT", "USDC"], 0.0004),
+            &[
+                (Field::Price, &usdt),
+                (Field::TvlUsd, &tvl),
+                (Field::VolumeUsd, &vol),
+            ],
+        )
+        .m;
+    let r = run(
+        &m,
+        StrategyParams::StableLp(stable_lp::Params { pool: "st".into() }),
+        config(100_000.0),
+    );
+    assert!(
+        r.attribution[1] < -100.0,
+        "IL through the invariant: {}",
+        r.attribution[1]
+    );
+    assert!(r.final_value() < r.hodl_final(), "worse than holding 50/50");
+    assert!(r.final_value() < 100_000.0 * 0.951);
+}
+
+#[test]
+fn pool_hopping_with_a_high_switching_cost_moves_less() {
+    // Two yield pools whose APYs swap leadership every 20 hours.
+    let a = |i: usize| if (i / 20) % 2 == 0 { 0.30 } else { 0.05 };
+    let b = |i: usize| if (i / 20) % 2 == 0 { 0.05 } else { 0.30 };
+    let tvl = |_| 1e8;
+    let mut ma = meta("a", PoolKind::Stableswap, ["USDC", "USDT"], 0.0001);
+    let mut mb = meta("b", PoolKind::Stableswap, ["USDC", "USDT"], 0.0001);
+    ma.amplification = None;
+    mb.amplification = None;
+    let m = M::new()
+        .price("ETH", |_| 2000.0)
+        .gas(|_| 1.0)
+        .pool(ma, &[(Field::ApyBase, &a), (Field::TvlUsd, &tvl)])
+        .pool(mb, &[(Field::ApyBase, &b), (Field::TvlUsd, &tvl)])
+        .m;
+    let params = StrategyParams::PoolHop(pool_hop::Params {
+        pools: vec![],
+        window: "1h".into(),
+        hysteresis: 0.01,
+        min_hold: "2h".into(),
+        check_every: "1h".into(),
+        top_k: 1,
+        min_tvl_usd: 0.0,
+        payback: Some("2d".into()),
+        bridge_fee: 0.0005,
+    });
+    let cheap = run(&m, params.clone(), config(1_000_000.0));
+    let mut dear = config(1_000_000.0);
+    dear.gas.gas_price_gwei = Some(10_000.0);
+    let costly = run(&m, params, dear);
+    assert!(cheap.counts.moves >= 8, "{}", cheap.counts.moves);
+    assert!(
+        costly.counts.moves < cheap.counts.moves,
+        "{} vs {}",
+        costly.counts.moves,
+        cheap.counts.moves
+    );
+}
