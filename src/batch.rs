@@ -132,10 +132,36 @@ pub fn market_for(spec: &RunSpec, ds: &Dataset) -> Result<(Market, AlignReport),
         start: spec.start,
         end: spec.end,
     };
-    build_market(ds, &sel, &grid).map_err(|source| RunError::Data {
+    let (mut market, align) = build_market(ds, &sel, &grid).map_err(|source| RunError::Data {
         file: spec.path.clone(),
         source: Box::new(source),
-    })
+    })?;
+    let unknown = |pool: &str| {
+        RunError::Spec(SpecError {
+            path: spec.path.clone(),
+            message: format!("assume: pool '{pool}' is not used by this run"),
+        })
+    };
+    let n = market.grid.len();
+    for (pool, tvl) in &spec.assume.pool_tvl_usd {
+        let p = market.pools.get_mut(pool).ok_or_else(|| unknown(pool))?;
+        p.fields.entry(Field::TvlUsd).or_insert_with(|| vec![*tvl; n]);
+    }
+    for (pool, amp) in &spec.assume.amplification {
+        let p = market.pools.get_mut(pool).ok_or_else(|| unknown(pool))?;
+        p.meta.amplification.get_or_insert(*amp);
+    }
+    for (pool, fee) in &spec.assume.fee {
+        let p = market.pools.get_mut(pool).ok_or_else(|| unknown(pool))?;
+        p.meta.fee.get_or_insert(*fee);
+    }
+    for (asset, usd) in &spec.assume.price_usd {
+        market.prices.entry(asset.clone()).or_insert_with(|| crate::market::PriceSeries {
+            asset: asset.clone(),
+            price_usd: vec![*usd; n],
+        });
+    }
+    Ok((market, align))
 }
 
 /// Runs strategy files. `data_root` overrides each file's data folder. Datasets are

@@ -20,8 +20,9 @@
 //! Conventions (see docs/accounting.md): capital starts as USD; step-0 swaps are free
 //! (the run starts holding the tokens it first deposits, as if bought before the
 //! start); gas is paid from the wallet's USD, and a negative USD balance is gas paid
-//! from outside, counted against the result; fees earned by LP positions are held in
-//! USD until compounded or collected.
+//! from outside, counted against the result; trading fees are valued in USD when
+//! earned, compounded into v2 and StableSwap positions at once (as on-chain) and held
+//! uncollected by concentrated positions until a rebalance, harvest or close.
 
 pub mod book;
 pub mod ledger;
@@ -698,8 +699,9 @@ impl<'a> Engine<'a> {
                     self.att.rewards.add(reward_usd);
                     a.fees_usd += fee_income;
                     // Constant-product and StableSwap pools compound fees into the
-                    // position on-chain; ranges hold them uncollected.
-                    if a.range.is_none() && a.fees_usd > 0.0 {
+                    // position on-chain; concentrated positions hold them uncollected
+                    // until collected (rebalance, harvest, close), as v3 does.
+                    if a.kind != PoolKind::Concentrated && a.fees_usd > 0.0 {
                         let fees = a.fees_usd;
                         a.fees_usd = 0.0;
                         self.add_liquidity_value(&mut a, fees, i);
@@ -1278,6 +1280,9 @@ impl<'a> Engine<'a> {
                     return Err(EngineError::Spec(format!(
                         "pool '{pool}' has no price series or is not a two-token AMM pool"
                     )));
+                }
+                if pv.volume.is_some() && pv.fees_usd.is_none() && pv.fee_at(i).is_none() {
+                    return Err(EngineError::Spec(format!("pool '{pool}' has volume but no fee rate: give `fee` in its [[pools]] entry or a fee_rate series")));
                 }
                 if pv.volume.is_none() && pv.fees_usd.is_none() {
                     return Err(EngineError::Spec(format!("pool '{pool}' has neither volume_usd nor fees_usd: its fee income cannot be computed")));

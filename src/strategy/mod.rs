@@ -66,6 +66,28 @@ pub struct StrategyFile {
     pub vault: VaultSettings,
     #[serde(default)]
     pub events: Vec<StressEvent>,
+    /// Stated assumptions for data a dataset lacks.
+    #[serde(default)]
+    pub assume: Assumptions,
+}
+
+/// Values a strategy file assumes where its dataset has no data, stated in the file
+/// and in the run's report: a constant TVL (USD) for a pool without a TVL series, a
+/// StableSwap amplification for a pool whose metadata lacks it, and a constant USD
+/// price for an asset without a price series. Data, where present, always wins.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct Assumptions {
+    #[serde(default)]
+    pub pool_tvl_usd: std::collections::BTreeMap<String, f64>,
+    #[serde(default)]
+    pub amplification: std::collections::BTreeMap<String, f64>,
+    /// A constant USD price for an asset without a price series.
+    #[serde(default)]
+    pub price_usd: std::collections::BTreeMap<String, f64>,
+    /// A swap fee (fraction) for a pool whose metadata lacks it.
+    #[serde(default)]
+    pub fee: std::collections::BTreeMap<String, f64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -211,6 +233,7 @@ pub struct RunSpec {
     pub grid_step: Option<i64>,
     pub params: StrategyParams,
     pub config: RunConfig,
+    pub assume: Assumptions,
 }
 
 /// Why a strategy file cannot run, naming the file and the key.
@@ -279,6 +302,14 @@ impl RunSpec {
                 file.costs.bridge_fee
             )));
         }
+        for (pool, v) in file.assume.pool_tvl_usd.iter().chain(&file.assume.amplification).chain(&file.assume.price_usd) {
+            if !(v.is_finite() && *v > 0.0) {
+                return Err(err(format!("assume: the value for '{pool}' must be a positive number, got {v}")));
+            }
+        }
+        for (pool, f) in &file.assume.fee {
+            in_range(&format!("assume.fee for '{pool}'"), *f, 0.0, 0.5).map_err(err)?;
+        }
         let dir = path.parent().unwrap_or(Path::new("."));
         let name = file.name.clone().unwrap_or_else(|| {
             path.file_stem()
@@ -294,6 +325,7 @@ impl RunSpec {
             end,
             grid_step,
             params: file.strategy,
+            assume: file.assume,
             config: RunConfig {
                 capital_usd: file.capital_usd,
                 gas: file.gas,
