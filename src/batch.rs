@@ -145,7 +145,9 @@ pub fn market_for(spec: &RunSpec, ds: &Dataset) -> Result<(Market, AlignReport),
     let n = market.grid.len();
     for (pool, tvl) in &spec.assume.pool_tvl_usd {
         let p = market.pools.get_mut(pool).ok_or_else(|| unknown(pool))?;
-        p.fields.entry(Field::TvlUsd).or_insert_with(|| vec![*tvl; n]);
+        p.fields
+            .entry(Field::TvlUsd)
+            .or_insert_with(|| vec![*tvl; n]);
     }
     for (pool, amp) in &spec.assume.amplification {
         let p = market.pools.get_mut(pool).ok_or_else(|| unknown(pool))?;
@@ -156,10 +158,13 @@ pub fn market_for(spec: &RunSpec, ds: &Dataset) -> Result<(Market, AlignReport),
         p.meta.fee.get_or_insert(*fee);
     }
     for (asset, usd) in &spec.assume.price_usd {
-        market.prices.entry(asset.clone()).or_insert_with(|| crate::market::PriceSeries {
-            asset: asset.clone(),
-            price_usd: vec![*usd; n],
-        });
+        market
+            .prices
+            .entry(asset.clone())
+            .or_insert_with(|| crate::market::PriceSeries {
+                asset: asset.clone(),
+                price_usd: vec![*usd; n],
+            });
     }
     Ok((market, align))
 }

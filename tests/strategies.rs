@@ -30,14 +30,18 @@ fn check_golden(outputs: &[RunOutput], golden_dir: &Path) {
             o.spec.name,
             r.max_identity_error
         );
-        let text = String::from_utf8(report::summary_csv(std::slice::from_ref(o)).unwrap()).unwrap();
+        let text =
+            String::from_utf8(report::summary_csv(std::slice::from_ref(o)).unwrap()).unwrap();
         let path = golden_dir.join(format!("{}.csv", o.spec.name));
         if update {
             std::fs::write(&path, &text).unwrap();
             continue;
         }
         let stored = std::fs::read_to_string(&path).unwrap_or_else(|_| {
-            panic!("no golden file {}; create it with UPDATE_GOLDEN=1", path.display())
+            panic!(
+                "no golden file {}; create it with UPDATE_GOLDEN=1",
+                path.display()
+            )
         });
         assert_eq!(
             text,
@@ -54,17 +58,21 @@ fn shipped_strategies_match_their_golden_summaries() {
     let paths = files(&common::repo().join("strategies"));
     assert_eq!(paths.len(), 7, "one file per strategy kind");
     let outputs = run_files(&paths, None).unwrap();
-    let kinds: std::collections::BTreeSet<&str> = outputs.iter().map(|o| o.spec.params.kind()).collect();
+    let kinds: std::collections::BTreeSet<&str> =
+        outputs.iter().map(|o| o.spec.params.kind()).collect();
     assert_eq!(kinds.len(), 7);
     check_golden(&outputs, &common::repo().join("tests/golden"));
 }
 
 #[test]
 fn strategies_run_on_the_real_datasets() {
-    let Some(root) = common::shared_data() else { return };
+    let Some(root) = common::shared_data() else {
+        return;
+    };
     let paths = files(&common::repo().join("strategies/shared"));
     let outputs = run_files(&paths, Some(&root)).unwrap();
-    let kinds: std::collections::BTreeSet<&str> = outputs.iter().map(|o| o.spec.params.kind()).collect();
+    let kinds: std::collections::BTreeSet<&str> =
+        outputs.iter().map(|o| o.spec.params.kind()).collect();
     assert_eq!(kinds.len(), 7, "every kind runs on real data: {kinds:?}");
     check_golden(&outputs, &common::repo().join("tests/golden/shared"));
 }
@@ -74,10 +82,19 @@ fn runs_are_deterministic() {
     let paths = files(&common::repo().join("strategies"));
     let a = run_files(&paths, None).unwrap();
     let b = run_files(&paths, None).unwrap();
-    assert_eq!(report::summary_csv(&a).unwrap(), report::summary_csv(&b).unwrap());
-    assert_eq!(report::events_csv(&a).unwrap(), report::events_csv(&b).unwrap());
+    assert_eq!(
+        report::summary_csv(&a).unwrap(),
+        report::summary_csv(&b).unwrap()
+    );
+    assert_eq!(
+        report::events_csv(&a).unwrap(),
+        report::events_csv(&b).unwrap()
+    );
     for (x, y) in a.iter().zip(&b) {
-        assert_eq!(report::series_csv(x).unwrap(), report::series_csv(y).unwrap());
+        assert_eq!(
+            report::series_csv(x).unwrap(),
+            report::series_csv(y).unwrap()
+        );
     }
 }
 
@@ -86,7 +103,13 @@ fn run_command_writes_the_report_folder() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("rep");
     let run = common::yieldlab(
-        &["run", "strategies/hodl.toml", "strategies/lend.toml", "--out", out.to_str().unwrap()],
+        &[
+            "run",
+            "strategies/hodl.toml",
+            "strategies/lend.toml",
+            "--out",
+            out.to_str().unwrap(),
+        ],
         &common::repo(),
     );
     assert_eq!(run.code, 0, "{}", run.stderr);
@@ -120,9 +143,25 @@ fn bad_strategy_files_name_the_problem() {
     ];
     for (name, body, needle) in cases {
         let path = write(name, &body);
-        let run = common::yieldlab(&["run", &path, "--out", dir.path().join("o").to_str().unwrap()], &common::repo());
+        let run = common::yieldlab(
+            &[
+                "run",
+                &path,
+                "--out",
+                dir.path().join("o").to_str().unwrap(),
+            ],
+            &common::repo(),
+        );
         assert_eq!(run.code, 2, "{name}: {}", run.stderr);
-        assert!(run.stderr.contains(needle), "{name}: expected {needle:?} in {}", run.stderr);
-        assert!(run.stderr.contains(name), "{name}: the file is named: {}", run.stderr);
+        assert!(
+            run.stderr.contains(needle),
+            "{name}: expected {needle:?} in {}",
+            run.stderr
+        );
+        assert!(
+            run.stderr.contains(name),
+            "{name}: the file is named: {}",
+            run.stderr
+        );
     }
 }

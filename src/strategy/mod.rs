@@ -302,9 +302,17 @@ impl RunSpec {
                 file.costs.bridge_fee
             )));
         }
-        for (pool, v) in file.assume.pool_tvl_usd.iter().chain(&file.assume.amplification).chain(&file.assume.price_usd) {
+        for (pool, v) in file
+            .assume
+            .pool_tvl_usd
+            .iter()
+            .chain(&file.assume.amplification)
+            .chain(&file.assume.price_usd)
+        {
             if !(v.is_finite() && *v > 0.0) {
-                return Err(err(format!("assume: the value for '{pool}' must be a positive number, got {v}")));
+                return Err(err(format!(
+                    "assume: the value for '{pool}' must be a positive number, got {v}"
+                )));
             }
         }
         for (pool, f) in &file.assume.fee {
