@@ -61,6 +61,10 @@ pub struct PoolMeta {
     pub tick_spacing: Option<i32>,
     /// Asset id of the reward token this pool emits, if any.
     pub reward_token: Option<String>,
+    /// Reward tokens emitted to the whole pool per day, where the data has no
+    /// `apy_reward` series (a farm's fixed emission rate).
+    #[serde(default)]
+    pub reward_per_day: Option<f64>,
 }
 
 /// A chain: its name and the asset its gas is paid in.

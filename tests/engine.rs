@@ -24,6 +24,7 @@ fn meta(id: &str, kind: PoolKind, tokens: [&str; 2], fee: f64) -> PoolMeta {
         amplification: Some(100.0),
         tick_spacing: Some(10),
         reward_token: None,
+        reward_per_day: None,
     }
 }
 
@@ -417,5 +418,77 @@ fn pool_hopping_with_a_high_switching_cost_moves_less() {
         "{} vs {}",
         costly.counts.moves,
         cheap.counts.moves
+    );
+}
+
+#[test]
+fn a_fixed_emission_rate_pays_rewards_diluted_by_our_capital() {
+    let tvl = |_| 1e6;
+    let vol = |_| 0.0;
+    let one = |_| 1.0;
+    let mut mt = meta("farm", PoolKind::ConstantProduct, ["FARM", "USDC"], 0.003);
+    mt.reward_token = Some("FARM".into());
+    mt.reward_per_day = Some(2400.0);
+    let m = M::new()
+        .price("ETH", |_| 2000.0)
+        .price("USDC", |_| 1.0)
+        .price("FARM", |_| 1.0)
+        .gas(|_| 10.0)
+        .pool(
+            mt,
+            &[
+                (Field::Price, &one),
+                (Field::TvlUsd, &tvl),
+                (Field::VolumeUsd, &vol),
+            ],
+        )
+        .m;
+    let r = run(&m, lp_params("farm"), config(1_000_000.0));
+    // 100 FARM ($1 each) an hour to the pool; we hold half of it ($1M of $2M).
+    let tokens = r.attribution[3];
+    let expect = (N - 1) as f64 * 100.0 * 0.5;
+    assert!((tokens / expect - 1.0).abs() < 0.05, "{tokens} vs {expect}");
+}
+
+#[test]
+fn exploits_and_depeg_events_cost_what_they_say() {
+    let m = cp_market(|_| 2000.0, 1e7, 0.0);
+    let base = run(&m, lp_params("pool"), config(10_000.0));
+    let hit = RunConfig {
+        events: vec![StressEvent::Exploit {
+            at: "2022-01-03".into(),
+            pool: "pool".into(),
+            haircut: 0.3,
+        }],
+        ..config(10_000.0)
+    };
+    let r = run(&m, lp_params("pool"), hit);
+    // The haircut is 30 % of the position (the wallet's gas debt is not hit).
+    let position = 10_000.0;
+    assert!(
+        (r.attribution[10] + 0.3 * position).abs() < 1e-6,
+        "{}",
+        r.attribution[10]
+    );
+    assert!((r.final_value() - (base.final_value() - 0.3 * position)).abs() < 1e-6);
+    // A depeg of USDC to 0.9 recovering over a day shows in the price effect, then heals.
+    let depeg = RunConfig {
+        events: vec![StressEvent::Depeg {
+            at: "2022-01-03".into(),
+            asset: "USDC".into(),
+            price_factor: 0.9,
+            recovery: Some("1d".into()),
+        }],
+        ..config(10_000.0)
+    };
+    let d = run(&m, lp_params("pool"), depeg);
+    let low = d.series.value.iter().cloned().fold(f64::INFINITY, f64::min);
+    assert!(
+        low < base.series.value[48] - 400.0,
+        "the depeg costs while it lasts: {low}"
+    );
+    assert!(
+        (d.final_value() - base.final_value()).abs() < 50.0,
+        "and heals with the peg"
     );
 }

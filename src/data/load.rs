@@ -117,6 +117,7 @@ impl Dataset {
                         amplification: p.amplification,
                         tick_spacing: p.tick_spacing,
                         reward_token: p.reward_token.clone(),
+                        reward_per_day: p.reward_per_day,
                     },
                 )
             })
@@ -442,6 +443,7 @@ fn load_file(
                             amplification: None,
                             tick_spacing: None,
                             reward_token: None,
+                            reward_per_day: None,
                         },
                     );
                 }

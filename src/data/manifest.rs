@@ -60,6 +60,9 @@ pub struct PoolEntry {
     pub tick_spacing: Option<i32>,
     #[serde(default)]
     pub reward_token: Option<String>,
+    /// Reward tokens emitted to the whole pool per day (when there is no apy_reward series).
+    #[serde(default)]
+    pub reward_per_day: Option<f64>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -311,6 +314,14 @@ impl Manifest {
                     p.decimals.len(),
                     p.tokens.len()
                 )));
+            }
+            if let Some(r) = p.reward_per_day {
+                if !(r.is_finite() && r >= 0.0) || p.reward_token.is_none() {
+                    return Err(err(format!(
+                        "[[pools]] '{}': `reward_per_day` must be >= 0 and needs `reward_token`",
+                        p.id
+                    )));
+                }
             }
             if let Some(f) = p.fee {
                 if !(0.0..1.0).contains(&f) {

@@ -690,10 +690,18 @@ impl<'a> Engine<'a> {
                         _ => 0.0,
                     };
                     let mut reward_usd = 0.0;
-                    if let (Some(apy), Some(r), Some(tvl)) = (&pv.apy_reward, pv.reward, &pv.tvl) {
-                        let emission = apy[i - 1] * tvl[i - 1] * dt / SECS_PER_YEAR;
-                        reward_usd = emission * ours / (tvl[i - 1] + ours);
-                        a.pending += reward_usd / self.book.price(r, i);
+                    if let (Some(r), Some(tvl)) = (pv.reward, &pv.tvl) {
+                        let share = ours / (tvl[i - 1] + ours);
+                        let pr = self.book.price(r, i);
+                        // Emissions from the APY series (USD), else from a fixed token rate.
+                        if let Some(apy) = &pv.apy_reward {
+                            reward_usd = apy[i - 1] * tvl[i - 1] * dt / SECS_PER_YEAR * share;
+                            a.pending += reward_usd / pr;
+                        } else if let Some(per_day) = pv.meta.reward_per_day {
+                            let tokens = per_day * dt / 86_400.0 * share;
+                            reward_usd = tokens * pr;
+                            a.pending += tokens;
+                        }
                     }
                     self.att.fees.add(fee_income);
                     self.att.rewards.add(reward_usd);
