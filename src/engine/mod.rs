@@ -785,29 +785,22 @@ impl<'a> Engine<'a> {
     }
 
     fn management_fee(&mut self, i: usize) {
-        let f = self.config.vault_fees.management_fee;
-        if f <= 0.0 {
-            return;
-        }
         let dt = (self.market.grid.at(i) - self.market.grid.at(i - 1)) as f64;
-        let cut = f * dt / SECS_PER_YEAR;
-        let ids: Vec<u32> = self
-            .pf
-            .positions
-            .iter()
-            .filter(|(_, p)| p.vault)
-            .map(|(k, _)| *k)
-            .collect();
-        for id in ids {
-            let v = self.position_value(&self.pf.positions[&id], i);
-            self.scale_position(id, 1.0 - cut);
-            self.att.vault_fees.add(-v * cut);
-        }
+        let cut = self.config.vault_fees.management_fee * dt / SECS_PER_YEAR;
+        self.charge_vaults(i, cut, None);
     }
 
     fn exit_fees(&mut self, i: usize) {
-        let f = self.config.vault_fees.withdrawal_fee;
-        if f <= 0.0 {
+        self.charge_vaults(
+            i,
+            self.config.vault_fees.withdrawal_fee,
+            Some("withdrawal_fee"),
+        );
+    }
+
+    /// Takes `fraction` of every vault position as a vault fee.
+    fn charge_vaults(&mut self, i: usize, fraction: f64, log: Option<&'static str>) {
+        if fraction <= 0.0 {
             return;
         }
         let ids: Vec<u32> = self
@@ -819,9 +812,11 @@ impl<'a> Engine<'a> {
             .collect();
         for id in ids {
             let v = self.position_value(&self.pf.positions[&id], i);
-            self.scale_position(id, 1.0 - f);
-            self.att.vault_fees.add(-v * f);
-            self.log(i, "withdrawal_fee", "vault".into(), v, 0.0, 0.0, v * f);
+            self.scale_position(id, 1.0 - fraction);
+            self.att.vault_fees.add(-v * fraction);
+            if let Some(action) = log {
+                self.log(i, action, "vault".into(), v, 0.0, 0.0, v * fraction);
+            }
         }
     }
 
