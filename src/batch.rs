@@ -31,6 +31,9 @@ pub enum RunError {
 pub struct RunOutput {
     pub spec: RunSpec,
     pub dataset: String,
+    /// The dataset's files (as its manifest names them) and the series the run used.
+    pub data_files: Vec<String>,
+    pub series: Vec<String>,
     pub align: AlignReport,
     pub result: RunResult,
 }
@@ -210,9 +213,31 @@ pub fn run_files(paths: &[PathBuf], data_root: Option<&Path>) -> Result<Vec<RunO
                         source,
                     }
                 })?;
+            let mut series: Vec<String> =
+                market.pools.keys().map(|k| format!("pool {k}")).collect();
+            series.extend(market.prices.keys().map(|k| format!("price {k}")));
+            series.extend(market.gas.keys().map(|k| format!("gas {k}")));
+            series.extend(market.rates.keys().map(|k| format!("rate {k}")));
             Ok(RunOutput {
                 spec: spec.clone(),
                 dataset: ds.name.clone(),
+                data_files: {
+                    let mut files: Vec<String> = market
+                        .pools
+                        .keys()
+                        .map(|k| (SeriesKind::Pool, k))
+                        .chain(market.prices.keys().map(|k| (SeriesKind::Price, k)))
+                        .chain(market.gas.keys().map(|k| (SeriesKind::Gas, k)))
+                        .chain(market.rates.keys().map(|k| (SeriesKind::Rate, k)))
+                        .filter_map(|(kind, id)| {
+                            ds.series.get(&(kind, id.clone())).map(|s| s.file.clone())
+                        })
+                        .collect();
+                    files.sort();
+                    files.dedup();
+                    files
+                },
+                series,
                 align,
                 result,
             })

@@ -27,8 +27,12 @@ pub enum Command {
     /// Work with datasets: validate them, generate the synthetic one.
     #[command(subcommand)]
     Data(DataCommand),
-    /// Run strategy files and write a report folder (summary.csv, series/, events.csv).
+    /// Run strategy files and write a report folder (summary, timeseries, attribution and
+    /// events CSV; --parquet adds Parquet).
     Run(RunArgs),
+    /// Run strategies on the same data side by side and write report.html (self-contained),
+    /// report.md, PNG/SVG charts and the CSV tables.
+    Compare(RunArgs),
     /// Protocol math calculator: one JSON request per line on stdin, one JSON answer per
     /// line on stdout (see README, "yieldlab quote").
     Quote,
@@ -54,6 +58,9 @@ pub struct RunArgs {
     /// Report folder.
     #[arg(long, value_name = "DIR", default_value = "reports/latest")]
     pub out: PathBuf,
+    /// Also write the tables as Parquet.
+    #[arg(long)]
+    pub parquet: bool,
 }
 
 #[derive(Debug, Args)]
@@ -118,29 +125,8 @@ pub fn execute(cli: Cli, out: &mut dyn std::io::Write) -> Result<(), Failure> {
                 message: format!("cannot write the report: {e}"),
             })
         }
-        Command::Run(a) => {
-            let outputs =
-                crate::batch::run_files(&a.strategies, a.data.as_deref()).map_err(|e| Failure {
-                    code: 2,
-                    message: e.to_string(),
-                })?;
-            crate::report::write_run_report(&outputs, &a.out).map_err(|e| Failure {
-                code: 1,
-                message: format!("{}: cannot write the report: {e}", a.out.display()),
-            })?;
-            let text =
-                String::from_utf8(crate::report::summary_table(&outputs)).unwrap_or_default();
-            writeln!(
-                out,
-                "{text}wrote {} run(s) to {}",
-                outputs.len(),
-                a.out.display()
-            )
-            .map_err(|e| Failure {
-                code: 1,
-                message: e.to_string(),
-            })
-        }
+        Command::Run(a) => run_and_write(a, false, out),
+        Command::Compare(a) => run_and_write(a, true, out),
         Command::Quote => {
             let stdin = std::io::stdin();
             crate::quote::run(stdin.lock(), out).map_err(|e| Failure {
@@ -190,6 +176,61 @@ pub fn execute(cli: Cli, out: &mut dyn std::io::Write) -> Result<(), Failure> {
             })
         }
     }
+}
+
+fn run_and_write(a: RunArgs, report: bool, out: &mut dyn std::io::Write) -> Result<(), Failure> {
+    let mut files = Vec::new();
+    for p in &a.strategies {
+        if p.is_dir() {
+            // A report folder: re-run the strategy files it records.
+            let list = std::fs::read_to_string(p.join("runs.txt")).map_err(|e| {
+                bad_input(format!("{}: not a report folder of yieldlab (no runs.txt: {e}); give strategy files or a folder written by `yieldlab run`/`compare`", p.display()))
+            })?;
+            files.extend(
+                list.lines()
+                    .filter(|l| !l.trim().is_empty())
+                    .map(PathBuf::from),
+            );
+        } else {
+            files.push(p.clone());
+        }
+    }
+    let outputs = crate::batch::run_files(&files, a.data.as_deref()).map_err(|e| Failure {
+        code: 2,
+        message: e.to_string(),
+    })?;
+    let opts = crate::report::WriteOptions {
+        parquet: a.parquet,
+        report,
+    };
+    let io_fail = |e: String| Failure {
+        code: 1,
+        message: format!("{}: cannot write the report: {e}", a.out.display()),
+    };
+    crate::report::write(&outputs, &a.out, opts).map_err(|e| io_fail(e.to_string()))?;
+    let list: String = files
+        .iter()
+        .map(|f| {
+            std::fs::canonicalize(f)
+                .unwrap_or_else(|_| f.clone())
+                .display()
+                .to_string()
+                + "\n"
+        })
+        .collect();
+    crate::io::write_atomic(&a.out.join("runs.txt"), list.as_bytes())
+        .map_err(|e| io_fail(e.to_string()))?;
+    let text = String::from_utf8(crate::report::summary_table(&outputs)).unwrap_or_default();
+    writeln!(
+        out,
+        "{text}wrote {} run(s) to {}",
+        outputs.len(),
+        a.out.display()
+    )
+    .map_err(|e| Failure {
+        code: 1,
+        message: e.to_string(),
+    })
 }
 
 /// The whole program: parse, run, map errors to exit codes.

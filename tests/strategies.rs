@@ -90,12 +90,10 @@ fn runs_are_deterministic() {
         report::events_csv(&a).unwrap(),
         report::events_csv(&b).unwrap()
     );
-    for (x, y) in a.iter().zip(&b) {
-        assert_eq!(
-            report::series_csv(x).unwrap(),
-            report::series_csv(y).unwrap()
-        );
-    }
+    assert_eq!(
+        report::timeseries_csv(&a).unwrap(),
+        report::timeseries_csv(&b).unwrap()
+    );
 }
 
 #[test]
@@ -117,8 +115,14 @@ fn run_command_writes_the_report_folder() {
     let summary = std::fs::read_to_string(out.join("summary.csv")).unwrap();
     assert_eq!(summary.lines().count(), 3);
     assert!(summary.starts_with("run,kind,dataset,start,end,"));
-    let series = std::fs::read_to_string(out.join("series/lend.csv")).unwrap();
-    assert!(series.lines().count() > 26_000);
+    let series = std::fs::read_to_string(out.join("timeseries.csv")).unwrap();
+    assert!(series.lines().count() > 2 * 26_000);
+    assert!(series
+        .lines()
+        .nth(1)
+        .unwrap()
+        .starts_with("hodl,2022-01-01T00:00:00Z,100000,100000,"));
+    assert!(out.join("runs.txt").is_file() && out.join("schema.md").is_file());
     let events = std::fs::read_to_string(out.join("events.csv")).unwrap();
     assert!(events.contains("lend,0,2022-01-01T00:00:00Z,deposit,usdc_lending"));
 }

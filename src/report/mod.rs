@@ -1,9 +1,10 @@
 //! Writing results: only writes, computes nothing that `metrics` should own. Every file
 //! is written whole to a temporary name and renamed (`io::write_atomic`).
 //!
-//! `summary.csv` — one row per run (columns in `SUMMARY_COLUMNS`, documented in
-//! docs/outputs.md); `series/<run>.csv` — one row per step; `events.csv` — every
-//! discrete cash flow of every run.
+//! `summary.csv` (one row per run), `timeseries.csv` (one row per run and step),
+//! `attribution.csv` (one row per run and component), `events.csv` (every discrete cash
+//! flow), `schema.md` (every column), optionally the same tables as Parquet, and for
+//! `compare` the charts, `report.html` and `report.md`. Formats: docs/outputs.md.
 
 use std::path::Path;
 
@@ -27,6 +28,9 @@ fn frac(x: f64) -> String {
         .unwrap_or_else(|| "NaN".into())
 }
 
+pub mod charts;
+pub mod html;
+
 pub fn summary_columns() -> Vec<String> {
     let mut c: Vec<String> = [
         "run",
@@ -46,8 +50,15 @@ pub fn summary_columns() -> Vec<String> {
         "hodl_return",
         "hodl_apy",
         "vs_hodl_usd",
+        "volatility",
+        "sharpe",
+        "sortino",
         "max_drawdown",
+        "max_drawdown_days",
+        "calmar",
         "hodl_max_drawdown",
+        "il_fraction",
+        "break_even_capital_usd",
     ]
     .iter()
     .map(|s| s.to_string())
@@ -75,11 +86,7 @@ pub fn summary_columns() -> Vec<String> {
 pub fn summary_row(o: &RunOutput) -> Vec<String> {
     let r = &o.result;
     let g = r.grid;
-    let years = metrics::years(g.end() - g.start);
-    let fin = r.final_value();
-    let ret = metrics::total_return(r.capital, fin);
-    let hodl = r.hodl_final();
-    let hret = metrics::total_return(r.capital, hodl);
+    let m = metrics::run_metrics(r, 0.0);
     let c = r.counts;
     let mut row = vec![
         o.spec.name.clone(),
@@ -90,17 +97,24 @@ pub fn summary_row(o: &RunOutput) -> Vec<String> {
         g.len().to_string(),
         g.step.to_string(),
         usd(r.capital),
-        usd(fin),
-        usd(fin - r.capital),
-        frac(ret),
-        frac(metrics::apr(ret, years)),
-        frac(metrics::apy(ret, years)),
-        usd(hodl),
-        frac(hret),
-        frac(metrics::apy(hret, years)),
-        usd(fin - hodl),
-        frac(metrics::max_drawdown(&r.series.value)),
-        frac(metrics::max_drawdown(&r.series.hodl_value)),
+        usd(m.final_value),
+        usd(m.final_value - r.capital),
+        frac(m.total_return),
+        frac(m.apr),
+        frac(m.apy),
+        usd(m.hodl_final),
+        frac(m.hodl_return),
+        frac(m.hodl_apy),
+        usd(m.final_value - m.hodl_final),
+        frac(m.volatility),
+        frac(m.sharpe),
+        frac(m.sortino),
+        frac(m.max_drawdown),
+        frac(m.max_drawdown_days),
+        frac(m.calmar),
+        frac(m.hodl_max_drawdown),
+        frac(m.il_fraction),
+        m.break_even_capital.map(usd).unwrap_or_default(),
     ];
     row.extend(r.attribution.iter().map(|x| usd(*x)));
     row.extend([
@@ -111,11 +125,7 @@ pub fn summary_row(o: &RunOutput) -> Vec<String> {
         c.rebalances.to_string(),
         c.moves.to_string(),
         c.swaps.to_string(),
-        if c.steps_with_range > 0 {
-            frac(c.steps_in_range as f64 / c.steps_with_range as f64)
-        } else {
-            String::new()
-        },
+        m.time_in_range.map(frac).unwrap_or_default(),
         usd(r.max_identity_error),
     ]);
     row
@@ -139,24 +149,46 @@ pub fn summary_csv(outputs: &[RunOutput]) -> std::io::Result<Vec<u8>> {
     csv_text(&summary_columns(), outputs.iter().map(summary_row))
 }
 
-/// One run's per-step series as CSV bytes.
-pub fn series_csv(o: &RunOutput) -> std::io::Result<Vec<u8>> {
-    let mut header: Vec<String> = ["timestamp", "value_usd", "hodl_value_usd"]
+/// Every run's per-step series as CSV bytes, runs one after another.
+pub fn timeseries_csv(outputs: &[RunOutput]) -> std::io::Result<Vec<u8>> {
+    let mut header: Vec<String> = ["run", "timestamp", "value_usd", "hodl_value_usd"]
         .iter()
         .map(|s| s.to_string())
         .collect();
     header.extend(BUCKETS.iter().map(|b| format!("{b}_usd")));
     header.push("allocation".into());
-    let r = &o.result;
-    let rows = (0..r.grid.len()).map(|i| {
-        let mut row = vec![
-            format_ts(r.grid.at(i)),
-            usd(r.series.value[i]),
-            usd(r.series.hodl_value[i]),
-        ];
-        row.extend(r.series.buckets[i].iter().map(|x| usd(*x)));
-        row.push(r.series.allocation[i].clone());
-        row
+    let rows = outputs.iter().flat_map(|o| {
+        let r = &o.result;
+        (0..r.grid.len()).map(move |i| {
+            let mut row = vec![
+                o.spec.name.clone(),
+                format_ts(r.grid.at(i)),
+                usd(r.series.value[i]),
+                usd(r.series.hodl_value[i]),
+            ];
+            row.extend(r.series.buckets[i].iter().map(|x| usd(*x)));
+            row.push(r.series.allocation[i].clone());
+            row
+        })
+    });
+    csv_text(&header, rows)
+}
+
+/// Each run's final attribution, one row per component, as CSV bytes.
+pub fn attribution_csv(outputs: &[RunOutput]) -> std::io::Result<Vec<u8>> {
+    let header: Vec<String> = ["run", "component", "usd", "share_of_capital"]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    let rows = outputs.iter().flat_map(|o| {
+        BUCKETS.iter().zip(o.result.attribution).map(move |(b, v)| {
+            vec![
+                o.spec.name.clone(),
+                b.to_string(),
+                usd(v),
+                frac(v / o.result.capital),
+            ]
+        })
     });
     csv_text(&header, rows)
 }
@@ -195,17 +227,67 @@ pub fn events_csv(outputs: &[RunOutput]) -> std::io::Result<Vec<u8>> {
     csv_text(&header, rows)
 }
 
+/// What to write besides the CSV tables.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct WriteOptions {
+    pub parquet: bool,
+    /// Charts, report.html and report.md.
+    pub report: bool,
+}
+
+/// The column documentation written as schema.md (docs/outputs.md).
+pub const SCHEMA: &str = include_str!("../../docs/outputs.md");
+
 /// Writes the report folder.
-pub fn write_run_report(outputs: &[RunOutput], dir: &Path) -> std::io::Result<()> {
-    std::fs::create_dir_all(dir.join("series"))?;
-    for o in outputs {
+pub fn write(
+    outputs: &[RunOutput],
+    dir: &Path,
+    opts: WriteOptions,
+) -> Result<(), Box<dyn std::error::Error>> {
+    std::fs::create_dir_all(dir)?;
+    let tables: [(&str, Vec<u8>); 4] = [
+        ("timeseries", timeseries_csv(outputs)?),
+        ("attribution", attribution_csv(outputs)?),
+        ("events", events_csv(outputs)?),
+        ("summary", summary_csv(outputs)?),
+    ];
+    for (name, bytes) in &tables {
+        write_atomic(&dir.join(format!("{name}.csv")), bytes)?;
+        if opts.parquet {
+            write_atomic(
+                &dir.join(format!("{name}.parquet")),
+                &parquet_from_csv(bytes)?,
+            )?;
+        }
+    }
+    write_atomic(&dir.join("schema.md"), SCHEMA.as_bytes())?;
+    if opts.report {
+        let chart_dir = dir.join("charts");
+        let charts = charts::all(&chart_dir, outputs)?;
         write_atomic(
-            &dir.join("series").join(format!("{}.csv", o.spec.name)),
-            &series_csv(o)?,
+            &dir.join("report.html"),
+            html::html(outputs, &charts).as_bytes(),
+        )?;
+        write_atomic(
+            &dir.join("report.md"),
+            html::markdown(outputs, &charts).as_bytes(),
         )?;
     }
-    write_atomic(&dir.join("events.csv"), &events_csv(outputs)?)?;
-    write_atomic(&dir.join("summary.csv"), &summary_csv(outputs)?)
+    Ok(())
+}
+
+/// A CSV table as Parquet, column types inferred by polars from the whole table.
+fn parquet_from_csv(bytes: &[u8]) -> Result<Vec<u8>, Box<dyn std::error::Error>> {
+    use polars::prelude::*;
+    let cursor = std::io::Cursor::new(bytes.to_vec());
+    let mut df = CsvReadOptions::default()
+        .with_has_header(true)
+        .with_infer_schema_length(None)
+        .into_reader_with_file_handle(cursor)
+        .finish()?;
+    let mut out = Vec::new();
+    ParquetWriter::new(&mut out).finish(&mut df)?;
+    Ok(out)
 }
 
 /// A short fixed-width table for the terminal: run, final value, APY, vs HODL, IL, fees,
@@ -228,15 +310,14 @@ pub fn summary_table(outputs: &[RunOutput]) -> Vec<u8> {
     );
     for o in outputs {
         let r = &o.result;
-        let years = metrics::years(r.grid.end() - r.grid.start);
-        let ret = metrics::total_return(r.capital, r.final_value());
+        let m = metrics::run_metrics(r, 0.0);
         let a = r.attribution;
         let _ = writeln!(
             t,
             "{:<28} {:>14.2} {:>9.2} {:>12.2} {:>12.2} {:>12.2} {:>12.2} {:>11.2} {:>11.2}",
             o.spec.name,
             r.final_value(),
-            100.0 * metrics::apy(ret, years),
+            100.0 * m.apy,
             r.final_value() - r.hodl_final(),
             a[1],
             a[2],

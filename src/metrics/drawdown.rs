@@ -1,0 +1,47 @@
+//! Drawdown: the largest fall from a running peak, as a fraction (≤ 0), and the longest
+//! time spent below a previous peak (from the peak to the recovery, or to the end).
+
+/// Maximum drawdown (≤ 0).
+pub fn max_drawdown(values: &[f64]) -> f64 {
+    let mut peak = f64::NEG_INFINITY;
+    let mut worst = 0.0f64;
+    for &v in values {
+        peak = peak.max(v);
+        if peak > 0.0 {
+            worst = worst.min(v / peak - 1.0);
+        }
+    }
+    worst
+}
+
+/// Longest drawdown in steps: from a peak to the first step back at or above it.
+pub fn max_drawdown_duration(values: &[f64]) -> usize {
+    let mut peak = f64::NEG_INFINITY;
+    let mut since = 0usize;
+    let mut longest = 0usize;
+    for (i, &v) in values.iter().enumerate() {
+        if v >= peak {
+            peak = v;
+            since = i;
+        } else {
+            longest = longest.max(i - since);
+        }
+    }
+    longest
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hand_worked() {
+        let v = [100.0, 120.0, 90.0, 130.0, 117.0];
+        assert_eq!(max_drawdown(&v), -0.25);
+        assert_eq!(max_drawdown(&[1.0, 2.0, 3.0]), 0.0);
+        // Below 120 at steps 2 (one step), recovered at 3; below 130 from 3 to the end (1 step).
+        assert_eq!(max_drawdown_duration(&v), 1);
+        assert_eq!(max_drawdown_duration(&[10.0, 9.0, 8.0, 9.0, 10.0, 11.0]), 3);
+        assert_eq!(max_drawdown_duration(&[10.0, 9.0, 8.0]), 2);
+    }
+}

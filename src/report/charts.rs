@@ -1,0 +1,447 @@
+//! Charts with plotters, each as PNG and SVG: equity curves, drawdowns, attribution
+//! bars, IL against cumulative fees for LP runs, allocation over time for pool hopping.
+//! Text uses DejaVu Sans from the `dejavu` crate through plotters' ab_glyph path, so a
+//! machine with no system fonts renders it.
+
+use std::path::{Path, PathBuf};
+use std::sync::Once;
+
+use plotters::coord::Shift;
+use plotters::prelude::*;
+
+use crate::batch::RunOutput;
+use crate::engine::BUCKETS;
+use crate::units::format_ts;
+
+type Result<T> = std::result::Result<T, Box<dyn std::error::Error>>;
+
+const W: u32 = 1100;
+const H: u32 = 620;
+const FONT: &str = "sans-serif";
+
+fn register_fonts() {
+    static ONCE: Once = Once::new();
+    ONCE.call_once(|| {
+        let _ = plotters::style::register_font(FONT, FontStyle::Normal, dejavu::sans::regular());
+        let _ = plotters::style::register_font(FONT, FontStyle::Bold, dejavu::sans::bold());
+    });
+}
+
+/// A chart written as `<name>.png` and `<name>.svg`.
+pub struct Chart {
+    pub name: String,
+    pub title: String,
+    pub svg: String,
+}
+
+fn color(i: usize) -> RGBColor {
+    const C: [RGBColor; 10] = [
+        RGBColor(31, 119, 180),
+        RGBColor(255, 127, 14),
+        RGBColor(44, 160, 44),
+        RGBColor(214, 39, 40),
+        RGBColor(148, 103, 189),
+        RGBColor(140, 86, 75),
+        RGBColor(227, 119, 194),
+        RGBColor(127, 127, 127),
+        RGBColor(188, 189, 34),
+        RGBColor(23, 190, 207),
+    ];
+    C[i % C.len()]
+}
+
+/// At most `max` points of a series (every k-th and the last), for readable SVGs.
+fn thin(xs: &[(f64, f64)], max: usize) -> Vec<(f64, f64)> {
+    if xs.len() <= max {
+        return xs.to_vec();
+    }
+    let k = xs.len().div_ceil(max);
+    let mut v: Vec<(f64, f64)> = xs.iter().step_by(k).copied().collect();
+    if let Some(last) = xs.last() {
+        v.push(*last);
+    }
+    v
+}
+
+fn date_label(x: &f64) -> String {
+    format_ts(*x as i64)[..10].to_string()
+}
+
+fn bounds(series: &[Vec<(f64, f64)>]) -> (f64, f64, f64, f64) {
+    let mut b = (
+        f64::INFINITY,
+        f64::NEG_INFINITY,
+        f64::INFINITY,
+        f64::NEG_INFINITY,
+    );
+    for s in series {
+        for (x, y) in s {
+            b.0 = b.0.min(*x);
+            b.1 = b.1.max(*x);
+            b.2 = b.2.min(*y);
+            b.3 = b.3.max(*y);
+        }
+    }
+    if !b.0.is_finite() {
+        return (0.0, 1.0, 0.0, 1.0);
+    }
+    let pad = ((b.3 - b.2) * 0.05).max(1e-9);
+    (b.0, b.1.max(b.0 + 1.0), b.2 - pad, b.3 + pad)
+}
+
+/// Lines over time: (label, points, dashed).
+fn draw_lines<DB: DrawingBackend>(
+    root: DrawingArea<DB, Shift>,
+    title: &str,
+    y_label: &str,
+    lines: &[(String, Vec<(f64, f64)>, bool, usize)],
+) -> Result<()>
+where
+    DB::ErrorType: 'static,
+{
+    root.fill(&WHITE)?;
+    let pts: Vec<Vec<(f64, f64)>> = lines.iter().map(|l| l.1.clone()).collect();
+    let (x0, x1, y0, y1) = bounds(&pts);
+    let mut chart = ChartBuilder::on(&root)
+        .caption(title, (FONT, 24).into_font())
+        .margin(12)
+        .x_label_area_size(40)
+        .y_label_area_size(90)
+        .build_cartesian_2d(x0..x1, y0..y1)?;
+    chart
+        .configure_mesh()
+        .x_labels(8)
+        .y_labels(8)
+        .x_label_formatter(&date_label)
+        .y_label_formatter(&|y| format!("{y:.0}"))
+        .x_desc("date (UTC)")
+        .y_desc(y_label)
+        .label_style((FONT, 14))
+        .axis_desc_style((FONT, 15))
+        .draw()?;
+    for (label, points, dashed, c) in lines {
+        let col = color(*c);
+        let style = ShapeStyle::from(&col).stroke_width(if *dashed { 1 } else { 2 });
+        if *dashed {
+            chart.draw_series(DashedLineSeries::new(points.iter().copied(), 6, 4, style))?;
+        } else {
+            chart
+                .draw_series(LineSeries::new(points.iter().copied(), style))?
+                .label(label.as_str())
+                .legend(move |(x, y)| {
+                    PathElement::new(
+                        vec![(x, y), (x + 20, y)],
+                        ShapeStyle::from(&col).stroke_width(2),
+                    )
+                });
+        }
+    }
+    chart
+        .configure_series_labels()
+        .position(SeriesLabelPosition::UpperLeft)
+        .background_style(WHITE.mix(0.85))
+        .border_style(BLACK.mix(0.4))
+        .label_font((FONT, 14))
+        .draw()?;
+    root.present()?;
+    Ok(())
+}
+
+fn xy(o: &RunOutput, ys: &[f64]) -> Vec<(f64, f64)> {
+    let g = o.result.grid;
+    thin(
+        &ys.iter()
+            .enumerate()
+            .map(|(i, y)| (g.at(i) as f64, *y))
+            .collect::<Vec<_>>(),
+        1500,
+    )
+}
+
+/// Renders with `draw` to PNG (written to a temporary name, then renamed) and SVG.
+macro_rules! render {
+    ($dir:expr, $name:expr, $title:expr, |$root:ident| $body:expr) => {{
+        register_fonts();
+        let png = $dir.join(format!("{}.png", $name));
+        let tmp = $dir.join(format!(".{}.tmp.png", $name));
+        {
+            let $root = BitMapBackend::new(&tmp, (W, H)).into_drawing_area();
+            $body?;
+        }
+        std::fs::rename(&tmp, &png)?;
+        let mut svg = String::new();
+        {
+            let $root = SVGBackend::with_string(&mut svg, (W, H)).into_drawing_area();
+            $body?;
+        }
+        crate::io::write_atomic(&$dir.join(format!("{}.svg", $name)), svg.as_bytes())?;
+        Chart {
+            name: $name.to_string(),
+            title: $title.to_string(),
+            svg,
+        }
+    }};
+}
+
+pub fn equity(dir: &Path, outputs: &[RunOutput]) -> Result<Chart> {
+    let mut lines = Vec::new();
+    for (k, o) in outputs.iter().enumerate() {
+        lines.push((o.spec.name.clone(), xy(o, &o.result.series.value), false, k));
+        if o.spec.params.kind() != "hodl" {
+            lines.push((
+                format!("{} HODL", o.spec.name),
+                xy(o, &o.result.series.hodl_value),
+                true,
+                k,
+            ));
+        }
+    }
+    let title = "Portfolio value (USD); dashed: holding each run's initial tokens";
+    Ok(render!(dir, "equity", title, |root| draw_lines(
+        root,
+        title,
+        "value (USD)",
+        &lines
+    )))
+}
+
+pub fn drawdown(dir: &Path, outputs: &[RunOutput]) -> Result<Chart> {
+    let lines: Vec<_> = outputs
+        .iter()
+        .enumerate()
+        .map(|(k, o)| {
+            let mut peak = f64::NEG_INFINITY;
+            let dd: Vec<f64> = o
+                .result
+                .series
+                .value
+                .iter()
+                .map(|v| {
+                    peak = peak.max(*v);
+                    100.0 * (v / peak - 1.0)
+                })
+                .collect();
+            (o.spec.name.clone(), xy(o, &dd), false, k)
+        })
+        .collect();
+    let title = "Drawdown from the running peak (%)";
+    Ok(render!(dir, "drawdown", title, |root| draw_lines(
+        root,
+        title,
+        "drawdown (%)",
+        &lines
+    )))
+}
+
+pub fn il_vs_fees(dir: &Path, o: &RunOutput) -> Result<Chart> {
+    let b = &o.result.series.buckets;
+    let il: Vec<f64> = b.iter().map(|x| x[1]).collect();
+    let earned: Vec<f64> = b.iter().map(|x| x[2] + x[3]).collect();
+    let net: Vec<f64> = b.iter().map(|x| x[1] + x[2] + x[3]).collect();
+    let lines = vec![
+        ("impermanent loss".to_string(), xy(o, &il), false, 3),
+        (
+            "fees + rewards earned".to_string(),
+            xy(o, &earned),
+            false,
+            2,
+        ),
+        (
+            "net: fees + rewards + IL".to_string(),
+            xy(o, &net),
+            false,
+            0,
+        ),
+    ];
+    let title = format!(
+        "{}: impermanent loss vs cumulative fees and rewards (USD)",
+        o.spec.name
+    );
+    let name = format!("il_vs_fees_{}", o.spec.name);
+    Ok(render!(dir, name, title, |root| draw_lines(
+        root, &title, "USD", &lines
+    )))
+}
+
+fn draw_attribution<DB: DrawingBackend>(
+    root: DrawingArea<DB, Shift>,
+    title: &str,
+    outputs: &[RunOutput],
+) -> Result<()>
+where
+    DB::ErrorType: 'static,
+{
+    root.fill(&WHITE)?;
+    let n = outputs.len();
+    let mut lo = 0.0f64;
+    let mut hi = 0.0f64;
+    for o in outputs {
+        let a = o.result.attribution;
+        lo = lo.min(a.iter().filter(|x| **x < 0.0).sum());
+        hi = hi.max(a.iter().filter(|x| **x > 0.0).sum());
+    }
+    let pad = (hi - lo).max(1.0) * 0.05;
+    let names: Vec<String> = outputs.iter().map(|o| o.spec.name.clone()).collect();
+    let mut chart = ChartBuilder::on(&root)
+        .caption(title, (FONT, 24).into_font())
+        .margin(12)
+        .x_label_area_size(40)
+        .y_label_area_size(90)
+        // Room on the right for the legend.
+        .build_cartesian_2d(-0.5f64..(n as f64 + 1.2), (lo - pad)..(hi + pad))?;
+    chart
+        .configure_mesh()
+        .disable_x_mesh()
+        .x_labels(n.max(1))
+        .x_label_formatter(&|x| {
+            let k = x.round();
+            if (x - k).abs() < 1e-6 && k >= 0.0 && (k as usize) < names.len() {
+                names[k as usize].clone()
+            } else {
+                String::new()
+            }
+        })
+        .y_label_formatter(&|y| format!("{y:.0}"))
+        .y_desc("USD")
+        .label_style((FONT, 13))
+        .axis_desc_style((FONT, 15))
+        .draw()?;
+    for (b, bucket) in BUCKETS.iter().enumerate() {
+        let col = color(b);
+        let mut rects = Vec::new();
+        for (k, o) in outputs.iter().enumerate() {
+            let a = o.result.attribution;
+            let v = a[b];
+            if v == 0.0 {
+                continue;
+            }
+            // Stack positives upward and negatives downward in bucket order.
+            let base: f64 = a[..b].iter().filter(|x| (**x > 0.0) == (v > 0.0)).sum();
+            let (y0, y1) = (base, base + v);
+            rects.push(Rectangle::new(
+                [(k as f64 - 0.35, y0), (k as f64 + 0.35, y1)],
+                col.filled(),
+            ));
+        }
+        if rects.is_empty() {
+            continue;
+        }
+        chart
+            .draw_series(rects)?
+            .label(*bucket)
+            .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 12, y + 5)], col.filled()));
+    }
+    chart
+        .configure_series_labels()
+        .position(SeriesLabelPosition::UpperRight)
+        .background_style(WHITE.mix(0.85))
+        .border_style(BLACK.mix(0.4))
+        .label_font((FONT, 13))
+        .draw()?;
+    root.present()?;
+    Ok(())
+}
+
+pub fn attribution(dir: &Path, outputs: &[RunOutput]) -> Result<Chart> {
+    let title = "Where each run's result came from (USD, cumulative)";
+    Ok(render!(dir, "attribution", title, |root| draw_attribution(
+        root, title, outputs
+    )))
+}
+
+fn draw_allocation<DB: DrawingBackend>(
+    root: DrawingArea<DB, Shift>,
+    title: &str,
+    o: &RunOutput,
+) -> Result<()>
+where
+    DB::ErrorType: 'static,
+{
+    root.fill(&WHITE)?;
+    let alloc = &o.result.series.allocation;
+    let mut pools: Vec<&str> = alloc.iter().map(String::as_str).collect();
+    pools.sort();
+    pools.dedup();
+    let g = o.result.grid;
+    let widest = pools
+        .iter()
+        .map(|p| p.chars().count().min(34))
+        .max()
+        .unwrap_or(4) as u32;
+    let mut chart = ChartBuilder::on(&root)
+        .caption(title, (FONT, 24).into_font())
+        .margin(12)
+        .x_label_area_size(40)
+        .y_label_area_size(20 + 8 * widest)
+        .build_cartesian_2d(
+            g.start as f64..(g.end() as f64).max(g.start as f64 + 1.0),
+            -0.5f64..(pools.len() as f64 - 0.5),
+        )?;
+    chart
+        .configure_mesh()
+        .x_labels(8)
+        .y_labels(pools.len().max(1))
+        .x_label_formatter(&date_label)
+        .y_label_formatter(&|y| {
+            let k = y.round();
+            if (y - k).abs() < 1e-6 && k >= 0.0 && (k as usize) < pools.len() {
+                pools[k as usize].chars().take(34).collect()
+            } else {
+                String::new()
+            }
+        })
+        .x_desc("date (UTC)")
+        .label_style((FONT, 13))
+        .axis_desc_style((FONT, 15))
+        .draw()?;
+    // One bar per stretch of time in a pool.
+    let mut start = 0usize;
+    for i in 1..=alloc.len() {
+        if i == alloc.len() || alloc[i] != alloc[start] {
+            let k = pools.iter().position(|p| *p == alloc[start]).unwrap_or(0);
+            let (x0, x1) = (g.at(start) as f64, g.at(i.min(alloc.len() - 1)) as f64);
+            chart.draw_series(std::iter::once(Rectangle::new(
+                [
+                    (x0, k as f64 - 0.3),
+                    (x1.max(x0 + g.step as f64), k as f64 + 0.3),
+                ],
+                color(k).filled(),
+            )))?;
+            start = i;
+        }
+    }
+    root.present()?;
+    Ok(())
+}
+
+pub fn allocation(dir: &Path, o: &RunOutput) -> Result<Chart> {
+    let title = format!("{}: which pool held the capital", o.spec.name);
+    let name = format!("allocation_{}", o.spec.name);
+    Ok(render!(dir, name, title, |root| draw_allocation(
+        root, &title, o
+    )))
+}
+
+/// Every chart that applies to these runs, written into `dir`.
+pub fn all(dir: &Path, outputs: &[RunOutput]) -> Result<Vec<Chart>> {
+    std::fs::create_dir_all(dir)?;
+    let mut charts = vec![
+        equity(dir, outputs)?,
+        drawdown(dir, outputs)?,
+        attribution(dir, outputs)?,
+    ];
+    for o in outputs {
+        if o.result.attribution[1] != 0.0 {
+            charts.push(il_vs_fees(dir, o)?);
+        }
+        if o.spec.params.kind() == "pool_hop" {
+            charts.push(allocation(dir, o)?);
+        }
+    }
+    Ok(charts)
+}
+
+/// The PNG path of a chart in `dir`.
+pub fn png_path(dir: &Path, c: &Chart) -> PathBuf {
+    dir.join(format!("{}.png", c.name))
+}

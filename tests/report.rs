@@ -1,0 +1,124 @@
+//! `yieldlab compare`: charts are valid, non-trivial PNG and SVG images with rendered
+//! text; report.html is one self-contained file with the tables and every chart;
+//! report.md links the PNGs; Parquet tables hold the same rows as the CSVs.
+
+mod common;
+
+use std::path::Path;
+
+fn png_size(bytes: &[u8]) -> (u32, u32) {
+    assert_eq!(&bytes[..8], b"\x89PNG\r\n\x1a\n", "PNG signature");
+    let w = u32::from_be_bytes(bytes[16..20].try_into().unwrap());
+    let h = u32::from_be_bytes(bytes[20..24].try_into().unwrap());
+    (w, h)
+}
+
+fn compare(out: &Path, files: &[&str]) -> common::Run {
+    let mut args = vec!["compare"];
+    args.extend(files);
+    args.extend(["--out", out.to_str().unwrap(), "--parquet"]);
+    common::yieldlab(&args, &common::repo())
+}
+
+#[test]
+fn compare_writes_charts_html_markdown_and_tables() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("cmp");
+    let run = compare(
+        &out,
+        &[
+            "strategies/hodl.toml",
+            "strategies/range_lp.toml",
+            "strategies/pool_hop.toml",
+        ],
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let charts = [
+        "equity",
+        "drawdown",
+        "attribution",
+        "il_vs_fees_range_lp",
+        "allocation_pool_hop",
+    ];
+    for c in charts {
+        let png = std::fs::read(out.join("charts").join(format!("{c}.png"))).unwrap();
+        assert_eq!(png_size(&png), (1100, 620), "{c}.png");
+        assert!(
+            png.len() > 15_000,
+            "{c}.png is non-trivial: {} bytes",
+            png.len()
+        );
+        let svg = std::fs::read_to_string(out.join("charts").join(format!("{c}.svg"))).unwrap();
+        assert!(svg.starts_with("<svg") && svg.contains("</svg>"), "{c}.svg");
+        assert!(
+            svg.matches("<text").count() >= 5,
+            "{c}.svg has its title, labels and legend"
+        );
+        assert!(
+            svg.matches("<polyline").count() + svg.matches("<rect").count() >= 3,
+            "{c}.svg draws data"
+        );
+    }
+    let html = std::fs::read_to_string(out.join("report.html")).unwrap();
+    assert!(html.contains("<table class=\"sortable\" id=\"summary\">"));
+    assert_eq!(html.matches("<figure").count(), charts.len());
+    assert_eq!(html.matches("<svg").count(), charts.len());
+    for name in ["hodl", "range_lp", "pool_hop"] {
+        assert!(
+            html.contains(&format!("<h3 id=\"run-{name}\">")),
+            "{name} section"
+        );
+    }
+    assert!(html.contains("gas units per action"), "assumptions");
+    // Self-contained: nothing to fetch (the SVG namespace URI is a name, not a fetch).
+    let fetches = html.replace("xmlns=\"http://www.w3.org/2000/svg\"", "");
+    assert!(
+        !fetches.contains("http://") && !fetches.contains("https://") && !fetches.contains("<img"),
+        "self-contained"
+    );
+    let md = std::fs::read_to_string(out.join("report.md")).unwrap();
+    assert!(md.contains("| run | kind |"));
+    for c in charts {
+        assert!(md.contains(&format!("(charts/{c}.png)")));
+    }
+    // Parquet has the CSV's rows.
+    for t in ["summary", "timeseries", "attribution", "events"] {
+        let csv_rows = std::fs::read_to_string(out.join(format!("{t}.csv")))
+            .unwrap()
+            .lines()
+            .count()
+            - 1;
+        let f = std::fs::File::open(out.join(format!("{t}.parquet"))).unwrap();
+        use polars::prelude::*;
+        let df = ParquetReader::new(f).finish().unwrap();
+        assert_eq!(df.height(), csv_rows, "{t}");
+    }
+}
+
+#[test]
+fn a_report_folder_can_be_compared_again() {
+    let dir = tempfile::tempdir().unwrap();
+    let first = dir.path().join("a");
+    assert_eq!(
+        compare(&first, &["strategies/lend.toml", "strategies/hodl.toml"]).code,
+        0
+    );
+    let second = dir.path().join("b");
+    let run = common::yieldlab(
+        &[
+            "compare",
+            first.to_str().unwrap(),
+            "--out",
+            second.to_str().unwrap(),
+        ],
+        &common::repo(),
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(
+        std::fs::read(first.join("summary.csv")).unwrap(),
+        std::fs::read(second.join("summary.csv")).unwrap()
+    );
+    let bad = common::yieldlab(&["compare", dir.path().to_str().unwrap()], &common::repo());
+    assert_eq!(bad.code, 2);
+    assert!(bad.stderr.contains("no runs.txt"), "{}", bad.stderr);
+}

@@ -1,0 +1,32 @@
+#!/usr/bin/env python3
+"""Reads a yieldlab report folder the way docs/outputs.md tells a notebook to, with
+pandas and with polars, and checks what it reads. Usage: check_report.py DIR"""
+import sys
+
+import pandas as pd
+import polars as pl
+
+d = sys.argv[1]
+summary = pd.read_csv(f"{d}/summary.csv", parse_dates=["start", "end"])
+ts = pd.read_csv(f"{d}/timeseries.csv", parse_dates=["timestamp"])
+equity = ts.pivot(index="timestamp", columns="run", values="value_usd")
+attribution = pl.read_csv(f"{d}/attribution.csv")
+events = pl.read_csv(f"{d}/events.csv", try_parse_dates=True)
+ts_pq = pl.read_parquet(f"{d}/timeseries.parquet")
+summary_pq = pl.read_parquet(f"{d}/summary.parquet")
+
+runs = set(summary["run"])
+assert len(runs) == len(summary) > 0, "one summary row per run"
+assert set(equity.columns) == runs, "every run has a value series"
+assert summary["final_value_usd"].dtype.kind == "f", "numbers read as numbers"
+assert (summary["identity_error_usd"] < 1e-6 * summary["capital_usd"]).all(), "attribution closes"
+buckets = [c for c in summary.columns if c.endswith("_usd") and c not in (
+    "capital_usd", "final_value_usd", "net_pnl_usd", "hodl_final_value_usd", "vs_hodl_usd",
+    "break_even_capital_usd", "identity_error_usd")]
+assert len(buckets) == 11, buckets
+recon = summary["capital_usd"] + summary[buckets].sum(axis=1)
+assert ((recon - summary["final_value_usd"]).abs() < 1e-3).all(), "value = capital + buckets"
+assert attribution.height == 11 * len(runs)
+assert ts_pq.height == len(ts) and summary_pq.height == len(summary)
+assert events.schema["timestamp"] == pl.Datetime("us", "UTC") or str(events.schema["timestamp"]).startswith("Datetime")
+print(f"report {d}: {len(runs)} runs, {len(ts)} series rows, {events.height} events: pandas and polars read it")
