@@ -89,12 +89,15 @@ fn bounds(series: &[Vec<(f64, f64)>]) -> (f64, f64, f64, f64) {
     (b.0, b.1.max(b.0 + 1.0), b.2 - pad, b.3 + pad)
 }
 
-/// Lines over time: (label, points, dashed).
+/// One line of a chart over time: its label, points, whether it is dashed (a
+/// baseline, not in the legend), and its colour index.
+type Line = (String, Vec<(f64, f64)>, bool, usize);
+
 fn draw_lines<DB: DrawingBackend>(
     root: DrawingArea<DB, Shift>,
     title: &str,
     y_label: &str,
-    lines: &[(String, Vec<(f64, f64)>, bool, usize)],
+    lines: &[Line],
 ) -> Result<()>
 where
     DB::ErrorType: 'static,
