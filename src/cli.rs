@@ -61,6 +61,38 @@ pub struct RunArgs {
     /// Also write the tables as Parquet.
     #[arg(long)]
     pub parquet: bool,
+    /// Which runs keep per-step series (timeseries.csv, charts): all, none, best:N;
+    /// default all up to 50 runs, else best:10.
+    #[arg(long, value_name = "POLICY")]
+    pub series: Option<String>,
+    /// Run only shard K of N (the runs whose index is K modulo N); tables are written
+    /// as <table>.part-K-of-N.csv (and .parquet with --parquet).
+    #[arg(long, value_name = "K/N")]
+    pub shard: Option<String>,
+    /// Refuse invocations that expand to more runs than this.
+    #[arg(long, value_name = "N", default_value_t = crate::batch::sweep::DEFAULT_MAX_RUNS)]
+    pub max_runs: usize,
+    /// No progress bar.
+    #[arg(long)]
+    pub quiet: bool,
+}
+
+fn parse_shard(s: &str) -> Result<(usize, usize), String> {
+    let (k, n) = s
+        .split_once('/')
+        .ok_or_else(|| format!("--shard '{s}': write K/N, e.g. 0/8"))?;
+    let k: usize = k
+        .trim()
+        .parse()
+        .map_err(|_| format!("--shard '{s}': K must be a whole number"))?;
+    let n: usize = n
+        .trim()
+        .parse()
+        .map_err(|_| format!("--shard '{s}': N must be a whole number"))?;
+    if n == 0 || k >= n {
+        return Err(format!("--shard '{s}': need 0 <= K < N"));
+    }
+    Ok((k, n))
 }
 
 #[derive(Debug, Args)]
@@ -182,9 +214,12 @@ fn run_and_write(a: RunArgs, report: bool, out: &mut dyn std::io::Write) -> Resu
     let mut files = Vec::new();
     for p in &a.strategies {
         if p.is_dir() {
-            // A report folder: re-run the strategy files it records.
+            // A report folder: run the strategy files it records again.
             let list = std::fs::read_to_string(p.join("runs.txt")).map_err(|e| {
-                bad_input(format!("{}: not a report folder of yieldlab (no runs.txt: {e}); give strategy files or a folder written by `yieldlab run`/`compare`", p.display()))
+                bad_input(format!(
+                    "{}: not a yieldlab report folder (no runs.txt: {e}); give strategy files or a folder written by `yieldlab run` or `compare`",
+                    p.display()
+                ))
             })?;
             files.extend(
                 list.lines()
@@ -195,19 +230,66 @@ fn run_and_write(a: RunArgs, report: bool, out: &mut dyn std::io::Write) -> Resu
             files.push(p.clone());
         }
     }
-    let outputs = crate::batch::run_files(&files, a.data.as_deref()).map_err(|e| Failure {
+    let shard = a
+        .shard
+        .as_deref()
+        .map(parse_shard)
+        .transpose()
+        .map_err(bad_input)?;
+    let explicit = a
+        .series
+        .as_deref()
+        .map(crate::batch::SeriesPolicy::parse)
+        .transpose()
+        .map_err(bad_input)?;
+    let opts = crate::batch::BatchOptions {
+        data_root: a.data.clone(),
+        max_runs: a.max_runs,
+        shard,
+        series: explicit.unwrap_or(crate::batch::SeriesPolicy::All),
+        progress: !a.quiet,
+    };
+    let fail = |e: crate::batch::RunError| Failure {
         code: 2,
         message: e.to_string(),
-    })?;
-    let opts = crate::report::WriteOptions {
-        parquet: a.parquet,
-        report,
     };
+    let plan = crate::batch::plan(&files, &opts).map_err(fail)?;
+    let policy = explicit.unwrap_or(if plan.jobs.len() <= 50 {
+        crate::batch::SeriesPolicy::All
+    } else {
+        crate::batch::SeriesPolicy::Best(10)
+    });
+    let mut params: Vec<String> = Vec::new();
+    for j in &plan.jobs {
+        for (p, _) in &j.params {
+            if !params.contains(p) {
+                params.push(p.clone());
+            }
+        }
+    }
     let io_fail = |e: String| Failure {
         code: 1,
         message: format!("{}: cannot write the report: {e}", a.out.display()),
     };
-    crate::report::write(&outputs, &a.out, opts).map_err(|e| io_fail(e.to_string()))?;
+    let wopts = crate::report::WriteOptions {
+        parquet: a.parquet,
+        report: report && shard.is_none(),
+    };
+    let mut writer = crate::report::ReportWriter::new(&a.out, wopts, params, policy, shard)
+        .map_err(|e| io_fail(e.to_string()))?;
+    let mut write_err = None;
+    plan.run_all(opts.progress, |o| {
+        if let Err(e) = writer.push(o) {
+            write_err.get_or_insert(e.to_string());
+        }
+        Ok(())
+    })
+    .map_err(fail)?;
+    if let Some(e) = write_err {
+        return Err(io_fail(e));
+    }
+    let runs = writer.runs;
+    let kept = writer.finish().map_err(|e| io_fail(e.to_string()))?;
     let list: String = files
         .iter()
         .map(|f| {
@@ -220,14 +302,14 @@ fn run_and_write(a: RunArgs, report: bool, out: &mut dyn std::io::Write) -> Resu
         .collect();
     crate::io::write_atomic(&a.out.join("runs.txt"), list.as_bytes())
         .map_err(|e| io_fail(e.to_string()))?;
-    let text = String::from_utf8(crate::report::summary_table(&outputs)).unwrap_or_default();
-    writeln!(
-        out,
-        "{text}wrote {} run(s) to {}",
-        outputs.len(),
-        a.out.display()
-    )
-    .map_err(|e| Failure {
+    let shown: Vec<crate::batch::RunOutput> = kept.into_iter().take(30).collect();
+    let text = String::from_utf8(crate::report::summary_table(&shown)).unwrap_or_default();
+    let of = if plan.total != runs {
+        format!(" (shard of {} runs)", plan.total)
+    } else {
+        String::new()
+    };
+    writeln!(out, "{text}wrote {runs} run(s){of} to {}", a.out.display()).map_err(|e| Failure {
         code: 1,
         message: e.to_string(),
     })

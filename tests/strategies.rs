@@ -114,7 +114,7 @@ fn run_command_writes_the_report_folder() {
     assert!(run.stdout.contains("wrote 2 run(s)"));
     let summary = std::fs::read_to_string(out.join("summary.csv")).unwrap();
     assert_eq!(summary.lines().count(), 3);
-    assert!(summary.starts_with("run,kind,dataset,start,end,"));
+    assert!(summary.starts_with("run,run_index,kind,dataset,start,end,"));
     let series = std::fs::read_to_string(out.join("timeseries.csv")).unwrap();
     assert!(series.lines().count() > 2 * 26_000);
     assert!(series

@@ -260,7 +260,7 @@ pub fn il_vs_fees(dir: &Path, o: &RunOutput) -> Result<Chart> {
         "{}: impermanent loss vs cumulative fees and rewards (USD)",
         o.spec.name
     );
-    let name = format!("il_vs_fees_{}", o.spec.name);
+    let name = file_name("il_vs_fees", &o.spec.name);
     Ok(render!(dir, name, title, |root| draw_lines(
         root, &title, "USD", &lines
     )))
@@ -419,26 +419,62 @@ where
 
 pub fn allocation(dir: &Path, o: &RunOutput) -> Result<Chart> {
     let title = format!("{}: which pool held the capital", o.spec.name);
-    let name = format!("allocation_{}", o.spec.name);
+    let name = file_name("allocation", &o.spec.name);
     Ok(render!(dir, name, title, |root| draw_allocation(
         root, &title, o
     )))
 }
 
-/// Every chart that applies to these runs, written into `dir`.
+/// A chart file name for a run (no characters that break links).
+fn file_name(prefix: &str, run: &str) -> String {
+    let clean: String = run
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '_' || c == '-' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    format!("{prefix}_{clean}")
+}
+
+/// Most runs a chart draws; with more, the best by final value (ties: lower index).
+pub const MAX_RUNS_PER_CHART: usize = 10;
+
+/// Every chart that applies to these runs, written into `dir`. With more than
+/// `MAX_RUNS_PER_CHART` runs the comparison charts show the best ones and the per-run
+/// charts (IL vs fees, allocation) are left out.
 pub fn all(dir: &Path, outputs: &[RunOutput]) -> Result<Vec<Chart>> {
     std::fs::create_dir_all(dir)?;
+    let shown: Vec<RunOutput> = if outputs.len() <= MAX_RUNS_PER_CHART {
+        outputs.to_vec()
+    } else {
+        let mut v: Vec<&RunOutput> = outputs.iter().collect();
+        v.sort_by(|a, b| {
+            b.result
+                .final_value()
+                .total_cmp(&a.result.final_value())
+                .then(a.index.cmp(&b.index))
+        });
+        let mut best: Vec<RunOutput> = v.into_iter().take(MAX_RUNS_PER_CHART).cloned().collect();
+        best.sort_by_key(|o| o.index);
+        best
+    };
     let mut charts = vec![
-        equity(dir, outputs)?,
-        drawdown(dir, outputs)?,
-        attribution(dir, outputs)?,
+        equity(dir, &shown)?,
+        drawdown(dir, &shown)?,
+        attribution(dir, &shown)?,
     ];
-    for o in outputs {
-        if o.result.attribution[1] != 0.0 {
-            charts.push(il_vs_fees(dir, o)?);
-        }
-        if o.spec.params.kind() == "pool_hop" {
-            charts.push(allocation(dir, o)?);
+    if outputs.len() <= MAX_RUNS_PER_CHART {
+        for o in outputs {
+            if o.result.attribution[1] != 0.0 {
+                charts.push(il_vs_fees(dir, o)?);
+            }
+            if o.spec.params.kind() == "pool_hop" {
+                charts.push(allocation(dir, o)?);
+            }
         }
     }
     Ok(charts)
@@ -447,4 +483,224 @@ pub fn all(dir: &Path, outputs: &[RunOutput]) -> Result<Vec<Chart>> {
 /// The PNG path of a chart in `dir`.
 pub fn png_path(dir: &Path, c: &Chart) -> PathBuf {
     dir.join(format!("{}.png", c.name))
+}
+
+fn draw_heatmap<DB: DrawingBackend>(
+    root: DrawingArea<DB, Shift>,
+    title: &str,
+    (px, py): (&str, &str),
+    xs: &[String],
+    ys: &[String],
+    cells: &[(usize, usize, f64)],
+) -> Result<()>
+where
+    DB::ErrorType: 'static,
+{
+    root.fill(&WHITE)?;
+    let (lo, hi) = cells
+        .iter()
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), c| {
+            (a.min(c.2), b.max(c.2))
+        });
+    let mut chart = ChartBuilder::on(&root)
+        .caption(title, (FONT, 22).into_font())
+        .margin(12)
+        .x_label_area_size(50)
+        .y_label_area_size(110)
+        .build_cartesian_2d(
+            -0.5f64..(xs.len() as f64 - 0.5),
+            -0.5f64..(ys.len() as f64 - 0.5),
+        )?;
+    let label = |v: &[String], x: f64| {
+        let k = x.round();
+        if (x - k).abs() < 1e-6 && k >= 0.0 && (k as usize) < v.len() {
+            v[k as usize].clone()
+        } else {
+            String::new()
+        }
+    };
+    chart
+        .configure_mesh()
+        .disable_mesh()
+        .x_labels(xs.len().min(20))
+        .y_labels(ys.len().min(20))
+        .x_label_formatter(&|x| label(xs, *x))
+        .y_label_formatter(&|y| label(ys, *y))
+        .x_desc(px)
+        .y_desc(py)
+        .label_style((FONT, 13))
+        .axis_desc_style((FONT, 15))
+        .draw()?;
+    let span = (hi - lo).max(1e-12);
+    chart.draw_series(cells.iter().map(|(x, y, v)| {
+        // Red (low) to green (high) through white.
+        let t = (v - lo) / span;
+        let c = if t < 0.5 {
+            RGBColor(
+                220,
+                (220.0 * t * 2.0) as u8 + 35,
+                (220.0 * t * 2.0) as u8 + 35,
+            )
+        } else {
+            RGBColor(
+                (220.0 * (1.0 - t) * 2.0) as u8 + 35,
+                200,
+                (220.0 * (1.0 - t) * 2.0) as u8 + 35,
+            )
+        };
+        Rectangle::new(
+            [
+                (*x as f64 - 0.5, *y as f64 - 0.5),
+                (*x as f64 + 0.5, *y as f64 + 0.5),
+            ],
+            c.filled(),
+        )
+    }))?;
+    chart.draw_series(cells.iter().map(|(x, y, v)| {
+        Text::new(
+            format!("{:.1} %", 100.0 * v),
+            (*x as f64 - 0.25, *y as f64),
+            (FONT, 13).into_font(),
+        )
+    }))?;
+    root.present()?;
+    Ok(())
+}
+
+fn draw_sweep_line<DB: DrawingBackend>(
+    root: DrawingArea<DB, Shift>,
+    title: &str,
+    param: &str,
+    xs: &[String],
+    ys: &[f64],
+) -> Result<()>
+where
+    DB::ErrorType: 'static,
+{
+    root.fill(&WHITE)?;
+    let (lo, hi) = ys
+        .iter()
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), y| {
+            (a.min(*y), b.max(*y))
+        });
+    let pad = ((hi - lo) * 0.1).max(1e-4);
+    let mut chart = ChartBuilder::on(&root)
+        .caption(title, (FONT, 22).into_font())
+        .margin(12)
+        .x_label_area_size(50)
+        .y_label_area_size(80)
+        .build_cartesian_2d(
+            -0.5f64..(xs.len() as f64 - 0.5),
+            100.0 * (lo - pad)..100.0 * (hi + pad),
+        )?;
+    chart
+        .configure_mesh()
+        .x_labels(xs.len().min(20))
+        .x_label_formatter(&|x| {
+            let k = x.round();
+            if (x - k).abs() < 1e-6 && k >= 0.0 && (k as usize) < xs.len() {
+                xs[k as usize].clone()
+            } else {
+                String::new()
+            }
+        })
+        .y_label_formatter(&|y| format!("{y:.1}"))
+        .x_desc(param)
+        .y_desc("net APY (%)")
+        .label_style((FONT, 13))
+        .axis_desc_style((FONT, 15))
+        .draw()?;
+    let pts: Vec<(f64, f64)> = ys
+        .iter()
+        .enumerate()
+        .map(|(k, y)| (k as f64, 100.0 * y))
+        .collect();
+    chart.draw_series(LineSeries::new(
+        pts.clone(),
+        ShapeStyle::from(&color(0)).stroke_width(2),
+    ))?;
+    chart.draw_series(pts.iter().map(|p| Circle::new(*p, 4, color(0).filled())))?;
+    root.present()?;
+    Ok(())
+}
+
+/// Sweep charts from every run's parameters and APY: a line of net APY over each swept
+/// parameter (the mean over the other parameters' values) and, for the first two swept
+/// parameters, a heatmap of net APY over both. Values are ordered as first seen.
+pub fn sweep(dir: &Path, points: &[(Vec<(String, String)>, f64)]) -> Result<Vec<Chart>> {
+    let mut names: Vec<String> = Vec::new();
+    for (ps, _) in points {
+        for (p, _) in ps {
+            if p != "bootstrap" && !names.contains(p) {
+                names.push(p.clone());
+            }
+        }
+    }
+    let values_of = |name: &str| -> Vec<String> {
+        let mut v: Vec<String> = Vec::new();
+        for (ps, _) in points {
+            if let Some((_, x)) = ps.iter().find(|p| p.0 == name) {
+                if !v.contains(x) {
+                    v.push(x.clone());
+                }
+            }
+        }
+        v
+    };
+    let get =
+        |ps: &[(String, String)], name: &str| ps.iter().find(|p| p.0 == name).map(|p| p.1.clone());
+    let mut charts = Vec::new();
+    for name in &names {
+        let xs = values_of(name);
+        if xs.len() < 2 {
+            continue;
+        }
+        let ys: Vec<f64> = xs
+            .iter()
+            .map(|x| {
+                let v: Vec<f64> = points
+                    .iter()
+                    .filter(|(ps, _)| get(ps, name).as_deref() == Some(x))
+                    .map(|p| p.1)
+                    .collect();
+                v.iter().sum::<f64>() / v.len().max(1) as f64
+            })
+            .collect();
+        let title = format!("Net APY by {name} (mean over the other parameters)");
+        let file = format!("sweep_{}", name.replace(['.', ':', '/'], "_"));
+        charts.push(render!(dir, file, title, |root| draw_sweep_line(
+            root, &title, name, &xs, &ys
+        )));
+    }
+    if names.len() >= 2 {
+        let (px, py) = (&names[0], &names[1]);
+        let (xs, ys) = (values_of(px), values_of(py));
+        if xs.len() >= 2 && ys.len() >= 2 {
+            let mut cells = Vec::new();
+            for (i, x) in xs.iter().enumerate() {
+                for (j, y) in ys.iter().enumerate() {
+                    let v: Vec<f64> = points
+                        .iter()
+                        .filter(|(ps, _)| {
+                            get(ps, px).as_deref() == Some(x) && get(ps, py).as_deref() == Some(y)
+                        })
+                        .map(|p| p.1)
+                        .collect();
+                    if !v.is_empty() {
+                        cells.push((i, j, v.iter().sum::<f64>() / v.len() as f64));
+                    }
+                }
+            }
+            let title = format!("Net APY over {px} × {py}");
+            charts.push(render!(dir, "sweep_heatmap", title, |root| draw_heatmap(
+                root,
+                &title,
+                (px, py),
+                &xs,
+                &ys,
+                &cells
+            )));
+        }
+    }
+    Ok(charts)
 }

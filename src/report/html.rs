@@ -5,7 +5,7 @@
 use std::fmt::Write as _;
 
 use super::charts::Chart;
-use super::{summary_columns, summary_row};
+use super::{summary_columns, summary_fixed};
 use crate::batch::RunOutput;
 use crate::costs::{chain_preset, ActionKind};
 use crate::units::format_duration;
@@ -46,7 +46,7 @@ fn table_rows(outputs: &[RunOutput]) -> (Vec<String>, Vec<Vec<String>>) {
     let rows = outputs
         .iter()
         .map(|o| {
-            let r = summary_row(o);
+            let r = summary_fixed(o);
             idx.iter().map(|i| r[*i].clone()).collect()
         })
         .collect();

@@ -6,12 +6,12 @@
 //! flow), `schema.md` (every column), optionally the same tables as Parquet, and for
 //! `compare` the charts, `report.html` and `report.md`. Formats: docs/outputs.md.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use rust_decimal::prelude::FromPrimitive;
 use rust_decimal::Decimal;
 
-use crate::batch::RunOutput;
+use crate::batch::{RunOutput, SeriesPolicy};
 use crate::engine::BUCKETS;
 use crate::io::write_atomic;
 use crate::metrics;
@@ -34,6 +34,7 @@ pub mod html;
 pub fn summary_columns() -> Vec<String> {
     let mut c: Vec<String> = [
         "run",
+        "run_index",
         "kind",
         "dataset",
         "start",
@@ -83,13 +84,38 @@ pub fn summary_columns() -> Vec<String> {
 }
 
 /// One summary row per run.
-pub fn summary_row(o: &RunOutput) -> Vec<String> {
+/// The summary header: the fixed columns, `spec_hash`, then one `param:<path>` column
+/// per swept parameter.
+pub fn summary_header(params: &[String]) -> Vec<String> {
+    let mut c = summary_columns();
+    c.push("spec_hash".into());
+    c.extend(params.iter().map(|p| format!("param:{p}")));
+    c
+}
+
+/// One summary row with the values of `params` (empty where the run has none).
+pub fn summary_row(o: &RunOutput, params: &[String]) -> Vec<String> {
+    let mut row = summary_fixed(o);
+    row.push(o.spec_hash.clone());
+    row.extend(params.iter().map(|p| {
+        o.params
+            .iter()
+            .find(|x| &x.0 == p)
+            .map(|x| x.1.clone())
+            .unwrap_or_default()
+    }));
+    row
+}
+
+/// The fixed summary columns of a run.
+pub fn summary_fixed(o: &RunOutput) -> Vec<String> {
     let r = &o.result;
     let g = r.grid;
     let m = metrics::run_metrics(r, 0.0);
     let c = r.counts;
     let mut row = vec![
         o.spec.name.clone(),
+        o.index.to_string(),
         o.spec.params.kind().to_string(),
         o.dataset.clone(),
         format_ts(g.start),
@@ -146,7 +172,11 @@ fn csv_text(
 
 /// The summary table as CSV bytes.
 pub fn summary_csv(outputs: &[RunOutput]) -> std::io::Result<Vec<u8>> {
-    csv_text(&summary_columns(), outputs.iter().map(summary_row))
+    let params = param_columns(outputs);
+    csv_text(
+        &summary_header(&params),
+        outputs.iter().map(|o| summary_row(o, &params)),
+    )
 }
 
 /// Every run's per-step series as CSV bytes, runs one after another.
@@ -174,14 +204,20 @@ pub fn timeseries_csv(outputs: &[RunOutput]) -> std::io::Result<Vec<u8>> {
     csv_text(&header, rows)
 }
 
-/// Each run's final attribution, one row per component, as CSV bytes.
-pub fn attribution_csv(outputs: &[RunOutput]) -> std::io::Result<Vec<u8>> {
-    let header: Vec<String> = ["run", "component", "usd", "share_of_capital"]
+fn strings(v: &[&str]) -> Vec<String> {
+    v.iter().map(|s| s.to_string()).collect()
+}
+
+pub fn attribution_header() -> Vec<String> {
+    strings(&["run", "component", "usd", "share_of_capital"])
+}
+
+/// A run's final attribution, one row per component.
+pub fn attribution_rows(o: &RunOutput) -> Vec<Vec<String>> {
+    BUCKETS
         .iter()
-        .map(|s| s.to_string())
-        .collect();
-    let rows = outputs.iter().flat_map(|o| {
-        BUCKETS.iter().zip(o.result.attribution).map(move |(b, v)| {
+        .zip(o.result.attribution)
+        .map(|(b, v)| {
             vec![
                 o.spec.name.clone(),
                 b.to_string(),
@@ -189,13 +225,19 @@ pub fn attribution_csv(outputs: &[RunOutput]) -> std::io::Result<Vec<u8>> {
                 frac(v / o.result.capital),
             ]
         })
-    });
-    csv_text(&header, rows)
+        .collect()
 }
 
-/// Every run's ledger as CSV bytes.
-pub fn events_csv(outputs: &[RunOutput]) -> std::io::Result<Vec<u8>> {
-    let header: Vec<String> = [
+/// Each run's final attribution as CSV bytes.
+pub fn attribution_csv(outputs: &[RunOutput]) -> std::io::Result<Vec<u8>> {
+    csv_text(
+        &attribution_header(),
+        outputs.iter().flat_map(attribution_rows),
+    )
+}
+
+pub fn events_header() -> Vec<String> {
+    strings(&[
         "run",
         "step",
         "timestamp",
@@ -205,12 +247,15 @@ pub fn events_csv(outputs: &[RunOutput]) -> std::io::Result<Vec<u8>> {
         "gas_usd",
         "swap_cost_usd",
         "vault_fee_usd",
-    ]
-    .iter()
-    .map(|s| s.to_string())
-    .collect();
-    let rows = outputs.iter().flat_map(|o| {
-        o.result.ledger.iter().map(move |e| {
+    ])
+}
+
+/// A run's ledger, one row per cash flow.
+pub fn events_rows(o: &RunOutput) -> Vec<Vec<String>> {
+    o.result
+        .ledger
+        .iter()
+        .map(|e| {
             vec![
                 o.spec.name.clone(),
                 e.step.to_string(),
@@ -223,8 +268,12 @@ pub fn events_csv(outputs: &[RunOutput]) -> std::io::Result<Vec<u8>> {
                 e.vault_fee_usd.normalize().to_string(),
             ]
         })
-    });
-    csv_text(&header, rows)
+        .collect()
+}
+
+/// Every run's ledger as CSV bytes.
+pub fn events_csv(outputs: &[RunOutput]) -> std::io::Result<Vec<u8>> {
+    csv_text(&events_header(), outputs.iter().flat_map(events_rows))
 }
 
 /// What to write besides the CSV tables.
@@ -238,42 +287,188 @@ pub struct WriteOptions {
 /// The column documentation written as schema.md (docs/outputs.md).
 pub const SCHEMA: &str = include_str!("../../docs/outputs.md");
 
-/// Writes the report folder.
+type Table = csv::Writer<std::io::BufWriter<std::fs::File>>;
+
+/// Writes a report folder as runs finish: summary, attribution and events rows are
+/// streamed to temporary files and renamed into place at the end; per-step series,
+/// charts and the HTML report are made only for the runs the series policy keeps.
+pub struct ReportWriter {
+    dir: PathBuf,
+    opts: WriteOptions,
+    params: Vec<String>,
+    suffix: String,
+    tables: Vec<(&'static str, PathBuf, Table)>,
+    policy: SeriesPolicy,
+    kept: Vec<RunOutput>,
+    /// Every run's swept parameters and APY, for the sweep charts.
+    pub points: Vec<(Vec<(String, String)>, f64)>,
+    pub runs: usize,
+}
+
+impl ReportWriter {
+    /// `params`: the swept parameter paths (summary columns); `shard`: name the files
+    /// `<table>.part-K-of-N.csv`.
+    pub fn new(
+        dir: &Path,
+        opts: WriteOptions,
+        params: Vec<String>,
+        policy: SeriesPolicy,
+        shard: Option<(usize, usize)>,
+    ) -> std::io::Result<ReportWriter> {
+        std::fs::create_dir_all(dir)?;
+        let suffix = shard
+            .map(|(k, n)| format!(".part-{k}-of-{n}"))
+            .unwrap_or_default();
+        let mut tables = Vec::new();
+        let headers: [(&'static str, Vec<String>); 3] = [
+            ("summary", summary_header(&params)),
+            ("attribution", attribution_header()),
+            ("events", events_header()),
+        ];
+        for (name, header) in headers {
+            let tmp = dir.join(format!(".{name}{suffix}.csv.tmp.{}", std::process::id()));
+            let mut w =
+                csv::Writer::from_writer(std::io::BufWriter::new(std::fs::File::create(&tmp)?));
+            w.write_record(&header).map_err(std::io::Error::other)?;
+            tables.push((name, tmp, w));
+        }
+        Ok(ReportWriter {
+            dir: dir.to_path_buf(),
+            opts,
+            params,
+            suffix,
+            tables,
+            policy,
+            kept: Vec::new(),
+            points: Vec::new(),
+            runs: 0,
+        })
+    }
+
+    pub fn push(&mut self, o: RunOutput) -> std::io::Result<()> {
+        let rows: [Vec<Vec<String>>; 3] = [
+            vec![summary_row(&o, &self.params)],
+            attribution_rows(&o),
+            events_rows(&o),
+        ];
+        for ((_, _, w), rs) in self.tables.iter_mut().zip(rows) {
+            for r in rs {
+                w.write_record(&r).map_err(std::io::Error::other)?;
+            }
+        }
+        let m = metrics::run_metrics(&o.result, 0.0);
+        self.points.push((o.params.clone(), m.apy));
+        self.runs += 1;
+        match self.policy {
+            SeriesPolicy::All => self.kept.push(o),
+            SeriesPolicy::None => {}
+            SeriesPolicy::Best(n) => {
+                let v = o.result.final_value();
+                if self.kept.len() < n {
+                    self.kept.push(o);
+                } else if let Some((worst, wv)) = self
+                    .kept
+                    .iter()
+                    .enumerate()
+                    .map(|(k, x)| (k, x.result.final_value()))
+                    .min_by(|a, b| {
+                        a.1.total_cmp(&b.1)
+                            .then(self.kept[b.0].index.cmp(&self.kept[a.0].index))
+                    })
+                {
+                    if v > wv {
+                        self.kept[worst] = o;
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Closes the tables, renames them into place, writes the series, Parquet, schema,
+    /// charts and reports; returns the runs whose series were kept, in run order.
+    pub fn finish(mut self) -> Result<Vec<RunOutput>, Box<dyn std::error::Error>> {
+        self.kept.sort_by_key(|o| o.index);
+        for (name, tmp, w) in self.tables.drain(..) {
+            let file = w
+                .into_inner()
+                .map_err(|e| std::io::Error::other(e.to_string()))?;
+            file.into_inner()
+                .map_err(|e| std::io::Error::other(e.to_string()))?
+                .sync_all()?;
+            let path = self.dir.join(format!("{name}{}.csv", self.suffix));
+            std::fs::rename(&tmp, &path)?;
+            if self.opts.parquet {
+                let bytes = std::fs::read(&path)?;
+                write_atomic(
+                    &self.dir.join(format!("{name}{}.parquet", self.suffix)),
+                    &parquet_from_csv(&bytes)?,
+                )?;
+            }
+        }
+        let ts = timeseries_csv(&self.kept)?;
+        write_atomic(
+            &self.dir.join(format!("timeseries{}.csv", self.suffix)),
+            &ts,
+        )?;
+        if self.opts.parquet {
+            write_atomic(
+                &self.dir.join(format!("timeseries{}.parquet", self.suffix)),
+                &parquet_from_csv(&ts)?,
+            )?;
+        }
+        write_atomic(&self.dir.join("schema.md"), SCHEMA.as_bytes())?;
+        if self.opts.report && !self.kept.is_empty() {
+            let chart_dir = self.dir.join("charts");
+            let mut charts = charts::all(&chart_dir, &self.kept)?;
+            charts.extend(charts::sweep(&chart_dir, &self.points)?);
+            write_atomic(
+                &self.dir.join("report.html"),
+                html::html(&self.kept, &charts).as_bytes(),
+            )?;
+            write_atomic(
+                &self.dir.join("report.md"),
+                html::markdown(&self.kept, &charts).as_bytes(),
+            )?;
+        }
+        Ok(std::mem::take(&mut self.kept))
+    }
+}
+
+impl Drop for ReportWriter {
+    fn drop(&mut self) {
+        // An interrupted writer leaves no half-written table behind.
+        for (_, tmp, _) in &self.tables {
+            let _ = std::fs::remove_file(tmp);
+        }
+    }
+}
+
+/// Writes a finished set of runs (all kept).
 pub fn write(
     outputs: &[RunOutput],
     dir: &Path,
     opts: WriteOptions,
 ) -> Result<(), Box<dyn std::error::Error>> {
-    std::fs::create_dir_all(dir)?;
-    let tables: [(&str, Vec<u8>); 4] = [
-        ("timeseries", timeseries_csv(outputs)?),
-        ("attribution", attribution_csv(outputs)?),
-        ("events", events_csv(outputs)?),
-        ("summary", summary_csv(outputs)?),
-    ];
-    for (name, bytes) in &tables {
-        write_atomic(&dir.join(format!("{name}.csv")), bytes)?;
-        if opts.parquet {
-            write_atomic(
-                &dir.join(format!("{name}.parquet")),
-                &parquet_from_csv(bytes)?,
-            )?;
+    let mut w = ReportWriter::new(dir, opts, param_columns(outputs), SeriesPolicy::All, None)?;
+    for o in outputs {
+        w.push(o.clone())?;
+    }
+    w.finish()?;
+    Ok(())
+}
+
+/// The swept parameter paths of some runs, in first-seen order.
+pub fn param_columns(outputs: &[RunOutput]) -> Vec<String> {
+    let mut v: Vec<String> = Vec::new();
+    for o in outputs {
+        for (p, _) in &o.params {
+            if !v.contains(p) {
+                v.push(p.clone());
+            }
         }
     }
-    write_atomic(&dir.join("schema.md"), SCHEMA.as_bytes())?;
-    if opts.report {
-        let chart_dir = dir.join("charts");
-        let charts = charts::all(&chart_dir, outputs)?;
-        write_atomic(
-            &dir.join("report.html"),
-            html::html(outputs, &charts).as_bytes(),
-        )?;
-        write_atomic(
-            &dir.join("report.md"),
-            html::markdown(outputs, &charts).as_bytes(),
-        )?;
-    }
-    Ok(())
+    v
 }
 
 /// A CSV table as Parquet, column types inferred by polars from the whole table.

@@ -1,0 +1,483 @@
+//! Running strategy files: expand each file into its runs (sweeps, windows, bootstrap
+//! samples), load each dataset once, build each distinct market once and share it
+//! read-only (`Arc`), run in parallel across runs (rayon; each run single-threaded) and
+//! hand results back in run order, so output is the same on any number of threads.
+//! A sweep splits into deterministic shards with `--shard K/N` (the runs whose index is
+//! K modulo N).
+
+pub mod bootstrap;
+pub mod sweep;
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use rayon::prelude::*;
+
+use crate::data::{align::AlignReport, build_market, DataError, Dataset, GridSpec, Selection};
+use crate::engine::{self, EngineError, RunResult};
+use crate::market::{Field, Market, SeriesKind};
+use crate::strategy::{RunSpec, SpecError, StrategyFile, StrategyParams};
+
+/// Why a run could not be made.
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    #[error(transparent)]
+    Spec(#[from] SpecError),
+    #[error("{file}: {source}")]
+    Data {
+        file: PathBuf,
+        source: Box<DataError>,
+    },
+    #[error("{file}: {source}")]
+    Engine { file: PathBuf, source: EngineError },
+}
+
+/// A finished run with what it ran on.
+#[derive(Debug, Clone)]
+pub struct RunOutput {
+    /// Position of the run in the invocation (over every file's expansion).
+    pub index: usize,
+    /// Swept parameter values (path, value); empty for a plain file.
+    pub params: Vec<(String, String)>,
+    /// A hash of the run's resolved strategy file.
+    pub spec_hash: String,
+    pub spec: RunSpec,
+    pub dataset: String,
+    /// The dataset's files (as its manifest names them) and the series the run used.
+    pub data_files: Vec<String>,
+    pub series: Vec<String>,
+    pub align: AlignReport,
+    pub result: RunResult,
+}
+
+/// The ids of the series a run needs: its pools, the assets that price them, the
+/// gas of their chains, its lending market.
+pub fn selection(spec: &RunSpec, ds: &Dataset) -> Selection {
+    let mut pools: Vec<String> = match &spec.params {
+        StrategyParams::Hodl(p) => p.pool.iter().cloned().collect(),
+        StrategyParams::Lp(p) => vec![p.pool.clone()],
+        StrategyParams::StableLp(p) => vec![p.pool.clone()],
+        StrategyParams::RangeLp(p) => vec![p.pool.clone()],
+        StrategyParams::Autocompound(p) => p.pool.iter().cloned().collect(),
+        StrategyParams::PoolHop(p) if !p.pools.is_empty() => p.pools.clone(),
+        StrategyParams::PoolHop(_) => ds
+            .series
+            .values()
+            .filter(|s| s.kind == SeriesKind::Pool && !s.fields.contains_key(&Field::Price))
+            .filter(|s| {
+                s.fields.contains_key(&Field::ApyBase) || s.fields.contains_key(&Field::ApyReward)
+            })
+            .map(|s| s.id.clone())
+            .collect(),
+        StrategyParams::Lend(_) => Vec::new(),
+    };
+    pools.sort();
+    pools.dedup();
+    let mut assets: Vec<String> = Vec::new();
+    let mut chains: Vec<String> = Vec::new();
+    for id in &pools {
+        if let Some(m) = ds.pools.get(id) {
+            if ds
+                .series
+                .get(&(SeriesKind::Pool, id.clone()))
+                .is_some_and(|s| s.fields.contains_key(&Field::Price))
+            {
+                assets.extend(m.tokens.iter().cloned());
+            }
+            assets.extend(m.reward_token.iter().cloned());
+            chains.push(m.chain.clone());
+        }
+    }
+    let mut rates = Vec::new();
+    match &spec.params {
+        StrategyParams::Hodl(p) => assets.extend(p.weights.keys().cloned()),
+        StrategyParams::Lend(p) => {
+            assets.push(p.asset.clone());
+            chains.push(p.chain.clone());
+            rates.push(p.market.clone());
+        }
+        StrategyParams::Autocompound(p) => {
+            assets.extend(p.asset.iter().cloned());
+            rates.extend(p.market.iter().cloned());
+            chains.push(p.chain.clone().unwrap_or_else(|| "ethereum".into()));
+        }
+        _ => {}
+    }
+    chains.sort();
+    chains.dedup();
+    for c in &chains {
+        if let Some(meta) = ds.chains.get(c) {
+            assets.push(meta.native_asset.clone());
+        }
+    }
+    // Keep the assets the dataset prices directly (or by unwrapped name); others are
+    // derived through the pools.
+    let has = |a: &str| ds.series.contains_key(&(SeriesKind::Price, a.to_string()));
+    let mut prices: Vec<String> = assets
+        .iter()
+        .filter_map(|a| {
+            if has(a) {
+                Some(a.clone())
+            } else {
+                a.strip_prefix('W')
+                    .filter(|b| b.len() >= 3 && has(b))
+                    .map(str::to_string)
+            }
+        })
+        .collect();
+    prices.sort();
+    prices.dedup();
+    let gas: Vec<String> = chains
+        .into_iter()
+        .filter(|c| ds.series.contains_key(&(SeriesKind::Gas, c.clone())))
+        .collect();
+    Selection {
+        pools: Some(pools),
+        prices: Some(prices),
+        gas: Some(gas),
+        rates: Some(rates),
+    }
+}
+
+/// Builds the market one spec runs on.
+pub fn market_for(spec: &RunSpec, ds: &Dataset) -> Result<(Market, AlignReport), RunError> {
+    let sel = selection(spec, ds);
+    let grid = GridSpec {
+        step: spec.grid_step,
+        start: spec.start,
+        end: spec.end,
+    };
+    let (mut market, align) = build_market(ds, &sel, &grid).map_err(|source| RunError::Data {
+        file: spec.path.clone(),
+        source: Box::new(source),
+    })?;
+    let unknown = |pool: &str| {
+        RunError::Spec(SpecError {
+            path: spec.path.clone(),
+            message: format!("assume: pool '{pool}' is not used by this run"),
+        })
+    };
+    let n = market.grid.len();
+    for (pool, tvl) in &spec.assume.pool_tvl_usd {
+        let p = market.pools.get_mut(pool).ok_or_else(|| unknown(pool))?;
+        p.fields
+            .entry(Field::TvlUsd)
+            .or_insert_with(|| vec![*tvl; n]);
+    }
+    for (pool, amp) in &spec.assume.amplification {
+        let p = market.pools.get_mut(pool).ok_or_else(|| unknown(pool))?;
+        p.meta.amplification.get_or_insert(*amp);
+    }
+    for (pool, fee) in &spec.assume.fee {
+        let p = market.pools.get_mut(pool).ok_or_else(|| unknown(pool))?;
+        p.meta.fee.get_or_insert(*fee);
+    }
+    for (asset, usd) in &spec.assume.price_usd {
+        market
+            .prices
+            .entry(asset.clone())
+            .or_insert_with(|| crate::market::PriceSeries {
+                asset: asset.clone(),
+                price_usd: vec![*usd; n],
+            });
+    }
+    Ok((market, align))
+}
+
+/// Which runs keep their per-step series (for timeseries.csv and charts).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SeriesPolicy {
+    All,
+    None,
+    /// The N runs with the highest final value (ties to the lower index).
+    Best(usize),
+}
+
+impl SeriesPolicy {
+    pub fn parse(s: &str) -> Result<SeriesPolicy, String> {
+        match s {
+            "all" => Ok(SeriesPolicy::All),
+            "none" => Ok(SeriesPolicy::None),
+            _ => s
+                .strip_prefix("best:")
+                .and_then(|n| n.parse::<usize>().ok())
+                .filter(|n| *n > 0)
+                .map(SeriesPolicy::Best)
+                .ok_or_else(|| format!("--series '{s}': use all, none or best:N (N > 0)")),
+        }
+    }
+}
+
+/// How to run an invocation.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BatchOptions {
+    pub data_root: Option<PathBuf>,
+    pub max_runs: usize,
+    /// (K, N): run only the runs whose index is K modulo N.
+    pub shard: Option<(usize, usize)>,
+    pub series: SeriesPolicy,
+    pub progress: bool,
+}
+
+impl Default for BatchOptions {
+    fn default() -> Self {
+        BatchOptions {
+            data_root: None,
+            max_runs: sweep::DEFAULT_MAX_RUNS,
+            shard: None,
+            series: SeriesPolicy::All,
+            progress: false,
+        }
+    }
+}
+
+/// One run to make.
+#[derive(Debug, Clone)]
+pub struct Job {
+    pub index: usize,
+    pub spec: RunSpec,
+    pub params: Vec<(String, String)>,
+    pub sample: Option<(u32, sweep::Bootstrap)>,
+    pub spec_hash: String,
+    dataset: usize,
+    market: usize,
+}
+
+/// Expanded runs with the datasets and markets they need.
+pub struct Plan {
+    pub jobs: Vec<Job>,
+    /// Total runs before sharding.
+    pub total: usize,
+    datasets: Vec<Dataset>,
+    markets: Vec<(Arc<Market>, AlignReport)>,
+}
+
+fn hash_hex(text: &str) -> String {
+    use sha2::{Digest, Sha256};
+    let d = Sha256::digest(text.as_bytes());
+    d.iter().take(8).map(|b| format!("{b:02x}")).collect()
+}
+
+fn at(params: &[(String, String)]) -> String {
+    let v: Vec<String> = params.iter().map(|(p, x)| format!("{p} = {x}")).collect();
+    if v.is_empty() {
+        String::new()
+    } else {
+        format!(" (at {})", v.join(", "))
+    }
+}
+
+/// Expands the files, loads their datasets and builds their markets.
+pub fn plan(paths: &[PathBuf], opts: &BatchOptions) -> Result<Plan, RunError> {
+    let mut jobs = Vec::new();
+    let mut index = 0usize;
+    for path in paths {
+        let err = |message: String| {
+            RunError::Spec(SpecError {
+                path: path.clone(),
+                message,
+            })
+        };
+        let text = std::fs::read_to_string(path).map_err(|e| err(format!("cannot read: {e}")))?;
+        let variants =
+            sweep::expand(&text, path, opts.max_runs.saturating_sub(index)).map_err(err)?;
+        let many = variants.len() > 1;
+        for (k, v) in variants.into_iter().enumerate() {
+            let file: StrategyFile = v.doc.clone().try_into().map_err(|e: toml::de::Error| {
+                err(format!(
+                    "invalid strategy file{}: {}",
+                    at(&v.params),
+                    e.to_string().trim_end()
+                ))
+            })?;
+            let mut spec = RunSpec::from_file(file, path)
+                .map_err(|e| err(format!("{}{}", e.message, at(&v.params))))?;
+            if many {
+                spec.name = format!("{}#{k}", spec.name);
+            }
+            let spec_hash = hash_hex(&toml::to_string(&v.doc).unwrap_or_default());
+            jobs.push(Job {
+                index,
+                spec,
+                params: v.params,
+                sample: v.sample,
+                spec_hash,
+                dataset: 0,
+                market: 0,
+            });
+            index += 1;
+        }
+    }
+    let total = jobs.len();
+    if let Some((k, n)) = opts.shard {
+        jobs.retain(|j| j.index % n == k);
+    }
+    let mut ds_keys: Vec<(PathBuf, Option<PathBuf>)> = Vec::new();
+    let mut datasets = Vec::new();
+    for j in jobs.iter_mut() {
+        let root = opts.data_root.clone().or_else(|| j.spec.data_root.clone());
+        let key = (j.spec.manifest.clone(), root.clone());
+        j.dataset = match ds_keys.iter().position(|k| *k == key) {
+            Some(p) => p,
+            None => {
+                let ds = Dataset::load(&j.spec.manifest, root.as_deref()).map_err(|source| {
+                    RunError::Data {
+                        file: j.spec.path.clone(),
+                        source: Box::new(source),
+                    }
+                })?;
+                ds_keys.push(key);
+                datasets.push(ds);
+                datasets.len() - 1
+            }
+        };
+    }
+    let mut m_keys: Vec<String> = Vec::new();
+    let mut markets = Vec::new();
+    for j in jobs.iter_mut() {
+        let ds = &datasets[j.dataset];
+        let key = format!(
+            "{}|{:?}|{:?}|{:?}|{:?}|{:?}",
+            j.dataset,
+            selection(&j.spec, ds),
+            j.spec.start,
+            j.spec.end,
+            j.spec.grid_step,
+            j.spec.assume
+        );
+        j.market = match m_keys.iter().position(|k| *k == key) {
+            Some(p) => p,
+            None => {
+                let (m, a) = market_for(&j.spec, ds)?;
+                m_keys.push(key);
+                markets.push((Arc::new(m), a));
+                markets.len() - 1
+            }
+        };
+    }
+    Ok(Plan {
+        jobs,
+        total,
+        datasets,
+        markets,
+    })
+}
+
+impl Plan {
+    /// Runs one job.
+    pub fn run(&self, job: &Job) -> Result<RunOutput, RunError> {
+        let ds = &self.datasets[job.dataset];
+        let (base, align) = &self.markets[job.market];
+        let resampled;
+        let market: &Market = match job.sample {
+            Some((s, b)) => {
+                let steps = (b.block_secs / base.grid.step).max(1) as usize;
+                resampled = bootstrap::resample(base, steps, b.seed, s);
+                &resampled
+            }
+            None => base,
+        };
+        let mut strategy = job.spec.params.build().map_err(|message| SpecError {
+            path: job.spec.path.clone(),
+            message,
+        })?;
+        let result =
+            engine::run(market, strategy.as_mut(), job.spec.config.clone()).map_err(|source| {
+                RunError::Engine {
+                    file: job.spec.path.clone(),
+                    source,
+                }
+            })?;
+        let ids = || {
+            market
+                .pools
+                .keys()
+                .map(|k| (SeriesKind::Pool, k))
+                .chain(market.prices.keys().map(|k| (SeriesKind::Price, k)))
+                .chain(market.gas.keys().map(|k| (SeriesKind::Gas, k)))
+                .chain(market.rates.keys().map(|k| (SeriesKind::Rate, k)))
+        };
+        let series = ids().map(|(kind, id)| format!("{kind} {id}")).collect();
+        let mut data_files: Vec<String> = ids()
+            .filter_map(|(kind, id)| ds.series.get(&(kind, id.clone())).map(|s| s.file.clone()))
+            .collect();
+        data_files.sort();
+        data_files.dedup();
+        Ok(RunOutput {
+            index: job.index,
+            params: job.params.clone(),
+            spec_hash: job.spec_hash.clone(),
+            spec: job.spec.clone(),
+            dataset: ds.name.clone(),
+            data_files,
+            series,
+            align: align.clone(),
+            result,
+        })
+    }
+
+    /// Runs every job in parallel and hands the results to `sink` in job order, a chunk
+    /// at a time, so memory stays bounded however many runs there are.
+    pub fn run_all(
+        &self,
+        progress: bool,
+        mut sink: impl FnMut(RunOutput) -> Result<(), RunError>,
+    ) -> Result<(), RunError> {
+        let bar = progress_bar(self.jobs.len(), progress);
+        for chunk in self.jobs.chunks(256) {
+            let results: Vec<Result<RunOutput, RunError>> = chunk
+                .par_iter()
+                .map(|j| {
+                    let r = self.run(j);
+                    bar.inc(1);
+                    r
+                })
+                .collect();
+            for r in results {
+                sink(r?)?;
+            }
+        }
+        bar.finish_and_clear();
+        Ok(())
+    }
+}
+
+/// A progress bar on stderr with runs done, runs/s and ETA. It appears only after the
+/// first second, only when stderr is a terminal, and never when `enabled` is false.
+fn progress_bar(total: usize, enabled: bool) -> indicatif::ProgressBar {
+    use std::io::IsTerminal;
+    if !enabled || !std::io::stderr().is_terminal() {
+        return indicatif::ProgressBar::hidden();
+    }
+    let bar = indicatif::ProgressBar::with_draw_target(
+        Some(total as u64),
+        indicatif::ProgressDrawTarget::hidden(),
+    );
+    bar.set_style(
+        indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} runs  {per_sec}  ETA {eta}")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
+    let shown = bar.clone();
+    std::thread::spawn(move || {
+        std::thread::sleep(std::time::Duration::from_secs(1));
+        if !shown.is_finished() {
+            shown.set_draw_target(indicatif::ProgressDrawTarget::stderr());
+        }
+    });
+    bar
+}
+
+/// Runs strategy files and keeps every result (small invocations: `compare`, tests).
+pub fn run_files(paths: &[PathBuf], data_root: Option<&Path>) -> Result<Vec<RunOutput>, RunError> {
+    let opts = BatchOptions {
+        data_root: data_root.map(Path::to_path_buf),
+        ..BatchOptions::default()
+    };
+    let plan = plan(paths, &opts)?;
+    let mut out = Vec::with_capacity(plan.jobs.len());
+    plan.run_all(false, |o| {
+        out.push(o);
+        Ok(())
+    })?;
+    Ok(out)
+}
