@@ -253,12 +253,16 @@ fn run_and_write(a: RunArgs, report: bool, out: &mut dyn std::io::Write) -> Resu
         code: 2,
         message: e.to_string(),
     };
-    let plan = crate::batch::plan(&files, &opts).map_err(fail)?;
+    let mut plan = crate::batch::plan(&files, &opts).map_err(fail)?;
     let policy = explicit.unwrap_or(if plan.jobs.len() <= 50 {
         crate::batch::SeriesPolicy::All
     } else {
         crate::batch::SeriesPolicy::Best(10)
     });
+    // Runs whose series are not all kept record only their value series; the kept ones
+    // run again in full at the end (runs are deterministic).
+    let light = policy != crate::batch::SeriesPolicy::All;
+    plan.set_light(light);
     let mut params: Vec<String> = Vec::new();
     for j in &plan.jobs {
         for (p, _) in &j.params {
@@ -289,7 +293,15 @@ fn run_and_write(a: RunArgs, report: bool, out: &mut dyn std::io::Write) -> Resu
         return Err(io_fail(e));
     }
     let runs = writer.runs;
-    let kept = writer.finish().map_err(|e| io_fail(e.to_string()))?;
+    let kept = writer
+        .finish_with(|o| {
+            if light {
+                plan.rerun_full(o.index).map_err(|e| e.to_string().into())
+            } else {
+                Ok(o.clone())
+            }
+        })
+        .map_err(|e| io_fail(e.to_string()))?;
     let list: String = files
         .iter()
         .map(|f| {

@@ -364,6 +364,25 @@ pub fn plan(paths: &[PathBuf], opts: &BatchOptions) -> Result<Plan, RunError> {
 }
 
 impl Plan {
+    /// Records only value series in every run (for sweeps that keep few series).
+    pub fn set_light(&mut self, light: bool) {
+        for j in &mut self.jobs {
+            j.spec.config.light = light;
+        }
+    }
+
+    /// Runs the job of run `index` again with full per-step series.
+    pub fn rerun_full(&self, index: usize) -> Result<RunOutput, RunError> {
+        let mut job = self
+            .jobs
+            .iter()
+            .find(|j| j.index == index)
+            .cloned()
+            .expect("a run of this plan");
+        job.spec.config.light = false;
+        self.run(&job)
+    }
+
     /// Runs one job.
     pub fn run(&self, job: &Job) -> Result<RunOutput, RunError> {
         let ds = &self.datasets[job.dataset];

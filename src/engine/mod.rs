@@ -67,6 +67,10 @@ pub struct RunConfig {
     /// Other depositors' capital in the vault (USD): they share each harvest's gas.
     pub vault_others_usd: f64,
     pub events: Vec<StressEvent>,
+    /// Record only the value and HODL series per step (no per-step attribution or
+    /// allocation): for sweeps that keep no series. Not part of strategy files.
+    #[serde(skip)]
+    pub light: bool,
 }
 
 impl Default for RunConfig {
@@ -79,6 +83,7 @@ impl Default for RunConfig {
             vault_fees: VaultFees::none(),
             vault_others_usd: 0.0,
             events: Vec::new(),
+            light: false,
         }
     }
 }
@@ -191,6 +196,8 @@ pub struct Portfolio {
     pub wallet: BTreeMap<usize, f64>,
     pub positions: BTreeMap<u32, Position>,
     next_id: u32,
+    /// Bumped whenever a position opens or closes.
+    version: u64,
 }
 
 /// Counts of what a run did.
@@ -214,8 +221,20 @@ pub struct Series {
     pub value: Vec<f64>,
     pub hodl_value: Vec<f64>,
     pub buckets: Vec<[f64; 11]>,
-    /// Which position pools held value at each step (for allocation charts): pool id per step.
-    pub allocation: Vec<String>,
+    /// Which pools or markets held the capital at each step: an index into
+    /// `allocation_labels` ("wallet" when none). Empty for light runs.
+    pub allocation: Vec<u32>,
+    pub allocation_labels: Vec<String>,
+}
+
+impl Series {
+    pub fn allocation_at(&self, i: usize) -> &str {
+        self.allocation
+            .get(i)
+            .and_then(|k| self.allocation_labels.get(*k as usize))
+            .map(String::as_str)
+            .unwrap_or("")
+    }
 }
 
 /// The outcome of one run.
@@ -435,13 +454,16 @@ impl<'a> Engine<'a> {
     /// Runs the strategy over the whole grid.
     pub fn run(mut self, strategy: &mut dyn Strategy) -> Result<RunResult, EngineError> {
         let n = self.market.grid.len();
+        let light = self.config.light;
         let capital = self.config.capital_usd;
         let mut series = Series {
             value: Vec::with_capacity(n),
             hodl_value: Vec::with_capacity(n),
-            buckets: Vec::with_capacity(n),
-            allocation: Vec::with_capacity(n),
+            buckets: Vec::with_capacity(if light { 0 } else { n }),
+            allocation: Vec::with_capacity(if light { 0 } else { n }),
+            allocation_labels: Vec::new(),
         };
+        let mut alloc_key: Option<(u64, u32)> = None;
         let mut max_err = 0.0f64;
         for i in 0..n {
             if i > 0 {
@@ -497,8 +519,26 @@ impl<'a> Engine<'a> {
                 .sum();
             series.value.push(value);
             series.hodl_value.push(hodl);
-            series.buckets.push(self.att.values());
-            series.allocation.push(self.allocation());
+            if !light {
+                series.buckets.push(self.att.values());
+                // The label changes only when positions open or close.
+                let id = match alloc_key {
+                    Some((v, id)) if v == self.pf.version => id,
+                    _ => {
+                        let label = self.allocation();
+                        let id = match series.allocation_labels.iter().position(|l| *l == label) {
+                            Some(k) => k as u32,
+                            None => {
+                                series.allocation_labels.push(label);
+                                (series.allocation_labels.len() - 1) as u32
+                            }
+                        };
+                        alloc_key = Some((self.pf.version, id));
+                        id
+                    }
+                };
+                series.allocation.push(id);
+            }
             self.count_range(i);
         }
         Ok(RunResult {
@@ -641,10 +681,10 @@ impl<'a> Engine<'a> {
                 self.att.price_effect.add(d);
             }
         }
-        let ids: Vec<u32> = self.pf.positions.keys().copied().collect();
-        for id in ids {
-            let pos = self.pf.positions[&id].clone();
-            match &pos.kind {
+        // Positions are taken out of the portfolio while they are marked (no clones).
+        let mut positions = std::mem::take(&mut self.pf.positions);
+        for pos in positions.values_mut() {
+            match &mut pos.kind {
                 PosKind::Amm(a) => {
                     let pv = &self.book.pools[&a.pool];
                     let (t0, t1) = (pv.token_prices[0], pv.token_prices[1]);
@@ -658,32 +698,26 @@ impl<'a> Engine<'a> {
                     }
                     let il = self.amm_value(a, i) - self.basket_value(a, i);
                     self.att.impermanent_loss.add(il - a.last_il);
-                    if let Some(Position {
-                        kind: PosKind::Amm(m),
-                        ..
-                    }) = self.pf.positions.get_mut(&id)
-                    {
-                        m.last_il = il;
-                    }
+                    a.last_il = il;
                 }
                 PosKind::Lend { asset, amount, .. } => {
-                    self.att.price_effect.add(amount * dp(&self.book, *asset));
+                    self.att.price_effect.add(*amount * dp(&self.book, *asset));
                 }
                 PosKind::Yield { .. } => {}
             }
         }
+        self.pf.positions = positions;
     }
 
     fn accrue(&mut self, i: usize) -> Result<(), EngineError> {
         let dt = (self.market.grid.at(i) - self.market.grid.at(i - 1)) as f64;
-        let ids: Vec<u32> = self.pf.positions.keys().copied().collect();
-        for id in ids {
-            let pos = self.pf.positions[&id].clone();
-            match pos.kind {
-                PosKind::Amm(mut a) => {
+        let mut positions = std::mem::take(&mut self.pf.positions);
+        for pos in positions.values_mut() {
+            match &mut pos.kind {
+                PosKind::Amm(a) => {
                     let pv = &self.book.pools[&a.pool];
-                    let ours = self.amm_value(&a, i - 1);
-                    let share = self.fee_share(&a, pv, ours, i - 1);
+                    let ours = self.amm_value(a, i - 1);
+                    let share = self.fee_share(a, pv, ours, i - 1);
                     let fee_income = match (&pv.volume, pv.fee_at(i - 1), &pv.fees_usd) {
                         (Some(v), Some(f), _) => v[i - 1] * f * share,
                         (_, _, Some(fu)) => fu[i - 1] * share,
@@ -712,52 +746,44 @@ impl<'a> Engine<'a> {
                     if a.kind != PoolKind::Concentrated && a.fees_usd > 0.0 {
                         let fees = a.fees_usd;
                         a.fees_usd = 0.0;
-                        self.add_liquidity_value(&mut a, fees, i);
+                        self.add_liquidity_value(a, fees, i);
                     }
-                    self.pf.positions.get_mut(&id).expect("exists").kind = PosKind::Amm(a);
                 }
                 PosKind::Lend {
                     market,
                     asset,
                     amount,
-                    chain,
+                    ..
                 } => {
                     let rate = self
                         .market
-                        .rate(&market)
+                        .rate(market)
                         .and_then(|r| r.field(Field::SupplyApr))
                         .expect("checked at open");
                     let growth = lending::compounded_per_second(rate[i - 1], dt);
-                    let earned = amount * (growth - 1.0);
-                    self.att.interest.add(earned * self.book.price(asset, i));
-                    self.pf.positions.get_mut(&id).expect("exists").kind = PosKind::Lend {
-                        market,
-                        asset,
-                        amount: amount + earned,
-                        chain,
-                    };
+                    let earned = *amount * (growth - 1.0);
+                    self.att.interest.add(earned * self.book.price(*asset, i));
+                    *amount += earned;
                 }
                 PosKind::Yield { pool, principal } => {
-                    let pv = &self.book.pools[&pool];
+                    let pv = &self.book.pools[pool.as_str()];
                     let tvl = pv.tvl.as_ref().map(|t| t[i - 1]).unwrap_or(f64::INFINITY);
                     let dil = if tvl.is_finite() {
-                        tvl / (tvl + principal)
+                        tvl / (tvl + *principal)
                     } else {
                         1.0
                     };
                     let base = pv.apy_base.as_ref().map(|a| a[i - 1]).unwrap_or(0.0);
                     let rew = pv.apy_reward.as_ref().map(|a| a[i - 1]).unwrap_or(0.0);
-                    let fee = principal * base * dil * dt / SECS_PER_YEAR;
-                    let reward = principal * rew * dil * dt / SECS_PER_YEAR;
+                    let fee = *principal * base * dil * dt / SECS_PER_YEAR;
+                    let reward = *principal * rew * dil * dt / SECS_PER_YEAR;
                     self.att.fees.add(fee);
                     self.att.rewards.add(reward);
-                    self.pf.positions.get_mut(&id).expect("exists").kind = PosKind::Yield {
-                        pool,
-                        principal: principal + fee + reward,
-                    };
+                    *principal += fee + reward;
                 }
             }
         }
+        self.pf.positions = positions;
         Ok(())
     }
 
@@ -1076,18 +1102,18 @@ impl<'a> Engine<'a> {
 
     /// Adds `usd` of value (from fees already counted) to an AMM position's liquidity.
     fn add_liquidity_value(&self, a: &mut AmmPos, usd: f64, i: usize) {
-        let unit = AmmPos {
-            l: 1.0,
-            ..a.clone()
-        };
-        let (u0, u1) = self.amounts(&unit, i);
-        let v = self.amm_value(&unit, i);
+        // Amounts and value are linear in L: the unit position is the position / L.
+        if a.l <= 0.0 {
+            return;
+        }
+        let (x, y) = self.amounts(a, i);
+        let v = self.amm_value(a, i) / a.l;
         if v <= 0.0 {
             return;
         }
         let dl = usd / v;
+        a.basket = [a.basket[0] + x / a.l * dl, a.basket[1] + y / a.l * dl];
         a.l += dl;
-        a.basket = [a.basket[0] + u0 * dl, a.basket[1] + u1 * dl];
     }
 
     // ---------------------------------------------------------------- actions
@@ -1411,6 +1437,7 @@ impl<'a> Engine<'a> {
         };
         let id = self.pf.next_id;
         self.pf.next_id += 1;
+        self.pf.version += 1;
         let pos = Position {
             kind,
             opened: i,

@@ -361,8 +361,10 @@ where
     DB::ErrorType: 'static,
 {
     root.fill(&WHITE)?;
-    let alloc = &o.result.series.allocation;
-    let mut pools: Vec<&str> = alloc.iter().map(String::as_str).collect();
+    let alloc: Vec<&str> = (0..o.result.grid.len())
+        .map(|i| o.result.series.allocation_at(i))
+        .collect();
+    let mut pools: Vec<&str> = alloc.clone();
     pools.sort();
     pools.dedup();
     let g = o.result.grid;

@@ -197,7 +197,7 @@ pub fn timeseries_csv(outputs: &[RunOutput]) -> std::io::Result<Vec<u8>> {
                 usd(r.series.hodl_value[i]),
             ];
             row.extend(r.series.buckets[i].iter().map(|x| usd(*x)));
-            row.push(r.series.allocation[i].clone());
+            row.push(r.series.allocation_at(i).to_string());
             row
         })
     });
@@ -387,8 +387,19 @@ impl ReportWriter {
 
     /// Closes the tables, renames them into place, writes the series, Parquet, schema,
     /// charts and reports; returns the runs whose series were kept, in run order.
-    pub fn finish(mut self) -> Result<Vec<RunOutput>, Box<dyn std::error::Error>> {
+    pub fn finish(self) -> Result<Vec<RunOutput>, Box<dyn std::error::Error>> {
+        self.finish_with(|o| Ok(o.clone()))
+    }
+
+    /// As `finish`, first passing each kept run through `full` (which re-runs a run
+    /// recorded light, so its per-step series are complete).
+    pub fn finish_with(
+        mut self,
+        full: impl Fn(&RunOutput) -> Result<RunOutput, Box<dyn std::error::Error>>,
+    ) -> Result<Vec<RunOutput>, Box<dyn std::error::Error>> {
         self.kept.sort_by_key(|o| o.index);
+        let kept = std::mem::take(&mut self.kept);
+        self.kept = kept.iter().map(&full).collect::<Result<_, _>>()?;
         for (name, tmp, w) in self.tables.drain(..) {
             let file = w
                 .into_inner()

@@ -342,6 +342,7 @@ impl RunSpec {
                 vault_fees,
                 vault_others_usd: file.vault.others_usd,
                 events: file.events,
+                light: false,
             },
         })
     }
