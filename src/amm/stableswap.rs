@@ -472,6 +472,12 @@ impl Pool {
 /// outside market prices coin 0 at `price`. The invariant is homogeneous of degree
 /// one, so a pool of invariant D holds D times these balances.
 pub fn balances_for_price(amp: f64, price: f64) -> AmmResult<(f64, f64)> {
+    balances_for_price_near(amp, price, None)
+}
+
+/// `balances_for_price` starting from a guess of coin 0's balance (the previous step's
+/// answer, say): a secant search in log space that falls back to bisection.
+pub fn balances_for_price_near(amp: f64, price: f64, guess: Option<f64>) -> AmmResult<(f64, f64)> {
     positive("amp", amp)?;
     positive("price", price)?;
     let spot = |x0: f64| -> AmmResult<(f64, f64, f64)> {
@@ -480,6 +486,28 @@ pub fn balances_for_price(amp: f64, price: f64) -> AmmResult<(f64, f64)> {
         let d_p = 1.0 / (4.0 * x0 * x1);
         Ok(((ann + d_p / x0) / (ann + d_p / x1), x0, x1))
     };
+    if let Some(g) = guess.filter(|g| g.is_finite() && *g > 0.0) {
+        let target = price.ln();
+        let f = |u: f64| -> AmmResult<f64> { Ok(spot(u.exp())?.0.ln() - target) };
+        let (mut u0, mut u1) = (g.ln(), g.ln() + 1e-3);
+        let (mut f0, mut f1) = (f(u0)?, f(u1)?);
+        for _ in 0..40 {
+            if f1.abs() <= 1e-15 || f1 == f0 {
+                break;
+            }
+            let u2 = u1 - f1 * (u1 - u0) / (f1 - f0);
+            if !u2.is_finite() {
+                break;
+            }
+            (u0, f0) = (u1, f1);
+            u1 = u2;
+            f1 = f(u1)?;
+        }
+        if f1.abs() <= 1e-13 {
+            let (_, x0, x1) = spot(u1.exp())?;
+            return Ok((x0, x1));
+        }
+    }
     // spot falls as x0 grows; bracket in log space.
     let (mut lo, mut hi) = (0.5f64, 0.5f64);
     while spot(lo)?.0 < price {
@@ -516,6 +544,18 @@ pub fn balances_for_price(amp: f64, price: f64) -> AmmResult<(f64, f64)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_warm_start_finds_the_same_state() {
+        for (p, g) in [(0.95, 0.5), (1.02, 0.6), (0.7, 0.49), (1.0, 0.9)] {
+            let a = balances_for_price(200.0, p).unwrap();
+            let b = balances_for_price_near(200.0, p, Some(g)).unwrap();
+            assert!(
+                (a.0 / b.0 - 1.0).abs() < 1e-12 && (a.1 / b.1 - 1.0).abs() < 1e-12,
+                "{p}: {a:?} vs {b:?}"
+            );
+        }
+    }
 
     #[test]
     fn balances_for_price_hit_the_price() {

@@ -342,8 +342,29 @@ impl View<'_> {
     }
 }
 
+#[derive(Debug, Clone, Copy)]
+enum GasPrice {
+    Constant(f64),
+    Series,
+}
+
+#[derive(Debug, Clone, Copy)]
+enum NativePrice {
+    Asset(usize),
+    Constant(f64),
+}
+
+/// A chain's gas pricing, resolved before the first step.
+#[derive(Debug, Clone, Copy)]
+struct ChainCost {
+    gwei: GasPrice,
+    native_price: NativePrice,
+    l1_fee: f64,
+}
+
 /// The state of one run in progress.
 pub struct Engine<'a> {
+    chain_costs: BTreeMap<String, ChainCost>,
     market: &'a Market,
     book: Book,
     config: RunConfig,
@@ -414,13 +435,12 @@ impl<'a> Engine<'a> {
                 for (i, p) in prices.iter().enumerate() {
                     let v = match last {
                         Some((lp, v)) if lp == *p => v,
-                        _ => stableswap::balances_for_price(amp, *p).map_err(|e| {
-                            EngineError::Numeric {
+                        _ => stableswap::balances_for_price_near(amp, *p, last.map(|l| l.1 .0))
+                            .map_err(|e| EngineError::Numeric {
                                 step: i,
                                 at: format_ts(market.grid.at(i)),
                                 message: format!("pool '{id}': {e}"),
-                            }
-                        })?,
+                            })?,
                     };
                     last = Some((*p, v));
                     hat.push(v);
@@ -429,9 +449,11 @@ impl<'a> Engine<'a> {
             }
         }
         let reward_assets = book.pools.values().filter_map(|p| p.reward).collect();
+        let chains_in_play: Vec<String> = chains.iter().cloned().collect();
         let mut pf = Portfolio::default();
         pf.wallet.insert(0, config.capital_usd);
-        Ok(Engine {
+        let mut engine = Engine {
+            chain_costs: BTreeMap::new(),
             market,
             book,
             config,
@@ -444,7 +466,14 @@ impl<'a> Engine<'a> {
             locked: Vec::new(),
             locked_now: 0.0,
             baseline: Vec::new(),
-        })
+        };
+        for c in chains_in_play {
+            // Chains without a gas price are an error only when an action needs one.
+            if let Ok(cost) = engine.chain_cost(&c) {
+                engine.chain_costs.insert(c, cost);
+            }
+        }
+        Ok(engine)
     }
 
     pub fn book(&self) -> &Book {
@@ -915,12 +944,13 @@ impl<'a> Engine<'a> {
 
     // ---------------------------------------------------------------- costs
 
-    fn gas_usd(&self, chain: &str, kind: ActionKind, i: usize) -> Result<f64, EngineError> {
+    /// How a chain's gas is priced in this run, resolved once per chain.
+    fn chain_cost(&self, chain: &str) -> Result<ChainCost, EngineError> {
         let preset = self.config.gas.preset(chain);
         let gwei = match (self.config.gas.gas_price_gwei, self.market.gas(chain), &preset) {
-            (Some(g), _, _) => g,
-            (None, Some(g), _) => g.gas_price_gwei[i],
-            (None, None, Some(p)) => p.gas_price_gwei,
+            (Some(g), _, _) => GasPrice::Constant(g),
+            (None, Some(_), _) => GasPrice::Series,
+            (None, None, Some(p)) => GasPrice::Constant(p.gas_price_gwei),
             _ => {
                 return Err(EngineError::Spec(format!(
                     "chain '{chain}' has no gas series in the data and no preset; add [gas.chains.{chain}] to the strategy file"
@@ -933,10 +963,10 @@ impl<'a> Engine<'a> {
             .map(|g| g.chain.native_asset.clone())
             .or_else(|| preset.as_ref().map(|p| p.native_asset.clone()))
             .unwrap_or_default();
-        let native_usd = match self.book.assets.get(&native) {
-            Some(k) => self.book.price(*k, i),
+        let native_price = match self.book.assets.get(&native) {
+            Some(k) => NativePrice::Asset(*k),
             None => match &preset {
-                Some(p) => p.native_price_usd,
+                Some(p) => NativePrice::Constant(p.native_price_usd),
                 None => {
                     return Err(EngineError::Spec(format!(
                         "no USD price for chain '{chain}''s native asset '{native}'"
@@ -944,8 +974,31 @@ impl<'a> Engine<'a> {
                 }
             },
         };
-        let l1 = preset.map(|p| p.l1_data_fee_usd).unwrap_or(0.0);
-        Ok(self.config.gas.units(kind) * gwei * 1e-9 * native_usd + l1)
+        Ok(ChainCost {
+            gwei,
+            native_price,
+            l1_fee: preset.map(|p| p.l1_data_fee_usd).unwrap_or(0.0),
+        })
+    }
+
+    fn gas_usd(&self, chain: &str, kind: ActionKind, i: usize) -> Result<f64, EngineError> {
+        let resolved;
+        let c = match self.chain_costs.get(chain) {
+            Some(c) => c,
+            None => {
+                resolved = self.chain_cost(chain)?;
+                &resolved
+            }
+        };
+        let gwei = match c.gwei {
+            GasPrice::Constant(g) => g,
+            GasPrice::Series => self.market.gas(chain).expect("resolved").gas_price_gwei[i],
+        };
+        let native_usd = match c.native_price {
+            NativePrice::Asset(k) => self.book.price(k, i),
+            NativePrice::Constant(p) => p,
+        };
+        Ok(self.config.gas.units(kind) * gwei * 1e-9 * native_usd + c.l1_fee)
     }
 
     fn pay_gas(

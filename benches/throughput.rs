@@ -1,0 +1,139 @@
+//! End-to-end throughput through the real sweep path (expand → plan → parallel runs →
+//! summary rows), printing runs/s, run-steps/s, the 1 → 2 thread speed-up and peak
+//! memory. Run: `cargo bench --bench throughput` (release). Set YIELDLAB_BENCH_RUNS to
+//! shrink the autocompound sweep (default 10,000 runs).
+//!
+//! (b) an autocompound sweep (harvest interval × capital) over the embedded 3-year
+//!     hourly market;
+//! (c) a pool-hop sweep (window × hysteresis × top-k) over the 31-pool DefiLlama universe
+//!     of ../shared/data (skipped where absent).
+
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use yieldlab::batch::{plan, BatchOptions, SeriesPolicy};
+
+fn peak_rss_mb() -> f64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .map(|l| l.to_string())
+        })
+        .and_then(|l| {
+            l.split_whitespace()
+                .nth(1)
+                .and_then(|k| k.parse::<f64>().ok())
+        })
+        .map(|kb| kb / 1024.0)
+        .unwrap_or(f64::NAN)
+}
+
+/// Runs a sweep file with `threads` threads; returns (runs, run-steps, seconds).
+fn measure(file: &Path, data_root: Option<&Path>, threads: usize) -> (usize, u64, f64) {
+    let opts = BatchOptions {
+        data_root: data_root.map(Path::to_path_buf),
+        series: SeriesPolicy::None,
+        ..BatchOptions::default()
+    };
+    let mut p = plan(&[file.to_path_buf()], &opts).expect("plan");
+    p.set_light(true);
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .unwrap();
+    let t = Instant::now();
+    let mut runs = 0usize;
+    let mut steps = 0u64;
+    pool.install(|| {
+        p.run_all(false, |o| {
+            runs += 1;
+            steps += o.result.grid.len() as u64;
+            std::hint::black_box(yieldlab::report::summary_row(&o, &[]));
+            Ok(())
+        })
+        .expect("runs")
+    });
+    (runs, steps, t.elapsed().as_secs_f64())
+}
+
+fn report(name: &str, file: &Path, root: Option<&Path>) {
+    let (r1, s1, t1) = measure(file, root, 1);
+    let (r2, s2, t2) = measure(file, root, 2);
+    assert_eq!((r1, s1), (r2, s2));
+    println!(
+        "{name}: {r2} runs, {s2} run-steps; 1 thread {t1:.2} s ({:.1} runs/s, {:.2} M run-steps/s); 2 threads {t2:.2} s ({:.1} runs/s, {:.2} M run-steps/s); speed-up {:.2}x; peak RSS {:.0} MB",
+        r1 as f64 / t1,
+        s1 as f64 / t1 / 1e6,
+        r2 as f64 / t2,
+        s2 as f64 / t2 / 1e6,
+        t1 / t2,
+        peak_rss_mb()
+    );
+}
+
+fn main() {
+    if std::env::args().any(|a| a == "--list") {
+        return;
+    }
+    let repo = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let dir = std::env::temp_dir().join(format!("yieldlab-bench-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let runs: usize = std::env::var("YIELDLAB_BENCH_RUNS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(10_000);
+    let side = (runs as f64).sqrt().round().max(1.0) as usize;
+    let b = dir.join("autocompound_sweep.toml");
+    let hours: Vec<String> = (1..=side).map(|h| format!("\"{h}h\"")).collect();
+    std::fs::write(
+        &b,
+        format!(
+            "data = {:?}\ncapital_usd = 10000\n[strategy]\nkind = \"autocompound\"\npool = \"farm_weth_v2\"\nharvest = \"interval\"\ninterval = \"1d\"\n[vault]\npreset = \"beefy\"\n[sweep]\n\"strategy.interval\" = [{}]\ncapital_usd = {{ from = 1000, to = 10000000, log_steps = {} }}\n",
+            repo.join("data/manifest.toml").to_str().unwrap(),
+            hours.join(", "),
+            side.max(2)
+        ),
+    )
+    .unwrap();
+    report(
+        &format!(
+            "(b) autocompound sweep, {} runs × 3 years hourly",
+            side * side.max(2)
+        ),
+        &b,
+        None,
+    );
+
+    let shared = std::env::var_os("YIELDLAB_SHARED_DATA")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| repo.join("../shared/data"));
+    if shared.join("SOURCES.md").is_file() {
+        let c = dir.join("pool_hop_sweep.toml");
+        let base = std::fs::read_to_string(repo.join("strategies/shared/pool_hop_defillama.toml"))
+            .unwrap();
+        let base = base
+            .replace(
+                "data = \"../../data/shared/manifest.toml\"",
+                &format!(
+                    "data = {:?}",
+                    repo.join("data/shared/manifest.toml").to_str().unwrap()
+                ),
+            )
+            .replace("data_root = \"../../../shared/data\"\n", "");
+        std::fs::write(
+            &c,
+            format!("{base}\n[sweep]\n\"strategy.window\" = [\"3d\", \"7d\", \"14d\", \"30d\", \"60d\"]\n\"strategy.hysteresis\" = [0.0, 0.01, 0.02, 0.05, 0.1]\n\"strategy.top_k\" = [1, 2, 3]\n\"strategy.min_hold\" = [\"1d\", \"7d\", \"30d\"]\n"),
+        )
+        .unwrap();
+        report(
+            "(c) pool-hop sweep over DefiLlama yields, 225 runs × 3 years daily",
+            &c,
+            Some(&shared),
+        );
+    } else {
+        println!("(c) skipped: {} not found", shared.display());
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
