@@ -210,6 +210,25 @@ fn windows_and_bootstrap_are_reproducible() {
         "{}",
         rows[7]
     );
+    // Percentiles over the 4 samples of each window.
+    let dist = std::fs::read_to_string(a.join("distribution.csv")).unwrap();
+    let lines: Vec<&str> = dist.lines().collect();
+    assert_eq!(lines[0], "setting,metric,samples,p05,p25,p50,p75,p95");
+    assert_eq!(lines.len(), 1 + 2 * 3);
+    assert!(
+        lines[1].starts_with("window=2022-01-01,apy,4,"),
+        "{}",
+        lines[1]
+    );
+    let q: Vec<f64> = lines[1]
+        .split(',')
+        .skip(3)
+        .map(|x| x.parse().unwrap())
+        .collect();
+    assert!(
+        q.windows(2).all(|w| w[0] <= w[1]),
+        "percentiles are ordered: {q:?}"
+    );
     // Different samples give different paths; the same seed gives the same ones.
     let finals: Vec<&str> = rows.iter().map(|r| r.split(',').nth(9).unwrap()).collect();
     assert_ne!(finals[0], finals[1]);

@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 
 use super::error::{list_names, suggest, DataError};
-use super::manifest::{FilePlan, Manifest, OnMissing, ValuesAt};
+use super::manifest::{ColumnDetail, FileFormat, FilePlan, Manifest, OnMissing, Unit, ValuesAt};
 use super::table::Table;
 use crate::market::{ChainMeta, Field, PoolMeta, SeriesKind};
 use crate::units::{format_ts, Timestamp};
@@ -125,6 +125,26 @@ impl Dataset {
         let mut series: BTreeMap<(SeriesKind, String), RawSeries> = BTreeMap::new();
         let mut origin: BTreeMap<(SeriesKind, String), String> = BTreeMap::new();
         for plan in &plans {
+            if plan.format == FileFormat::PeerMinute {
+                let (s, loaded) = load_peer_minute(plan, &pools, manifest_path)?;
+                let k = (s.kind, s.id.clone());
+                if origin.contains_key(&k) {
+                    return Err(DataError::Manifest {
+                        path: manifest_path.to_path_buf(),
+                        message: format!(
+                            "{} is provided twice; give one of them another id",
+                            s.label()
+                        ),
+                    });
+                }
+                origin.insert(
+                    k.clone(),
+                    format!("[[files]] #{} ({})", plan.index + 1, plan.entry.path),
+                );
+                series.insert(k, s);
+                files.extend(loaded);
+                continue;
+            }
             let delim = plan.entry.delimiter.unwrap_or(',') as u8;
             let key = (plan.path.clone(), delim);
             if !tables.contains_key(&key) {
@@ -479,4 +499,152 @@ pub fn most_common_step(ts: &[Timestamp]) -> Option<i64> {
         .into_iter()
         .max_by(|a, b| a.1.cmp(&b.1).then(b.0.cmp(&a.0)))
         .map(|(step, _)| step)
+}
+
+/// Loads a folder of peer-format minute bars (`format = "peer_minute"`): every `*.csv`
+/// in it, in name order, as one pool series with price (from `closeTick` and the pool's
+/// decimals), USD volume (from the swapped-in amounts, valued through `usd_token`),
+/// active liquidity and tick. Values are bar closes.
+fn load_peer_minute(
+    plan: &FilePlan,
+    pools: &BTreeMap<String, PoolMeta>,
+    manifest: &Path,
+) -> Result<(RawSeries, Vec<LoadedFile>), DataError> {
+    let id = plan.entry.id.clone().expect("checked by plan");
+    let described = plan.describe(manifest);
+    let meta = pools.get(&id).ok_or_else(|| DataError::Unknown {
+        context: described.clone(),
+        what: "pool (peer_minute files need a [[pools]] entry with decimals)",
+        name: id.clone(),
+        suggestion: suggest(&id, pools.keys().map(String::as_str)),
+        known: list_names(pools.keys().map(String::as_str)),
+    })?;
+    let (d0, d1) = match meta.decimals.as_slice() {
+        [a, b] => (*a as i32, *b as i32),
+        _ => {
+            return Err(DataError::Manifest {
+                path: manifest.to_path_buf(),
+                message: format!("[[pools]] '{id}': peer_minute data needs `decimals = [d0, d1]` to turn ticks and raw amounts into prices and tokens"),
+            })
+        }
+    };
+    let dir = &plan.path;
+    let mut paths: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map_err(|e| match e.kind() {
+            std::io::ErrorKind::NotFound => DataError::FileNotFound {
+                path: dir.clone(),
+                referenced_by: described.clone(),
+                hint: "; peer_minute expects a folder of per-day CSV files".into(),
+            },
+            _ => DataError::Io {
+                path: dir.clone(),
+                message: e.to_string(),
+            },
+        })?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "csv"))
+        .collect();
+    paths.sort();
+    if paths.is_empty() {
+        return Err(DataError::FileNotFound {
+            path: dir.join("*.csv"),
+            referenced_by: described,
+            hint: "; the folder has no .csv files".into(),
+        });
+    }
+    let col = |name: &str| ColumnDetail {
+        column: name.into(),
+        unit: None,
+        invert: false,
+        scale: None,
+        optional: false,
+    };
+    let plain = Unit::Factor(1.0);
+    let usd0 = plan.entry.usd_token.unwrap_or(0) == 0;
+    let (mut ts, mut price, mut volume, mut liquidity, mut tick) =
+        (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    let mut loaded = Vec::new();
+    let mut prev: Option<(Timestamp, PathBuf, String)> = None;
+    for path in &paths {
+        let table = Table::read(path, FileFormat::Csv, b',', &described)?;
+        let t = table.timestamps(&col("timestamp"), Unit::AutoTime)?;
+        let close = table.numbers(Field::Tick, &col("closeTick"), plain)?;
+        let in0 = table.numbers(Field::VolumeUsd, &col("inAmount0"), plain)?;
+        let in1 = table.numbers(Field::VolumeUsd, &col("inAmount1"), plain)?;
+        let liq = table.numbers(Field::Liquidity, &col("currentLiquidity"), plain)?;
+        for i in 0..table.height() {
+            let missing = [
+                ("timestamp", t[i].is_none()),
+                ("closeTick", close[i].is_none()),
+                ("inAmount0", in0[i].is_none()),
+                ("inAmount1", in1[i].is_none()),
+                ("currentLiquidity", liq[i].is_none()),
+            ]
+            .into_iter()
+            .find(|m| m.1);
+            if let Some((c, _)) = missing {
+                return Err(DataError::BadValue {
+                    path: path.clone(),
+                    location: table.location(i),
+                    column: c.into(),
+                    message: "empty value".into(),
+                });
+            }
+            let now = t[i].expect("checked");
+            if let Some((p, ppath, ploc)) = &prev {
+                if now <= *p {
+                    return Err(DataError::BadValue {
+                        path: path.clone(),
+                        location: table.location(i),
+                        column: "timestamp".into(),
+                        message: format!(
+                            "{} is not after {} ({}, {}); the files must be in time order, one row per minute",
+                            format_ts(now),
+                            format_ts(*p),
+                            ppath.display(),
+                            ploc
+                        ),
+                    });
+                }
+            }
+            prev = Some((now, path.clone(), table.location(i)));
+            let tk = close[i].expect("checked");
+            // token1 per token0 in whole tokens.
+            let p = 1.0001f64.powf(tk) * 10f64.powi(d0 - d1);
+            let a0 = in0[i].expect("checked") / 10f64.powi(d0);
+            let a1 = in1[i].expect("checked") / 10f64.powi(d1);
+            let vol = if usd0 { a0 + a1 / p } else { a1 + a0 * p };
+            ts.push(now);
+            price.push(p);
+            volume.push(vol);
+            liquidity.push(liq[i].expect("checked"));
+            tick.push(tk);
+        }
+        loaded.push(LoadedFile {
+            path: path.strip_prefix(dir).unwrap_or(path).display().to_string(),
+            rows: table.height(),
+            bytes: table.bytes,
+        });
+    }
+    let bar = plan.bar.or_else(|| most_common_step(&ts)).unwrap_or(60);
+    let mut fields = BTreeMap::new();
+    fields.insert(Field::Price, price);
+    fields.insert(Field::VolumeUsd, volume);
+    fields.insert(Field::Liquidity, liquidity);
+    fields.insert(Field::Tick, tick);
+    Ok((
+        RawSeries {
+            kind: SeriesKind::Pool,
+            id,
+            file: plan.entry.path.clone(),
+            ts,
+            fields,
+            optional: BTreeSet::new(),
+            bar,
+            obs_offset: bar,
+            carry_limit: plan.carry_limit.unwrap_or(2 * bar),
+            skipped_rows: 0,
+        },
+        loaded,
+    ))
 }

@@ -70,6 +70,12 @@ pub struct PoolEntry {
 pub enum FileFormat {
     Csv,
     Parquet,
+    /// A folder of per-day minute-bar CSVs in the layout of the Python peer backtester
+    /// (demeter): `timestamp, netAmount0, netAmount1, closeTick, openTick, lowestTick,
+    /// highestTick, inAmount0, inAmount1, currentLiquidity`; raw token amounts, ticks
+    /// possibly written as `200311.0`. Price comes from `closeTick` and the pool's
+    /// decimals, USD volume from the swapped-in amounts (see `usd_token`).
+    PeerMinute,
 }
 
 /// When a row's level values (prices, TVL, rates) were known.
@@ -169,8 +175,14 @@ pub struct FileEntry {
     /// Prefix put before ids read from `id_column` (e.g. "bybit:").
     #[serde(default)]
     pub id_prefix: Option<String>,
-    pub timestamp: ColumnSpec,
+    /// The timestamp column (required except for `format = "peer_minute"`).
+    #[serde(default)]
+    pub timestamp: Option<ColumnSpec>,
+    #[serde(default)]
     pub columns: BTreeMap<String, ColumnSpec>,
+    /// For `peer_minute`: which token (0 or 1) is worth one dollar, to value volume.
+    #[serde(default)]
+    pub usd_token: Option<u8>,
     #[serde(default)]
     pub values_at: ValuesAt,
     /// The bar length (e.g. "1h", "1d"); default: the most common step in the data.
@@ -361,7 +373,31 @@ impl Manifest {
                     )));
                 }
             }
-            let time_detail = entry.timestamp.detail();
+            if format == FileFormat::PeerMinute {
+                if entry.kind != SeriesKind::Pool || entry.id.is_none() || !entry.columns.is_empty()
+                {
+                    return Err(err(format!(
+                        "{at}: format = \"peer_minute\" is a pool file with an `id` and no [files.columns] (its columns are fixed)"
+                    )));
+                }
+                if !matches!(entry.usd_token, None | Some(0) | Some(1)) {
+                    return Err(err(format!("{at}: `usd_token` must be 0 or 1")));
+                }
+            } else if entry.usd_token.is_some() {
+                return Err(err(format!(
+                    "{at}: `usd_token` only goes with format = \"peer_minute\""
+                )));
+            }
+            let timestamp = match (&entry.timestamp, format) {
+                (Some(t), _) => t.clone(),
+                (None, FileFormat::PeerMinute) => ColumnSpec::Name("timestamp".into()),
+                (None, _) => {
+                    return Err(err(format!(
+                        "{at}: missing `timestamp` (the column holding each row's time)"
+                    )))
+                }
+            };
+            let time_detail = timestamp.detail();
             let time_unit = Unit::for_field(None, time_detail.unit.as_deref())
                 .map_err(|m| err(format!("{at}: timestamp: {m}")))?;
             let mut fields = Vec::new();
@@ -398,7 +434,7 @@ impl Manifest {
                 }
                 fields.push((field, detail, unit));
             }
-            if fields.is_empty() {
+            if fields.is_empty() && format != FileFormat::PeerMinute {
                 return Err(err(format!("{at}: [files.columns] maps no field")));
             }
             let dur = |name: &str, v: &Option<String>| -> Result<Option<i64>, DataError> {

@@ -62,7 +62,7 @@ impl Table {
             });
         }
         let mut df = match format {
-            FileFormat::Csv => read_csv(path, delimiter)?,
+            FileFormat::Csv | FileFormat::PeerMinute => read_csv(path, delimiter)?,
             FileFormat::Parquet => {
                 let f = File::open(path).map_err(|e| DataError::Io {
                     path: path.to_path_buf(),
@@ -108,7 +108,7 @@ impl Table {
     /// Where row `i` (0-based data row) is, as a person would look for it.
     pub fn location(&self, i: usize) -> String {
         match self.format {
-            FileFormat::Csv => format!("line {}", i + 2),
+            FileFormat::Csv | FileFormat::PeerMinute => format!("line {}", i + 2),
             FileFormat::Parquet => format!("row {}", i + 1),
         }
     }

@@ -67,8 +67,8 @@ pub struct RunConfig {
     /// Other depositors' capital in the vault (USD): they share each harvest's gas.
     pub vault_others_usd: f64,
     pub events: Vec<StressEvent>,
-    /// Record only the value and HODL series per step (no per-step attribution or
-    /// allocation): for sweeps that keep no series. Not part of strategy files.
+    /// Record only the value and HODL series per step (no per-step attribution,
+    /// allocation or ledger): for sweeps that keep few series. Not part of strategy files.
     #[serde(skip)]
     pub light: bool,
 }
@@ -1027,6 +1027,10 @@ impl<'a> Engine<'a> {
         swap: f64,
         vault: f64,
     ) {
+        // Light runs (sweeps keeping no series) keep no ledger either.
+        if self.config.light {
+            return;
+        }
         self.ledger.push(LedgerEntry {
             step: i,
             timestamp: self.market.grid.at(i),

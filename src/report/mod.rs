@@ -289,6 +289,9 @@ pub const SCHEMA: &str = include_str!("../../docs/outputs.md");
 
 type Table = csv::Writer<std::io::BufWriter<std::fs::File>>;
 
+/// A bootstrap sample: its run's other parameters, and its (APY, final value, max drawdown).
+type Sample = (Vec<(String, String)>, [f64; 3]);
+
 /// Writes a report folder as runs finish: summary, attribution and events rows are
 /// streamed to temporary files and renamed into place at the end; per-step series,
 /// charts and the HTML report are made only for the runs the series policy keeps.
@@ -302,6 +305,8 @@ pub struct ReportWriter {
     kept: Vec<RunOutput>,
     /// Every run's swept parameters and APY, for the sweep charts.
     pub points: Vec<(Vec<(String, String)>, f64)>,
+    /// Per bootstrap run: the other parameters → (APY, final value, max drawdown) of each sample.
+    samples: Vec<Sample>,
     pub runs: usize,
 }
 
@@ -341,6 +346,7 @@ impl ReportWriter {
             policy,
             kept: Vec::new(),
             points: Vec::new(),
+            samples: Vec::new(),
             runs: 0,
         })
     }
@@ -358,6 +364,16 @@ impl ReportWriter {
         }
         let m = metrics::run_metrics(&o.result, 0.0);
         self.points.push((o.params.clone(), m.apy));
+        if o.params.iter().any(|p| p.0 == "bootstrap") {
+            let base: Vec<(String, String)> = o
+                .params
+                .iter()
+                .filter(|p| p.0 != "bootstrap")
+                .cloned()
+                .collect();
+            self.samples
+                .push((base, [m.apy, m.final_value, m.max_drawdown]));
+        }
         self.runs += 1;
         match self.policy {
             SeriesPolicy::All => self.kept.push(o),
@@ -428,6 +444,12 @@ impl ReportWriter {
                 &parquet_from_csv(&ts)?,
             )?;
         }
+        if !self.samples.is_empty() {
+            write_atomic(
+                &self.dir.join(format!("distribution{}.csv", self.suffix)),
+                &distribution_csv(&self.samples)?,
+            )?;
+        }
         write_atomic(&self.dir.join("schema.md"), SCHEMA.as_bytes())?;
         if self.opts.report && !self.kept.is_empty() {
             let chart_dir = self.dir.join("charts");
@@ -467,6 +489,58 @@ pub fn write(
     }
     w.finish()?;
     Ok(())
+}
+
+/// Percentile `q` (0..1) of sorted values, by linear interpolation between ranks.
+pub fn percentile(sorted: &[f64], q: f64) -> f64 {
+    if sorted.is_empty() {
+        return f64::NAN;
+    }
+    let pos = q * (sorted.len() - 1) as f64;
+    let (lo, hi) = (pos.floor() as usize, pos.ceil() as usize);
+    sorted[lo] + (sorted[hi] - sorted[lo]) * (pos - lo as f64)
+}
+
+/// Bootstrap distributions: for each run setting (every parameter but the sample), the
+/// 5th, 25th, 50th, 75th and 95th percentiles of APY, final value and max drawdown.
+fn distribution_csv(samples: &[Sample]) -> std::io::Result<Vec<u8>> {
+    // Settings in first-seen order, each with its samples' figures.
+    let mut keys: Vec<&[(String, String)]> = Vec::new();
+    let mut figures: Vec<Vec<[f64; 3]>> = Vec::new();
+    for (k, v) in samples {
+        match keys.iter().position(|g| *g == k.as_slice()) {
+            Some(p) => figures[p].push(*v),
+            None => {
+                keys.push(k);
+                figures.push(vec![*v]);
+            }
+        }
+    }
+    let qs = [0.05, 0.25, 0.5, 0.75, 0.95];
+    let mut header = strings(&["setting", "metric", "samples"]);
+    header.extend(qs.iter().map(|q| format!("p{:02}", (q * 100.0) as u32)));
+    let mut rows = Vec::new();
+    for (k, vals) in keys.into_iter().zip(figures) {
+        let setting: Vec<String> = k.iter().map(|(p, x)| format!("{p}={x}")).collect();
+        for (m, name) in ["apy", "final_value_usd", "max_drawdown"]
+            .iter()
+            .enumerate()
+        {
+            let mut v: Vec<f64> = vals.iter().map(|x| x[m]).collect();
+            v.sort_by(f64::total_cmp);
+            let mut row = vec![setting.join(";"), name.to_string(), v.len().to_string()];
+            row.extend(qs.iter().map(|q| {
+                let x = percentile(&v, *q);
+                if m == 1 {
+                    usd(x)
+                } else {
+                    frac(x)
+                }
+            }));
+            rows.push(row);
+        }
+    }
+    csv_text(&header, rows.into_iter())
 }
 
 /// The swept parameter paths of some runs, in first-seen order.
@@ -533,4 +607,19 @@ pub fn summary_table(outputs: &[RunOutput]) -> Vec<u8> {
         );
     }
     t.into_bytes()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::percentile;
+
+    #[test]
+    fn percentiles_interpolate_between_ranks() {
+        let v = [1.0, 2.0, 3.0, 4.0, 5.0];
+        assert_eq!(percentile(&v, 0.5), 3.0);
+        assert_eq!(percentile(&v, 0.25), 2.0);
+        assert_eq!(percentile(&v, 0.05), 1.2);
+        assert_eq!(percentile(&v, 1.0), 5.0);
+        assert!(percentile(&[], 0.5).is_nan());
+    }
 }
