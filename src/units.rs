@@ -86,6 +86,23 @@ pub fn format_ts(ts: Timestamp) -> String {
 /// A date-time without an offset is read as UTC. Fractional seconds are truncated.
 pub fn parse_datetime(text: &str) -> Option<Timestamp> {
     let t = text.trim();
+    // The common shapes first, each with one format (chrono re-reads a format per call).
+    let b = t.as_bytes();
+    if b.len() == 10 {
+        if let Ok(d) = NaiveDate::parse_from_str(t, "%Y-%m-%d") {
+            return d.and_hms_opt(0, 0, 0).map(|dt| dt.and_utc().timestamp());
+        }
+    }
+    if b.len() == 19 && (b[10] == b' ' || b[10] == b'T') {
+        let fmt = if b[10] == b' ' {
+            "%Y-%m-%d %H:%M:%S"
+        } else {
+            "%Y-%m-%dT%H:%M:%S"
+        };
+        if let Ok(dt) = NaiveDateTime::parse_from_str(t, fmt) {
+            return Some(dt.and_utc().timestamp());
+        }
+    }
     if let Ok(dt) = DateTime::parse_from_rfc3339(t) {
         return Some(dt.timestamp());
     }

@@ -564,8 +564,9 @@ fn load_peer_minute(
     let (mut ts, mut price, mut volume, mut liquidity, mut tick) =
         (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
     let mut loaded = Vec::new();
-    let mut prev: Option<(Timestamp, PathBuf, String)> = None;
-    for path in &paths {
+    // The previous row: (time, file index, row index), to name it in an error.
+    let mut prev: Option<(Timestamp, usize, usize)> = None;
+    for (file_no, path) in paths.iter().enumerate() {
         let table = Table::read(path, FileFormat::Csv, b',', &described)?;
         let t = table.timestamps(&col("timestamp"), Unit::AutoTime)?;
         let close = table.numbers(Field::Tick, &col("closeTick"), plain)?;
@@ -591,8 +592,13 @@ fn load_peer_minute(
                 });
             }
             let now = t[i].expect("checked");
-            if let Some((p, ppath, ploc)) = &prev {
-                if now <= *p {
+            if let Some((p, pfile, prow)) = prev {
+                if now <= p {
+                    let ploc = if pfile == file_no {
+                        table.location(prow)
+                    } else {
+                        format!("line {} of the previous file", prow + 2)
+                    };
                     return Err(DataError::BadValue {
                         path: path.clone(),
                         location: table.location(i),
@@ -600,14 +606,14 @@ fn load_peer_minute(
                         message: format!(
                             "{} is not after {} ({}, {}); the files must be in time order, one row per minute",
                             format_ts(now),
-                            format_ts(*p),
-                            ppath.display(),
+                            format_ts(p),
+                            paths[pfile].display(),
                             ploc
                         ),
                     });
                 }
             }
-            prev = Some((now, path.clone(), table.location(i)));
+            prev = Some((now, file_no, i));
             let tk = close[i].expect("checked");
             // token1 per token0 in whole tokens.
             let p = 1.0001f64.powf(tk) * 10f64.powi(d0 - d1);

@@ -4,6 +4,7 @@
 //! metadata, and stress events applied to copies of the affected series.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
@@ -91,7 +92,8 @@ impl PoolView {
 pub struct Book {
     pub assets: BTreeMap<String, usize>,
     pub prices: Vec<Vec<f64>>,
-    pub pools: BTreeMap<String, PoolView>,
+    /// Shared, read-only once built: cloning one is cheap.
+    pub pools: BTreeMap<String, Arc<PoolView>>,
     /// Exploits: (step, pool, haircut).
     pub exploits: Vec<(usize, String, f64)>,
 }
@@ -113,8 +115,14 @@ impl Book {
     }
 
     pub fn pool(&self, id: &str) -> Result<&PoolView, EngineError> {
+        self.pool_arc(id).map(|_| self.pools[id].as_ref())
+    }
+
+    /// A shared handle on a pool (no copy of its series).
+    pub fn pool_arc(&self, id: &str) -> Result<Arc<PoolView>, EngineError> {
         self.pools
             .get(id)
+            .cloned()
             .ok_or_else(|| EngineError::Spec(format!("pool '{id}' is not in this run")))
     }
 
@@ -132,6 +140,7 @@ impl Book {
             pools: BTreeMap::new(),
             exploits: Vec::new(),
         };
+        let mut views: BTreeMap<String, PoolView> = BTreeMap::new();
         book.add(USD, vec![1.0; n]);
         for id in pools {
             let p = market.pool(id).ok_or_else(|| {
@@ -143,7 +152,7 @@ impl Book {
                 ))
             })?;
             let get = |f: Field| p.field(f).map(<[f64]>::to_vec);
-            book.pools.insert(
+            views.insert(
                 id.clone(),
                 PoolView {
                     meta: p.meta.clone(),
@@ -162,7 +171,7 @@ impl Book {
         }
         // Token prices: direct, alias, then through the run's pools, until nothing changes.
         let mut wanted: Vec<String> = assets.to_vec();
-        for pv in book.pools.values() {
+        for pv in views.values() {
             if pv.price.is_some() {
                 wanted.extend(pv.meta.tokens.iter().cloned());
             }
@@ -186,7 +195,7 @@ impl Book {
                 if book.assets.contains_key(a) {
                     continue;
                 }
-                let derived = book.pools.values().find_map(|pv| {
+                let derived = views.values().find_map(|pv| {
                     let price = pv.price.as_ref()?;
                     let t = &pv.meta.tokens;
                     if t.len() != 2 {
@@ -252,7 +261,7 @@ impl Book {
                         )));
                     }
                     let f = vec![*factor; n - start];
-                    book.scale_asset(asset, start, &f)?;
+                    book.scale_asset(&mut views, asset, start, &f)?;
                 }
                 StressEvent::Depeg {
                     asset,
@@ -276,16 +285,17 @@ impl Book {
                             price_factor + (1.0 - price_factor) * frac
                         })
                         .collect();
-                    book.scale_asset(asset, start, &f)?;
+                    book.scale_asset(&mut views, asset, start, &f)?;
                 }
             }
         }
-        for pv in book.pools.values_mut() {
+        for pv in views.values_mut() {
             if pv.price.is_some() {
                 pv.token_prices = pv.meta.tokens.iter().map(|t| book.assets[t]).collect();
             }
             pv.reward = pv.meta.reward_token.as_ref().map(|r| book.assets[r]);
         }
+        book.pools = views.into_iter().map(|(k, v)| (k, Arc::new(v))).collect();
         Ok(book)
     }
 
@@ -299,6 +309,7 @@ impl Book {
     /// Multiplies an asset's USD price (and pool prices quoted in it) from `start` on.
     fn scale_asset(
         &mut self,
+        views: &mut BTreeMap<String, PoolView>,
         asset: &str,
         start: usize,
         factor: &[f64],
@@ -307,7 +318,7 @@ impl Book {
         for (p, f) in self.prices[k][start..].iter_mut().zip(factor) {
             *p *= f;
         }
-        for pv in self.pools.values_mut() {
+        for pv in views.values_mut() {
             let Some(price) = pv.price.as_mut() else {
                 continue;
             };

@@ -28,6 +28,7 @@ pub mod book;
 pub mod ledger;
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
@@ -1134,7 +1135,7 @@ impl<'a> Engine<'a> {
             let cost = if i == 0 {
                 0.0
             } else {
-                let pv = self.book.pools[pool].clone();
+                let pv = Arc::clone(&self.book.pools[pool]);
                 self.pool_swap_cost(&pv, v, i)
             };
             *self.pf.wallet.get_mut(&b).expect("held") -= v / self.book.price(b, i);
@@ -1299,7 +1300,7 @@ impl<'a> Engine<'a> {
                     let to_tokens = self.book.pool(pool)?.meta.tokens.clone();
                     if to_tokens != from_tokens {
                         let v = value.max(0.0);
-                        let pv = self.book.pool(pool)?.clone();
+                        let pv = self.book.pool_arc(pool)?;
                         let cost = self.pool_swap_cost(&pv, v, i);
                         value -= cost;
                         *self.pf.wallet.entry(0).or_default() -= cost;
@@ -1361,7 +1362,7 @@ impl<'a> Engine<'a> {
         let budget = budget.max(0.0);
         let (kind, chain, name, vault) = match target {
             Target::Pool { pool, range, vault } => {
-                let pv = self.book.pool(&pool)?.clone();
+                let pv = self.book.pool_arc(&pool)?;
                 if !book::is_amm(&pv) {
                     return Err(EngineError::Spec(format!(
                         "pool '{pool}' has no price series or is not a two-token AMM pool"
@@ -1465,7 +1466,7 @@ impl<'a> Engine<'a> {
                 )
             }
             Target::Yield { pool } => {
-                let pv = self.book.pool(&pool)?.clone();
+                let pv = self.book.pool_arc(&pool)?;
                 if pv.apy_base.is_none() && pv.apy_reward.is_none() {
                     return Err(EngineError::Spec(format!(
                         "pool '{pool}' has no apy_base or apy_reward over the run"
@@ -1614,7 +1615,7 @@ impl<'a> Engine<'a> {
         *self.pf.wallet.entry(0).or_default() += net;
         match self.pf.positions[&id].kind.clone() {
             PosKind::Amm(mut a) => {
-                let pv = self.book.pools[&a.pool].clone();
+                let pv = Arc::clone(&self.book.pools[&a.pool]);
                 let unit = AmmPos {
                     l: 1.0,
                     ..a.clone()
