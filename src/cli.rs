@@ -282,8 +282,16 @@ fn run_and_write(a: RunArgs, report: bool, out: &mut dyn std::io::Write) -> Resu
     let mut writer = crate::report::ReportWriter::new(&a.out, wopts, params, policy, shard)
         .map_err(|e| io_fail(e.to_string()))?;
     let mut write_err = None;
-    plan.run_all(opts.progress, |o| {
-        if let Err(e) = writer.push(o) {
+    let mut failures: Vec<String> = Vec::new();
+    plan.run_each(opts.progress, |outcome| {
+        let r = match outcome {
+            crate::batch::Outcome::Done(o) => writer.push(*o),
+            crate::batch::Outcome::Failed(f) => {
+                failures.push(format!("{}: {}", f.name, f.message));
+                writer.push_failed(&f)
+            }
+        };
+        if let Err(e) = r {
             write_err.get_or_insert(e.to_string());
         }
         Ok(())
@@ -293,6 +301,7 @@ fn run_and_write(a: RunArgs, report: bool, out: &mut dyn std::io::Write) -> Resu
         return Err(io_fail(e));
     }
     let runs = writer.runs;
+    let failed = writer.failed;
     let kept = writer
         .finish_with(|o| {
             if light {
@@ -324,7 +333,21 @@ fn run_and_write(a: RunArgs, report: bool, out: &mut dyn std::io::Write) -> Resu
     writeln!(out, "{text}wrote {runs} run(s){of} to {}", a.out.display()).map_err(|e| Failure {
         code: 1,
         message: e.to_string(),
-    })
+    })?;
+    if failed > 0 {
+        for f in failures.iter().take(10) {
+            eprintln!("failed run {f}");
+        }
+        let message = format!(
+            "{failed} of {} run(s) failed; their rows in summary.csv carry the error",
+            failed + runs
+        );
+        if runs == 0 {
+            return Err(Failure { code: 2, message });
+        }
+        eprintln!("warning: {message}");
+    }
+    Ok(())
 }
 
 /// The whole program: parse, run, map errors to exit codes.

@@ -80,7 +80,7 @@ fn output_is_identical_on_one_or_two_threads() {
     let head = summary.lines().next().unwrap();
     assert!(
         head.ends_with(
-            ",spec_hash,param:capital_usd,param:strategy.interval,param:vault.others_usd"
+            ",spec_hash,error,param:capital_usd,param:strategy.interval,param:vault.others_usd"
         ),
         "{head}"
     );
@@ -319,4 +319,74 @@ fn series_policy_and_run_limit() {
     );
     assert_eq!(bad.code, 2);
     assert!(bad.stderr.contains("use all, none or best:N"));
+}
+
+#[test]
+fn a_failed_run_is_reported_and_the_sweep_goes_on() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut pool = String::from("timestamp,price,volume_usd,tvl_usd\n");
+    for h in 0..24 {
+        // One absurd print: no StableSwap state has that price.
+        let p = if h == 10 { "1e-300" } else { "1.0" };
+        pool.push_str(&format!("{},{p},1000,1000000\n", 1_640_995_200 + h * 3600));
+    }
+    std::fs::write(dir.path().join("pool.csv"), pool).unwrap();
+    std::fs::write(
+        dir.path().join("usdt.csv"),
+        "timestamp,price_usd\n1640995200,1.0\n1641078000,1.0\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("manifest.toml"),
+        "[dataset]\nname = \"bad\"\n[[pools]]\nid = \"st\"\nkind = \"stableswap\"\nchain = \"ethereum\"\ntokens = [\"USDC\", \"USDT\"]\nfee = 0.0001\namplification = 2000\n[[files]]\npath = \"pool.csv\"\nkind = \"pool\"\nid = \"st\"\ntimestamp = \"timestamp\"\ncolumns = { price = \"price\", volume_usd = \"volume_usd\", tvl_usd = \"tvl_usd\" }\n[[files]]\npath = \"usdt.csv\"\nkind = \"price\"\nid = \"USDT\"\ntimestamp = \"timestamp\"\ncolumns = { price_usd = \"price_usd\" }\nbar = \"1h\"\ncarry_limit = \"2d\"\n",
+    )
+    .unwrap();
+    let f = write(
+        dir.path(),
+        "st.toml",
+        "data = \"manifest.toml\"\ncapital_usd = 1000\nstart = \"2022-01-01\"\n[strategy]\nkind = \"stable_lp\"\npool = \"st\"\n[sweep]\nend = [\"2022-01-01T05:00:00Z\", \"2022-01-01T20:00:00Z\"]\n",
+    );
+    let out = dir.path().join("out");
+    let r = run_with("2", &["run", &f, "--out", out.to_str().unwrap(), "--quiet"]);
+    assert_eq!(r.code, 0, "one run succeeded: {}", r.stderr);
+    assert!(
+        r.stderr.contains("warning: 1 of 2 run(s) failed"),
+        "{}",
+        r.stderr
+    );
+    assert!(
+        r.stderr.contains("step 10 (2022-01-01T10:00:00Z)") && r.stderr.contains("pool 'st'"),
+        "{}",
+        r.stderr
+    );
+    let summary = std::fs::read_to_string(out.join("summary.csv")).unwrap();
+    let rows: Vec<&str> = summary.lines().collect();
+    assert_eq!(rows.len(), 3);
+    assert!(rows[1].starts_with("st#0,0,stable_lp,bad,"), "{}", rows[1]);
+    assert!(rows[2].starts_with("st#1,1,stable_lp,,"), "{}", rows[2]);
+    assert!(
+        rows[2].contains("no pool state has price 1e-300"),
+        "{}",
+        rows[2]
+    );
+    // Every run failing is an error.
+    let g = write(
+        dir.path(),
+        "st2.toml",
+        &std::fs::read_to_string(&f)
+            .unwrap()
+            .replace("end = [\"2022-01-01T05:00:00Z\", ", "end = ["),
+    );
+    let r = run_with(
+        "2",
+        &[
+            "run",
+            &g,
+            "--out",
+            dir.path().join("o2").to_str().unwrap(),
+            "--quiet",
+        ],
+    );
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(r.stderr.contains("1 of 1 run(s) failed"), "{}", r.stderr);
 }

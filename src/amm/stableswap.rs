@@ -514,7 +514,7 @@ pub fn balances_for_price_near(amp: f64, price: f64, guess: Option<f64>) -> AmmR
         lo /= 2.0;
         if lo < 1e-12 {
             return Err(AmmError::Infeasible(format!(
-                "no pool state has price {price}"
+                "no pool state has price {price:e}"
             )));
         }
     }
@@ -522,7 +522,7 @@ pub fn balances_for_price_near(amp: f64, price: f64, guess: Option<f64>) -> AmmR
         hi *= 2.0;
         if hi > 1e12 {
             return Err(AmmError::Infeasible(format!(
-                "no pool state has price {price}"
+                "no pool state has price {price:e}"
             )));
         }
     }

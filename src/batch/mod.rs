@@ -184,6 +184,25 @@ pub fn market_for(spec: &RunSpec, ds: &Dataset) -> Result<(Market, AlignReport),
     Ok((market, align))
 }
 
+/// A run that could not finish (a numeric failure), reported in the summary.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FailedRun {
+    pub index: usize,
+    pub name: String,
+    pub kind: &'static str,
+    pub params: Vec<(String, String)>,
+    pub spec_hash: String,
+    /// What failed, naming the step and the pool.
+    pub message: String,
+}
+
+/// What became of one run.
+#[derive(Debug)]
+pub enum Outcome {
+    Done(Box<RunOutput>),
+    Failed(FailedRun),
+}
+
 /// Which runs keep their per-step series (for timeseries.csv and charts).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SeriesPolicy {
@@ -442,18 +461,60 @@ impl Plan {
         progress: bool,
         mut sink: impl FnMut(RunOutput) -> Result<(), RunError>,
     ) -> Result<(), RunError> {
+        self.run_each(progress, |outcome| match outcome {
+            Outcome::Done(o) => sink(*o),
+            Outcome::Failed(f) => Err(RunError::Engine {
+                file: self
+                    .jobs
+                    .iter()
+                    .find(|j| j.index == f.index)
+                    .map(|j| j.spec.path.clone())
+                    .unwrap_or_default(),
+                source: EngineError::Spec(f.message),
+            }),
+        })
+    }
+
+    /// Runs every job in parallel and hands each outcome to `sink` in job order, a chunk
+    /// at a time. A run that fails numerically (a NaN, an unsolvable pool state) is an
+    /// `Outcome::Failed` and the others go on; bad input still stops everything.
+    pub fn run_each(
+        &self,
+        progress: bool,
+        mut sink: impl FnMut(Outcome) -> Result<(), RunError>,
+    ) -> Result<(), RunError> {
         let bar = progress_bar(self.jobs.len(), progress);
         for chunk in self.jobs.chunks(256) {
-            let results: Vec<Result<RunOutput, RunError>> = chunk
+            let results: Vec<(usize, Result<RunOutput, RunError>)> = chunk
                 .par_iter()
                 .map(|j| {
                     let r = self.run(j);
                     bar.inc(1);
-                    r
+                    (j.index, r)
                 })
                 .collect();
-            for r in results {
-                sink(r?)?;
+            for (index, r) in results {
+                match r {
+                    Ok(o) => sink(Outcome::Done(Box::new(o)))?,
+                    Err(RunError::Engine {
+                        source: source @ EngineError::Numeric { .. },
+                        ..
+                    }) => {
+                        let job = chunk
+                            .iter()
+                            .find(|j| j.index == index)
+                            .expect("a job of this chunk");
+                        sink(Outcome::Failed(FailedRun {
+                            index,
+                            name: job.spec.name.clone(),
+                            kind: job.spec.params.kind(),
+                            params: job.params.clone(),
+                            spec_hash: job.spec_hash.clone(),
+                            message: source.to_string(),
+                        }))?
+                    }
+                    Err(e) => return Err(e),
+                }
             }
         }
         bar.finish_and_clear();

@@ -89,14 +89,34 @@ pub fn summary_columns() -> Vec<String> {
 pub fn summary_header(params: &[String]) -> Vec<String> {
     let mut c = summary_columns();
     c.push("spec_hash".into());
+    c.push("error".into());
     c.extend(params.iter().map(|p| format!("param:{p}")));
     c
+}
+
+/// The summary row of a failed run: its name, index, kind, hash, error and parameters.
+pub fn failed_row(f: &crate::batch::FailedRun, params: &[String]) -> Vec<String> {
+    let mut row = vec![String::new(); summary_columns().len()];
+    row[0] = f.name.clone();
+    row[1] = f.index.to_string();
+    row[2] = f.kind.to_string();
+    row.push(f.spec_hash.clone());
+    row.push(f.message.clone());
+    row.extend(params.iter().map(|p| {
+        f.params
+            .iter()
+            .find(|x| &x.0 == p)
+            .map(|x| x.1.clone())
+            .unwrap_or_default()
+    }));
+    row
 }
 
 /// One summary row with the values of `params` (empty where the run has none).
 pub fn summary_row(o: &RunOutput, params: &[String]) -> Vec<String> {
     let mut row = summary_fixed(o);
     row.push(o.spec_hash.clone());
+    row.push(String::new());
     row.extend(params.iter().map(|p| {
         o.params
             .iter()
@@ -305,6 +325,8 @@ pub struct ReportWriter {
     kept: Vec<RunOutput>,
     /// Every run's swept parameters and APY, for the sweep charts.
     pub points: Vec<(Vec<(String, String)>, f64)>,
+    /// Runs that failed (rows with an error).
+    pub failed: usize,
     /// Per bootstrap run: the other parameters → (APY, final value, max drawdown) of each sample.
     samples: Vec<Sample>,
     pub runs: usize,
@@ -346,9 +368,21 @@ impl ReportWriter {
             policy,
             kept: Vec::new(),
             points: Vec::new(),
+            failed: 0,
             samples: Vec::new(),
             runs: 0,
         })
+    }
+
+    /// Records a failed run: a summary row with its error, nothing else.
+    pub fn push_failed(&mut self, f: &crate::batch::FailedRun) -> std::io::Result<()> {
+        let row = failed_row(f, &self.params);
+        self.tables[0]
+            .2
+            .write_record(&row)
+            .map_err(std::io::Error::other)?;
+        self.failed += 1;
+        Ok(())
     }
 
     pub fn push(&mut self, o: RunOutput) -> std::io::Result<()> {
