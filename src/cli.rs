@@ -33,6 +33,9 @@ pub enum Command {
     /// Run strategies on the same data side by side and write report.html (self-contained),
     /// report.md, PNG/SVG charts and the CSV tables.
     Compare(RunArgs),
+    /// Reconcile the engine's fee model with on-chain fee growth (Uniswap v3 pools of the
+    /// shared real data) and write the error per pool and month.
+    Validate(ValidateArgs),
     /// Protocol math calculator: one JSON request per line on stdin, one JSON answer per
     /// line on stdout (see README, "yieldlab quote").
     Quote,
@@ -93,6 +96,19 @@ fn parse_shard(s: &str) -> Result<(usize, usize), String> {
         return Err(format!("--shard '{s}': need 0 <= K < N"));
     }
     Ok((k, n))
+}
+
+#[derive(Debug, Args)]
+pub struct ValidateArgs {
+    /// The dataset's manifest.
+    #[arg(long, value_name = "FILE", default_value = "data/shared/manifest.toml")]
+    pub manifest: PathBuf,
+    /// Folder with the data files.
+    #[arg(long, value_name = "DIR", default_value = "../shared/data")]
+    pub data_root: PathBuf,
+    /// Output folder.
+    #[arg(long, value_name = "DIR", default_value = "reports/validate")]
+    pub out: PathBuf,
 }
 
 #[derive(Debug, Args)]
@@ -159,6 +175,35 @@ pub fn execute(cli: Cli, out: &mut dyn std::io::Write) -> Result<(), Failure> {
         }
         Command::Run(a) => run_and_write(a, false, out),
         Command::Compare(a) => run_and_write(a, true, out),
+        Command::Validate(a) => {
+            let ds = Dataset::load(&a.manifest, Some(&a.data_root))?;
+            let (months, acc) = crate::validate::write(&ds, &a.out).map_err(|e| Failure {
+                code: 1,
+                message: format!("{}: cannot write: {e}", a.out.display()),
+            })?;
+            let mut text = format!(
+                "{:<28} {:>6} {:>16} {:>15} {:>22}\n",
+                "pool", "months", "median |error| %", "worst |error| %", "median, end snapshot %"
+            );
+            for p in &acc {
+                text.push_str(&format!(
+                    "{:<28} {:>6} {:>16.2} {:>15.2} {:>22.2}\n",
+                    p.pool,
+                    p.months,
+                    100.0 * p.median_abs_error,
+                    100.0 * p.worst_abs_error,
+                    100.0 * p.median_abs_error_end
+                ));
+            }
+            write!(
+                out,
+                "{text}fees vs on-chain fee growth: {} pool-months, median |error| {:.2} %; wrote {}\n",
+                months.len(),
+                100.0 * crate::validate::overall_median(&months),
+                a.out.display()
+            )
+            .map_err(|e| Failure { code: 1, message: e.to_string() })
+        }
         Command::Quote => {
             let stdin = std::io::stdin();
             crate::quote::run(stdin.lock(), out).map_err(|e| Failure {

@@ -17,3 +17,4 @@ pub mod quote;
 pub mod report;
 pub mod strategy;
 pub mod units;
+pub mod validate;

@@ -91,7 +91,7 @@ fn bounds(series: &[Vec<(f64, f64)>]) -> (f64, f64, f64, f64) {
 
 /// One line of a chart over time: its label, points, whether it is dashed (a
 /// baseline, not in the legend), and its colour index.
-type Line = (String, Vec<(f64, f64)>, bool, usize);
+pub type Line = (String, Vec<(f64, f64)>, bool, usize);
 
 fn draw_lines<DB: DrawingBackend>(
     root: DrawingArea<DB, Shift>,
@@ -116,7 +116,11 @@ where
         .x_labels(8)
         .y_labels(8)
         .x_label_formatter(&date_label)
-        .y_label_formatter(&|y| format!("{y:.0}"))
+        .y_label_formatter(&|y| {
+            // Enough decimals for the axis' span.
+            let digits = (2.0 - (y1 - y0).log10().floor()).clamp(0.0, 6.0) as usize;
+            format!("{y:.digits$}")
+        })
         .x_desc("date (UTC)")
         .y_desc(y_label)
         .label_style((FONT, 14))
@@ -705,4 +709,20 @@ pub fn sweep(dir: &Path, points: &[(Vec<(String, String)>, f64)]) -> Result<Vec<
         }
     }
     Ok(charts)
+}
+
+/// A chart of lines over time written as `<name>.png` and `.svg` (for other modules).
+pub fn lines_chart(
+    dir: &Path,
+    name: &str,
+    title: &str,
+    y_label: &str,
+    lines: &[Line],
+) -> Result<Chart> {
+    std::fs::create_dir_all(dir)?;
+    let name = file_name(name, "");
+    let name = name.trim_end_matches('_').to_string();
+    Ok(render!(dir, name, title, |root| draw_lines(
+        root, title, y_label, lines
+    )))
 }
