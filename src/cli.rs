@@ -195,9 +195,9 @@ pub fn execute(cli: Cli, out: &mut dyn std::io::Write) -> Result<(), Failure> {
                     100.0 * p.median_abs_error_end
                 ));
             }
-            write!(
+            writeln!(
                 out,
-                "{text}fees vs on-chain fee growth: {} pool-months, median |error| {:.2} %; wrote {}\n",
+                "{text}fees vs on-chain fee growth: {} pool-months, median |error| {:.2} %; wrote {}",
                 months.len(),
                 100.0 * crate::validate::overall_median(&months),
                 a.out.display()
