@@ -181,6 +181,10 @@ pub fn execute(cli: Cli, out: &mut dyn std::io::Write) -> Result<(), Failure> {
                 code: 1,
                 message: format!("{}: cannot write: {e}", a.out.display()),
             })?;
+            let apr_days = crate::validate::write_apr(&ds, &a.out).map_err(|e| Failure {
+                code: 1,
+                message: format!("{}: cannot write: {e}", a.out.display()),
+            })?;
             let mut text = format!(
                 "{:<28} {:>6} {:>16} {:>15} {:>22}\n",
                 "pool", "months", "median |error| %", "worst |error| %", "median, end snapshot %"
@@ -195,11 +199,31 @@ pub fn execute(cli: Cli, out: &mut dyn std::io::Write) -> Result<(), Failure> {
                     100.0 * p.median_abs_error_end
                 ));
             }
+            let mut text = text;
+            text.push_str(&format!(
+                "\n{:<28} {:>6} {:>22} {:>19} {:>18}\n",
+                "pool",
+                "days",
+                "median |diff| (points)",
+                "p90 |diff| (points)",
+                "median published %"
+            ));
+            for (p, n, med, p90, publ) in crate::validate::apr_summary(&apr_days) {
+                text.push_str(&format!(
+                    "{:<28} {:>6} {:>22.2} {:>19.2} {:>18.2}\n",
+                    p,
+                    n,
+                    100.0 * med,
+                    100.0 * p90,
+                    100.0 * publ
+                ));
+            }
             writeln!(
                 out,
-                "{text}fees vs on-chain fee growth: {} pool-months, median |error| {:.2} %; wrote {}",
+                "{text}fees vs on-chain fee growth: {} pool-months, median |error| {:.2} %; fee APR vs DefiLlama: {} pool-days; wrote {}",
                 months.len(),
                 100.0 * crate::validate::overall_median(&months),
+                apr_days.len(),
                 a.out.display()
             )
             .map_err(|e| Failure { code: 1, message: e.to_string() })

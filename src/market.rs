@@ -65,6 +65,9 @@ pub struct PoolMeta {
     /// `apy_reward` series (a farm's fixed emission rate).
     #[serde(default)]
     pub reward_per_day: Option<f64>,
+    /// On-chain address, where known (lower-case hex).
+    #[serde(default)]
+    pub address: Option<String>,
 }
 
 /// A chain: its name and the asset its gas is paid in.

@@ -25,6 +25,7 @@ fn meta(id: &str, kind: PoolKind, tokens: [&str; 2], fee: f64) -> PoolMeta {
         tick_spacing: Some(10),
         reward_token: None,
         reward_per_day: None,
+        address: None,
     }
 }
 

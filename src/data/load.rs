@@ -118,6 +118,7 @@ impl Dataset {
                         tick_spacing: p.tick_spacing,
                         reward_token: p.reward_token.clone(),
                         reward_per_day: p.reward_per_day,
+                        address: p.address.clone(),
                     },
                 )
             })
@@ -464,6 +465,7 @@ fn load_file(
                             tick_spacing: None,
                             reward_token: None,
                             reward_per_day: None,
+                            address: None,
                         },
                     );
                 }

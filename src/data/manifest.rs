@@ -63,6 +63,9 @@ pub struct PoolEntry {
     /// Reward tokens emitted to the whole pool per day (when there is no apy_reward series).
     #[serde(default)]
     pub reward_per_day: Option<f64>,
+    /// The pool's on-chain address (lower-case hex), to match it across datasets.
+    #[serde(default)]
+    pub address: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
