@@ -199,7 +199,6 @@ pub fn execute(cli: Cli, out: &mut dyn std::io::Write) -> Result<(), Failure> {
                     100.0 * p.median_abs_error_end
                 ));
             }
-            let mut text = text;
             text.push_str(&format!(
                 "\n{:<28} {:>6} {:>22} {:>19} {:>18}\n",
                 "pool",
