@@ -226,6 +226,42 @@ def gen_stableswap(rng):
     return cases
 
 
+def gen_sequence(rng):
+    """One 3pool-sized pool through 300 real-sized operations; the state after each."""
+    n = 3
+    balances = [400_000_000 * 10**18, 350_000_000 * 10**18, 250_000_000 * 10**18]
+    supply = sum(balances) * 98 // 100
+    pool = CurvePool(2000, list(balances), n, fee=1000000, admin_fee=5000000000, tokens=supply)
+    steps = []
+    for k in range(300):
+        op = rng.choice(["exchange", "exchange", "exchange", "add", "remove_one", "remove_imbalance"])
+        if op == "exchange":
+            i, j = rng.sample(range(n), 2)
+            dx = pool.balances[i] * rng.randrange(1, 200) // 10000
+            pool.exchange(i, j, dx)
+            step = {"op": op, "i": i, "j": j, "dx": str(dx)}
+        elif op == "add":
+            amounts = [b * rng.randrange(0, 100) // 10000 for b in pool.balances]
+            pool.add_liquidity(amounts)
+            step = {"op": op, "amounts": [str(a) for a in amounts]}
+        elif op == "remove_one":
+            token_amount = pool.tokens * rng.randrange(1, 100) // 10000
+            i = rng.randrange(n)
+            pool.remove_liquidity_one_coin(token_amount, i)
+            step = {"op": op, "token_amount": str(token_amount), "i": i}
+        else:
+            amounts = [b * rng.randrange(0, 80) // 10000 for b in pool.balances]
+            pool.remove_liquidity_imbalance(amounts)
+            step = {"op": op, "amounts": [str(a) for a in amounts]}
+        step["virtual_price"] = str(pool.get_virtual_price())
+        step["balances"] = [str(b) for b in pool.balances]
+        step["supply"] = str(pool.tokens)
+        steps.append(step)
+    head = {"op": "start", "amp": 2000, "fee": 1000000, "admin_fee": 5000000000,
+            "balances": [str(b) for b in balances], "supply": str(supply)}
+    return [head] + steps
+
+
 def write(name, cases):
     path = os.path.join(OUT, name)
     with open(path + ".tmp", "w") as f:
@@ -240,3 +276,4 @@ if __name__ == "__main__":
     write("v2.jsonl", gen_v2(random.Random(2)))
     write("v3.jsonl", gen_v3(random.Random(3)))
     write("stableswap.jsonl", gen_stableswap(random.Random(4)))
+    write("stableswap_sequence.jsonl", gen_sequence(random.Random(5)))
