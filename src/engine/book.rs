@@ -94,6 +94,9 @@ pub struct Book {
     pub prices: Vec<Vec<f64>>,
     /// Shared, read-only once built: cloning one is cheap.
     pub pools: BTreeMap<String, Arc<PoolView>>,
+    /// The same pools by index (positions hold the index: no string lookups per step).
+    pub pool_list: Vec<Arc<PoolView>>,
+    pub pool_ids: BTreeMap<String, usize>,
     /// Exploits: (step, pool, haircut).
     pub exploits: Vec<(usize, String, f64)>,
 }
@@ -138,6 +141,8 @@ impl Book {
             assets: BTreeMap::new(),
             prices: Vec::new(),
             pools: BTreeMap::new(),
+            pool_list: Vec::new(),
+            pool_ids: BTreeMap::new(),
             exploits: Vec::new(),
         };
         let mut views: BTreeMap<String, PoolView> = BTreeMap::new();
@@ -296,6 +301,13 @@ impl Book {
             pv.reward = pv.meta.reward_token.as_ref().map(|r| book.assets[r]);
         }
         book.pools = views.into_iter().map(|(k, v)| (k, Arc::new(v))).collect();
+        book.pool_list = book.pools.values().cloned().collect();
+        book.pool_ids = book
+            .pools
+            .keys()
+            .enumerate()
+            .map(|(i, k)| (k.clone(), i))
+            .collect();
         Ok(book)
     }
 

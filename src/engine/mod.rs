@@ -153,6 +153,8 @@ pub enum Action {
 #[derive(Debug, Clone, PartialEq)]
 pub struct AmmPos {
     pub pool: String,
+    /// Index of the pool in the run's book.
+    pub pid: usize,
     pub kind: PoolKind,
     /// Liquidity in whole-token units (√(x·y) for v2 and ranges; a share of D for StableSwap).
     pub l: f64,
@@ -308,7 +310,7 @@ impl View<'_> {
     pub fn pending_rewards_usd(&self, id: u32) -> f64 {
         match self.portfolio.positions.get(&id).map(|p| &p.kind) {
             Some(PosKind::Amm(a)) => {
-                let pv = &self.book.pools[&a.pool];
+                let pv = &self.book.pool_list[a.pid];
                 pv.reward
                     .map(|r| a.pending * self.book.price(r, self.i))
                     .unwrap_or(0.0)
@@ -374,8 +376,8 @@ pub struct Engine<'a> {
     ledger: Vec<LedgerEntry>,
     counts: Counts,
     reward_assets: BTreeSet<usize>,
-    /// Balances of a D = 1 StableSwap pool at each step's price, per pool.
-    stable_hat: BTreeMap<String, Vec<(f64, f64)>>,
+    /// Balances of a D = 1 StableSwap pool at each step's price, by pool index.
+    stable_hat: Vec<Vec<(f64, f64)>>,
     /// (amount, release start, release end): harvested profit not yet released.
     locked: Vec<(f64, Timestamp, Timestamp)>,
     locked_now: f64,
@@ -423,8 +425,9 @@ impl<'a> Engine<'a> {
             }
         }
         let book = Book::build(market, &pools, &assets, &config.events)?;
-        let mut stable_hat = BTreeMap::new();
-        for (id, pv) in &book.pools {
+        // Pools are indexed in id order, as in the book.
+        let mut stable_hat: Vec<Vec<(f64, f64)>> = vec![Vec::new(); book.pool_list.len()];
+        for (pid, (id, pv)) in book.pools.iter().enumerate() {
             if let (PoolKind::Stableswap, Some(prices)) = (pv.meta.kind, &pv.price) {
                 let amp = pv.meta.amplification.ok_or_else(|| {
                     EngineError::Spec(format!(
@@ -446,7 +449,7 @@ impl<'a> Engine<'a> {
                     last = Some((*p, v));
                     hat.push(v);
                 }
-                stable_hat.insert(id.clone(), hat);
+                stable_hat[pid] = hat;
             }
         }
         let reward_assets = book.pools.values().filter_map(|p| p.reward).collect();
@@ -605,7 +608,7 @@ impl<'a> Engine<'a> {
             if let PosKind::Amm(a) = &p.kind {
                 if let Some((sa, sb)) = a.range {
                     self.counts.steps_with_range += 1;
-                    let s = self.book.pools[&a.pool].price.as_ref().expect("amm")[i].sqrt();
+                    let s = self.book.pool_list[a.pid].price.as_ref().expect("amm")[i].sqrt();
                     if s > sa && s < sb {
                         self.counts.steps_in_range += 1;
                     }
@@ -617,11 +620,11 @@ impl<'a> Engine<'a> {
     // ---------------------------------------------------------------- valuation
 
     fn amounts(&self, a: &AmmPos, i: usize) -> (f64, f64) {
-        let pv = &self.book.pools[&a.pool];
+        let pv = &self.book.pool_list[a.pid];
         let p = pv.price.as_ref().expect("amm pools have prices")[i];
         match (a.kind, a.range) {
             (PoolKind::Stableswap, _) => {
-                let (x0, x1) = self.stable_hat[&a.pool][i];
+                let (x0, x1) = self.stable_hat[a.pid][i];
                 (a.l * x0, a.l * x1)
             }
             (_, Some((sa, sb))) => v3::amounts_unchecked(p.sqrt(), sa, sb, a.l),
@@ -633,13 +636,13 @@ impl<'a> Engine<'a> {
     }
 
     fn amm_value(&self, a: &AmmPos, i: usize) -> f64 {
-        let pv = &self.book.pools[&a.pool];
+        let pv = &self.book.pool_list[a.pid];
         let (x, y) = self.amounts(a, i);
         x * self.book.price(pv.token_prices[0], i) + y * self.book.price(pv.token_prices[1], i)
     }
 
     fn basket_value(&self, a: &AmmPos, i: usize) -> f64 {
-        let pv = &self.book.pools[&a.pool];
+        let pv = &self.book.pool_list[a.pid];
         a.basket[0] * self.book.price(pv.token_prices[0], i)
             + a.basket[1] * self.book.price(pv.token_prices[1], i)
     }
@@ -647,7 +650,7 @@ impl<'a> Engine<'a> {
     fn position_value(&self, p: &Position, i: usize) -> f64 {
         match &p.kind {
             PosKind::Amm(a) => {
-                let pv = &self.book.pools[&a.pool];
+                let pv = &self.book.pool_list[a.pid];
                 self.amm_value(a, i)
                     + a.fees_usd
                     + pv.reward
@@ -683,7 +686,7 @@ impl<'a> Engine<'a> {
         for p in self.pf.positions.values() {
             match &p.kind {
                 PosKind::Amm(a) => {
-                    let pv = &self.book.pools[&a.pool];
+                    let pv = &self.book.pool_list[a.pid];
                     let (x, y) = self.amounts(a, i);
                     *c.entry(pv.token_prices[0]).or_default() += x;
                     *c.entry(pv.token_prices[1]).or_default() += y;
@@ -716,7 +719,7 @@ impl<'a> Engine<'a> {
         for pos in positions.values_mut() {
             match &mut pos.kind {
                 PosKind::Amm(a) => {
-                    let pv = &self.book.pools[&a.pool];
+                    let pv = &self.book.pool_list[a.pid];
                     let (t0, t1) = (pv.token_prices[0], pv.token_prices[1]);
                     self.att
                         .price_effect
@@ -745,7 +748,7 @@ impl<'a> Engine<'a> {
         for pos in positions.values_mut() {
             match &mut pos.kind {
                 PosKind::Amm(a) => {
-                    let pv = &self.book.pools[&a.pool];
+                    let pv = &self.book.pool_list[a.pid];
                     let ours = self.amm_value(a, i - 1);
                     let share = self.fee_share(a, pv, ours, i - 1);
                     let fee_income = match (&pv.volume, pv.fee_at(i - 1), &pv.fees_usd) {
@@ -1327,7 +1330,7 @@ impl<'a> Engine<'a> {
 
     fn position_chain(&self, id: u32) -> Result<String, EngineError> {
         match self.pf.positions.get(&id).map(|p| &p.kind) {
-            Some(PosKind::Amm(a)) => Ok(self.book.pools[&a.pool].meta.chain.clone()),
+            Some(PosKind::Amm(a)) => Ok(self.book.pool_list[a.pid].meta.chain.clone()),
             Some(PosKind::Yield { pool, .. }) => Ok(self.book.pools[pool].meta.chain.clone()),
             Some(PosKind::Lend { chain, .. }) => Ok(chain.clone()),
             None => Err(EngineError::Spec(format!("no position {id}"))),
@@ -1336,7 +1339,7 @@ impl<'a> Engine<'a> {
 
     fn position_tokens(&self, id: u32) -> Vec<String> {
         match self.pf.positions.get(&id).map(|p| &p.kind) {
-            Some(PosKind::Amm(a)) => self.book.pools[&a.pool].meta.tokens.clone(),
+            Some(PosKind::Amm(a)) => self.book.pool_list[a.pid].meta.tokens.clone(),
             Some(PosKind::Yield { pool, .. }) => self.book.pools[pool].meta.tokens.clone(),
             _ => Vec::new(),
         }
@@ -1399,6 +1402,7 @@ impl<'a> Engine<'a> {
                 };
                 let mut a = AmmPos {
                     pool: pool.clone(),
+                    pid: self.book.pool_ids[&pool],
                     kind,
                     l: 1.0,
                     range,
@@ -1527,7 +1531,7 @@ impl<'a> Engine<'a> {
         match pos.kind {
             PosKind::Amm(a) => {
                 let (x, y) = self.amounts(&a, i);
-                let pv = &self.book.pools[&a.pool];
+                let pv = &self.book.pool_list[a.pid];
                 let (t0, t1, r) = (pv.token_prices[0], pv.token_prices[1], pv.reward);
                 // The position's IL stays in its bucket; the wallet now holds the tokens.
                 let il = self.amm_value(&a, i) - self.basket_value(&a, i);
@@ -1578,7 +1582,7 @@ impl<'a> Engine<'a> {
         let chain = self.position_chain(id)?;
         let (reward_value, fees_usd) = match &pos.kind {
             PosKind::Amm(a) => {
-                let pv = &self.book.pools[&a.pool];
+                let pv = &self.book.pool_list[a.pid];
                 (
                     pv.reward
                         .map(|r| a.pending * self.book.price(r, i))
@@ -1615,7 +1619,7 @@ impl<'a> Engine<'a> {
         *self.pf.wallet.entry(0).or_default() += net;
         match self.pf.positions[&id].kind.clone() {
             PosKind::Amm(mut a) => {
-                let pv = Arc::clone(&self.book.pools[&a.pool]);
+                let pv = Arc::clone(&self.book.pool_list[a.pid]);
                 let unit = AmmPos {
                     l: 1.0,
                     ..a.clone()
