@@ -86,22 +86,10 @@ pub fn format_ts(ts: Timestamp) -> String {
 /// A date-time without an offset is read as UTC. Fractional seconds are truncated.
 pub fn parse_datetime(text: &str) -> Option<Timestamp> {
     let t = text.trim();
-    // The common shapes first, each with one format (chrono re-reads a format per call).
-    let b = t.as_bytes();
-    if b.len() == 10 {
-        if let Ok(d) = NaiveDate::parse_from_str(t, "%Y-%m-%d") {
-            return d.and_hms_opt(0, 0, 0).map(|dt| dt.and_utc().timestamp());
-        }
-    }
-    if b.len() == 19 && (b[10] == b' ' || b[10] == b'T') {
-        let fmt = if b[10] == b' ' {
-            "%Y-%m-%d %H:%M:%S"
-        } else {
-            "%Y-%m-%dT%H:%M:%S"
-        };
-        if let Ok(dt) = NaiveDateTime::parse_from_str(t, fmt) {
-            return Some(dt.and_utc().timestamp());
-        }
+    // The common fixed shapes first, read digit by digit (chrono re-reads a format string
+    // on every call): YYYY-MM-DD, then YYYY-MM-DD[T ]HH:MM:SS with an optional Z.
+    if let Some(ts) = parse_fixed(t.as_bytes()) {
+        return Some(ts);
     }
     if let Ok(dt) = DateTime::parse_from_rfc3339(t) {
         return Some(dt.timestamp());
@@ -125,9 +113,64 @@ pub fn parse_datetime(text: &str) -> Option<Timestamp> {
         .map(|dt| dt.and_utc().timestamp())
 }
 
+/// `YYYY-MM-DD` or `YYYY-MM-DD[T ]HH:MM:SS[Z]`, validated through chrono's calendar.
+fn parse_fixed(b: &[u8]) -> Option<Timestamp> {
+    let num = |r: std::ops::Range<usize>| -> Option<u32> {
+        b.get(r)?.iter().try_fold(0u32, |acc, c| {
+            c.is_ascii_digit().then(|| acc * 10 + (c - b'0') as u32)
+        })
+    };
+    let date = match b.len() {
+        10 | 19 | 20 if b[4] == b'-' && b[7] == b'-' => {
+            NaiveDate::from_ymd_opt(num(0..4)? as i32, num(5..7)?, num(8..10)?)?
+        }
+        _ => return None,
+    };
+    if b.len() == 10 {
+        return date.and_hms_opt(0, 0, 0).map(|dt| dt.and_utc().timestamp());
+    }
+    if !(b[10] == b'T' || b[10] == b' ')
+        || b[13] != b':'
+        || b[16] != b':'
+        || (b.len() == 20 && b[19] != b'Z')
+    {
+        return None;
+    }
+    date.and_hms_opt(num(11..13)?, num(14..16)?, num(17..19)?)
+        .map(|dt| dt.and_utc().timestamp())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn fixed_shapes_parse_like_chrono() {
+        for t in [
+            "2022-07-19",
+            "2022-07-19 13:05:09",
+            "2022-07-19T13:05:09",
+            "2022-07-19T13:05:09Z",
+            "2024-02-29 23:59:59",
+        ] {
+            let chrono = DateTime::parse_from_rfc3339(&format!(
+                "{}Z",
+                t.trim_end_matches('Z').replace(' ', "T")
+            ))
+            .map(|d| d.timestamp())
+            .ok()
+            .or_else(|| {
+                NaiveDate::parse_from_str(t, "%Y-%m-%d")
+                    .ok()
+                    .map(|d| d.and_hms_opt(0, 0, 0).unwrap().and_utc().timestamp())
+            });
+            assert_eq!(parse_fixed(t.as_bytes()), chrono, "{t}");
+        }
+        assert_eq!(parse_fixed(b"2023-02-29"), None);
+        assert_eq!(parse_fixed(b"2022-07-19 25:00:00"), None);
+        assert_eq!(parse_fixed(b"2022-07-19x13:05:09"), None);
+        assert_eq!(parse_fixed(b"2022-7-19"), None);
+    }
 
     #[test]
     fn durations_round_trip() {
