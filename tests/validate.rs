@@ -7,20 +7,27 @@ mod common;
 use yieldlab::data::Dataset;
 use yieldlab::validate;
 
+/// The shared real datasets, or `None` (with a message) where they are absent.
+fn shared() -> Option<Dataset> {
+    let root = common::shared_data()?;
+    Some(
+        Dataset::load(
+            &common::repo().join("data/shared/manifest.toml"),
+            Some(&root),
+        )
+        .unwrap(),
+    )
+}
+
 /// Median absolute monthly error (simulated / on-chain − 1) allowed over all pool-months.
 /// Measured: 3.75 % over 108 pool-months of 5 pools.
 const BOUND: f64 = 0.06;
 
 #[test]
 fn fee_model_matches_onchain_fee_growth_within_the_stated_bound() {
-    let Some(root) = common::shared_data() else {
+    let Some(ds) = shared() else {
         return;
     };
-    let ds = Dataset::load(
-        &common::repo().join("data/shared/manifest.toml"),
-        Some(&root),
-    )
-    .unwrap();
     let months = validate::fee_growth(&ds);
     let acc = validate::accuracy(&months);
     assert!(
@@ -75,14 +82,9 @@ fn validate_command_writes_the_report() {
 
 #[test]
 fn fee_apr_is_compared_with_defillama_for_every_matching_pool() {
-    let Some(root) = common::shared_data() else {
+    let Some(ds) = shared() else {
         return;
     };
-    let ds = Dataset::load(
-        &common::repo().join("data/shared/manifest.toml"),
-        Some(&root),
-    )
-    .unwrap();
     let days = validate::apr_vs_published(&ds);
     let pools = validate::apr_summary(&days);
     // All 7 Ethereum v3 pools of the daily files also appear in the DefiLlama history.

@@ -45,6 +45,8 @@ pub struct RunOutput {
     pub dataset: String,
     /// The dataset's files (as its manifest names them) and the series the run used.
     pub data_files: Vec<String>,
+    /// Chains the run's pools are on (for the report's gas assumptions).
+    pub chains: Vec<String>,
     pub series: Vec<String>,
     pub align: AlignReport,
     pub result: RunResult,
@@ -446,6 +448,14 @@ impl Plan {
             .collect();
         data_files.sort();
         data_files.dedup();
+        let mut chains: Vec<String> = market
+            .pools
+            .values()
+            .map(|p| p.meta.chain.clone())
+            .collect();
+        chains.extend(market.gas.keys().cloned());
+        chains.sort();
+        chains.dedup();
         Ok(RunOutput {
             index: job.index,
             params: job.params.clone(),
@@ -453,6 +463,7 @@ impl Plan {
             spec: job.spec.clone(),
             dataset: ds.name.clone(),
             data_files,
+            chains,
             series,
             align: align.clone(),
             result,

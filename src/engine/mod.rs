@@ -1534,8 +1534,6 @@ impl<'a> Engine<'a> {
                 let pv = &self.book.pool_list[a.pid];
                 let (t0, t1, r) = (pv.token_prices[0], pv.token_prices[1], pv.reward);
                 // The position's IL stays in its bucket; the wallet now holds the tokens.
-                let il = self.amm_value(&a, i) - self.basket_value(&a, i);
-                debug_assert!((il - a.last_il).abs() <= 1e-6 * (1.0 + il.abs()));
                 // Re-base: the wallet's tokens are worth the LP value; the difference
                 // between that and the basket is the IL already booked.
                 *self.pf.wallet.entry(t0).or_default() += x;

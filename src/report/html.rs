@@ -7,7 +7,7 @@ use std::fmt::Write as _;
 use super::charts::Chart;
 use super::{summary_columns, summary_fixed};
 use crate::batch::RunOutput;
-use crate::costs::{chain_preset, ActionKind};
+use crate::costs::ActionKind;
 use crate::units::format_duration;
 
 fn esc(s: &str) -> String {
@@ -79,14 +79,14 @@ fn assumptions(o: &RunOutput) -> Vec<String> {
     if let Some(g) = c.gas.gas_price_gwei {
         v.push(format!("constant gas price {g} gwei (overrides the data)"));
     }
-    for chain in ["ethereum", "arbitrum", "optimism", "base", "polygon"] {
+    // Gas pricing of the chains the run acts on: the data's series where it has one,
+    // else the preset's constants.
+    for chain in &o.chains {
         if let Some(p) = c.gas.preset(chain) {
-            if o.series.iter().any(|s| s.contains(chain)) || chain_preset(chain).is_none() {
-                v.push(format!(
-                    "{chain}: native {}, fallback gas {} gwei, fallback native price ${}, L1 data fee ${}",
-                    p.native_asset, p.gas_price_gwei, p.native_price_usd, p.l1_data_fee_usd
-                ));
-            }
+            v.push(format!(
+                "{chain}: native {}, fallback gas {} gwei, fallback native price ${}, L1 data fee ${}",
+                p.native_asset, p.gas_price_gwei, p.native_price_usd, p.l1_data_fee_usd
+            ));
         }
     }
     v.push(format!(
