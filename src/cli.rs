@@ -58,9 +58,17 @@ pub struct RunArgs {
     /// Folder with the data files, overriding each strategy's dataset folder.
     #[arg(long, value_name = "DIR")]
     pub data: Option<PathBuf>,
-    /// Report folder.
-    #[arg(long, value_name = "DIR", default_value = "reports/latest")]
-    pub out: PathBuf,
+    /// Report folder. Without --out the report goes to reports/latest, which each such
+    /// run replaces; a report already in a folder given here is replaced only with --force.
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// Replace a report already in the --out folder.
+    #[arg(long)]
+    pub force: bool,
+    /// Neither read nor write the run cache (<out>/.yieldlab-cache), which lets an
+    /// interrupted run finish only what is missing when it is started again.
+    #[arg(long)]
+    pub no_cache: bool,
     /// Also write the tables as Parquet.
     #[arg(long)]
     pub parquet: bool,
@@ -339,27 +347,54 @@ fn run_and_write(a: RunArgs, report: bool, out: &mut dyn std::io::Write) -> Resu
             }
         }
     }
+    let (out_dir, replace) = match &a.out {
+        Some(p) => (p.clone(), a.force),
+        None => (PathBuf::from("reports/latest"), true),
+    };
+    let suffix = shard
+        .map(|(k, n)| format!(".part-{k}-of-{n}"))
+        .unwrap_or_default();
+    if !replace {
+        if let Some(existing) = crate::report::output_names(&suffix)
+            .into_iter()
+            .find(|n| out_dir.join(n).exists())
+        {
+            return Err(bad_input(format!(
+                "{}: already holds a report ({existing}); pass --force to replace it, or choose another --out",
+                out_dir.display()
+            )));
+        }
+    }
     let io_fail = |e: String| Failure {
         code: 1,
-        message: format!("{}: cannot write the report: {e}", a.out.display()),
+        message: format!("{}: cannot write the report: {e}", out_dir.display()),
     };
+    if !a.no_cache {
+        let cache = crate::batch::cache::RunCache::open(&out_dir, &suffix)
+            .map_err(|e| io_fail(format!("run cache: {e}")))?;
+        plan.use_cache(
+            cache,
+            crate::batch::cache::build_id(),
+            out_dir.join(crate::batch::cache::CACHE_DIR),
+        );
+    }
     let wopts = crate::report::WriteOptions {
         parquet: a.parquet,
         report: report && shard.is_none(),
     };
-    let mut writer = crate::report::ReportWriter::new(&a.out, wopts, params, policy, shard)
+    let mut writer = crate::report::ReportWriter::new(&out_dir, wopts, params, policy, shard)
         .map_err(|e| io_fail(e.to_string()))?;
     let mut write_err = None;
     let mut failures: Vec<String> = Vec::new();
-    plan.run_each(opts.progress, |outcome| {
-        let r = match outcome {
-            crate::batch::Outcome::Done(o) => writer.push(*o),
-            crate::batch::Outcome::Failed(f) => {
-                failures.push(format!("{}: {}", f.name, f.message));
-                writer.push_failed(&f)
-            }
-        };
-        if let Err(e) = r {
+    plan.run_records(opts.progress, !light, |record, output| {
+        if record.failed {
+            failures.push(format!(
+                "{}: {}",
+                record.summary[0],
+                record.summary[record.summary.len() - 1]
+            ));
+        }
+        if let Err(e) = writer.push_record(&record, output) {
             write_err.get_or_insert(e.to_string());
         }
         Ok(())
@@ -371,14 +406,10 @@ fn run_and_write(a: RunArgs, report: bool, out: &mut dyn std::io::Write) -> Resu
     let runs = writer.runs;
     let failed = writer.failed;
     let kept = writer
-        .finish_with(|o| {
-            if light {
-                plan.rerun_full(o.index).map_err(|e| e.to_string().into())
-            } else {
-                Ok(o.clone())
-            }
-        })
+        .finish_with(|index| plan.rerun_full(index).map_err(|e| e.to_string().into()))
         .map_err(|e| io_fail(e.to_string()))?;
+    plan.prune_cache();
+    let hits = plan.cache_hits();
     let list: String = files
         .iter()
         .map(|f| {
@@ -389,16 +420,24 @@ fn run_and_write(a: RunArgs, report: bool, out: &mut dyn std::io::Write) -> Resu
                 + "\n"
         })
         .collect();
-    crate::io::write_atomic(&a.out.join("runs.txt"), list.as_bytes())
+    crate::io::write_atomic(&out_dir.join("runs.txt"), list.as_bytes())
         .map_err(|e| io_fail(e.to_string()))?;
     let shown: Vec<crate::batch::RunOutput> = kept.into_iter().take(30).collect();
     let text = String::from_utf8(crate::report::summary_table(&shown)).unwrap_or_default();
-    let of = if plan.total != runs {
+    let mut of = if plan.total != runs + failed {
         format!(" (shard of {} runs)", plan.total)
     } else {
         String::new()
     };
-    writeln!(out, "{text}wrote {runs} run(s){of} to {}", a.out.display()).map_err(|e| Failure {
+    if hits > 0 {
+        of.push_str(&format!(" ({hits} read from the run cache)"));
+    }
+    writeln!(
+        out,
+        "{text}wrote {runs} run(s){of} to {}",
+        out_dir.display()
+    )
+    .map_err(|e| Failure {
         code: 1,
         message: e.to_string(),
     })?;

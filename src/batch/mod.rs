@@ -6,6 +6,7 @@
 //! K modulo N).
 
 pub mod bootstrap;
+pub mod cache;
 pub mod sweep;
 
 use std::path::{Path, PathBuf};
@@ -30,6 +31,9 @@ pub enum RunError {
     },
     #[error("{file}: {source}")]
     Engine { file: PathBuf, source: EngineError },
+    /// The run cache could not be read or written.
+    #[error("{path}: run cache: {message}; remove the folder or pass --no-cache")]
+    Cache { path: PathBuf, message: String },
 }
 
 /// A finished run with what it ran on.
@@ -265,6 +269,8 @@ pub struct Job {
     pub params: Vec<(String, String)>,
     pub sample: Option<(u32, sweep::Bootstrap)>,
     pub spec_hash: String,
+    /// The resolved strategy document (part of the run's cache key).
+    pub doc: String,
     dataset: usize,
     market: usize,
 }
@@ -276,6 +282,16 @@ pub struct Plan {
     pub total: usize,
     datasets: Vec<Dataset>,
     markets: Vec<(Arc<Market>, AlignReport)>,
+    cache: Option<PlanCache>,
+}
+
+/// A plan's run cache with what its keys need.
+struct PlanCache {
+    cache: cache::RunCache,
+    build: String,
+    /// Per market of the plan, its fingerprint.
+    markets: Vec<String>,
+    path: PathBuf,
 }
 
 fn hash_hex(text: &str) -> String {
@@ -293,41 +309,74 @@ fn at(params: &[(String, String)]) -> String {
     }
 }
 
+/// One run of a strategy file, resolved and checked, before any data is read.
+#[derive(Debug, Clone)]
+pub struct ParsedRun {
+    pub spec: RunSpec,
+    pub params: Vec<(String, String)>,
+    pub sample: Option<(u32, sweep::Bootstrap)>,
+    /// A hash of the run's resolved strategy document.
+    pub spec_hash: String,
+    /// The resolved strategy document as TOML (what the hash covers).
+    pub doc: String,
+}
+
+/// Parses a strategy file's text into its runs (sweeps, windows and bootstrap samples
+/// expanded; at most `max_runs`), checking every run's parameters. No data is read.
+pub fn parse_runs(text: &str, path: &Path, max_runs: usize) -> Result<Vec<ParsedRun>, RunError> {
+    let err = |message: String| {
+        RunError::Spec(SpecError {
+            path: path.to_path_buf(),
+            message,
+        })
+    };
+    let variants = sweep::expand(text, path, max_runs).map_err(err)?;
+    let many = variants.len() > 1;
+    let mut out = Vec::with_capacity(variants.len());
+    for (k, v) in variants.into_iter().enumerate() {
+        let file: StrategyFile = v.doc.clone().try_into().map_err(|e: toml::de::Error| {
+            err(format!(
+                "invalid strategy file{}: {}",
+                at(&v.params),
+                e.to_string().trim_end()
+            ))
+        })?;
+        let mut spec = RunSpec::from_file(file, path)
+            .map_err(|e| err(format!("{}{}", e.message, at(&v.params))))?;
+        if many {
+            spec.name = format!("{}#{k}", spec.name);
+        }
+        let doc = toml::to_string(&v.doc).unwrap_or_default();
+        out.push(ParsedRun {
+            spec,
+            params: v.params,
+            sample: v.sample,
+            spec_hash: hash_hex(&doc),
+            doc,
+        });
+    }
+    Ok(out)
+}
+
 /// Expands the files, loads their datasets and builds their markets.
 pub fn plan(paths: &[PathBuf], opts: &BatchOptions) -> Result<Plan, RunError> {
     let mut jobs = Vec::new();
     let mut index = 0usize;
     for path in paths {
-        let err = |message: String| {
+        let text = std::fs::read_to_string(path).map_err(|e| {
             RunError::Spec(SpecError {
                 path: path.clone(),
-                message,
+                message: format!("cannot read: {e}"),
             })
-        };
-        let text = std::fs::read_to_string(path).map_err(|e| err(format!("cannot read: {e}")))?;
-        let variants =
-            sweep::expand(&text, path, opts.max_runs.saturating_sub(index)).map_err(err)?;
-        let many = variants.len() > 1;
-        for (k, v) in variants.into_iter().enumerate() {
-            let file: StrategyFile = v.doc.clone().try_into().map_err(|e: toml::de::Error| {
-                err(format!(
-                    "invalid strategy file{}: {}",
-                    at(&v.params),
-                    e.to_string().trim_end()
-                ))
-            })?;
-            let mut spec = RunSpec::from_file(file, path)
-                .map_err(|e| err(format!("{}{}", e.message, at(&v.params))))?;
-            if many {
-                spec.name = format!("{}#{k}", spec.name);
-            }
-            let spec_hash = hash_hex(&toml::to_string(&v.doc).unwrap_or_default());
+        })?;
+        for r in parse_runs(&text, path, opts.max_runs.saturating_sub(index))? {
             jobs.push(Job {
                 index,
-                spec,
-                params: v.params,
-                sample: v.sample,
-                spec_hash,
+                spec: r.spec,
+                params: r.params,
+                sample: r.sample,
+                spec_hash: r.spec_hash,
+                doc: r.doc,
                 dataset: 0,
                 market: 0,
             });
@@ -386,10 +435,132 @@ pub fn plan(paths: &[PathBuf], opts: &BatchOptions) -> Result<Plan, RunError> {
         total,
         datasets,
         markets,
+        cache: None,
     })
 }
 
 impl Plan {
+    /// Reads and writes run records through `cache` (see `batch::cache`); `build` is the
+    /// build identity in the keys (`cache::build_id()`, or another for tests).
+    pub fn use_cache(&mut self, cache: cache::RunCache, build: String, path: PathBuf) {
+        let markets = self
+            .markets
+            .par_iter()
+            .map(|(m, _)| cache::market_fingerprint(m))
+            .collect();
+        self.cache = Some(PlanCache {
+            cache,
+            build,
+            markets,
+            path,
+        });
+    }
+
+    /// Runs found in the cache so far.
+    pub fn cache_hits(&self) -> usize {
+        self.cache
+            .as_ref()
+            .map(|c| c.cache.hits.load(std::sync::atomic::Ordering::Relaxed))
+            .unwrap_or(0)
+    }
+
+    /// Removes cache journals this plan does not use (call after a finished report).
+    pub fn prune_cache(&self) {
+        if let Some(c) = &self.cache {
+            c.cache.remove_unused();
+        }
+    }
+
+    fn key(&self, c: &PlanCache, job: &Job) -> String {
+        let sample = format!("{:?}", job.sample);
+        let index = job.index.to_string();
+        let light = job.spec.config.light.to_string();
+        cache::run_key(
+            &c.build,
+            &c.markets[job.market],
+            &[&job.doc, &index, &job.spec.name, &sample, &light],
+        )
+    }
+
+    /// Runs every job in parallel (or reads its record from the cache) and hands each
+    /// run's record to `sink` in job order, a chunk at a time; with `keep_outputs` also
+    /// the output of each run that was made (not read from the cache). The record is
+    /// formatted in the worker. A run that fails numerically gives a failed record and
+    /// the others go on; bad input still stops everything.
+    pub fn run_records(
+        &self,
+        progress: bool,
+        keep_outputs: bool,
+        mut sink: impl FnMut(crate::report::RunRecord, Option<RunOutput>) -> Result<(), RunError>,
+    ) -> Result<(), RunError> {
+        use crate::report::RunRecord;
+        let bar = progress_bar(self.jobs.len(), progress);
+        for chunk in self.jobs.chunks(CHUNK) {
+            let keys: Vec<String> = match &self.cache {
+                Some(c) => chunk.iter().map(|j| self.key(c, j)).collect(),
+                None => Vec::new(),
+            };
+            let journal = match &self.cache {
+                Some(c) => Some(c.cache.chunk(&keys).map_err(|e| RunError::Cache {
+                    path: c.path.clone(),
+                    message: e.to_string(),
+                })?),
+                None => None,
+            };
+            type Made = Result<(RunRecord, Option<RunOutput>), RunError>;
+            let results: Vec<Made> = chunk
+                .par_iter()
+                .enumerate()
+                .map(|(k, j)| {
+                    if let Some(r) = journal.as_ref().and_then(|jn| jn.get(&keys[k])) {
+                        if let Some(c) = &self.cache {
+                            c.cache
+                                .hits
+                                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        }
+                        bar.inc(1);
+                        return Ok((r.clone(), None));
+                    }
+                    let made = match self.run(j) {
+                        Ok(o) => {
+                            let r = RunRecord::of(&o);
+                            (r, keep_outputs.then_some(o))
+                        }
+                        Err(RunError::Engine {
+                            source: source @ EngineError::Numeric { .. },
+                            ..
+                        }) => {
+                            let f = FailedRun {
+                                index: j.index,
+                                name: j.spec.name.clone(),
+                                kind: j.spec.params.kind(),
+                                params: j.params.clone(),
+                                spec_hash: j.spec_hash.clone(),
+                                message: source.to_string(),
+                            };
+                            (RunRecord::failed(&f), None)
+                        }
+                        Err(e) => return Err(e),
+                    };
+                    if let (Some(jn), Some(c)) = (&journal, &self.cache) {
+                        jn.append(&keys[k], &made.0).map_err(|e| RunError::Cache {
+                            path: c.path.clone(),
+                            message: e.to_string(),
+                        })?;
+                    }
+                    bar.inc(1);
+                    Ok(made)
+                })
+                .collect();
+            for r in results {
+                let (record, output) = r?;
+                sink(record, output)?;
+            }
+        }
+        bar.finish_and_clear();
+        Ok(())
+    }
+
     /// Records only value series in every run (for sweeps that keep few series).
     pub fn set_light(&mut self, light: bool) {
         for j in &mut self.jobs {

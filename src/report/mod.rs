@@ -112,6 +112,80 @@ pub fn failed_row(f: &crate::batch::FailedRun, params: &[String]) -> Vec<String>
     row
 }
 
+/// What the report keeps of one run, formatted once (in the worker that ran it): its
+/// summary row up to the parameter columns, its attribution and event rows, and the
+/// figures the sweep charts, distributions and best-N selection need. It is what the run
+/// cache stores (`batch::cache`), so a run read back from the cache writes the same bytes.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct RunRecord {
+    pub index: usize,
+    /// The fixed columns, `spec_hash` and `error`.
+    pub summary: Vec<String>,
+    pub params: Vec<(String, String)>,
+    pub attribution: Vec<Vec<String>>,
+    pub events: Vec<Vec<String>>,
+    /// APY, final value, max drawdown as IEEE-754 bits (exact through JSON, NaN included).
+    figures: [u64; 3],
+    pub failed: bool,
+}
+
+impl RunRecord {
+    /// The record of a finished run.
+    pub fn of(o: &RunOutput) -> RunRecord {
+        let m = metrics::run_metrics(&o.result, 0.0);
+        let mut summary = summary_fixed_with(o, &m);
+        summary.push(o.spec_hash.clone());
+        summary.push(String::new());
+        RunRecord {
+            index: o.index,
+            summary,
+            params: o.params.clone(),
+            attribution: attribution_rows(o),
+            events: events_rows(o),
+            figures: [m.apy, o.result.final_value(), m.max_drawdown].map(f64::to_bits),
+            failed: false,
+        }
+    }
+
+    /// The record of a run that failed: a summary row with its error, nothing else.
+    pub fn failed(f: &crate::batch::FailedRun) -> RunRecord {
+        RunRecord {
+            index: f.index,
+            summary: failed_row(f, &[]),
+            params: f.params.clone(),
+            attribution: Vec::new(),
+            events: Vec::new(),
+            figures: [f64::NAN; 3].map(f64::to_bits),
+            failed: true,
+        }
+    }
+
+    pub fn apy(&self) -> f64 {
+        f64::from_bits(self.figures[0])
+    }
+
+    pub fn final_value(&self) -> f64 {
+        f64::from_bits(self.figures[1])
+    }
+
+    pub fn max_drawdown(&self) -> f64 {
+        f64::from_bits(self.figures[2])
+    }
+
+    /// The full summary row with the values of `params` (empty where the run has none).
+    pub fn summary_row(&self, params: &[String]) -> Vec<String> {
+        let mut row = self.summary.clone();
+        row.extend(params.iter().map(|p| {
+            self.params
+                .iter()
+                .find(|x| &x.0 == p)
+                .map(|x| x.1.clone())
+                .unwrap_or_default()
+        }));
+        row
+    }
+}
+
 /// One summary row with the values of `params` (empty where the run has none).
 pub fn summary_row(o: &RunOutput, params: &[String]) -> Vec<String> {
     let mut row = summary_fixed(o);
@@ -129,9 +203,12 @@ pub fn summary_row(o: &RunOutput, params: &[String]) -> Vec<String> {
 
 /// The fixed summary columns of a run.
 pub fn summary_fixed(o: &RunOutput) -> Vec<String> {
+    summary_fixed_with(o, &metrics::run_metrics(&o.result, 0.0))
+}
+
+fn summary_fixed_with(o: &RunOutput, m: &metrics::RunMetrics) -> Vec<String> {
     let r = &o.result;
     let g = r.grid;
-    let m = metrics::run_metrics(r, 0.0);
     let c = r.counts;
     let mut row = vec![
         o.spec.name.clone(),
@@ -312,6 +389,34 @@ type Table = csv::Writer<std::io::BufWriter<std::fs::File>>;
 /// A bootstrap sample: its run's other parameters, and its (APY, final value, max drawdown).
 type Sample = (Vec<(String, String)>, [f64; 3]);
 
+/// A run whose series the policy keeps: its index, final value, and its output when the
+/// caller had it (else it is made again at the end).
+struct Kept {
+    index: usize,
+    final_value: f64,
+    output: Option<RunOutput>,
+}
+
+/// The final names `yieldlab run`/`compare` may write in a report folder for tables with
+/// `suffix` (`""`, or `.part-K-of-N` for a shard).
+pub fn output_names(suffix: &str) -> Vec<String> {
+    let mut v = Vec::new();
+    for t in [
+        "summary",
+        "attribution",
+        "events",
+        "timeseries",
+        "distribution",
+    ] {
+        v.push(format!("{t}{suffix}.csv"));
+        v.push(format!("{t}{suffix}.parquet"));
+    }
+    if suffix.is_empty() {
+        v.extend(["report.html", "report.md"].map(String::from));
+    }
+    v
+}
+
 /// Writes a report folder as runs finish: summary, attribution and events rows are
 /// streamed to temporary files and renamed into place at the end; per-step series,
 /// charts and the HTML report are made only for the runs the series policy keeps.
@@ -322,7 +427,7 @@ pub struct ReportWriter {
     suffix: String,
     tables: Vec<(&'static str, PathBuf, Table)>,
     policy: SeriesPolicy,
-    kept: Vec<RunOutput>,
+    kept: Vec<Kept>,
     /// Every run's swept parameters and APY, for the sweep charts.
     pub points: Vec<(Vec<(String, String)>, f64)>,
     /// Runs that failed (rows with an error).
@@ -346,6 +451,8 @@ impl ReportWriter {
         let suffix = shard
             .map(|(k, n)| format!(".part-{k}-of-{n}"))
             .unwrap_or_default();
+        // Temporary files a killed run of the same tables left behind.
+        remove_stale_temporaries(dir, &output_names(&suffix));
         let mut tables = Vec::new();
         let headers: [(&'static str, Vec<String>); 3] = [
             ("summary", summary_header(&params)),
@@ -376,58 +483,60 @@ impl ReportWriter {
 
     /// Records a failed run: a summary row with its error, nothing else.
     pub fn push_failed(&mut self, f: &crate::batch::FailedRun) -> std::io::Result<()> {
-        let row = failed_row(f, &self.params);
-        self.tables[0]
-            .2
-            .write_record(&row)
-            .map_err(std::io::Error::other)?;
-        self.failed += 1;
-        Ok(())
+        self.push_record(&RunRecord::failed(f), None)
     }
 
+    /// Records a finished run (keeping its output if the policy keeps its series).
     pub fn push(&mut self, o: RunOutput) -> std::io::Result<()> {
-        let rows: [Vec<Vec<String>>; 3] = [
-            vec![summary_row(&o, &self.params)],
-            attribution_rows(&o),
-            events_rows(&o),
-        ];
+        let r = RunRecord::of(&o);
+        self.push_record(&r, Some(o))
+    }
+
+    /// Records a run from its record; `output`, when given, is kept for the series if
+    /// the policy keeps them (else the run is made again by `finish_with`).
+    pub fn push_record(&mut self, r: &RunRecord, output: Option<RunOutput>) -> std::io::Result<()> {
+        let summary = [r.summary_row(&self.params)];
+        let rows: [&[Vec<String>]; 3] = [&summary, &r.attribution, &r.events];
         for ((_, _, w), rs) in self.tables.iter_mut().zip(rows) {
-            for r in rs {
-                w.write_record(&r).map_err(std::io::Error::other)?;
+            for row in rs {
+                w.write_record(row).map_err(std::io::Error::other)?;
             }
         }
-        let m = metrics::run_metrics(&o.result, 0.0);
-        self.points.push((o.params.clone(), m.apy));
-        if o.params.iter().any(|p| p.0 == "bootstrap") {
-            let base: Vec<(String, String)> = o
+        if r.failed {
+            self.failed += 1;
+            return Ok(());
+        }
+        self.points.push((r.params.clone(), r.apy()));
+        if r.params.iter().any(|p| p.0 == "bootstrap") {
+            let base: Vec<(String, String)> = r
                 .params
                 .iter()
                 .filter(|p| p.0 != "bootstrap")
                 .cloned()
                 .collect();
             self.samples
-                .push((base, [m.apy, m.final_value, m.max_drawdown]));
+                .push((base, [r.apy(), r.final_value(), r.max_drawdown()]));
         }
         self.runs += 1;
+        let k = Kept {
+            index: r.index,
+            final_value: r.final_value(),
+            output,
+        };
         match self.policy {
-            SeriesPolicy::All => self.kept.push(o),
+            SeriesPolicy::All => self.kept.push(k),
             SeriesPolicy::None => {}
             SeriesPolicy::Best(n) => {
-                let v = o.result.final_value();
                 if self.kept.len() < n {
-                    self.kept.push(o);
-                } else if let Some((worst, wv)) = self
-                    .kept
-                    .iter()
-                    .enumerate()
-                    .map(|(k, x)| (k, x.result.final_value()))
-                    .min_by(|a, b| {
-                        a.1.total_cmp(&b.1)
-                            .then(self.kept[b.0].index.cmp(&self.kept[a.0].index))
-                    })
-                {
-                    if v > wv {
-                        self.kept[worst] = o;
+                    self.kept.push(k);
+                } else if let Some(worst) = (0..self.kept.len()).min_by(|a, b| {
+                    let (a, b) = (&self.kept[*a], &self.kept[*b]);
+                    a.final_value
+                        .total_cmp(&b.final_value)
+                        .then(b.index.cmp(&a.index))
+                }) {
+                    if k.final_value > self.kept[worst].final_value {
+                        self.kept[worst] = k;
                     }
                 }
             }
@@ -438,18 +547,25 @@ impl ReportWriter {
     /// Closes the tables, renames them into place, writes the series, Parquet, schema,
     /// charts and reports; returns the runs whose series were kept, in run order.
     pub fn finish(self) -> Result<Vec<RunOutput>, Box<dyn std::error::Error>> {
-        self.finish_with(|o| Ok(o.clone()))
+        self.finish_with(|i| Err(format!("run {i}: its output was not kept").into()))
     }
 
-    /// As `finish`, first passing each kept run through `full` (which re-runs a run
-    /// recorded light, so its per-step series are complete).
+    /// As `finish`; `full(index)` makes the complete output (with per-step series) of a
+    /// kept run whose output was not handed to `push_record` (a light run, or one read
+    /// from the run cache).
     pub fn finish_with(
         mut self,
-        full: impl Fn(&RunOutput) -> Result<RunOutput, Box<dyn std::error::Error>>,
+        full: impl Fn(usize) -> Result<RunOutput, Box<dyn std::error::Error>>,
     ) -> Result<Vec<RunOutput>, Box<dyn std::error::Error>> {
-        self.kept.sort_by_key(|o| o.index);
-        let kept = std::mem::take(&mut self.kept);
-        self.kept = kept.iter().map(&full).collect::<Result<_, _>>()?;
+        self.kept.sort_by_key(|k| k.index);
+        let kept: Vec<RunOutput> = std::mem::take(&mut self.kept)
+            .into_iter()
+            .map(|k| match k.output {
+                Some(o) => Ok(o),
+                None => full(k.index),
+            })
+            .collect::<Result<_, _>>()?;
+        let mut written: Vec<String> = Vec::new();
         for (name, tmp, w) in self.tables.drain(..) {
             let file = w
                 .into_inner()
@@ -457,48 +573,87 @@ impl ReportWriter {
             file.into_inner()
                 .map_err(|e| std::io::Error::other(e.to_string()))?
                 .sync_all()?;
-            let path = self.dir.join(format!("{name}{}.csv", self.suffix));
+            let file_name = format!("{name}{}.csv", self.suffix);
+            let path = self.dir.join(&file_name);
             std::fs::rename(&tmp, &path)?;
+            written.push(file_name);
             if self.opts.parquet {
                 let bytes = std::fs::read(&path)?;
-                write_atomic(
-                    &self.dir.join(format!("{name}{}.parquet", self.suffix)),
-                    &parquet_from_csv(&bytes)?,
-                )?;
+                let file_name = format!("{name}{}.parquet", self.suffix);
+                write_atomic(&self.dir.join(&file_name), &parquet_from_csv(&bytes)?)?;
+                written.push(file_name);
             }
         }
-        let ts = timeseries_csv(&self.kept)?;
-        write_atomic(
-            &self.dir.join(format!("timeseries{}.csv", self.suffix)),
-            &ts,
-        )?;
+        let ts = timeseries_csv(&kept)?;
+        let mut put = |name: String, bytes: &[u8]| -> std::io::Result<()> {
+            write_atomic(&self.dir.join(&name), bytes)?;
+            written.push(name);
+            Ok(())
+        };
+        put(format!("timeseries{}.csv", self.suffix), &ts)?;
         if self.opts.parquet {
-            write_atomic(
-                &self.dir.join(format!("timeseries{}.parquet", self.suffix)),
+            put(
+                format!("timeseries{}.parquet", self.suffix),
                 &parquet_from_csv(&ts)?,
             )?;
         }
         if !self.samples.is_empty() {
-            write_atomic(
-                &self.dir.join(format!("distribution{}.csv", self.suffix)),
+            put(
+                format!("distribution{}.csv", self.suffix),
                 &distribution_csv(&self.samples)?,
             )?;
         }
-        write_atomic(&self.dir.join("schema.md"), SCHEMA.as_bytes())?;
-        if self.opts.report && !self.kept.is_empty() {
+        put("schema.md".into(), SCHEMA.as_bytes())?;
+        if self.opts.report && !kept.is_empty() {
             let chart_dir = self.dir.join("charts");
-            let mut charts = charts::all(&chart_dir, &self.kept)?;
+            let mut charts = charts::all(&chart_dir, &kept)?;
             charts.extend(charts::sweep(&chart_dir, &self.points)?);
-            write_atomic(
-                &self.dir.join("report.html"),
-                html::html(&self.kept, &charts).as_bytes(),
+            put("report.html".into(), html::html(&kept, &charts).as_bytes())?;
+            put(
+                "report.md".into(),
+                html::markdown(&kept, &charts).as_bytes(),
             )?;
-            write_atomic(
-                &self.dir.join("report.md"),
-                html::markdown(&self.kept, &charts).as_bytes(),
-            )?;
+            remove_stale_charts(&chart_dir, &charts);
         }
-        Ok(std::mem::take(&mut self.kept))
+        // Outputs of an earlier report in this folder that this one did not replace
+        // would look like part of it.
+        for name in output_names(&self.suffix) {
+            if !written.contains(&name) {
+                let _ = std::fs::remove_file(self.dir.join(name));
+            }
+        }
+        Ok(kept)
+    }
+}
+
+/// Removes `.<name>.tmp.*` files (left by a killed run) for the given final names.
+fn remove_stale_temporaries(dir: &Path, names: &[String]) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for e in entries.flatten() {
+        let f = e.file_name().to_string_lossy().into_owned();
+        if names.iter().any(|n| f.starts_with(&format!(".{n}.tmp."))) {
+            let _ = std::fs::remove_file(e.path());
+        }
+    }
+}
+
+/// Removes chart files an earlier report left in `dir` that this one did not write.
+fn remove_stale_charts(dir: &Path, charts: &[charts::Chart]) {
+    let keep: Vec<String> = charts
+        .iter()
+        .flat_map(|c| [format!("{}.png", c.name), format!("{}.svg", c.name)])
+        .collect();
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for e in entries.flatten() {
+        let f = e.file_name().to_string_lossy().into_owned();
+        let ours = f.ends_with(".png") || f.ends_with(".svg") || f.contains(".tmp.");
+        if ours && !keep.contains(&f) {
+            let _ = std::fs::remove_file(e.path());
+        }
     }
 }
 
