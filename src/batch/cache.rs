@@ -17,8 +17,8 @@
 //! Change any of these and the key changes, so a stale record cannot be found: there is
 //! no invalidation step to forget. Journals are per chunk of runs (bounded memory on
 //! resume) and per shard; a killed process leaves at most a partial last line, which is
-//! not valid JSON with a newline and is ignored. Journals no run of the current plan
-//! uses are removed when the report is finished.
+//! ignored and cut. Lines whose key is not one of the chunk's runs are dropped when the
+//! chunk is opened, and journals of chunks the plan no longer has when it finishes.
 
 use std::collections::HashMap;
 use std::fs::{File, OpenOptions};
@@ -123,18 +123,16 @@ impl RunCache {
         })
     }
 
-    /// The journal of a chunk of runs with these keys: the records already there, and a
-    /// handle to append new ones.
-    pub fn chunk(&self, keys: &[String]) -> std::io::Result<Journal> {
-        let mut h = Sha256::new();
-        for k in keys {
-            h.update(k.as_bytes());
-        }
-        let name = format!("{}.jsonl", &hex(&h.finalize())[..32]);
+    /// The journal of chunk `ordinal` of the plan, whose runs have these keys: the
+    /// records already there, and a handle to append new ones. Lines of runs that are no
+    /// longer in the chunk (a changed strategy, data or build) are dropped.
+    pub fn chunk(&self, ordinal: usize, keys: &[String]) -> std::io::Result<Journal> {
+        let name = format!("chunk-{ordinal:06}.jsonl");
         let path = self.dir.join(&name);
         self.used.lock().expect("cache lock").push(name);
         let mut found = HashMap::new();
-        let mut complete = 0u64;
+        let mut kept: Vec<u8> = Vec::new();
+        let mut stale = false;
         if let Ok(f) = File::open(&path) {
             let wanted: std::collections::HashSet<&String> = keys.iter().collect();
             let mut reader = BufReader::new(f);
@@ -146,21 +144,22 @@ impl RunCache {
                 }
                 // A line without its newline is one a killed process did not finish.
                 if buf.last() != Some(&b'\n') {
+                    stale = true;
                     break;
                 }
-                complete += buf.len() as u64;
-                if let Ok(line) = serde_json::from_slice::<Line>(&buf) {
-                    if wanted.contains(&line.key) {
+                match serde_json::from_slice::<Line>(&buf) {
+                    Ok(line) if wanted.contains(&line.key) => {
+                        kept.extend_from_slice(&buf);
                         found.insert(line.key, line.record);
                     }
+                    _ => stale = true,
                 }
             }
         }
-        let file = OpenOptions::new().create(true).append(true).open(&path)?;
-        // Cut an unfinished last line, so that the next record starts a line of its own.
-        if file.metadata()?.len() > complete {
-            file.set_len(complete)?;
+        if stale {
+            crate::io::write_atomic(&path, &kept)?;
         }
+        let file = OpenOptions::new().create(true).append(true).open(&path)?;
         Ok(Journal {
             found,
             file: Mutex::new(file),
@@ -238,7 +237,7 @@ mod tests {
             })
         };
         {
-            let j = cache.chunk(&keys).unwrap();
+            let j = cache.chunk(0, &keys).unwrap();
             assert!(j.get("k1").is_none());
             j.append("k1", &rec(0)).unwrap();
             j.append("k2", &rec(1)).unwrap();
@@ -252,11 +251,21 @@ mod tests {
             .path();
         let bytes = std::fs::read(&file).unwrap();
         std::fs::write(&file, &bytes[..bytes.len() - 7]).unwrap();
-        let j = cache.chunk(&keys).unwrap();
+        let j = cache.chunk(0, &keys).unwrap();
         assert_eq!(j.get("k1"), Some(&rec(0)));
         assert!(j.get("k2").is_none());
-        // A chunk with other keys does not see them.
-        let other = cache.chunk(&["k1".to_string()]).unwrap();
+        j.append("k2", &rec(1)).unwrap();
+        drop(j);
+        let j = cache.chunk(0, &keys).unwrap();
+        assert_eq!(
+            j.get("k2"),
+            Some(&rec(1)),
+            "the cut line was dropped before appending"
+        );
+        drop(j);
+        // Lines of runs no longer in the chunk are not read, and are dropped.
+        let other = cache.chunk(0, &["k3".to_string()]).unwrap();
         assert!(other.get("k1").is_none());
+        assert!(std::fs::read(&file).unwrap().is_empty());
     }
 }

@@ -495,13 +495,13 @@ impl Plan {
     ) -> Result<(), RunError> {
         use crate::report::RunRecord;
         let bar = progress_bar(self.jobs.len(), progress);
-        for chunk in self.jobs.chunks(CHUNK) {
+        for (ordinal, chunk) in self.jobs.chunks(CHUNK).enumerate() {
             let keys: Vec<String> = match &self.cache {
                 Some(c) => chunk.iter().map(|j| self.key(c, j)).collect(),
                 None => Vec::new(),
             };
             let journal = match &self.cache {
-                Some(c) => Some(c.cache.chunk(&keys).map_err(|e| RunError::Cache {
+                Some(c) => Some(c.cache.chunk(ordinal, &keys).map_err(|e| RunError::Cache {
                     path: c.path.clone(),
                     message: e.to_string(),
                 })?),
