@@ -319,7 +319,7 @@ fn a_new_build_does_not_read_an_old_cache() {
     let sweep = "[sweep]\ncapital_usd = [1000, 100000]\n";
     let f = strategy(dir.path(), "s.toml", sweep, &common::repo().join("data"));
     let count = |build: &str| {
-        let mut p = plan(&[f.clone()], &BatchOptions::default()).unwrap();
+        let mut p = plan(std::slice::from_ref(&f), &BatchOptions::default()).unwrap();
         p.use_cache(
             RunCache::open(dir.path(), "").unwrap(),
             build.to_string(),
