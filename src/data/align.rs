@@ -312,6 +312,11 @@ fn select<'a>(
     }
 }
 
+/// The most steps one run's grid may have: 20 million (38 years of minutes, 2,283 years
+/// of hours), about 160 MB per aligned series. Beyond it a run is almost surely a
+/// mistake (a one-second grid over years), and its memory would not be bounded.
+pub const MAX_STEPS: u64 = 20_000_000;
+
 /// Builds the market for a selection of series on a grid.
 pub fn build_market(
     ds: &Dataset,
@@ -365,6 +370,28 @@ pub fn build_market(
             .collect::<Vec<_>>()
             .join("; ");
         return Err(DataError::NoOverlap { detail });
+    }
+    if let Some(e) = spec.end {
+        for (s, c) in all.iter().zip(&covers) {
+            if e > c.1.saturating_add(s.carry_limit) {
+                return Err(DataError::EndsEarly {
+                    series: s.label(),
+                    file: s.file.clone(),
+                    last: format_ts(c.1),
+                    end: format_ts(e),
+                });
+            }
+        }
+    }
+    let steps = ((end - start) / step.max(1)) as u64 + 1;
+    if steps > MAX_STEPS {
+        return Err(DataError::TooManySteps {
+            start: format_ts(start),
+            end: format_ts(end),
+            step: format_duration(step),
+            steps,
+            max: MAX_STEPS,
+        });
     }
     let grid = TimeGrid::new(start, end, step);
     let mut report = AlignReport::default();

@@ -88,6 +88,23 @@ pub enum DataError {
 
     #[error("the selected series do not overlap in time: {detail}")]
     NoOverlap { detail: String },
+
+    #[error("{series} ends at {last} (its last row in {file}), before the run's end {end}; end the run by {last}, or use data that covers the range")]
+    EndsEarly {
+        series: String,
+        file: String,
+        last: String,
+        end: String,
+    },
+
+    #[error("a run from {start} to {end} on a {step} grid has {steps} steps, more than the {max} one run may have; use a coarser `grid` or a shorter range")]
+    TooManySteps {
+        start: String,
+        end: String,
+        step: String,
+        steps: u64,
+        max: u64,
+    },
 }
 
 impl DataError {

@@ -356,7 +356,10 @@ fn load_file(
                     path: table.path.clone(),
                     location: table.location(i),
                     column: col.to_string(),
-                    message: "empty value; fill it, mark the column `optional = true`, or set on_missing = \"skip_row\" for this file in the manifest".into(),
+                    message: match table.short_row(i) {
+                        Some(m) => format!("empty value: {m}"),
+                        None => "empty value; fill it, mark the column `optional = true`, or set on_missing = \"skip_row\" for this file in the manifest".into(),
+                    },
                 });
             }
             let t = ts[i].expect("checked above");
@@ -385,6 +388,26 @@ fn load_file(
                 }
             }
             prev = Some((t, i));
+            // Trades need liquidity: volume with no TVL is a broken row, and it would hand
+            // a position every fee of the bar.
+            let value = |f: Field| cols.iter().find(|c| c.0 == f).and_then(|c| c.2[i]);
+            if let (Some(tvl), Some(vol)) = (value(Field::TvlUsd), value(Field::VolumeUsd)) {
+                if tvl == 0.0 && vol > 0.0 {
+                    let column = cols
+                        .iter()
+                        .find(|c| c.0 == Field::TvlUsd)
+                        .map(|c| c.3)
+                        .unwrap_or_default();
+                    return Err(DataError::BadValue {
+                        path: table.path.clone(),
+                        location: table.location(i),
+                        column: column.into(),
+                        message: format!(
+                            "tvl_usd is 0 while volume_usd is {vol}: a pool without liquidity cannot trade; fix the row, or leave tvl_usd empty and mark it `optional = true`"
+                        ),
+                    });
+                }
+            }
             s_ts.push(t);
             kept.push(i);
         }

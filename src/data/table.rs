@@ -21,6 +21,7 @@ pub struct Table {
     pub format: FileFormat,
     pub df: DataFrame,
     pub bytes: u64,
+    delimiter: u8,
 }
 
 /// A column's values, as text or already typed (Parquet).
@@ -98,6 +99,31 @@ impl Table {
             format,
             df,
             bytes: meta.len(),
+            delimiter,
+        })
+    }
+
+    /// For a CSV data row `i` with fewer fields than the header (a row cut short, as at
+    /// the end of a truncated file): "line N has K of the header's M fields". Reads the
+    /// file again, so only for error messages.
+    pub fn short_row(&self, i: usize) -> Option<String> {
+        if self.format == FileFormat::Parquet {
+            return None;
+        }
+        let mut r = csv::ReaderBuilder::new()
+            .delimiter(self.delimiter)
+            .flexible(true)
+            .from_path(&self.path)
+            .ok()?;
+        let width = r.headers().ok()?.len();
+        let rec = r.records().nth(i)?.ok()?;
+        (rec.len() < width).then(|| {
+            format!(
+                "{} has {} of the header's {} fields: the row is cut short (is the file truncated?)",
+                self.location(i),
+                rec.len(),
+                width
+            )
         })
     }
 

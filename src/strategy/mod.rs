@@ -205,6 +205,27 @@ impl StrategyParams {
         }
     }
 
+    /// The durations that schedule actions (name, text): each must be at least the
+    /// grid step, since the engine acts at most once a step.
+    pub fn schedules(&self) -> Vec<(&'static str, &str)> {
+        match self {
+            StrategyParams::Lp(p) => p
+                .claim_every
+                .as_deref()
+                .map(|d| ("claim_every", d))
+                .into_iter()
+                .collect(),
+            StrategyParams::Autocompound(p) if p.harvest == autocompound::Policy::Interval => p
+                .interval
+                .as_deref()
+                .map(|d| ("interval", d))
+                .into_iter()
+                .collect(),
+            StrategyParams::PoolHop(p) => vec![("check_every", p.check_every.as_str())],
+            _ => Vec::new(),
+        }
+    }
+
     /// Builds the strategy, checking its parameters.
     pub fn build(&self) -> Result<Box<dyn Strategy>, String> {
         Ok(match self {
