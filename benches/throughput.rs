@@ -1,5 +1,5 @@
-//! End-to-end throughput through the real sweep path (expand → plan → parallel runs →
-//! summary rows), printing runs/s, run-steps/s, the 1 → 2 thread speed-up and peak
+//! End-to-end throughput through the real sweep path (expand → plan → parallel runs,
+//! each formatting its summary record → rows in order), printing runs/s, run-steps/s, the 1 → 2 thread speed-up and peak
 //! memory. Run: `cargo bench --bench throughput` (release). Set YIELDLAB_BENCH_RUNS to
 //! shrink the autocompound sweep (default 10,000 runs).
 //!
@@ -50,10 +50,11 @@ fn measure(file: &Path, data_root: Option<&Path>, threads: usize) -> (usize, u64
     let mut runs = 0usize;
     let mut steps = 0u64;
     pool.install(|| {
-        p.run_all(false, |o| {
+        // The path `yieldlab run` takes: each worker runs and formats its run's record.
+        p.run_records(false, false, |r, _| {
             runs += 1;
-            steps += o.result.grid.len() as u64;
-            std::hint::black_box(yieldlab::report::summary_row(&o, &[]));
+            steps += r.summary[6].parse::<u64>().expect("steps column");
+            std::hint::black_box(r.summary_row(&[]));
             Ok(())
         })
         .expect("runs")

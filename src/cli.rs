@@ -185,14 +185,12 @@ pub fn execute(cli: Cli, out: &mut dyn std::io::Write) -> Result<(), Failure> {
         Command::Compare(a) => run_and_write(a, true, out),
         Command::Validate(a) => {
             let ds = Dataset::load(&a.manifest, Some(&a.data_root))?;
-            let (months, acc) = crate::validate::write(&ds, &a.out).map_err(|e| Failure {
+            let checks = crate::validate::write_all(&ds, &a.out).map_err(|e| Failure {
                 code: 1,
                 message: format!("{}: cannot write: {e}", a.out.display()),
             })?;
-            let apr_days = crate::validate::write_apr(&ds, &a.out).map_err(|e| Failure {
-                code: 1,
-                message: format!("{}: cannot write: {e}", a.out.display()),
-            })?;
+            let months = crate::validate::fee_growth(&ds);
+            let acc = crate::validate::accuracy(&months);
             let mut text = format!(
                 "{:<28} {:>6} {:>16} {:>15} {:>22}\n",
                 "pool", "months", "median |error| %", "worst |error| %", "median, end snapshot %"
@@ -208,29 +206,23 @@ pub fn execute(cli: Cli, out: &mut dyn std::io::Write) -> Result<(), Failure> {
                 ));
             }
             text.push_str(&format!(
-                "\n{:<28} {:>6} {:>22} {:>19} {:>18}\n",
-                "pool",
-                "days",
-                "median |diff| (points)",
-                "p90 |diff| (points)",
-                "median published %"
+                "\n{:<42} {:>8} {:>18} {:>18}\n",
+                "check", "periods", "median |error|", "worst |error|"
             ));
-            for (p, n, med, p90, publ) in crate::validate::apr_summary(&apr_days) {
+            for c in &checks {
                 text.push_str(&format!(
-                    "{:<28} {:>6} {:>22.2} {:>19.2} {:>18.2}\n",
-                    p,
-                    n,
-                    100.0 * med,
-                    100.0 * p90,
-                    100.0 * publ
+                    "{:<42} {:>8} {:>18} {:>18}\n",
+                    c.check,
+                    c.periods,
+                    format!("{:.3e} {}", c.median, c.unit),
+                    format!("{:.3e} {}", c.worst, c.unit)
                 ));
             }
             writeln!(
                 out,
-                "{text}fees vs on-chain fee growth: {} pool-months, median |error| {:.2} %; fee APR vs DefiLlama: {} pool-days; wrote {}",
+                "{text}fees vs on-chain fee growth: {} pool-months, median |error| {:.2} %; wrote {} (report.html)",
                 months.len(),
                 100.0 * crate::validate::overall_median(&months),
-                apr_days.len(),
                 a.out.display()
             )
             .map_err(|e| Failure { code: 1, message: e.to_string() })

@@ -104,6 +104,10 @@ pub enum Field {
     FeeGrowthGlobal0,
     /// Cumulative fee growth per unit of liquidity, token1 (already / 2^128).
     FeeGrowthGlobal1,
+    /// A constant-product pool's token0 reserve, whole tokens.
+    Reserve0,
+    /// A constant-product pool's token1 reserve, whole tokens.
+    Reserve1,
     /// An asset's price in USD.
     PriceUsd,
     /// Gas price in gwei.
@@ -163,7 +167,7 @@ pub enum Domain {
 }
 
 impl Field {
-    pub const ALL: [Field; 16] = [
+    pub const ALL: [Field; 18] = [
         Field::Price,
         Field::VolumeUsd,
         Field::FeesUsd,
@@ -175,6 +179,8 @@ impl Field {
         Field::ApyReward,
         Field::FeeGrowthGlobal0,
         Field::FeeGrowthGlobal1,
+        Field::Reserve0,
+        Field::Reserve1,
         Field::PriceUsd,
         Field::GasPriceGwei,
         Field::SupplyApr,
@@ -196,6 +202,8 @@ impl Field {
             Field::ApyReward => "apy_reward",
             Field::FeeGrowthGlobal0 => "fee_growth_global0",
             Field::FeeGrowthGlobal1 => "fee_growth_global1",
+            Field::Reserve0 => "reserve0",
+            Field::Reserve1 => "reserve1",
             Field::PriceUsd => "price_usd",
             Field::GasPriceGwei => "gas_price_gwei",
             Field::SupplyApr => "supply_apr",

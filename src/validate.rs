@@ -436,3 +436,422 @@ pub fn write_apr(ds: &Dataset, dir: &Path) -> Result<Vec<AprDay>, Box<dyn std::e
     crate::io::write_atomic(&dir.join("apr_vs_defillama_summary.csv"), &w.into_inner()?)?;
     Ok(days)
 }
+
+/// Check 3 — a constant-product LP's value against the pool's own reserves. From the
+/// reserves at the end of hour t−1 the engine's valuation of v2 liquidity
+/// (`amm::v2::amounts_at_price`, what the engine marks LP positions with: L = √(x·y)
+/// held, x = L/√P, y = L·√P) gives the pool's value at hour t's closing price; the
+/// reserves at the end of hour t give its actual value. Both in token0 (USDC).
+///
+/// The difference is what the engine's mark-to-market of a position does not contain:
+/// fees (which the engine adds separately from volume, absent in this source) and
+/// liquidity added or removed during the hour (which changes the pool, not a position).
+/// The dataset has no LP token supply, so the two cannot be told apart; hours where the
+/// error is below the pool's fee rate are hours without large mints or burns, and there
+/// the valuation agrees to within the fees earned.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ReserveHour {
+    pub pool: String,
+    pub ts: Timestamp,
+    /// Pool value at the hour's close price from the previous reserves (token0 units).
+    pub simulated: f64,
+    /// Pool value from the hour's closing reserves (token0 units).
+    pub onchain: f64,
+}
+
+impl ReserveHour {
+    pub fn error(&self) -> f64 {
+        self.simulated / self.onchain - 1.0
+    }
+}
+
+/// Check 3 for every pool with reserves and a price.
+pub fn reserves_check(ds: &Dataset) -> Vec<ReserveHour> {
+    let mut out = Vec::new();
+    for ((kind, id), s) in &ds.series {
+        if *kind != SeriesKind::Pool {
+            continue;
+        }
+        let (Some(r0), Some(r1), Some(price)) = (
+            s.fields.get(&Field::Reserve0),
+            s.fields.get(&Field::Reserve1),
+            s.fields.get(&Field::Price),
+        ) else {
+            continue;
+        };
+        for t in 1..s.ts.len() {
+            if s.ts[t] - s.ts[t - 1] != s.bar || r0[t - 1] <= 0.0 || r1[t - 1] <= 0.0 {
+                continue;
+            }
+            let l = (r0[t - 1] * r1[t - 1]).sqrt();
+            let p = price[t];
+            let (x, y) = crate::amm::v2::amounts_at_price(l, p);
+            out.push(ReserveHour {
+                pool: id.clone(),
+                ts: s.ts[t] + s.obs_offset,
+                simulated: x + y / p,
+                onchain: r0[t] + r1[t] / p,
+            });
+        }
+    }
+    out
+}
+
+/// Check 4 — the StableSwap implementation against curvesim 0.5.0 (an integer port of
+/// the Curve contracts): a 3pool-sized pool (A = 2000, 0.01 % fee) through 300 exchanges,
+/// deposits and one-coin and imbalanced withdrawals of real sizes, the virtual price
+/// compared after each (tests/vectors/stableswap_sequence.jsonl, made by
+/// tools/reference/gen_vectors.py).
+#[derive(Debug, Clone, PartialEq)]
+pub struct CurveStep {
+    pub step: usize,
+    pub op: String,
+    pub ours: f64,
+    pub reference: f64,
+}
+
+impl CurveStep {
+    pub fn error(&self) -> f64 {
+        self.ours / self.reference - 1.0
+    }
+}
+
+const CURVE_SEQUENCE: &str = include_str!("../tests/vectors/stableswap_sequence.jsonl");
+
+/// Replays the reference sequence; an error names the step that could not be replayed.
+pub fn curve_check() -> Result<Vec<CurveStep>, String> {
+    use crate::amm::stableswap::Pool;
+    use serde_json::Value;
+    let wei = 1e-18;
+    let num = |v: &Value, k: &str| -> Result<f64, String> {
+        match &v[k] {
+            Value::String(s) => s.parse::<f64>().map_err(|e| format!("{k}: {e}")),
+            Value::Number(n) => n.as_f64().ok_or_else(|| format!("{k}: not a number")),
+            _ => Err(format!("{k}: missing")),
+        }
+    };
+    let nums = |v: &Value, k: &str| -> Result<Vec<f64>, String> {
+        v[k].as_array()
+            .ok_or_else(|| format!("{k}: missing"))?
+            .iter()
+            .map(|x| match x {
+                Value::String(s) => s.parse::<f64>().map(|f| f * wei).map_err(|e| e.to_string()),
+                _ => Err(format!("{k}: not a string")),
+            })
+            .collect()
+    };
+    let steps: Vec<Value> = CURVE_SEQUENCE
+        .lines()
+        .map(serde_json::from_str)
+        .collect::<Result<_, _>>()
+        .map_err(|e| e.to_string())?;
+    let head = steps.first().ok_or("empty sequence")?;
+    let mut pool = Pool::new(
+        nums(head, "balances")?,
+        num(head, "amp")?,
+        num(head, "fee")? / 1e10,
+        num(head, "admin_fee")? / 1e10,
+        num(head, "supply")? * wei,
+    )
+    .map_err(|e| e.to_string())?;
+    let mut out = Vec::new();
+    for (k, s) in steps[1..].iter().enumerate() {
+        let op = s["op"].as_str().unwrap_or("").to_string();
+        let idx = |key: &str| {
+            s[key]
+                .as_u64()
+                .map(|x| x as usize)
+                .ok_or(format!("step {k}: {key}"))
+        };
+        let r = match op.as_str() {
+            "exchange" => pool
+                .exchange(idx("i")?, idx("j")?, num(s, "dx")? * wei)
+                .map(|_| ()),
+            "add" => pool.add_liquidity(&nums(s, "amounts")?).map(|_| ()),
+            "remove_one" => pool
+                .remove_liquidity_one_coin(num(s, "token_amount")? * wei, idx("i")?)
+                .map(|_| ()),
+            "remove_imbalance" => pool
+                .remove_liquidity_imbalance(&nums(s, "amounts")?)
+                .map(|_| ()),
+            other => return Err(format!("step {k}: unknown op {other}")),
+        };
+        r.map_err(|e| format!("step {k} ({op}): {e}"))?;
+        out.push(CurveStep {
+            step: k + 1,
+            op,
+            ours: pool.virtual_price().map_err(|e| e.to_string())?,
+            reference: num(s, "virtual_price")? * wei,
+        });
+    }
+    Ok(out)
+}
+
+/// Median and worst of |x|.
+pub fn median_worst(xs: impl Iterator<Item = f64>) -> (f64, f64) {
+    let v: Vec<f64> = xs.map(f64::abs).collect();
+    let worst = v.iter().cloned().fold(0.0, f64::max);
+    (median(v), worst)
+}
+
+/// One check's headline: what was compared, how many periods, median and worst error.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CheckSummary {
+    pub check: &'static str,
+    pub compared: String,
+    pub periods: usize,
+    /// Median and worst absolute error in percent (check 2: in APR points).
+    pub median: f64,
+    pub worst: f64,
+    pub unit: &'static str,
+}
+
+/// Runs every check, writes their CSV files and charts into `dir`, and a report
+/// (`report.html`, `report.md`, `checks.csv` with one headline row per check).
+pub fn write_all(
+    ds: &Dataset,
+    dir: &Path,
+) -> Result<Vec<CheckSummary>, Box<dyn std::error::Error>> {
+    let (months, _acc) = write(ds, dir)?;
+    let apr_days = write_apr(ds, dir)?;
+    let hours = reserves_check(ds);
+    let curve = curve_check()?;
+    let mut charts = Vec::new();
+
+    // Check 3 files.
+    let mut w = csv::Writer::from_writer(Vec::new());
+    w.write_record([
+        "pool",
+        "timestamp",
+        "simulated_value_token0",
+        "onchain_value_token0",
+        "error_pct",
+    ])?;
+    for h in &hours {
+        w.write_record([
+            h.pool.clone(),
+            format_ts(h.ts),
+            format!("{:.6}", h.simulated),
+            format!("{:.6}", h.onchain),
+            format!("{:.6}", 100.0 * h.error()),
+        ])?;
+    }
+    crate::io::write_atomic(&dir.join("lp_value_vs_reserves.csv"), &w.into_inner()?)?;
+    let mut pools: Vec<&str> = hours.iter().map(|h| h.pool.as_str()).collect();
+    pools.dedup();
+    for p in pools {
+        let pts = |f: &dyn Fn(&ReserveHour) -> f64| -> Vec<(f64, f64)> {
+            hours
+                .iter()
+                .filter(|h| h.pool == p)
+                .map(|h| (h.ts as f64, f(h) / 1e6))
+                .collect()
+        };
+        charts.push(crate::report::charts::lines_chart(
+            dir,
+            &format!("lp_value_vs_reserves_{p}"),
+            &format!("{p}: pool value, engine's v2 valuation vs reserves (M token0)"),
+            "value (millions of token0)",
+            &[
+                (
+                    "on-chain reserves".to_string(),
+                    pts(&|h| h.onchain),
+                    false,
+                    0,
+                ),
+                (
+                    "engine: previous L at this price".to_string(),
+                    pts(&|h| h.simulated),
+                    false,
+                    1,
+                ),
+            ],
+        )?);
+    }
+
+    // Check 4 files.
+    let mut w = csv::Writer::from_writer(Vec::new());
+    w.write_record([
+        "step",
+        "op",
+        "virtual_price_ours",
+        "virtual_price_curvesim",
+        "error",
+    ])?;
+    for c in &curve {
+        w.write_record([
+            c.step.to_string(),
+            c.op.clone(),
+            format!("{:.18}", c.ours),
+            format!("{:.18}", c.reference),
+            format!("{:e}", c.error()),
+        ])?;
+    }
+    crate::io::write_atomic(&dir.join("stableswap_vs_curvesim.csv"), &w.into_inner()?)?;
+    charts.push(crate::report::charts::lines_chart(
+        dir,
+        "stableswap_vs_curvesim",
+        "StableSwap virtual price after each operation: yieldlab vs curvesim",
+        "virtual price",
+        &[
+            (
+                "curvesim 0.5.0".to_string(),
+                curve.iter().map(|c| (c.step as f64, c.reference)).collect(),
+                false,
+                0,
+            ),
+            (
+                "yieldlab".to_string(),
+                curve.iter().map(|c| (c.step as f64, c.ours)).collect(),
+                false,
+                1,
+            ),
+        ],
+    )?);
+
+    let (m1, w1) = median_worst(months.iter().map(|m| 100.0 * m.error()));
+    let (m2, w2) = median_worst(apr_days.iter().map(|d| 100.0 * d.diff()));
+    let (m3, w3) = median_worst(hours.iter().map(|h| 100.0 * h.error()));
+    let (m4, w4) = median_worst(curve.iter().map(|c| 100.0 * c.error()));
+    let summaries = vec![
+        CheckSummary {
+            check: "1. fee income vs on-chain fee growth",
+            compared: "pool-months (Uniswap v3, daily bars)".into(),
+            periods: months.len(),
+            median: m1,
+            worst: w1,
+            unit: "%",
+        },
+        CheckSummary {
+            check: "2. fee APR vs DefiLlama apy_base",
+            compared: "pool-days".into(),
+            periods: apr_days.len(),
+            median: m2,
+            worst: w2,
+            unit: "APR points",
+        },
+        CheckSummary {
+            check: "3. v2 LP value vs the pool's reserves",
+            compared: "pool-hours (Uniswap v2 USDC/WETH)".into(),
+            periods: hours.len(),
+            median: m3,
+            worst: w3,
+            unit: "%",
+        },
+        CheckSummary {
+            check: "4. StableSwap virtual price vs curvesim",
+            compared: "operations".into(),
+            periods: curve.len(),
+            median: m4,
+            worst: w4,
+            unit: "%",
+        },
+    ];
+    let mut w = csv::Writer::from_writer(Vec::new());
+    w.write_record([
+        "check",
+        "compared",
+        "periods",
+        "median_abs_error",
+        "worst_abs_error",
+        "unit",
+    ])?;
+    for s in &summaries {
+        w.write_record([
+            s.check.to_string(),
+            s.compared.clone(),
+            s.periods.to_string(),
+            format!("{:e}", s.median),
+            format!("{:e}", s.worst),
+            s.unit.to_string(),
+        ])?;
+    }
+    crate::io::write_atomic(&dir.join("checks.csv"), &w.into_inner()?)?;
+    let (html, md) = report_text(&summaries, dir, &charts);
+    crate::io::write_atomic(&dir.join("report.html"), html.as_bytes())?;
+    crate::io::write_atomic(&dir.join("report.md"), md.as_bytes())?;
+    Ok(summaries)
+}
+
+fn fmt_err(x: f64) -> String {
+    if x != 0.0 && x.abs() < 1e-3 {
+        format!("{x:.1e}")
+    } else {
+        format!("{x:.2}")
+    }
+}
+
+/// The validation section: headline table, what each check means, its charts.
+fn report_text(
+    summaries: &[CheckSummary],
+    dir: &Path,
+    charts: &[crate::report::charts::Chart],
+) -> (String, String) {
+    use crate::report::html::esc as escape;
+    let mut rows = String::new();
+    let mut md = String::from("# How accurate is it? — yieldlab validate\n\n| check | compared | periods | median abs error | worst abs error |\n|---|---|---|---|---|\n");
+    for s in summaries {
+        rows.push_str(&format!(
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{} {}</td><td>{} {}</td></tr>",
+            escape(s.check),
+            escape(&s.compared),
+            s.periods,
+            fmt_err(s.median),
+            s.unit,
+            fmt_err(s.worst),
+            s.unit
+        ));
+        md.push_str(&format!(
+            "| {} | {} | {} | {} {} | {} {} |\n",
+            s.check,
+            s.compared,
+            s.periods,
+            fmt_err(s.median),
+            s.unit,
+            fmt_err(s.worst),
+            s.unit
+        ));
+    }
+    let notes = [
+        "Fee income: what one unit of always-in-range liquidity earned on-chain (growth of feeGrowthGlobal) against the engine's fee model (volume × fee rate ÷ active liquidity), per pool and month. Errors come from daily bars (fees accrue swap by swap against the liquidity active at each swap), the end-of-day liquidity snapshot (the mean of the day's start and end snapshots is used; the end-only figure is in fee_growth_summary.csv) and price moves within the day.",
+        "Fee APR: the engine's whole-pool fee APR (fees × 365 ÷ TVL) against DefiLlama's published apy_base for the same pool and date. DefiLlama's figure is computed by its own pipeline from a different TVL snapshot; differences are largest on small pools.",
+        "LP value: the pool's value at each hour's closing price from the previous hour's reserves, by the valuation the engine marks v2 positions with, against the hour's actual reserves. The difference is fees plus liquidity added or removed in the hour; without LP token supply in the data the two cannot be separated.",
+        "StableSwap: the virtual price after each of 300 operations on a 3pool-sized pool, yieldlab's f64 implementation against curvesim 0.5.0's integer port of the Curve contracts.",
+    ];
+    let mut body = format!(
+        "<h1>How accurate is it?</h1><p>Every figure below is recomputed by <code>yieldlab validate</code> from the data in this folder's CSV files.</p><table><thead><tr><th>check</th><th>compared</th><th>periods</th><th>median |error|</th><th>worst |error|</th></tr></thead><tbody>{rows}</tbody></table>"
+    );
+    for (s, note) in summaries.iter().zip(notes) {
+        body.push_str(&format!(
+            "<h2>{}</h2><p>{}</p>",
+            escape(s.check),
+            escape(note)
+        ));
+        md.push_str(&format!("\n## {}\n\n{}\n", s.check, note));
+    }
+    body.push_str("<h2>Charts</h2>");
+    // Every chart in the folder: the per-pool charts of checks 1 and 2 and those above.
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .map(|d| {
+            d.flatten()
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .filter(|n| n.ends_with(".svg") && !n.starts_with('.'))
+                .collect()
+        })
+        .unwrap_or_default();
+    names.sort();
+    for n in &names {
+        let inline = charts
+            .iter()
+            .find(|c| format!("{}.svg", c.name) == *n)
+            .map(|c| c.svg.clone())
+            .or_else(|| std::fs::read_to_string(dir.join(n)).ok())
+            .unwrap_or_default();
+        body.push_str(&format!("<figure>{inline}</figure>"));
+        md.push_str(&format!("\n![{n}]({})\n", n.replace(".svg", ".png")));
+    }
+    let html = format!(
+        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>yieldlab validate</title><style>body{{font-family:sans-serif;max-width:1100px;margin:2em auto}}table{{border-collapse:collapse}}td,th{{border:1px solid #ccc;padding:4px 8px}}figure{{margin:1em 0}}</style></head><body>{body}</body></html>\n"
+    );
+    (html, md)
+}

@@ -78,6 +78,50 @@ fn validate_command_writes_the_report() {
     let summary = std::fs::read_to_string(out.join("fee_growth_summary.csv")).unwrap();
     assert!(summary.starts_with("pool,months,median_abs_error_pct,worst_abs_error_pct"));
     assert!(out.join("fee_growth_univ3_usdc_weth_0p30.png").is_file());
+    // The report: one headline row per check and a section for each.
+    let checks = std::fs::read_to_string(out.join("checks.csv")).unwrap();
+    assert_eq!(checks.lines().count(), 5, "{checks}");
+    let html = std::fs::read_to_string(out.join("report.html")).unwrap();
+    for h in [
+        "1. fee income vs on-chain fee growth",
+        "2. fee APR vs DefiLlama apy_base",
+        "3. v2 LP value vs the pool&#39;s reserves",
+        "4. StableSwap virtual price vs curvesim",
+    ] {
+        assert!(
+            html.contains(h) || html.contains(&h.replace("&#39;", "'")),
+            "{h}"
+        );
+    }
+    assert!(html.matches("<svg").count() >= 14);
+    for f in ["lp_value_vs_reserves.csv", "stableswap_vs_curvesim.csv"] {
+        assert!(out.join(f).is_file(), "{f}");
+    }
+}
+
+#[test]
+fn v2_lp_value_matches_the_pools_reserves() {
+    let Some(ds) = shared() else {
+        return;
+    };
+    let hours = validate::reserves_check(&ds);
+    // 103 hourly rows of the v2 USDC/WETH pair: 102 hour-to-hour comparisons.
+    assert_eq!(hours.len(), 102);
+    let (median, worst) = validate::median_worst(hours.iter().map(|h| h.error()));
+    // Measured: median 1.2e-5 (fees of an hour), worst 2.4e-3 (liquidity added or
+    // removed in that hour). A valuation off by one fee tier (0.3 %) would fail both.
+    assert!(median < 1e-4, "median {median:e}");
+    assert!(worst < 5e-3, "worst {worst:e}");
+    // The valuation is the constant product's: with unchanged reserves it is exact.
+    assert!(hours.iter().all(|h| h.simulated > 0.0 && h.onchain > 0.0));
+}
+
+#[test]
+fn stableswap_virtual_price_follows_curvesim() {
+    let steps = validate::curve_check().unwrap();
+    assert_eq!(steps.len(), 300);
+    let (_, worst) = validate::median_worst(steps.iter().map(|c| c.error()));
+    assert!(worst < 1e-12, "worst {worst:e}");
 }
 
 #[test]

@@ -10,7 +10,7 @@ use crate::batch::RunOutput;
 use crate::costs::ActionKind;
 use crate::units::format_duration;
 
-fn esc(s: &str) -> String {
+pub fn esc(s: &str) -> String {
     s.replace('&', "&amp;")
         .replace('<', "&lt;")
         .replace('>', "&gt;")
