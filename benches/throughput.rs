@@ -147,7 +147,12 @@ fn main() {
     let repo = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
     let dir = std::env::temp_dir().join(format!("yieldlab-bench-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
-    bench_minutes(&dir);
+    // YIELDLAB_BENCH_ONLY=b (or a, c) runs one of the three.
+    let only = std::env::var("YIELDLAB_BENCH_ONLY").unwrap_or_default();
+    let want = |k: &str| only.is_empty() || only.contains(k);
+    if want("a") {
+        bench_minutes(&dir);
+    }
     let runs: usize = std::env::var("YIELDLAB_BENCH_RUNS")
         .ok()
         .and_then(|s| s.parse().ok())
@@ -165,19 +170,22 @@ fn main() {
         ),
     )
     .unwrap();
-    report(
-        &format!(
-            "(b) autocompound sweep, {} runs × 3 years hourly",
-            side * side.max(2)
-        ),
-        &b,
-        None,
-    );
+    if want("b") {
+        report(
+            &format!(
+                "(b) autocompound sweep, {} runs × 3 years hourly",
+                side * side.max(2)
+            ),
+            &b,
+            None,
+        );
+    }
 
     let shared = std::env::var_os("YIELDLAB_SHARED_DATA")
         .map(PathBuf::from)
         .unwrap_or_else(|| repo.join("../shared/data"));
-    if shared.join("SOURCES.md").is_file() {
+    if !want("c") {
+    } else if shared.join("SOURCES.md").is_file() {
         let c = dir.join("pool_hop_sweep.toml");
         let base = std::fs::read_to_string(repo.join("strategies/shared/pool_hop_defillama.toml"))
             .unwrap();

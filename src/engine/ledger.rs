@@ -6,7 +6,8 @@ use rust_decimal::prelude::FromPrimitive;
 use rust_decimal::Decimal;
 use serde::Serialize;
 
-/// A running sum with Neumaier compensation: exact to about one rounding of the total
+/// A running sum with compensation (Kahan–Babuška–Neumaier; each rounding error taken
+/// exactly by TwoSum): exact to about one rounding of the total
 /// however many terms are added.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
 pub struct Sum {
@@ -15,16 +16,18 @@ pub struct Sum {
 }
 
 impl Sum {
+    #[inline]
     pub fn add(&mut self, x: f64) {
+        // Knuth's TwoSum: the exact rounding error of sum + x, without the branch of
+        // Neumaier's form (which computes the same error term).
         let t = self.sum + x;
-        if self.sum.abs() >= x.abs() {
-            self.comp += (self.sum - t) + x;
-        } else {
-            self.comp += (x - t) + self.sum;
-        }
+        let xp = t - self.sum;
+        let sp = t - xp;
+        self.comp += (self.sum - sp) + (x - xp);
         self.sum = t;
     }
 
+    #[inline]
     pub fn value(&self) -> f64 {
         self.sum + self.comp
     }

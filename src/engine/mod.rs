@@ -27,6 +27,7 @@
 pub mod book;
 pub mod ledger;
 
+use std::cell::Cell;
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
@@ -167,6 +168,28 @@ pub struct AmmPos {
     pub fees_usd: f64,
     /// Reward tokens earned and not yet claimed.
     pub pending: f64,
+    /// The position's amounts and USD value per unit of L at the last two steps they
+    /// were needed (slot `i % 2`): a step marks, accrues and values a position several
+    /// times, and all of it is linear in L for a fixed range.
+    pub unit: Cell<[UnitAt; 2]>,
+}
+
+/// Amounts and USD value of one unit of L of a position at `step`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct UnitAt {
+    pub step: usize,
+    pub x: f64,
+    pub y: f64,
+    pub usd: f64,
+}
+
+impl UnitAt {
+    pub const NONE: [UnitAt; 2] = [UnitAt {
+        step: usize::MAX,
+        x: 0.0,
+        y: 0.0,
+        usd: 0.0,
+    }; 2];
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -619,28 +642,43 @@ impl<'a> Engine<'a> {
 
     // ---------------------------------------------------------------- valuation
 
-    fn amounts(&self, a: &AmmPos, i: usize) -> (f64, f64) {
+    /// Amounts and value of one unit of the position's L at step `i` (cached per step).
+    #[inline]
+    fn unit(&self, a: &AmmPos, i: usize) -> UnitAt {
+        let mut c = a.unit.get();
+        let slot = i & 1;
+        if c[slot].step == i {
+            return c[slot];
+        }
         let pv = &self.book.pool_list[a.pid];
         let p = pv.price.as_ref().expect("amm pools have prices")[i];
-        match (a.kind, a.range) {
-            (PoolKind::Stableswap, _) => {
-                let (x0, x1) = self.stable_hat[a.pid][i];
-                (a.l * x0, a.l * x1)
-            }
-            (_, Some((sa, sb))) => v3::amounts_unchecked(p.sqrt(), sa, sb, a.l),
+        let (x, y) = match (a.kind, a.range) {
+            (PoolKind::Stableswap, _) => self.stable_hat[a.pid][i],
+            (_, Some((sa, sb))) => v3::amounts_unchecked(p.sqrt(), sa, sb, 1.0),
             _ => {
                 let s = p.sqrt();
-                (a.l / s, a.l * s)
+                (1.0 / s, s)
             }
-        }
+        };
+        let usd =
+            x * self.book.price(pv.token_prices[0], i) + y * self.book.price(pv.token_prices[1], i);
+        c[slot] = UnitAt { step: i, x, y, usd };
+        a.unit.set(c);
+        c[slot]
     }
 
+    #[inline]
+    fn amounts(&self, a: &AmmPos, i: usize) -> (f64, f64) {
+        let u = self.unit(a, i);
+        (a.l * u.x, a.l * u.y)
+    }
+
+    #[inline]
     fn amm_value(&self, a: &AmmPos, i: usize) -> f64 {
-        let pv = &self.book.pool_list[a.pid];
-        let (x, y) = self.amounts(a, i);
-        x * self.book.price(pv.token_prices[0], i) + y * self.book.price(pv.token_prices[1], i)
+        a.l * self.unit(a, i).usd
     }
 
+    #[inline]
     fn basket_value(&self, a: &AmmPos, i: usize) -> f64 {
         let pv = &self.book.pool_list[a.pid];
         a.basket[0] * self.book.price(pv.token_prices[0], i)
@@ -862,37 +900,23 @@ impl<'a> Engine<'a> {
         if fraction <= 0.0 {
             return;
         }
-        let ids: Vec<u32> = self
-            .pf
-            .positions
-            .iter()
-            .filter(|(_, p)| p.vault)
-            .map(|(k, _)| *k)
-            .collect();
-        for id in ids {
-            let v = self.position_value(&self.pf.positions[&id], i);
-            self.scale_position(id, 1.0 - fraction);
+        // Positions are taken out while they are charged (no allocation per step).
+        let mut positions = std::mem::take(&mut self.pf.positions);
+        for p in positions.values_mut().filter(|p| p.vault) {
+            let v = self.position_value(p, i);
+            scale(p, 1.0 - fraction);
             self.att.vault_fees.add(-v * fraction);
             if let Some(action) = log {
-                self.log(i, action, "vault".into(), v, 0.0, 0.0, v * fraction);
+                self.log(i, action, "vault", v, 0.0, 0.0, v * fraction);
             }
         }
+        self.pf.positions = positions;
     }
 
     /// Scales a position by `k` (fees taken from it, haircuts).
     fn scale_position(&mut self, id: u32, k: f64) {
         if let Some(p) = self.pf.positions.get_mut(&id) {
-            match &mut p.kind {
-                PosKind::Amm(a) => {
-                    a.l *= k;
-                    a.basket = [a.basket[0] * k, a.basket[1] * k];
-                    a.last_il *= k;
-                    a.fees_usd *= k;
-                    a.pending *= k;
-                }
-                PosKind::Lend { amount, .. } => *amount *= k,
-                PosKind::Yield { principal, .. } => *principal *= k,
-            }
+            scale(p, k);
         }
     }
 
@@ -920,7 +944,7 @@ impl<'a> Engine<'a> {
                 let v = self.position_value(&self.pf.positions[&id], i);
                 self.scale_position(id, 1.0 - haircut);
                 self.att.event_losses.add(-v * haircut);
-                self.log(i, "exploit", pool.clone(), v * haircut, 0.0, 0.0, 0.0);
+                self.log(i, "exploit", &pool, v * haircut, 0.0, 0.0, 0.0);
             }
         }
     }
@@ -1016,7 +1040,7 @@ impl<'a> Engine<'a> {
         let g = self.gas_usd(chain, kind, i)? * share;
         *self.pf.wallet.entry(0).or_default() -= g;
         self.att.gas.add(-g);
-        self.log(i, kind.name(), target.to_string(), 0.0, g, 0.0, 0.0);
+        self.log(i, kind.name(), target, 0.0, g, 0.0, 0.0);
         Ok(g)
     }
 
@@ -1025,7 +1049,7 @@ impl<'a> Engine<'a> {
         &mut self,
         i: usize,
         action: &'static str,
-        target: String,
+        target: &str,
         amount: f64,
         gas: f64,
         swap: f64,
@@ -1039,7 +1063,7 @@ impl<'a> Engine<'a> {
             step: i,
             timestamp: self.market.grid.at(i),
             action,
-            target,
+            target: target.to_string(),
             amount_usd: ledger::usd(amount),
             gas_usd: ledger::usd(gas),
             swap_cost_usd: ledger::usd(swap),
@@ -1115,8 +1139,8 @@ impl<'a> Engine<'a> {
         if i > 0 {
             self.att.swap_costs.add(-cost);
             self.counts.swaps += 1;
-            let name = self.asset_name(target);
-            self.log(i, "swap", name, sold, 0.0, cost, 0.0);
+            let name = self.log_name(target);
+            self.log(i, "swap", &name, sold, 0.0, cost, 0.0);
         }
     }
 
@@ -1146,9 +1170,18 @@ impl<'a> Engine<'a> {
             if i > 0 {
                 self.att.swap_costs.add(-cost);
                 self.counts.swaps += 1;
-                let name = self.asset_name(a);
-                self.log(i, "swap", name, v, 0.0, cost, 0.0);
+                let name = self.log_name(a);
+                self.log(i, "swap", &name, v, 0.0, cost, 0.0);
             }
+        }
+    }
+
+    /// An asset's name for the ledger; empty in light runs, which keep no ledger.
+    fn log_name(&self, k: usize) -> String {
+        if self.config.light {
+            String::new()
+        } else {
+            self.asset_name(k)
         }
     }
 
@@ -1163,17 +1196,16 @@ impl<'a> Engine<'a> {
 
     /// Adds `usd` of value (from fees already counted) to an AMM position's liquidity.
     fn add_liquidity_value(&self, a: &mut AmmPos, usd: f64, i: usize) {
-        // Amounts and value are linear in L: the unit position is the position / L.
+        // Amounts and value are linear in L.
         if a.l <= 0.0 {
             return;
         }
-        let (x, y) = self.amounts(a, i);
-        let v = self.amm_value(a, i) / a.l;
-        if v <= 0.0 {
+        let u = self.unit(a, i);
+        if u.usd <= 0.0 {
             return;
         }
-        let dl = usd / v;
-        a.basket = [a.basket[0] + x / a.l * dl, a.basket[1] + y / a.l * dl];
+        let dl = usd / u.usd;
+        a.basket = [a.basket[0] + u.x * dl, a.basket[1] + u.y * dl];
         a.l += dl;
     }
 
@@ -1236,8 +1268,8 @@ impl<'a> Engine<'a> {
                     *self.pf.wallet.entry(0).or_default() += v - cost;
                     self.att.swap_costs.add(-cost);
                     self.counts.swaps += 1;
-                    let name = self.asset_name(r);
-                    self.log(i, "sell_rewards", name, v, 0.0, cost, 0.0);
+                    let name = self.log_name(r);
+                    self.log(i, "sell_rewards", &name, v, 0.0, cost, 0.0);
                     any = Some(r);
                 }
                 if any.is_some() {
@@ -1297,7 +1329,7 @@ impl<'a> Engine<'a> {
                     value -= fee;
                     *self.pf.wallet.entry(0).or_default() -= fee;
                     self.att.swap_costs.add(-fee);
-                    self.log(i, "bridge", to_chain.clone(), value, 0.0, fee, 0.0);
+                    self.log(i, "bridge", &to_chain, value, 0.0, fee, 0.0);
                 }
                 if let Target::Yield { pool } = &to {
                     let to_tokens = self.book.pool(pool)?.meta.tokens.clone();
@@ -1309,7 +1341,7 @@ impl<'a> Engine<'a> {
                         *self.pf.wallet.entry(0).or_default() -= cost;
                         self.att.swap_costs.add(-cost);
                         self.counts.swaps += 1;
-                        self.log(i, "swap", pool.clone(), v, 0.0, cost, 0.0);
+                        self.log(i, "swap", pool, v, 0.0, cost, 0.0);
                     }
                 }
                 self.open(to, value, i, ActionKind::Deposit)?;
@@ -1410,6 +1442,7 @@ impl<'a> Engine<'a> {
                     last_il: 0.0,
                     fees_usd: 0.0,
                     pending: 0.0,
+                    unit: Cell::new(UnitAt::NONE),
                 };
                 let (u0, u1) = self.amounts(&a, i);
                 let (t0, t1) = (pv.token_prices[0], pv.token_prices[1]);
@@ -1518,7 +1551,7 @@ impl<'a> Engine<'a> {
             self.pf.positions.insert(id, pos);
         }
         self.counts.deposits += 1;
-        self.log(i, "deposit", name.clone(), v, 0.0, 0.0, 0.0);
+        self.log(i, "deposit", &name, v, 0.0, 0.0, 0.0);
         self.pay_gas(&chain, gas_kind, i, 1.0, &name)?;
         Ok(id)
     }
@@ -1560,7 +1593,7 @@ impl<'a> Engine<'a> {
             PosKind::Yield { pool, .. } => pool.clone(),
         };
         self.withdraw_to_wallet(id, i);
-        self.log(i, "withdraw", name.clone(), v, 0.0, 0.0, 0.0);
+        self.log(i, "withdraw", &name, v, 0.0, 0.0, 0.0);
         if pay {
             self.pay_gas(&chain, ActionKind::Withdraw, i, 1.0, &name)?;
         }
@@ -1568,16 +1601,11 @@ impl<'a> Engine<'a> {
     }
 
     fn harvest(&mut self, id: u32, i: usize, paid_by_others: bool) -> Result<(), EngineError> {
-        let Some(pos) = self.pf.positions.get(&id).cloned() else {
+        let Some(pos) = self.pf.positions.get(&id) else {
             return Err(EngineError::Spec(format!("no position {id} to harvest")));
         };
-        let ours = self.position_value(&pos, i);
-        let share = if paid_by_others {
-            0.0
-        } else {
-            ours / (ours + self.config.vault_others_usd.max(0.0))
-        };
-        let chain = self.position_chain(id)?;
+        let ours = self.position_value(pos, i);
+        let vault = pos.vault;
         let (reward_value, fees_usd) = match &pos.kind {
             PosKind::Amm(a) => {
                 let pv = &self.book.pool_list[a.pid];
@@ -1590,10 +1618,16 @@ impl<'a> Engine<'a> {
             }
             _ => (0.0, 0.0),
         };
+        let share = if paid_by_others {
+            0.0
+        } else {
+            ours / (ours + self.config.vault_others_usd.max(0.0))
+        };
+        let chain = self.position_chain(id)?;
         let sell_cost = self.config.reward_swap.cost(reward_value);
         let proceeds = reward_value - sell_cost + fees_usd;
         let vf = self.config.vault_fees;
-        let fee = if pos.vault {
+        let fee = if vault {
             proceeds.max(0.0) * (vf.performance_fee + vf.call_fee)
         } else {
             0.0
@@ -1601,7 +1635,7 @@ impl<'a> Engine<'a> {
         let net = proceeds - fee;
         self.att.swap_costs.add(-sell_cost);
         self.att.vault_fees.add(-fee);
-        self.log(i, "harvest", chain.clone(), proceeds, 0.0, sell_cost, fee);
+        self.log(i, "harvest", &chain, proceeds, 0.0, sell_cost, fee);
         self.pay_gas(&chain, ActionKind::Harvest, i, share, "harvest")?;
         self.counts.harvests += 1;
         if let Some(p) = self.pf.positions.get_mut(&id) {
@@ -1674,13 +1708,28 @@ impl<'a> Engine<'a> {
             }
             PosKind::Yield { .. } => {}
         }
-        if pos.vault && vf.profit_unlock_secs > 0 {
+        if vault && vf.profit_unlock_secs > 0 {
             let t = self.market.grid.at(i);
             self.locked.push((net, t, t + vf.profit_unlock_secs));
             self.locked_now += net;
             self.att.unreleased_profit.add(-net);
         }
         Ok(())
+    }
+}
+
+/// Scales a position by `k`.
+fn scale(p: &mut Position, k: f64) {
+    match &mut p.kind {
+        PosKind::Amm(a) => {
+            a.l *= k;
+            a.basket = [a.basket[0] * k, a.basket[1] * k];
+            a.last_il *= k;
+            a.fees_usd *= k;
+            a.pending *= k;
+        }
+        PosKind::Lend { amount, .. } => *amount *= k,
+        PosKind::Yield { principal, .. } => *principal *= k,
     }
 }
 
