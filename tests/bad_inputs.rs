@@ -589,7 +589,15 @@ fn cases() -> Vec<Case> {
                 "[strategy]",
                 "[sweep]\ncapital_usd = { from = 1, to = 2000000, step = 1 }\n[strategy]",
             ),
-            Fails(&["s.toml", "2000000 runs", "--max-runs"]),
+            Fails(&["s.toml", "2000000 values, over the limit of 1000000 runs", "--max-runs"]),
+        ),
+        run(
+            "strategy: a log range of 88,888,888,888,888,884 values (a fuzz finding)",
+            strategy(LP, "").replace(
+                "[strategy]",
+                "[sweep]\ncapital_usd = { from = 1000, to = 1000000, log_steps = 88888888888888884 }\n[strategy]",
+            ),
+            Fails(&["s.toml", "values, over the limit of 1000000 runs"]),
         ),
         run(
             "strategy: a range width of zero",
@@ -695,6 +703,13 @@ fn cases() -> Vec<Case> {
             expect: Fails(std::slice::from_ref(Box::leak(Box::new(needle)))),
         });
     }
+    v.push(Case {
+        name: "quote: a coin index outside the pool (a fuzz finding)",
+        files: vec![],
+        args: &["quote"],
+        stdin: Some("{\"op\":\"stableswap.exchange\",\"balances\":[1000000,1000000,1000000],\"amp\":1000,\"fee\":0.0004,\"admin_fee\":0.5,\"i\":8,\"j\":1,\"dx\":1000}\n"),
+        expect: Works(&["i must be a coin index of the pool, got 8"]),
+    });
     v.push(Case {
         name: "quote: bad lines answer errors, the stream goes on",
         files: vec![],

@@ -209,6 +209,8 @@ impl Pool {
 
     /// Quotes an exchange of `dx` of coin i for coin j (`get_dy` / `exchange`).
     pub fn quote_exchange(&self, i: usize, j: usize, dx: f64) -> AmmResult<Exchange> {
+        check_index("i", i, self.n())?;
+        check_index("j", j, self.n())?;
         non_negative("dx", dx)?;
         let xp = &self.balances;
         let y = get_y(i, j, xp[i] + dx, xp, self.amp)?;

@@ -59,7 +59,10 @@ fn value_text(v: &Value) -> String {
     }
 }
 
-fn values_of(path: &str, spec: &Value) -> Result<Vec<Value>, String> {
+fn values_of(path: &str, spec: &Value, max_runs: usize) -> Result<Vec<Value>, String> {
+    let too_many = |n: f64| {
+        format!("sweep '{path}': {n} values, over the limit of {max_runs} runs; shrink it or raise the limit with --max-runs")
+    };
     match spec {
         Value::Array(a) if !a.is_empty() => Ok(a.clone()),
         Value::Array(_) => Err(format!("sweep '{path}': the list is empty")),
@@ -87,6 +90,9 @@ fn values_of(path: &str, spec: &Value) -> Result<Vec<Value>, String> {
                 if !(from > 0.0 && to > from && n >= 2.0 && n.fract() == 0.0) {
                     return Err(format!("sweep '{path}': a log range needs 0 < from < to and log_steps >= 2 (a whole number)"));
                 }
+                if n > max_runs as f64 {
+                    return Err(too_many(n));
+                }
                 let n = n as usize;
                 Ok((0..n)
                     .map(|k| {
@@ -103,10 +109,11 @@ fn values_of(path: &str, spec: &Value) -> Result<Vec<Value>, String> {
                         "sweep '{path}': a range needs from <= to and step > 0"
                     ));
                 }
-                let n = ((to - from) / step + 1e-9).floor() as usize + 1;
-                if n > 10_000_000 {
-                    return Err(format!("sweep '{path}': {n} values is too many"));
+                let n = ((to - from) / step + 1e-9).floor() + 1.0;
+                if !(n <= max_runs as f64) {
+                    return Err(too_many(n));
                 }
+                let n = n as usize;
                 Ok((0..n)
                     .map(|k| {
                         let x = from + k as f64 * step;
@@ -165,11 +172,11 @@ pub fn expand(text: &str, path: &Path, max_runs: usize) -> Result<Vec<Variant>, 
     let bootstrap = take_table(&mut doc, "bootstrap");
     let mut axes: Vec<(String, Vec<Value>)> = Vec::new();
     for (k, v) in &sweep {
-        axes.push((k.clone(), values_of(k, v)?));
+        axes.push((k.clone(), values_of(k, v, max_runs)?));
     }
     let mut zipped: Vec<(String, Vec<Value>)> = Vec::new();
     for (k, v) in &zip {
-        zipped.push((k.clone(), values_of(k, v)?));
+        zipped.push((k.clone(), values_of(k, v, max_runs)?));
     }
     let zip_len = zipped.first().map(|z| z.1.len()).unwrap_or(1);
     if let Some((k, _)) = zipped.iter().find(|z| z.1.len() != zip_len) {
