@@ -110,7 +110,7 @@ fn values_of(path: &str, spec: &Value, max_runs: usize) -> Result<Vec<Value>, St
                     ));
                 }
                 let n = ((to - from) / step + 1e-9).floor() + 1.0;
-                if !(n <= max_runs as f64) {
+                if n.is_nan() || n > max_runs as f64 {
                     return Err(too_many(n));
                 }
                 let n = n as usize;
