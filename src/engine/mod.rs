@@ -37,7 +37,7 @@ use crate::amm::{lending, stableswap, v3};
 use crate::costs::{self, ActionKind, GasConfig, SlippageModel, VaultFees};
 use crate::market::{Field, Market, PoolKind, TimeGrid};
 use crate::units::{format_ts, Timestamp, YEAR};
-pub use book::{Book, PoolView, StressEvent, USD};
+pub use book::{Book, PoolView, StressEvent, VecMap, Wallet, USD};
 pub use ledger::{Attribution, LedgerEntry, Sum, BUCKETS};
 
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -219,8 +219,8 @@ pub struct Position {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Portfolio {
     /// Asset (book index) → amount; index 0 is USD.
-    pub wallet: BTreeMap<usize, f64>,
-    pub positions: BTreeMap<u32, Position>,
+    pub wallet: Wallet,
+    pub positions: VecMap<u32, Position>,
     next_id: u32,
     /// Bumped whenever a position opens or closes.
     version: u64,
@@ -720,7 +720,7 @@ impl<'a> Engine<'a> {
 
     /// Token amounts held (for the HODL baseline).
     fn composition(&self, i: usize) -> Vec<(usize, f64)> {
-        let mut c: BTreeMap<usize, f64> = self.pf.wallet.clone();
+        let mut c: BTreeMap<usize, f64> = self.pf.wallet.iter().map(|(k, v)| (*k, *v)).collect();
         for p in self.pf.positions.values() {
             match &p.kind {
                 PosKind::Amm(a) => {
