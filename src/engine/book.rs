@@ -410,6 +410,16 @@ impl<K: Ord + Copy, V> VecMap<K, V> {
         self.find(*k).ok().map(|p| self.0.remove(p).1)
     }
 
+    /// The key and value in slot `k` (0-based, in key order).
+    pub fn slot(&self, k: usize) -> (K, &V) {
+        (self.0[k].0, &self.0[k].1)
+    }
+
+    /// The value in slot `k`.
+    pub fn slot_mut(&mut self, k: usize) -> &mut V {
+        &mut self.0[k].1
+    }
+
     pub fn len(&self) -> usize {
         self.0.len()
     }

@@ -29,7 +29,6 @@ pub mod ledger;
 
 use std::cell::Cell;
 use std::collections::{BTreeMap, BTreeSet};
-use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
@@ -171,7 +170,7 @@ pub struct AmmPos {
     /// The position's amounts and USD value per unit of L at the last two steps they
     /// were needed (slot `i % 2`): a step marks, accrues and values a position several
     /// times, and all of it is linear in L for a fixed range.
-    pub unit: Cell<[UnitAt; 2]>,
+    pub unit: [Cell<UnitAt>; 2],
 }
 
 /// Amounts and USD value of one unit of L of a position at `step`.
@@ -184,12 +183,12 @@ pub struct UnitAt {
 }
 
 impl UnitAt {
-    pub const NONE: [UnitAt; 2] = [UnitAt {
+    pub const NONE: UnitAt = UnitAt {
         step: usize::MAX,
         x: 0.0,
         y: 0.0,
         usd: 0.0,
-    }; 2];
+    };
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -645,10 +644,10 @@ impl<'a> Engine<'a> {
     /// Amounts and value of one unit of the position's L at step `i` (cached per step).
     #[inline]
     fn unit(&self, a: &AmmPos, i: usize) -> UnitAt {
-        let mut c = a.unit.get();
-        let slot = i & 1;
-        if c[slot].step == i {
-            return c[slot];
+        let slot = &a.unit[i & 1];
+        let cached = slot.get();
+        if cached.step == i {
+            return cached;
         }
         let pv = &self.book.pool_list[a.pid];
         let p = pv.price.as_ref().expect("amm pools have prices")[i];
@@ -662,9 +661,9 @@ impl<'a> Engine<'a> {
         };
         let usd =
             x * self.book.price(pv.token_prices[0], i) + y * self.book.price(pv.token_prices[1], i);
-        c[slot] = UnitAt { step: i, x, y, usd };
-        a.unit.set(c);
-        c[slot]
+        let u = UnitAt { step: i, x, y, usd };
+        slot.set(u);
+        u
     }
 
     #[inline]
@@ -921,6 +920,9 @@ impl<'a> Engine<'a> {
     }
 
     fn exploits(&mut self, i: usize) {
+        if self.book.exploits.is_empty() {
+            return;
+        }
         let hits: Vec<(String, f64)> = self
             .book
             .exploits
@@ -1093,7 +1095,7 @@ impl<'a> Engine<'a> {
         target: usize,
         amount: f64,
         keep: &[usize],
-        cost_pool: Option<&str>,
+        cost_pool: Option<usize>,
         i: usize,
     ) {
         let have = self.pf.wallet.get(&target).copied().unwrap_or(0.0);
@@ -1103,24 +1105,18 @@ impl<'a> Engine<'a> {
         let pt = self.book.price(target, i);
         let mut short = (amount - have) * pt;
         let mut sold = 0.0;
-        let sources: Vec<usize> = self
-            .pf
-            .wallet
-            .keys()
-            .copied()
-            .filter(|a| *a != target && !keep.contains(a))
-            .collect();
-        for a in sources {
+        // Selling changes amounts, never which assets the wallet holds: walk it by slot.
+        for k in 0..self.pf.wallet.len() {
             if short <= 0.0 {
                 break;
             }
-            let x = self.pf.wallet[&a];
-            if x <= 0.0 {
+            let (a, &x) = self.pf.wallet.slot(k);
+            if a == target || keep.contains(&a) || x <= 0.0 {
                 continue;
             }
             let pa = self.book.price(a, i);
             let take = (x * pa).min(short);
-            *self.pf.wallet.get_mut(&a).expect("exists") -= take / pa;
+            *self.pf.wallet.slot_mut(k) -= take / pa;
             short -= take;
             sold += take;
         }
@@ -1130,7 +1126,7 @@ impl<'a> Engine<'a> {
         let cost = if i == 0 {
             0.0
         } else {
-            match cost_pool.and_then(|p| self.book.pools.get(p)) {
+            match cost_pool.map(|p| &self.book.pool_list[p]) {
                 Some(pv) => self.pool_swap_cost(pv, sold, i),
                 None => self.config.reward_swap.cost(sold),
             }
@@ -1147,7 +1143,17 @@ impl<'a> Engine<'a> {
     /// Makes the wallet hold at least `need0` of `t0` and `need1` of `t1`: covers what
     /// is missing from other holdings first, then by swapping the surplus of one token
     /// into the other (through `pool`, paying its fee and price impact).
-    fn acquire_pair(&mut self, t0: usize, need0: f64, t1: usize, need1: f64, pool: &str, i: usize) {
+    /// Makes the wallet hold `need0` of `t0` and `need1` of `t1`, swapping through pool
+    /// `pool` (its index in the book) at that pool's cost.
+    fn acquire_pair(
+        &mut self,
+        t0: usize,
+        need0: f64,
+        t1: usize,
+        need1: f64,
+        pool: usize,
+        i: usize,
+    ) {
         self.acquire(t0, need0, &[t1], Some(pool), i);
         self.acquire(t1, need1, &[t0], Some(pool), i);
         for (a, na, b, nb) in [(t0, need0, t1, need1), (t1, need1, t0, need0)] {
@@ -1162,8 +1168,7 @@ impl<'a> Engine<'a> {
             let cost = if i == 0 {
                 0.0
             } else {
-                let pv = Arc::clone(&self.book.pools[pool]);
-                self.pool_swap_cost(&pv, v, i)
+                self.pool_swap_cost(&self.book.pool_list[pool], v, i)
             };
             *self.pf.wallet.get_mut(&b).expect("held") -= v / self.book.price(b, i);
             *self.pf.wallet.entry(a).or_default() += (v - cost) / self.book.price(a, i);
@@ -1442,13 +1447,13 @@ impl<'a> Engine<'a> {
                     last_il: 0.0,
                     fees_usd: 0.0,
                     pending: 0.0,
-                    unit: Cell::new(UnitAt::NONE),
+                    unit: [Cell::new(UnitAt::NONE), Cell::new(UnitAt::NONE)],
                 };
                 let (u0, u1) = self.amounts(&a, i);
                 let (t0, t1) = (pv.token_prices[0], pv.token_prices[1]);
                 let per_l = u0 * self.book.price(t0, i) + u1 * self.book.price(t1, i);
                 let l_target = budget / per_l;
-                self.acquire_pair(t0, u0 * l_target, t1, u1 * l_target, &pool, i);
+                self.acquire_pair(t0, u0 * l_target, t1, u1 * l_target, a.pid, i);
                 let h0 = self.pf.wallet.get(&t0).copied().unwrap_or(0.0);
                 let h1 = self.pf.wallet.get(&t1).copied().unwrap_or(0.0);
                 let l = match (u0 > 0.0, u1 > 0.0) {
@@ -1509,7 +1514,8 @@ impl<'a> Engine<'a> {
                         "pool '{pool}' has no apy_base or apy_reward over the run"
                     )));
                 }
-                self.acquire(0, budget, &[], Some(&pool), i);
+                let pid = self.book.pool_ids.get(&pool).copied();
+                self.acquire(0, budget, &[], pid, i);
                 let have = self
                     .pf
                     .wallet
@@ -1649,17 +1655,25 @@ impl<'a> Engine<'a> {
         }
         // Re-deposit the net proceeds into the same position.
         *self.pf.wallet.entry(0).or_default() += net;
-        match self.pf.positions[&id].kind.clone() {
-            PosKind::Amm(mut a) => {
-                let pv = Arc::clone(&self.book.pool_list[a.pid]);
-                let unit = AmmPos {
-                    l: 1.0,
-                    ..a.clone()
-                };
-                let (u0, u1) = self.amounts(&unit, i);
-                let (t0, t1) = (pv.token_prices[0], pv.token_prices[1]);
-                let per_l = u0 * self.book.price(t0, i) + u1 * self.book.price(t1, i);
-                let l_target = net / per_l;
+        enum Redeposit {
+            Amm { pid: usize, unit: UnitAt },
+            Lend { asset: usize },
+            None,
+        }
+        let what = match &self.pf.positions[&id].kind {
+            PosKind::Amm(a) => Redeposit::Amm {
+                pid: a.pid,
+                unit: self.unit(a, i),
+            },
+            PosKind::Lend { asset, .. } => Redeposit::Lend { asset: *asset },
+            PosKind::Yield { .. } => Redeposit::None,
+        };
+        match what {
+            Redeposit::Amm { pid, unit: u } => {
+                let tokens = &self.book.pool_list[pid].token_prices;
+                let (t0, t1) = (tokens[0], tokens[1]);
+                let (u0, u1) = (u.x, u.y);
+                let l_target = net / u.usd;
                 let before = (
                     self.pf.wallet.get(&t0).copied().unwrap_or(0.0),
                     self.pf.wallet.get(&t1).copied().unwrap_or(0.0),
@@ -1669,7 +1683,7 @@ impl<'a> Engine<'a> {
                     before.0 + u0 * l_target,
                     t1,
                     before.1 + u1 * l_target,
-                    &a.pool,
+                    pid,
                     i,
                 );
                 let h0 = self.pf.wallet.get(&t0).copied().unwrap_or(0.0) - before.0;
@@ -1683,30 +1697,27 @@ impl<'a> Engine<'a> {
                 .clamp(0.0, l_target);
                 *self.pf.wallet.get_mut(&t0).expect("acquired") -= u0 * dl;
                 *self.pf.wallet.get_mut(&t1).expect("acquired") -= u1 * dl;
-                a.l += dl;
-                a.basket = [a.basket[0] + u0 * dl, a.basket[1] + u1 * dl];
-                a.last_il = self.amm_value(&a, i) - self.basket_value(&a, i);
-                self.pf.positions.get_mut(&id).expect("exists").kind = PosKind::Amm(a);
+                let mut positions = std::mem::take(&mut self.pf.positions);
+                if let Some(PosKind::Amm(a)) = positions.get_mut(&id).map(|p| &mut p.kind) {
+                    a.l += dl;
+                    a.basket = [a.basket[0] + u0 * dl, a.basket[1] + u1 * dl];
+                    a.last_il = self.amm_value(a, i) - self.basket_value(a, i);
+                }
+                self.pf.positions = positions;
             }
-            PosKind::Lend {
-                market,
-                asset,
-                amount,
-                chain,
-            } => {
+            Redeposit::Lend { asset } => {
                 let need = net / self.book.price(asset, i);
                 let before = self.pf.wallet.get(&asset).copied().unwrap_or(0.0);
                 self.acquire(asset, before + need, &[], None, i);
                 let got = (self.pf.wallet.get(&asset).copied().unwrap_or(0.0) - before).max(0.0);
                 *self.pf.wallet.get_mut(&asset).expect("acquired") -= got;
-                self.pf.positions.get_mut(&id).expect("exists").kind = PosKind::Lend {
-                    market,
-                    asset,
-                    amount: amount + got,
-                    chain,
-                };
+                if let Some(PosKind::Lend { amount, .. }) =
+                    self.pf.positions.get_mut(&id).map(|p| &mut p.kind)
+                {
+                    *amount += got;
+                }
             }
-            PosKind::Yield { .. } => {}
+            Redeposit::None => {}
         }
         if vault && vf.profit_unlock_secs > 0 {
             let t = self.market.grid.at(i);
