@@ -642,13 +642,19 @@ impl<'a> Engine<'a> {
     // ---------------------------------------------------------------- valuation
 
     /// Amounts and value of one unit of the position's L at step `i` (cached per step).
-    #[inline]
+    #[inline(always)]
     fn unit(&self, a: &AmmPos, i: usize) -> UnitAt {
-        let slot = &a.unit[i & 1];
-        let cached = slot.get();
+        let cached = a.unit[i & 1].get();
         if cached.step == i {
             return cached;
         }
+        self.unit_at(a, i)
+    }
+
+    /// Computes and caches the unit amounts and value of a position at step `i`.
+    #[inline(never)]
+    fn unit_at(&self, a: &AmmPos, i: usize) -> UnitAt {
+        let slot = &a.unit[i & 1];
         let pv = &self.book.pool_list[a.pid];
         let p = pv.price.as_ref().expect("amm pools have prices")[i];
         let (x, y) = match (a.kind, a.range) {
@@ -1365,6 +1371,15 @@ impl<'a> Engine<'a> {
             .unwrap_or_else(|| "ethereum".into())
     }
 
+    fn chain_of(&self, id: u32) -> Result<&str, EngineError> {
+        match self.pf.positions.get(&id).map(|p| &p.kind) {
+            Some(PosKind::Amm(a)) => Ok(&self.book.pool_list[a.pid].meta.chain),
+            Some(PosKind::Yield { pool, .. }) => Ok(&self.book.pools[pool].meta.chain),
+            Some(PosKind::Lend { chain, .. }) => Ok(chain),
+            None => Err(EngineError::Spec(format!("no position {id}"))),
+        }
+    }
+
     fn position_chain(&self, id: u32) -> Result<String, EngineError> {
         match self.pf.positions.get(&id).map(|p| &p.kind) {
             Some(PosKind::Amm(a)) => Ok(self.book.pool_list[a.pid].meta.chain.clone()),
@@ -1629,7 +1644,8 @@ impl<'a> Engine<'a> {
         } else {
             ours / (ours + self.config.vault_others_usd.max(0.0))
         };
-        let chain = self.position_chain(id)?;
+        // The gas, priced on the position's chain without copying its name.
+        let gas = self.gas_usd(self.chain_of(id)?, ActionKind::Harvest, i)? * share;
         let sell_cost = self.config.reward_swap.cost(reward_value);
         let proceeds = reward_value - sell_cost + fees_usd;
         let vf = self.config.vault_fees;
@@ -1641,8 +1657,13 @@ impl<'a> Engine<'a> {
         let net = proceeds - fee;
         self.att.swap_costs.add(-sell_cost);
         self.att.vault_fees.add(-fee);
-        self.log(i, "harvest", &chain, proceeds, 0.0, sell_cost, fee);
-        self.pay_gas(&chain, ActionKind::Harvest, i, share, "harvest")?;
+        if !self.config.light {
+            let chain = self.position_chain(id)?;
+            self.log(i, "harvest", &chain, proceeds, 0.0, sell_cost, fee);
+        }
+        *self.pf.wallet.entry(0).or_default() -= gas;
+        self.att.gas.add(-gas);
+        self.log(i, ActionKind::Harvest.name(), "harvest", 0.0, gas, 0.0, 0.0);
         self.counts.harvests += 1;
         if let Some(p) = self.pf.positions.get_mut(&id) {
             if let PosKind::Amm(a) = &mut p.kind {
