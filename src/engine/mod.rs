@@ -642,19 +642,13 @@ impl<'a> Engine<'a> {
     // ---------------------------------------------------------------- valuation
 
     /// Amounts and value of one unit of the position's L at step `i` (cached per step).
-    #[inline(always)]
+    #[inline]
     fn unit(&self, a: &AmmPos, i: usize) -> UnitAt {
-        let cached = a.unit[i & 1].get();
+        let slot = &a.unit[i & 1];
+        let cached = slot.get();
         if cached.step == i {
             return cached;
         }
-        self.unit_at(a, i)
-    }
-
-    /// Computes and caches the unit amounts and value of a position at step `i`.
-    #[inline(never)]
-    fn unit_at(&self, a: &AmmPos, i: usize) -> UnitAt {
-        let slot = &a.unit[i & 1];
         let pv = &self.book.pool_list[a.pid];
         let p = pv.price.as_ref().expect("amm pools have prices")[i];
         let (x, y) = match (a.kind, a.range) {
