@@ -493,3 +493,61 @@ fn exploits_and_depeg_events_cost_what_they_say() {
         "and heals with the peg"
     );
 }
+
+/// Forwards to a strategy and counts the calls; `honour_idle = false` hides its
+/// `idle_until`, so the engine asks it every step.
+struct Counting {
+    inner: Box<dyn engine::Strategy>,
+    honour_idle: bool,
+    calls: usize,
+}
+
+impl engine::Strategy for Counting {
+    fn pools(&self, m: &Market) -> Vec<String> {
+        self.inner.pools(m)
+    }
+    fn assets(&self) -> Vec<String> {
+        self.inner.assets()
+    }
+    fn chains(&self) -> Vec<String> {
+        self.inner.chains()
+    }
+    fn on_step(&mut self, view: &engine::View) -> Result<Vec<engine::Action>, engine::EngineError> {
+        self.calls += 1;
+        self.inner.on_step(view)
+    }
+    fn idle_until(&self) -> Option<i64> {
+        if self.honour_idle {
+            self.inner.idle_until()
+        } else {
+            None
+        }
+    }
+}
+
+#[test]
+fn an_idle_strategy_is_not_asked_and_the_run_is_the_same() {
+    let m = farm(|i| 1.0 + 0.001 * i as f64, 30.0);
+    let cfg = RunConfig {
+        vault_fees: VaultFees::beefy(),
+        ..config(20_000.0)
+    };
+    let mut results = Vec::new();
+    for honour_idle in [true, false] {
+        let mut s = Counting {
+            inner: vault("7h").build().unwrap(),
+            honour_idle,
+            calls: 0,
+        };
+        let r = engine::run(&m, &mut s, cfg.clone()).unwrap();
+        results.push((r, s.calls));
+    }
+    let ((idle, idle_calls), (every, every_calls)) = (&results[0], &results[1]);
+    assert_eq!(every_calls, &N);
+    // Asked at the start and at each harvest only.
+    assert_eq!(*idle_calls, 1 + idle.counts.harvests as usize);
+    assert!(idle.counts.harvests >= 20);
+    assert_eq!(idle.series.value, every.series.value);
+    assert_eq!(idle.attribution, every.attribution);
+    assert_eq!(idle.ledger, every.ledger);
+}

@@ -299,6 +299,12 @@ pub trait Strategy {
         Vec::new()
     }
     fn on_step(&mut self, view: &View) -> Result<Vec<Action>, EngineError>;
+    /// A promise, asked after each `on_step`: the strategy would return no actions, and
+    /// change no state of its own, at any step before this time — so the engine need not
+    /// ask it. `None` (the default): ask every step.
+    fn idle_until(&self) -> Option<Timestamp> {
+        None
+    }
 }
 
 /// What a strategy sees at step `i`.
@@ -519,6 +525,7 @@ impl<'a> Engine<'a> {
             allocation_labels: Vec::new(),
         };
         let mut alloc_key: Option<(u64, u32)> = None;
+        let mut idle_until: Option<Timestamp> = None;
         let mut max_err = 0.0f64;
         for i in 0..n {
             if i > 0 {
@@ -527,7 +534,10 @@ impl<'a> Engine<'a> {
                 self.management_fee(i);
             }
             self.exploits(i);
-            let actions = {
+            let ts = self.market.grid.at(i);
+            let actions = if idle_until.is_some_and(|t| ts < t) {
+                Vec::new()
+            } else {
                 let view = View {
                     i,
                     ts: self.market.grid.at(i),
@@ -536,7 +546,9 @@ impl<'a> Engine<'a> {
                     portfolio: &self.pf,
                     engine: &self,
                 };
-                strategy.on_step(&view)?
+                let actions = strategy.on_step(&view)?;
+                idle_until = strategy.idle_until();
+                actions
             };
             for a in actions {
                 self.execute(a, i)?;

@@ -113,6 +113,11 @@ impl Strategy for Autocompound {
         self.p.chain.iter().cloned().collect()
     }
 
+    fn idle_until(&self) -> Option<i64> {
+        // An interval vault acts only when the interval since its last harvest is up.
+        (self.p.harvest == Policy::Interval).then(|| self.last.saturating_add(self.interval))
+    }
+
     fn on_step(&mut self, view: &View) -> Result<Vec<Action>, EngineError> {
         if view.i == 0 {
             self.last = view.ts;
