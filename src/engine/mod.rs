@@ -540,7 +540,7 @@ impl<'a> Engine<'a> {
             } else {
                 let view = View {
                     i,
-                    ts: self.market.grid.at(i),
+                    ts,
                     market: self.market,
                     book: &self.book,
                     portfolio: &self.pf,
