@@ -185,12 +185,10 @@ pub fn execute(cli: Cli, out: &mut dyn std::io::Write) -> Result<(), Failure> {
         Command::Compare(a) => run_and_write(a, true, out),
         Command::Validate(a) => {
             let ds = Dataset::load(&a.manifest, Some(&a.data_root))?;
-            let checks = crate::validate::write_all(&ds, &a.out).map_err(|e| Failure {
+            let (checks, acc) = crate::validate::write_all(&ds, &a.out).map_err(|e| Failure {
                 code: 1,
                 message: format!("{}: cannot write: {e}", a.out.display()),
             })?;
-            let months = crate::validate::fee_growth(&ds);
-            let acc = crate::validate::accuracy(&months);
             let mut text = format!(
                 "{:<28} {:>6} {:>16} {:>15} {:>22}\n",
                 "pool", "months", "median |error| %", "worst |error| %", "median, end snapshot %"
@@ -221,8 +219,8 @@ pub fn execute(cli: Cli, out: &mut dyn std::io::Write) -> Result<(), Failure> {
             writeln!(
                 out,
                 "{text}fees vs on-chain fee growth: {} pool-months, median |error| {:.2} %; wrote {} (report.html)",
-                months.len(),
-                100.0 * crate::validate::overall_median(&months),
+                checks[0].periods,
+                checks[0].median,
                 a.out.display()
             )
             .map_err(|e| Failure { code: 1, message: e.to_string() })
@@ -379,12 +377,8 @@ fn run_and_write(a: RunArgs, report: bool, out: &mut dyn std::io::Write) -> Resu
     let mut write_err = None;
     let mut failures: Vec<String> = Vec::new();
     plan.run_records(opts.progress, !light, |record, output| {
-        if record.failed {
-            failures.push(format!(
-                "{}: {}",
-                record.summary[0],
-                record.summary[record.summary.len() - 1]
-            ));
+        if let Some(e) = record.error() {
+            failures.push(format!("{}: {e}", record.name()));
         }
         if let Err(e) = writer.push_record(&record, output) {
             write_err.get_or_insert(e.to_string());

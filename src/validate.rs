@@ -19,6 +19,7 @@ use std::path::Path;
 
 use crate::data::{Dataset, RawSeries};
 use crate::market::{Field, SeriesKind};
+use crate::report::charts::Chart;
 use crate::units::{format_ts, Timestamp};
 
 /// One pool-month of the fee check.
@@ -172,8 +173,8 @@ pub fn accuracy(months: &[FeeMonth]) -> Vec<PoolAccuracy> {
             PoolAccuracy {
                 pool: p.to_string(),
                 months: ms.len(),
-                median_abs_error: median(ms.iter().map(|m| m.error().abs()).collect()),
-                worst_abs_error: ms.iter().map(|m| m.error().abs()).fold(0.0, f64::max),
+                median_abs_error: median_worst(ms.iter().map(|m| m.error())).0,
+                worst_abs_error: median_worst(ms.iter().map(|m| m.error())).1,
                 median_abs_error_end: median(ms.iter().map(|m| m.error_end().abs()).collect()),
             }
         })
@@ -182,14 +183,14 @@ pub fn accuracy(months: &[FeeMonth]) -> Vec<PoolAccuracy> {
 
 /// The median absolute monthly error over every pool-month (mean liquidity).
 pub fn overall_median(months: &[FeeMonth]) -> f64 {
-    median(months.iter().map(|m| m.error().abs()).collect())
+    median_worst(months.iter().map(|m| m.error())).0
 }
 
+/// Check 1's results, its per-pool accuracy and its charts.
+type FeeCheck = (Vec<FeeMonth>, Vec<PoolAccuracy>, Vec<Chart>);
+
 /// Writes fee_growth_monthly.csv, fee_growth_summary.csv and a chart per pool.
-pub fn write(
-    ds: &Dataset,
-    dir: &Path,
-) -> Result<(Vec<FeeMonth>, Vec<PoolAccuracy>), Box<dyn std::error::Error>> {
+pub fn write(ds: &Dataset, dir: &Path) -> Result<FeeCheck, Box<dyn std::error::Error>> {
     std::fs::create_dir_all(dir)?;
     let months = fee_growth(ds);
     let acc = accuracy(&months);
@@ -235,6 +236,7 @@ pub fn write(
         ])?;
     }
     crate::io::write_atomic(&dir.join("fee_growth_summary.csv"), &w.into_inner()?)?;
+    let mut charts = Vec::new();
     for a in &acc {
         let ms: Vec<&FeeMonth> = months.iter().filter(|m| m.pool == a.pool).collect();
         let t = |m: &FeeMonth| -> f64 {
@@ -258,7 +260,7 @@ pub fn write(
                 1,
             ),
         ];
-        crate::report::charts::lines_chart(
+        charts.push(crate::report::charts::lines_chart(
             dir,
             &format!("fee_growth_{}", a.pool),
             &format!(
@@ -267,9 +269,9 @@ pub fn write(
             ),
             "USD per 10^12 L",
             &lines,
-        )?;
+        )?);
     }
-    Ok((months, acc))
+    Ok((months, acc, charts))
 }
 
 /// Check 2 — the engine's whole-pool fee APR against the APY DefiLlama published for the
@@ -363,7 +365,10 @@ pub fn apr_summary(days: &[AprDay]) -> Vec<(String, usize, f64, f64, f64)> {
 }
 
 /// Writes apr_vs_defillama.csv, apr_vs_defillama_summary.csv and a chart per pool.
-pub fn write_apr(ds: &Dataset, dir: &Path) -> Result<Vec<AprDay>, Box<dyn std::error::Error>> {
+pub fn write_apr(
+    ds: &Dataset,
+    dir: &Path,
+) -> Result<(Vec<AprDay>, Vec<Chart>), Box<dyn std::error::Error>> {
     std::fs::create_dir_all(dir)?;
     let days = apr_vs_published(ds);
     let mut w = csv::Writer::from_writer(Vec::new());
@@ -384,6 +389,7 @@ pub fn write_apr(ds: &Dataset, dir: &Path) -> Result<Vec<AprDay>, Box<dyn std::e
         ])?;
     }
     crate::io::write_atomic(&dir.join("apr_vs_defillama.csv"), &w.into_inner()?)?;
+    let mut charts = Vec::new();
     let mut w = csv::Writer::from_writer(Vec::new());
     w.write_record([
         "pool",
@@ -425,16 +431,16 @@ pub fn write_apr(ds: &Dataset, dir: &Path) -> Result<Vec<AprDay>, Box<dyn std::e
                 1,
             ),
         ];
-        crate::report::charts::lines_chart(
+        charts.push(crate::report::charts::lines_chart(
             dir,
             &format!("apr_vs_defillama_{p}"),
             &format!("{p}: fee APR, engine vs DefiLlama (%)"),
             "APR (%)",
             &lines,
-        )?;
+        )?);
     }
     crate::io::write_atomic(&dir.join("apr_vs_defillama_summary.csv"), &w.into_inner()?)?;
-    Ok(days)
+    Ok((days, charts))
 }
 
 /// Check 3 — a constant-product LP's value against the pool's own reserves. From the
@@ -607,16 +613,17 @@ pub struct CheckSummary {
 }
 
 /// Runs every check, writes their CSV files and charts into `dir`, and a report
-/// (`report.html`, `report.md`, `checks.csv` with one headline row per check).
+/// (`report.html`, `report.md`, `checks.csv` with one headline row per check); returns
+/// the headlines and check 1's per-pool accuracy.
 pub fn write_all(
     ds: &Dataset,
     dir: &Path,
-) -> Result<Vec<CheckSummary>, Box<dyn std::error::Error>> {
-    let (months, _acc) = write(ds, dir)?;
-    let apr_days = write_apr(ds, dir)?;
+) -> Result<(Vec<CheckSummary>, Vec<PoolAccuracy>), Box<dyn std::error::Error>> {
+    let (months, acc, mut charts) = write(ds, dir)?;
+    let (apr_days, apr_charts) = write_apr(ds, dir)?;
+    charts.extend(apr_charts);
     let hours = reserves_check(ds);
     let curve = curve_check()?;
-    let mut charts = Vec::new();
 
     // Check 3 files.
     let mut w = csv::Writer::from_writer(Vec::new());
@@ -767,10 +774,10 @@ pub fn write_all(
         ])?;
     }
     crate::io::write_atomic(&dir.join("checks.csv"), &w.into_inner()?)?;
-    let (html, md) = report_text(&summaries, dir, &charts);
+    let (html, md) = report_text(&summaries, &charts);
     crate::io::write_atomic(&dir.join("report.html"), html.as_bytes())?;
     crate::io::write_atomic(&dir.join("report.md"), md.as_bytes())?;
-    Ok(summaries)
+    Ok((summaries, acc))
 }
 
 fn fmt_err(x: f64) -> String {
@@ -782,11 +789,7 @@ fn fmt_err(x: f64) -> String {
 }
 
 /// The validation section: headline table, what each check means, its charts.
-fn report_text(
-    summaries: &[CheckSummary],
-    dir: &Path,
-    charts: &[crate::report::charts::Chart],
-) -> (String, String) {
+fn report_text(summaries: &[CheckSummary], charts: &[Chart]) -> (String, String) {
     use crate::report::html::esc as escape;
     let mut rows = String::new();
     let mut md = String::from("# How accurate is it? — yieldlab validate\n\n| check | compared | periods | median abs error | worst abs error |\n|---|---|---|---|---|\n");
@@ -830,25 +833,12 @@ fn report_text(
         md.push_str(&format!("\n## {}\n\n{}\n", s.check, note));
     }
     body.push_str("<h2>Charts</h2>");
-    // Every chart in the folder: the per-pool charts of checks 1 and 2 and those above.
-    let mut names: Vec<String> = std::fs::read_dir(dir)
-        .map(|d| {
-            d.flatten()
-                .map(|e| e.file_name().to_string_lossy().into_owned())
-                .filter(|n| n.ends_with(".svg") && !n.starts_with('.'))
-                .collect()
-        })
-        .unwrap_or_default();
-    names.sort();
-    for n in &names {
-        let inline = charts
-            .iter()
-            .find(|c| format!("{}.svg", c.name) == *n)
-            .map(|c| c.svg.clone())
-            .or_else(|| std::fs::read_to_string(dir.join(n)).ok())
-            .unwrap_or_default();
-        body.push_str(&format!("<figure>{inline}</figure>"));
-        md.push_str(&format!("\n![{n}]({})\n", n.replace(".svg", ".png")));
+    // Every check's charts (per pool for checks 1–3), by name.
+    let mut shown: Vec<&Chart> = charts.iter().collect();
+    shown.sort_by(|a, b| a.name.cmp(&b.name));
+    for c in shown {
+        body.push_str(&format!("<figure>{}</figure>", c.svg));
+        md.push_str(&format!("\n![{}]({}.png)\n", c.title, c.name));
     }
     let html = format!(
         "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>yieldlab validate</title><style>body{{font-family:sans-serif;max-width:1100px;margin:2em auto}}table{{border-collapse:collapse}}td,th{{border:1px solid #ccc;padding:4px 8px}}figure{{margin:1em 0}}</style></head><body>{body}</body></html>\n"

@@ -5,45 +5,22 @@
 //! behaviour (docs/manifest.md, "What the loader accepts"). Any panic (a "panicked"
 //! message or exit code 101) fails the case. All cases run, and every failure is listed.
 
+#[macro_use]
 mod common;
 
 use std::path::Path;
 
-const MANIFEST: &str = r#"[dataset]
-name = "t"
-
-[[chains]]
-name = "ethereum"
-native_asset = "ETH"
-
-[[pools]]
-id = "weth_usdc"
-kind = "constant_product"
-chain = "ethereum"
-tokens = ["WETH", "USDC"]
-fee = 0.003
-
-[[files]]
-path = "pool.csv"
-kind = "pool"
-id = "weth_usdc"
-timestamp = "timestamp"
-columns = { price = "price", volume_usd = "volume_usd", tvl_usd = "tvl_usd" }
-
-[[files]]
-path = "prices.csv"
-kind = "price"
-id_column = "asset"
-timestamp = "timestamp"
-columns = { price_usd = "price_usd" }
-
+const MANIFEST: &str = concat!(
+    pool_and_prices_manifest!(),
+    r#"
 [[files]]
 path = "gas.csv"
 kind = "gas"
 id = "ethereum"
 timestamp = "timestamp"
 columns = { gas_price_gwei = "gwei" }
-"#;
+"#
+);
 
 const T0: i64 = 1_640_995_200; // 2022-01-01
 const HOURS: i64 = 24 * 20;
@@ -729,32 +706,7 @@ fn run_case(c: &Case, dir: &Path) -> common::Run {
         std::fs::create_dir_all(p.parent().unwrap()).unwrap();
         std::fs::write(p, text).unwrap();
     }
-    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_yieldlab"));
-    cmd.args(c.args).current_dir(dir);
-    let out = match c.stdin {
-        Some(input) => {
-            use std::io::Write;
-            let mut child = cmd
-                .stdin(std::process::Stdio::piped())
-                .stdout(std::process::Stdio::piped())
-                .stderr(std::process::Stdio::piped())
-                .spawn()
-                .unwrap();
-            child
-                .stdin
-                .take()
-                .unwrap()
-                .write_all(input.as_bytes())
-                .unwrap();
-            child.wait_with_output().unwrap()
-        }
-        None => cmd.output().unwrap(),
-    };
-    common::Run {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
+    common::run_binary(c.args, dir, c.stdin)
 }
 
 #[test]

@@ -1,39 +1,12 @@
 //! Every kind of bad input the data layer meets gives exit code 2 and a message that
 //! names the file, the line or row, the column or manifest field, and what is expected.
 
+#[macro_use]
 mod common;
 
 use common::{yieldlab, Run};
 
-const MANIFEST: &str = r#"
-[dataset]
-name = "t"
-
-[[chains]]
-name = "ethereum"
-native_asset = "ETH"
-
-[[pools]]
-id = "weth_usdc"
-kind = "constant_product"
-chain = "ethereum"
-tokens = ["WETH", "USDC"]
-fee = 0.003
-
-[[files]]
-path = "pool.csv"
-kind = "pool"
-id = "weth_usdc"
-timestamp = "timestamp"
-columns = { price = "price", volume_usd = "volume_usd", tvl_usd = "tvl_usd" }
-
-[[files]]
-path = "prices.csv"
-kind = "price"
-id_column = "asset"
-timestamp = "timestamp"
-columns = { price_usd = "price_usd" }
-"#;
+const MANIFEST: &str = pool_and_prices_manifest!();
 
 const POOL: &str = "timestamp,price,volume_usd,tvl_usd
 1640995200,3700.5,1000,5000000

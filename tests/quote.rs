@@ -1,34 +1,19 @@
 //! `yieldlab quote` end to end: every op answers, answers come in request order, a
 //! bad line answers an error and the stream goes on, the exit code is 0.
 
-use std::io::Write;
-use std::process::{Command, Stdio};
+mod common;
 
 use serde_json::Value;
 
 fn quote(input: &str) -> (i32, Vec<Value>) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_yieldlab"))
-        .arg("quote")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(input.as_bytes())
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(!stderr.contains("panicked"), "{stderr}");
-    let lines = String::from_utf8(out.stdout)
-        .unwrap()
+    let run = common::run_binary(&["quote"], &common::repo(), Some(input));
+    assert!(!run.stderr.contains("panicked"), "{}", run.stderr);
+    let lines = run
+        .stdout
         .lines()
         .map(|l| serde_json::from_str(l).unwrap())
         .collect();
-    (out.status.code().unwrap(), lines)
+    (run.code, lines)
 }
 
 fn close(v: &Value, key: &str, expected: f64, tol: f64) {

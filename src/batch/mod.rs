@@ -207,13 +207,6 @@ pub struct FailedRun {
     pub message: String,
 }
 
-/// What became of one run.
-#[derive(Debug)]
-pub enum Outcome {
-    Done(Box<RunOutput>),
-    Failed(FailedRun),
-}
-
 /// Which runs keep their per-step series (for timeseries.csv and charts).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SeriesPolicy {
@@ -656,71 +649,26 @@ impl Plan {
         })
     }
 
-    /// Runs every job in parallel and hands the results to `sink` in job order, a chunk
-    /// at a time, so memory stays bounded however many runs there are.
+    /// Runs every job in parallel and hands the outputs to `sink` in job order, a chunk
+    /// at a time, so memory stays bounded however many runs there are. Any failed run
+    /// is an error here (`run_records` reports it and goes on).
     pub fn run_all(
         &self,
         progress: bool,
         mut sink: impl FnMut(RunOutput) -> Result<(), RunError>,
     ) -> Result<(), RunError> {
-        self.run_each(progress, |outcome| match outcome {
-            Outcome::Done(o) => sink(*o),
-            Outcome::Failed(f) => Err(RunError::Engine {
+        self.run_records(progress, true, |record, output| match output {
+            Some(o) => sink(o),
+            None => Err(RunError::Engine {
                 file: self
                     .jobs
                     .iter()
-                    .find(|j| j.index == f.index)
+                    .find(|j| j.index == record.index)
                     .map(|j| j.spec.path.clone())
                     .unwrap_or_default(),
-                source: EngineError::Spec(f.message),
+                source: EngineError::Spec(record.error().unwrap_or_default().to_string()),
             }),
         })
-    }
-
-    /// Runs every job in parallel and hands each outcome to `sink` in job order, a chunk
-    /// at a time. A run that fails numerically (a NaN, an unsolvable pool state) is an
-    /// `Outcome::Failed` and the others go on; bad input still stops everything.
-    pub fn run_each(
-        &self,
-        progress: bool,
-        mut sink: impl FnMut(Outcome) -> Result<(), RunError>,
-    ) -> Result<(), RunError> {
-        let bar = progress_bar(self.jobs.len(), progress);
-        for chunk in self.jobs.chunks(CHUNK) {
-            let results: Vec<(usize, Result<RunOutput, RunError>)> = chunk
-                .par_iter()
-                .map(|j| {
-                    let r = self.run(j);
-                    bar.inc(1);
-                    (j.index, r)
-                })
-                .collect();
-            for (index, r) in results {
-                match r {
-                    Ok(o) => sink(Outcome::Done(Box::new(o)))?,
-                    Err(RunError::Engine {
-                        source: source @ EngineError::Numeric { .. },
-                        ..
-                    }) => {
-                        let job = chunk
-                            .iter()
-                            .find(|j| j.index == index)
-                            .expect("a job of this chunk");
-                        sink(Outcome::Failed(FailedRun {
-                            index,
-                            name: job.spec.name.clone(),
-                            kind: job.spec.params.kind(),
-                            params: job.params.clone(),
-                            spec_hash: job.spec_hash.clone(),
-                            message: source.to_string(),
-                        }))?
-                    }
-                    Err(e) => return Err(e),
-                }
-            }
-        }
-        bar.finish_and_clear();
-        Ok(())
     }
 }
 

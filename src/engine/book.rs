@@ -386,10 +386,6 @@ impl<K: Ord + Copy, V> VecMap<K, V> {
         }
     }
 
-    pub fn contains_key(&self, k: &K) -> bool {
-        self.find(*k).is_ok()
-    }
-
     /// The value of `k`, inserted as the default if absent (as
     /// `BTreeMap::entry(k).or_default()`).
     pub fn entry(&mut self, k: K) -> VecMapEntry<'_, K, V> {
@@ -430,10 +426,6 @@ impl<K: Ord + Copy, V> VecMap<K, V> {
 
     pub fn iter(&self) -> impl Iterator<Item = (&K, &V)> {
         self.0.iter().map(|(k, v)| (k, v))
-    }
-
-    pub fn keys(&self) -> impl Iterator<Item = &K> {
-        self.0.iter().map(|(k, _)| k)
     }
 
     pub fn values(&self) -> impl Iterator<Item = &V> {

@@ -202,6 +202,8 @@ pub enum PosKind {
     },
     Yield {
         pool: String,
+        /// Index of the pool in the run's book.
+        pid: usize,
         principal: f64,
     },
 }
@@ -530,7 +532,7 @@ impl<'a> Engine<'a> {
         for i in 0..n {
             if i > 0 {
                 self.mark(i);
-                self.accrue(i)?;
+                self.accrue(i);
                 self.management_fee(i);
             }
             self.exploits(i);
@@ -573,7 +575,7 @@ impl<'a> Engine<'a> {
             if !value.is_finite() {
                 return Err(EngineError::Numeric {
                     step: i,
-                    at: format_ts(self.market.grid.at(i)),
+                    at: format_ts(ts),
                     message: format!("portfolio value is {value}; check the pools' prices and liquidity at this step"),
                 });
             }
@@ -791,7 +793,7 @@ impl<'a> Engine<'a> {
         self.pf.positions = positions;
     }
 
-    fn accrue(&mut self, i: usize) -> Result<(), EngineError> {
+    fn accrue(&mut self, i: usize) {
         let dt = (self.market.grid.at(i) - self.market.grid.at(i - 1)) as f64;
         let mut positions = std::mem::take(&mut self.pf.positions);
         for pos in positions.values_mut() {
@@ -847,8 +849,8 @@ impl<'a> Engine<'a> {
                     self.att.interest.add(earned * self.book.price(*asset, i));
                     *amount += earned;
                 }
-                PosKind::Yield { pool, principal } => {
-                    let pv = &self.book.pools[pool.as_str()];
+                PosKind::Yield { pid, principal, .. } => {
+                    let pv = &self.book.pool_list[*pid];
                     let tvl = pv.tvl.as_ref().map(|t| t[i - 1]).unwrap_or(f64::INFINITY);
                     let dil = if tvl.is_finite() {
                         tvl / (tvl + *principal)
@@ -866,7 +868,6 @@ impl<'a> Engine<'a> {
             }
         }
         self.pf.positions = positions;
-        Ok(())
     }
 
     /// Our share of the pool's trading fees at step `i`. Concentrated pools with an
@@ -1052,10 +1053,15 @@ impl<'a> Engine<'a> {
         target: &str,
     ) -> Result<f64, EngineError> {
         let g = self.gas_usd(chain, kind, i)? * share;
+        self.charge_gas(g, kind, i, target);
+        Ok(g)
+    }
+
+    /// Pays `g` USD of gas already priced from the wallet.
+    fn charge_gas(&mut self, g: f64, kind: ActionKind, i: usize, target: &str) {
         *self.pf.wallet.entry(0).or_default() -= g;
         self.att.gas.add(-g);
         self.log(i, kind.name(), target, 0.0, g, 0.0, 0.0);
-        Ok(g)
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -1380,25 +1386,20 @@ impl<'a> Engine<'a> {
     fn chain_of(&self, id: u32) -> Result<&str, EngineError> {
         match self.pf.positions.get(&id).map(|p| &p.kind) {
             Some(PosKind::Amm(a)) => Ok(&self.book.pool_list[a.pid].meta.chain),
-            Some(PosKind::Yield { pool, .. }) => Ok(&self.book.pools[pool].meta.chain),
+            Some(PosKind::Yield { pid, .. }) => Ok(&self.book.pool_list[*pid].meta.chain),
             Some(PosKind::Lend { chain, .. }) => Ok(chain),
             None => Err(EngineError::Spec(format!("no position {id}"))),
         }
     }
 
     fn position_chain(&self, id: u32) -> Result<String, EngineError> {
-        match self.pf.positions.get(&id).map(|p| &p.kind) {
-            Some(PosKind::Amm(a)) => Ok(self.book.pool_list[a.pid].meta.chain.clone()),
-            Some(PosKind::Yield { pool, .. }) => Ok(self.book.pools[pool].meta.chain.clone()),
-            Some(PosKind::Lend { chain, .. }) => Ok(chain.clone()),
-            None => Err(EngineError::Spec(format!("no position {id}"))),
-        }
+        self.chain_of(id).map(str::to_string)
     }
 
     fn position_tokens(&self, id: u32) -> Vec<String> {
         match self.pf.positions.get(&id).map(|p| &p.kind) {
             Some(PosKind::Amm(a)) => self.book.pool_list[a.pid].meta.tokens.clone(),
-            Some(PosKind::Yield { pool, .. }) => self.book.pools[pool].meta.tokens.clone(),
+            Some(PosKind::Yield { pid, .. }) => self.book.pool_list[*pid].meta.tokens.clone(),
             _ => Vec::new(),
         }
     }
@@ -1535,8 +1536,8 @@ impl<'a> Engine<'a> {
                         "pool '{pool}' has no apy_base or apy_reward over the run"
                     )));
                 }
-                let pid = self.book.pool_ids.get(&pool).copied();
-                self.acquire(0, budget, &[], pid, i);
+                let pid = self.book.pool_ids[&pool];
+                self.acquire(0, budget, &[], Some(pid), i);
                 let have = self
                     .pf
                     .wallet
@@ -1549,6 +1550,7 @@ impl<'a> Engine<'a> {
                 (
                     PosKind::Yield {
                         pool: pool.clone(),
+                        pid,
                         principal: have,
                     },
                     pv.meta.chain.clone(),
@@ -1667,9 +1669,7 @@ impl<'a> Engine<'a> {
             let chain = self.position_chain(id)?;
             self.log(i, "harvest", &chain, proceeds, 0.0, sell_cost, fee);
         }
-        *self.pf.wallet.entry(0).or_default() -= gas;
-        self.att.gas.add(-gas);
-        self.log(i, ActionKind::Harvest.name(), "harvest", 0.0, gas, 0.0, 0.0);
+        self.charge_gas(gas, ActionKind::Harvest, i, "harvest");
         self.counts.harvests += 1;
         if let Some(p) = self.pf.positions.get_mut(&id) {
             if let PosKind::Amm(a) = &mut p.kind {

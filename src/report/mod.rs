@@ -83,33 +83,14 @@ pub fn summary_columns() -> Vec<String> {
     c
 }
 
-/// One summary row per run.
-/// The summary header: the fixed columns, `spec_hash`, then one `param:<path>` column
-/// per swept parameter.
+/// The summary header: the fixed columns, `spec_hash`, `error`, then one
+/// `param:<path>` column per swept parameter.
 pub fn summary_header(params: &[String]) -> Vec<String> {
     let mut c = summary_columns();
     c.push("spec_hash".into());
     c.push("error".into());
     c.extend(params.iter().map(|p| format!("param:{p}")));
     c
-}
-
-/// The summary row of a failed run: its name, index, kind, hash, error and parameters.
-pub fn failed_row(f: &crate::batch::FailedRun, params: &[String]) -> Vec<String> {
-    let mut row = vec![String::new(); summary_columns().len()];
-    row[0] = f.name.clone();
-    row[1] = f.index.to_string();
-    row[2] = f.kind.to_string();
-    row.push(f.spec_hash.clone());
-    row.push(f.message.clone());
-    row.extend(params.iter().map(|p| {
-        f.params
-            .iter()
-            .find(|x| &x.0 == p)
-            .map(|x| x.1.clone())
-            .unwrap_or_default()
-    }));
-    row
 }
 
 /// What the report keeps of one run, formatted once (in the worker that ran it): its
@@ -151,13 +132,33 @@ impl RunRecord {
     pub fn failed(f: &crate::batch::FailedRun) -> RunRecord {
         RunRecord {
             index: f.index,
-            summary: failed_row(f, &[]),
+            summary: {
+                // Name, index and kind; the figures empty; then hash and error.
+                let mut row = vec![String::new(); summary_columns().len()];
+                row[0] = f.name.clone();
+                row[1] = f.index.to_string();
+                row[2] = f.kind.to_string();
+                row.push(f.spec_hash.clone());
+                row.push(f.message.clone());
+                row
+            },
             params: f.params.clone(),
             attribution: Vec::new(),
             events: Vec::new(),
             figures: [f64::NAN; 3].map(f64::to_bits),
             failed: true,
         }
+    }
+
+    /// The run's name.
+    pub fn name(&self) -> &str {
+        &self.summary[0]
+    }
+
+    /// What failed, for a failed run.
+    pub fn error(&self) -> Option<&str> {
+        self.failed
+            .then(|| self.summary.last().map(String::as_str).unwrap_or(""))
     }
 
     pub fn apy(&self) -> f64 {
@@ -184,21 +185,6 @@ impl RunRecord {
         }));
         row
     }
-}
-
-/// One summary row with the values of `params` (empty where the run has none).
-pub fn summary_row(o: &RunOutput, params: &[String]) -> Vec<String> {
-    let mut row = summary_fixed(o);
-    row.push(o.spec_hash.clone());
-    row.push(String::new());
-    row.extend(params.iter().map(|p| {
-        o.params
-            .iter()
-            .find(|x| &x.0 == p)
-            .map(|x| x.1.clone())
-            .unwrap_or_default()
-    }));
-    row
 }
 
 /// The fixed summary columns of a run.
@@ -272,7 +258,9 @@ pub fn summary_csv(outputs: &[RunOutput]) -> std::io::Result<Vec<u8>> {
     let params = param_columns(outputs);
     csv_text(
         &summary_header(&params),
-        outputs.iter().map(|o| summary_row(o, &params)),
+        outputs
+            .iter()
+            .map(|o| RunRecord::of(o).summary_row(&params)),
     )
 }
 
