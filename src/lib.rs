@@ -10,6 +10,7 @@ pub mod cli;
 pub mod costs;
 pub mod data;
 pub mod engine;
+pub mod fees;
 pub mod io;
 pub mod market;
 pub mod metrics;

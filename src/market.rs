@@ -94,15 +94,21 @@ pub enum Field {
     FeeRate,
     /// Active (in-range) liquidity L, raw on-chain units.
     Liquidity,
+    /// The bar's mean active liquidity, raw on-chain units (known at the bar's close).
+    LiquidityMean,
+    /// The highest and lowest tick the pool's price reached during the bar.
+    TickHigh,
+    TickLow,
     /// Current tick.
     Tick,
     /// Base (fee) APY as a fraction per year.
     ApyBase,
     /// Reward APY as a fraction per year.
     ApyReward,
-    /// Cumulative fee growth per unit of liquidity, token0 (already / 2^128).
+    /// Cumulative fee growth per unit of liquidity, token0 (already / 2^128). Loaded as
+    /// the on-chain counter; aligned as its increment over each grid step.
     FeeGrowthGlobal0,
-    /// Cumulative fee growth per unit of liquidity, token1 (already / 2^128).
+    /// Cumulative fee growth per unit of liquidity, token1 (already / 2^128), as token0.
     FeeGrowthGlobal1,
     /// A constant-product pool's token0 reserve, whole tokens.
     Reserve0,
@@ -128,6 +134,10 @@ pub enum Aggregation {
     /// An amount over a bar: spread pro rata in time over the grid steps it covers,
     /// summed where several bars fall into one step, never carried.
     Flow,
+    /// A cumulative counter observed at moments (fee growth): aligned as its increment
+    /// over each grid step, each increment between two observations spread pro rata in
+    /// time over the steps between them.
+    Counter,
 }
 
 /// The kinds of series a dataset holds.
@@ -167,13 +177,16 @@ pub enum Domain {
 }
 
 impl Field {
-    pub const ALL: [Field; 18] = [
+    pub const ALL: [Field; 21] = [
         Field::Price,
         Field::VolumeUsd,
         Field::FeesUsd,
         Field::TvlUsd,
         Field::FeeRate,
         Field::Liquidity,
+        Field::LiquidityMean,
+        Field::TickHigh,
+        Field::TickLow,
         Field::Tick,
         Field::ApyBase,
         Field::ApyReward,
@@ -197,6 +210,9 @@ impl Field {
             Field::TvlUsd => "tvl_usd",
             Field::FeeRate => "fee_rate",
             Field::Liquidity => "liquidity",
+            Field::LiquidityMean => "liquidity_mean",
+            Field::TickHigh => "tick_high",
+            Field::TickLow => "tick_low",
             Field::Tick => "tick",
             Field::ApyBase => "apy_base",
             Field::ApyReward => "apy_reward",
@@ -229,6 +245,7 @@ impl Field {
     pub fn aggregation(self) -> Aggregation {
         match self {
             Field::VolumeUsd | Field::FeesUsd => Aggregation::Flow,
+            Field::FeeGrowthGlobal0 | Field::FeeGrowthGlobal1 => Aggregation::Counter,
             _ => Aggregation::Level,
         }
     }
@@ -238,7 +255,7 @@ impl Field {
             Field::Price | Field::PriceUsd => Domain::Positive,
             Field::ApyBase | Field::ApyReward | Field::SupplyApr | Field::BorrowApr => Domain::Rate,
             Field::FeeRate | Field::Utilization => Domain::Fraction,
-            Field::Tick => Domain::Integer,
+            Field::Tick | Field::TickHigh | Field::TickLow => Domain::Integer,
             _ => Domain::NonNegative,
         }
     }
@@ -313,6 +330,10 @@ impl TimeGrid {
 pub struct PoolSeries {
     pub meta: PoolMeta,
     pub fields: BTreeMap<Field, Vec<f64>>,
+    /// Optional fields the dataset has but that do not cover the whole grid: why (the
+    /// first missing time), and the values where they exist (`NaN` elsewhere). Never
+    /// read in place of `fields` unless a run states a fallback.
+    pub partial: BTreeMap<Field, (String, Vec<f64>)>,
 }
 
 /// An asset's USD price aligned to the grid.
@@ -340,6 +361,17 @@ impl PoolSeries {
     /// The field's values over the grid, if the data covers the whole grid.
     pub fn field(&self, f: Field) -> Option<&[f64]> {
         self.fields.get(&f).map(Vec::as_slice)
+    }
+
+    /// Whether the data covers a field over the run, over part of it, or not at all.
+    pub fn coverage(&self, f: Field) -> crate::fees::Coverage {
+        if self.fields.contains_key(&f) {
+            crate::fees::Coverage::Full
+        } else if let Some((why, _)) = self.partial.get(&f) {
+            crate::fees::Coverage::Partial(why.clone())
+        } else {
+            crate::fees::Coverage::Absent
+        }
     }
 }
 

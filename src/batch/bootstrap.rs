@@ -51,9 +51,14 @@ pub fn resample(market: &Market, block_steps: usize, seed: u64, sample: u32) -> 
     let idx = block_indices(n, block_steps, seed, sample);
     let mut m = market.clone();
     for p in m.pools.values_mut() {
+        // Ticks and a bar's tick extremes belong to the original price path; fee growth
+        // is aligned as per-step increments and is resampled with the steps, as volume is.
         p.fields.remove(&Field::Tick);
-        p.fields.remove(&Field::FeeGrowthGlobal0);
-        p.fields.remove(&Field::FeeGrowthGlobal1);
+        p.fields.remove(&Field::TickHigh);
+        p.fields.remove(&Field::TickLow);
+        for (_, v) in p.partial.values_mut() {
+            *v = copy_levels(v, &idx);
+        }
         for (f, v) in p.fields.iter_mut() {
             *v = if *f == Field::Price {
                 rebuild_prices(v, &idx)

@@ -63,6 +63,10 @@ pub fn market_fingerprint(m: &Market) -> String {
             h.update(format!("{f:?}\0").as_bytes());
             floats(&mut h, v);
         }
+        for (f, (why, v)) in &p.partial {
+            h.update(format!("partial {f:?} {why}\0").as_bytes());
+            floats(&mut h, v);
+        }
     }
     for (id, p) in &m.prices {
         h.update(format!("price {id}\0").as_bytes());

@@ -14,6 +14,7 @@ use std::sync::Arc;
 
 use rayon::prelude::*;
 
+use crate::data::quality::OutlierPolicy;
 use crate::data::{align::AlignReport, build_market, DataError, Dataset, GridSpec, Selection};
 use crate::engine::{self, EngineError, RunResult};
 use crate::market::{Field, Market, SeriesKind};
@@ -145,6 +146,15 @@ pub fn selection(spec: &RunSpec, ds: &Dataset) -> Selection {
     }
 }
 
+/// Whether a row stamped `ts` of series `s` can reach the run's period: its value is
+/// known at `ts + obs_offset` and carried at most the carry limit.
+fn in_run(spec: &RunSpec, s: &crate::data::RawSeries, ts: crate::units::Timestamp) -> bool {
+    let known = ts.saturating_add(s.obs_offset);
+    spec.start
+        .is_none_or(|start| known.saturating_add(s.carry_limit.max(s.bar)) >= start)
+        && spec.end.is_none_or(|end| known.saturating_sub(s.bar) <= end)
+}
+
 /// Builds the market one spec runs on.
 pub fn market_for(spec: &RunSpec, ds: &Dataset) -> Result<(Market, AlignReport), RunError> {
     let sel = selection(spec, ds);
@@ -153,10 +163,70 @@ pub fn market_for(spec: &RunSpec, ds: &Dataset) -> Result<(Market, AlignReport),
         start: spec.start,
         end: spec.end,
     };
-    let (mut market, align) = build_market(ds, &sel, &grid).map_err(|source| RunError::Data {
+    let data_err = |source: DataError| RunError::Data {
         file: spec.path.clone(),
         source: Box::new(source),
-    })?;
+    };
+    // Values that would distort fees or marks, in the series this run reads.
+    let policy = spec.outliers.or(ds.outliers).unwrap_or_default();
+    let mut flagged: Vec<(SeriesKind, String, crate::data::quality::Outlier)> = Vec::new();
+    let kinds = [
+        (SeriesKind::Pool, &sel.pools),
+        (SeriesKind::Price, &sel.prices),
+    ];
+    for (kind, ids) in kinds {
+        for id in ids.iter().flatten() {
+            if let Some(s) = ds.series.get(&(kind, id.clone())) {
+                flagged.extend(
+                    crate::data::quality::outliers(s)
+                        .into_iter()
+                        .filter(|o| in_run(spec, s, o.ts))
+                        .map(|o| (kind, id.clone(), o)),
+                );
+            }
+        }
+    }
+    let describe = |(k, id, o): &(SeriesKind, String, crate::data::quality::Outlier)| {
+        o.describe(&ds.series[&(*k, id.clone())])
+    };
+    let cleaned;
+    let ds = match policy {
+        _ if flagged.is_empty() => ds,
+        OutlierPolicy::Error => {
+            let list: Vec<String> = flagged.iter().take(5).map(describe).collect();
+            let more = flagged.len().saturating_sub(5);
+            return Err(data_err(DataError::Outliers {
+                count: flagged.len(),
+                list: if more > 0 {
+                    format!("{} (and {more} more: see `yieldlab data check`)", list.join("; "))
+                } else {
+                    list.join("; ")
+                },
+            }));
+        }
+        OutlierPolicy::Keep => ds,
+        OutlierPolicy::Drop => {
+            let mut copy = ds.clone();
+            for (k, id, o) in &flagged {
+                if let Some(v) = copy
+                    .series
+                    .get_mut(&(*k, id.clone()))
+                    .and_then(|s| s.fields.get_mut(&o.field))
+                {
+                    v[o.row] = f64::NAN;
+                }
+            }
+            cleaned = copy;
+            &cleaned
+        }
+    };
+    let (mut market, mut align) = build_market(ds, &sel, &grid).map_err(data_err)?;
+    align.outliers = flagged.iter().map(describe).collect();
+    match policy {
+        OutlierPolicy::Drop => align.outliers_dropped = flagged.len(),
+        OutlierPolicy::Keep => align.outliers_kept = flagged.len(),
+        OutlierPolicy::Error => {}
+    }
     let unknown = |pool: &str| {
         RunError::Spec(SpecError {
             path: spec.path.clone(),
@@ -405,13 +475,14 @@ pub fn plan(paths: &[PathBuf], opts: &BatchOptions) -> Result<Plan, RunError> {
     for j in jobs.iter_mut() {
         let ds = &datasets[j.dataset];
         let key = format!(
-            "{}|{:?}|{:?}|{:?}|{:?}|{:?}",
+            "{}|{:?}|{:?}|{:?}|{:?}|{:?}|{:?}",
             j.dataset,
             selection(&j.spec, ds),
             j.spec.start,
             j.spec.end,
             j.spec.grid_step,
-            j.spec.assume
+            j.spec.assume,
+            j.spec.outliers
         );
         j.market = match m_keys.iter().position(|k| *k == key) {
             Some(p) => p,

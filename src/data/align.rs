@@ -60,6 +60,11 @@ pub struct AlignReport {
     pub flow_gaps: BTreeMap<String, usize>,
     /// Optional fields left out, with the reason.
     pub dropped: Vec<String>,
+    /// Values flagged by `data::quality` in the series the run read, and what the run's
+    /// policy did with them.
+    pub outliers: Vec<String>,
+    pub outliers_dropped: usize,
+    pub outliers_kept: usize,
 }
 
 /// Aligns a level onto the grid. `NaN` observations (missing optional values) are
@@ -183,6 +188,144 @@ pub fn align_flow(
     Ok((out, gaps))
 }
 
+/// Aligns a cumulative counter (fee growth): value `i` is the counter's increment over
+/// the grid step `[t_i, t_i + step)`. The increment between two observations (each known
+/// at its timestamp plus `obs_offset`) is spread pro rata in time over the steps between
+/// them, as a flow's bar is. Steps outside the observed span, or inside a stretch between
+/// two observations longer than the carry limit, have no value (`NaN`); the grid's last
+/// step, which reaches past the run's end and is never accrued, keeps the part that is
+/// observed. Returns the values and the first problem, if any step before the last has
+/// no value.
+pub fn align_counter(
+    ts: &[Timestamp],
+    values: &[f64],
+    obs_offset: i64,
+    carry_limit: i64,
+    grid: &TimeGrid,
+) -> (Vec<f64>, Option<AlignIssue>) {
+    let n = grid.len();
+    let mut out = vec![0.0; n];
+    let mut covered = vec![0i64; n];
+    let (g0, step) = (grid.start, grid.step);
+    let obs: Vec<(Timestamp, f64)> = ts
+        .iter()
+        .zip(values)
+        .filter(|(_, v)| !v.is_nan())
+        .map(|(t, v)| (t + obs_offset, *v))
+        .collect();
+    let mut issue = None;
+    for w in obs.windows(2) {
+        let ((a, va), (b, vb)) = (w[0], w[1]);
+        if b <= a {
+            continue;
+        }
+        let len = b - a;
+        let d = vb - va;
+        let too_long = len > carry_limit;
+        let mut i = if a <= g0 { 0 } else { ((a - g0) / step) as usize };
+        while i < n {
+            let cs = grid.at(i);
+            if cs >= b {
+                break;
+            }
+            let overlap = b.min(cs + step) - a.max(cs);
+            if overlap > 0 {
+                if too_long {
+                    if issue.is_none() && i + 1 < n {
+                        issue = Some(AlignIssue::Gap { last: a, at: b });
+                    }
+                    covered[i] = -1;
+                } else if covered[i] >= 0 {
+                    out[i] += if overlap == len {
+                        d
+                    } else {
+                        d * (overlap as f64 / len as f64)
+                    };
+                    covered[i] += overlap;
+                }
+            }
+            i += 1;
+        }
+    }
+    for i in 0..n {
+        let full = covered[i] >= step;
+        let last_step_partly = i + 1 == n && covered[i] > 0;
+        if !(full || last_step_partly) {
+            out[i] = f64::NAN;
+            if issue.is_none() && i + 1 < n {
+                issue = Some(match obs.first() {
+                    Some((f, _)) if *f > grid.at(i) => AlignIssue::NotCovered {
+                        first: *f,
+                        at: grid.at(i),
+                    },
+                    Some(_) => AlignIssue::Gap {
+                        last: obs
+                            .iter()
+                            .rev()
+                            .find(|(t, _)| *t <= grid.at(i))
+                            .map(|(t, _)| *t)
+                            .unwrap_or(grid.at(i)),
+                        at: grid.at(i),
+                    },
+                    None => AlignIssue::NotCovered {
+                        first: Timestamp::MAX,
+                        at: grid.at(i),
+                    },
+                });
+            }
+        }
+    }
+    (out, issue)
+}
+
+/// A field's values where the data has them (`NaN` elsewhere), for an optional field
+/// that does not cover the whole grid: levels carried within the limit, flows where a
+/// bar covers the step.
+fn partial(s: &RawSeries, field: Field, values: &[f64], grid: &TimeGrid) -> Vec<f64> {
+    match field.aggregation() {
+        Aggregation::Level => {
+            let mut out = Vec::with_capacity(grid.len());
+            let mut j = 0usize;
+            let mut last: Option<(Timestamp, f64)> = None;
+            for g in grid.timestamps() {
+                while j < s.ts.len() && s.ts[j] + s.obs_offset <= g {
+                    if !values[j].is_nan() {
+                        last = Some((s.ts[j] + s.obs_offset, values[j]));
+                    }
+                    j += 1;
+                }
+                out.push(match last {
+                    Some((t, v)) if g - t <= s.carry_limit => v,
+                    _ => f64::NAN,
+                });
+            }
+            out
+        }
+        Aggregation::Flow => {
+            let mut out = vec![f64::NAN; grid.len()];
+            for (k, (&a, &v)) in s.ts.iter().zip(values).enumerate() {
+                let _ = k;
+                if v.is_nan() {
+                    continue;
+                }
+                let b = a + s.bar;
+                for (i, o) in out.iter_mut().enumerate() {
+                    let cs = grid.at(i);
+                    let overlap = b.min(cs + grid.step) - a.max(cs);
+                    if overlap > 0 {
+                        let add = v * (overlap as f64 / s.bar as f64);
+                        *o = if o.is_nan() { add } else { *o + add };
+                    }
+                }
+            }
+            out
+        }
+        Aggregation::Counter => {
+            align_counter(&s.ts, values, s.obs_offset, s.carry_limit, grid).0
+        }
+    }
+}
+
 /// The earliest grid point at which a series has every required field, and the latest
 /// grid point it can serve, for a grid of `step`.
 fn coverage(s: &RawSeries, step: i64) -> (Timestamp, Timestamp) {
@@ -218,8 +361,36 @@ pub fn align_series(
     grid: &TimeGrid,
     report: &mut AlignReport,
 ) -> Result<BTreeMap<Field, Vec<f64>>, DataError> {
+    align_series_partial(s, grid, report).map(|(full, _)| full)
+}
+
+/// Optional fields that do not cover the grid: why, and their values where they exist.
+pub type PartialFields = BTreeMap<Field, (String, Vec<f64>)>;
+
+/// As `align_series`, also returning the optional fields that were left out, with the
+/// reason and their values where the data has them.
+pub fn align_series_partial(
+    s: &RawSeries,
+    grid: &TimeGrid,
+    report: &mut AlignReport,
+) -> Result<(BTreeMap<Field, Vec<f64>>, PartialFields), DataError> {
     let mut out = BTreeMap::new();
+    let mut partial_fields = BTreeMap::new();
     for (field, values) in &s.fields {
+        // Statistics of a bar (its mean liquidity, its tick extremes) describe that bar
+        // only: on a grid of another step they would describe the wrong span.
+        if matches!(field, Field::LiquidityMean | Field::TickHigh | Field::TickLow)
+            && grid.step != s.bar
+        {
+            report.dropped.push(format!(
+                "{} field '{}' left out: a statistic of the data's {} bars, and the run's step is {}",
+                s.label(),
+                field,
+                format_duration(s.bar),
+                format_duration(grid.step)
+            ));
+            continue;
+        }
         let result = match field.aggregation() {
             Aggregation::Level => align_level(&s.ts, values, s.obs_offset, s.carry_limit, grid)
                 .map(|(v, c)| {
@@ -232,17 +403,27 @@ pub fn align_series(
                     v
                 })
             }
+            Aggregation::Counter => {
+                match align_counter(&s.ts, values, s.obs_offset, s.carry_limit, grid) {
+                    (v, None) => Ok(v),
+                    (_, Some(issue)) => Err(issue),
+                }
+            }
         };
         match result {
             Ok(v) => {
                 out.insert(*field, v);
             }
-            Err(issue) if s.optional.contains(field) => report.dropped.push(format!(
-                "{} field '{}' left out: {}",
-                s.label(),
-                field,
-                describe(&issue)
-            )),
+            Err(issue) if s.optional.contains(field) => {
+                let why = describe(&issue);
+                report.dropped.push(format!(
+                    "{} field '{}' left out: {}",
+                    s.label(),
+                    field,
+                    why
+                ));
+                partial_fields.insert(*field, (why, partial(s, *field, values, grid)));
+            }
             Err(AlignIssue::NotCovered { first, at }) => {
                 return Err(DataError::NotCovered {
                     series: s.label(),
@@ -267,7 +448,7 @@ pub fn align_series(
             }
         }
     }
-    Ok(out)
+    Ok((out, partial_fields))
 }
 
 fn describe(issue: &AlignIssue) -> String {
@@ -403,11 +584,16 @@ pub fn build_market(
         rates: BTreeMap::new(),
     };
     for s in pools {
-        let fields = align_series(s, &grid, &mut report)?;
+        let (fields, partial) = align_series_partial(s, &grid, &mut report)?;
         let meta = ds.pools.get(&s.id).cloned().expect("checked on load");
-        market
-            .pools
-            .insert(s.id.clone(), PoolSeries { meta, fields });
+        market.pools.insert(
+            s.id.clone(),
+            PoolSeries {
+                meta,
+                fields,
+                partial,
+            },
+        );
     }
     for s in prices {
         let mut fields = align_series(s, &grid, &mut report)?;

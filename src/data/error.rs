@@ -89,6 +89,9 @@ pub enum DataError {
     #[error("the selected series do not overlap in time: {detail}")]
     NoOverlap { detail: String },
 
+    #[error("{count} value(s) the fee models or marks would be distorted by (data::quality): {list}; check the data, or state a policy: outliers = \"drop\" (treat each as missing: a level carries the previous value) or outliers = \"keep\" in the strategy file (or the manifest's [dataset])")]
+    Outliers { count: usize, list: String },
+
     #[error("{series} ends at {last} (its last row in {file}), before the run's end {end}; end the run by {last}, or use data that covers the range")]
     EndsEarly {
         series: String,

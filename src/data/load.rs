@@ -69,6 +69,8 @@ pub struct LoadedFile {
 pub struct Dataset {
     pub name: String,
     pub description: String,
+    /// The manifest's outlier policy, where it states one.
+    pub outliers: Option<super::quality::OutlierPolicy>,
     pub manifest: PathBuf,
     pub root: PathBuf,
     pub chains: BTreeMap<String, ChainMeta>,
@@ -200,6 +202,7 @@ impl Dataset {
         let ds = Dataset {
             name: manifest.dataset.name.clone(),
             description: manifest.dataset.description.clone(),
+            outliers: manifest.dataset.outliers,
             manifest: manifest_path.to_path_buf(),
             root,
             chains,

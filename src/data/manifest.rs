@@ -32,6 +32,10 @@ pub struct DatasetInfo {
     /// The command that regenerates the dataset, for generated datasets.
     #[serde(default)]
     pub generated_by: Option<String>,
+    /// What runs do with values `data check` flags as outliers (data::quality):
+    /// "error" (the default), "drop" or "keep". A strategy file's `outliers` wins.
+    #[serde(default)]
+    pub outliers: Option<super::quality::OutlierPolicy>,
 }
 
 #[derive(Debug, Clone, Deserialize)]

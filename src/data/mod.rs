@@ -7,6 +7,7 @@ pub mod check;
 pub mod error;
 pub mod load;
 pub mod manifest;
+pub mod quality;
 pub mod synth;
 pub mod table;
 

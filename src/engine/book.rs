@@ -9,6 +9,7 @@ use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 
 use super::EngineError;
+use crate::fees;
 use crate::market::{Field, Market, PoolKind, PoolMeta};
 use crate::units::{parse_datetime, parse_duration, Timestamp};
 
@@ -68,12 +69,103 @@ pub struct PoolView {
     pub apy_base: Option<Vec<f64>>,
     pub apy_reward: Option<Vec<f64>>,
     pub fee_rate: Option<Vec<f64>>,
+    /// Per-step increments of feeGrowthGlobal0/1 (fees per unit of raw liquidity, raw
+    /// token units).
+    pub fee_growth: Option<[Vec<f64>; 2]>,
+    /// The bar's mean active liquidity (raw), known at the bar's close.
+    pub liquidity_mean: Option<Vec<f64>>,
+    /// The bar's highest and lowest tick, known at the bar's close.
+    pub tick_high_low: Option<[Vec<f64>; 2]>,
+    /// How fee income is computed: resolved once per run, an error kept for the first
+    /// position that opens in the pool (a pool read only for its prices needs none).
+    pub fee: Result<fees::Resolved, String>,
     /// Indexes into the price book of token0 and token1.
     pub token_prices: Vec<usize>,
     pub reward: Option<usize>,
 }
 
 impl PoolView {
+    /// The pool's inputs to the fee models over the bar `[i − 1, i)` (`i` ≥ 1): the fee
+    /// growth valued at step `i`'s prices, the traders' fees of the bar, the bar's active
+    /// liquidity (its mean where the data has one, else the mean of its start and end),
+    /// the TVL at its start. `NaN` where a series has no value (fallback runs only).
+    pub fn bar_inputs(&self, book: &Book, i: usize) -> fees::BarInputs {
+        let nan = f64::NAN;
+        let fee_growth_usd = match (&self.fee_growth, self.meta.decimals.as_slice()) {
+            (Some([g0, g1]), [d0, d1]) if self.token_prices.len() == 2 => {
+                g0[i - 1] / 10f64.powi(*d0 as i32) * book.price(self.token_prices[0], i)
+                    + g1[i - 1] / 10f64.powi(*d1 as i32) * book.price(self.token_prices[1], i)
+            }
+            _ => nan,
+        };
+        let pool_fees_usd = match (&self.volume, self.fee_at(i - 1), &self.fees_usd) {
+            (Some(v), Some(f), _) => v[i - 1] * f,
+            (_, _, Some(fu)) => fu[i - 1],
+            _ => nan,
+        };
+        let l_active = match (&self.liquidity_mean, &self.liquidity) {
+            (Some(m), _) if m[i].is_finite() => m[i],
+            (_, Some(l)) => 0.5 * (l[i - 1] + l[i]),
+            _ => nan,
+        };
+        let tvl_usd = self.tvl.as_ref().map(|t| t[i - 1]).unwrap_or(nan);
+        fees::BarInputs {
+            fee_growth_usd,
+            pool_fees_usd,
+            l_active,
+            tvl_usd,
+        }
+    }
+
+    /// The share of the bar `[i − 1, i)` a range `(√lower, √upper)` (whole-token
+    /// prices) was in range (`fees::in_range_fraction`); 1 for positions without a range.
+    pub fn in_range_fraction(&self, range: Option<(f64, f64)>, i: usize) -> f64 {
+        let (Some((sa, sb)), Some(price)) = (range, &self.price) else {
+            return 1.0;
+        };
+        let open = 0.5 * price[i - 1].ln();
+        let close = 0.5 * price[i].ln();
+        let hl = match (&self.tick_high_low, self.meta.decimals.as_slice()) {
+            (Some([h, l]), [d0, d1]) if h[i].is_finite() && l[i].is_finite() => {
+                let shift = (*d0 as f64 - *d1 as f64) * std::f64::consts::LN_10;
+                Some((
+                    fees::ln_sqrt_price_of_tick(h[i], shift),
+                    fees::ln_sqrt_price_of_tick(l[i], shift),
+                ))
+            }
+            _ => None,
+        };
+        fees::in_range_fraction(open, close, hl, sa.ln(), sb.ln())
+    }
+
+    /// The fee income (USD) over the bar `[i − 1, i)` of a position of `l` whole-token
+    /// liquidity in `range` worth `value_usd` at the bar's start, and the model that
+    /// computed it. The one function both the engine's accrual and `validate` call.
+    pub fn fee_income(
+        &self,
+        book: &Book,
+        i: usize,
+        range: Option<(f64, f64)>,
+        l: f64,
+        value_usd: f64,
+    ) -> Result<(fees::FeeModel, f64, f64), String> {
+        let resolved = self.fee.as_ref().map_err(Clone::clone)?;
+        let bar = self.bar_inputs(book, i);
+        let model = resolved.pick(&bar).ok_or_else(|| {
+            format!(
+                "pool '{}': no fee model has data for this bar (fee model '{}', fallback {:?})",
+                self.meta.id, resolved.model, resolved.fallback
+            )
+        })?;
+        let in_range = self.in_range_fraction(range, i);
+        let pos = fees::PositionInputs {
+            l_raw: l * self.raw_liquidity_scale().unwrap_or(1.0),
+            value_usd,
+            in_range,
+        };
+        Ok((model, fees::income(model, &bar, &pos), in_range))
+    }
+
     pub fn fee_at(&self, i: usize) -> Option<f64> {
         self.fee_rate.as_ref().map(|f| f[i]).or(self.meta.fee)
     }
@@ -85,6 +177,18 @@ impl PoolView {
             _ => None,
         }
     }
+}
+
+/// A strategy file's settings for one pool (`[pools.<id>]`).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PoolSettings {
+    /// The fee model to use instead of the one picked from the data.
+    #[serde(default)]
+    pub fee_model: Option<fees::FeeModel>,
+    /// What to do where the model's series has no value.
+    #[serde(default)]
+    pub on_missing: fees::OnMissing,
 }
 
 /// Prices and pools resolved for a run.
@@ -135,7 +239,17 @@ impl Book {
         pools: &[String],
         assets: &[String],
         events: &[StressEvent],
+        settings: &BTreeMap<String, PoolSettings>,
     ) -> Result<Book, EngineError> {
+        for id in settings.keys() {
+            if !pools.contains(id) {
+                return Err(EngineError::Spec(format!(
+                    "[pools.{id}]: the run does not use pool '{id}'{}; its pools: {}",
+                    crate::data::error::suggest(id, pools.iter().map(String::as_str)),
+                    crate::data::error::list_names(pools.iter().map(String::as_str))
+                )));
+            }
+        }
         let n = market.grid.len();
         let mut book = Book {
             assets: BTreeMap::new(),
@@ -156,7 +270,37 @@ impl Book {
                     crate::data::error::list_names(known.iter().copied())
                 ))
             })?;
-            let get = |f: Field| p.field(f).map(<[f64]>::to_vec);
+            let set = settings.get(id).cloned().unwrap_or_default();
+            let fee = if p.field(Field::Price).is_some() && p.meta.kind != PoolKind::Lending {
+                fees::resolve(id, p.meta.kind, set.fee_model, set.on_missing, &|f| {
+                    p.coverage(f)
+                })
+            } else {
+                Err(format!("pool '{id}' has no price series: it is a yield-only pool"))
+            };
+            // A run that allows fallback reads the fee fields where they exist (NaN
+            // elsewhere); otherwise only fields that cover the whole run.
+            let fallback = set.on_missing == fees::OnMissing::Fallback;
+            let get = |f: Field| {
+                p.field(f).map(<[f64]>::to_vec).or_else(|| {
+                    let fee_field = matches!(
+                        f,
+                        Field::VolumeUsd
+                            | Field::FeesUsd
+                            | Field::Liquidity
+                            | Field::TvlUsd
+                            | Field::FeeGrowthGlobal0
+                            | Field::FeeGrowthGlobal1
+                    );
+                    (fallback && fee_field)
+                        .then(|| p.partial.get(&f).map(|(_, v)| v.clone()))
+                        .flatten()
+                })
+            };
+            let pair = |a: Field, b: Field| match (get(a), get(b)) {
+                (Some(x), Some(y)) => Some([x, y]),
+                _ => None,
+            };
             views.insert(
                 id.clone(),
                 PoolView {
@@ -169,6 +313,10 @@ impl Book {
                     apy_base: get(Field::ApyBase),
                     apy_reward: get(Field::ApyReward),
                     fee_rate: get(Field::FeeRate),
+                    fee_growth: pair(Field::FeeGrowthGlobal0, Field::FeeGrowthGlobal1),
+                    liquidity_mean: get(Field::LiquidityMean),
+                    tick_high_low: pair(Field::TickHigh, Field::TickLow),
+                    fee,
                     token_prices: Vec::new(),
                     reward: None,
                 },

@@ -36,7 +36,7 @@ use crate::amm::{lending, stableswap, v3};
 use crate::costs::{self, ActionKind, GasConfig, SlippageModel, VaultFees};
 use crate::market::{Field, Market, PoolKind, TimeGrid};
 use crate::units::{format_ts, Timestamp, YEAR};
-pub use book::{Book, PoolView, StressEvent, VecMap, Wallet, USD};
+pub use book::{Book, PoolSettings, PoolView, StressEvent, VecMap, Wallet, USD};
 pub use ledger::{Attribution, LedgerEntry, Sum, BUCKETS};
 
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -68,6 +68,8 @@ pub struct RunConfig {
     /// Other depositors' capital in the vault (USD): they share each harvest's gas.
     pub vault_others_usd: f64,
     pub events: Vec<StressEvent>,
+    /// Per-pool settings (`[pools.<id>]`): fee model, what to do where its data is missing.
+    pub pools: BTreeMap<String, PoolSettings>,
     /// Record only the value and HODL series per step (no per-step attribution,
     /// allocation or ledger): for sweeps that keep few series. Not part of strategy files.
     #[serde(skip)]
@@ -84,6 +86,7 @@ impl Default for RunConfig {
             vault_fees: VaultFees::none(),
             vault_others_usd: 0.0,
             events: Vec::new(),
+            pools: BTreeMap::new(),
             light: false,
         }
     }
@@ -228,7 +231,7 @@ pub struct Portfolio {
 }
 
 /// Counts of what a run did.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
 pub struct Counts {
     pub deposits: u32,
     pub withdrawals: u32,
@@ -237,8 +240,10 @@ pub struct Counts {
     pub rebalances: u32,
     pub moves: u32,
     pub swaps: u32,
-    /// Steps with a concentrated position in range, and with one at all.
-    pub steps_in_range: u64,
+    /// Bars a concentrated position was held through (per position), and the sum of
+    /// their in-range fractions (`fees::in_range_fraction`, before any rebalance at the
+    /// bar's end).
+    pub steps_in_range: f64,
     pub steps_with_range: u64,
 }
 
@@ -275,6 +280,21 @@ pub struct RunResult {
     pub counts: Counts,
     /// Largest |value − (capital + Σ buckets)| over the run (USD).
     pub max_identity_error: f64,
+    /// How each pool the run held liquidity in computed its fees.
+    pub fee_models: Vec<FeeUse>,
+}
+
+/// How one pool's fees were computed in a run: the model chosen (from the data or the
+/// strategy file) and the position-steps accrued under each model (more than one only
+/// where the strategy allowed fallback).
+#[derive(Debug, Clone, PartialEq)]
+pub struct FeeUse {
+    pub pool: String,
+    pub kind: PoolKind,
+    /// `fees::FeeModel` name, or "apy_series" for yield-only pools.
+    pub model: String,
+    pub forced: bool,
+    pub steps: Vec<(String, u64)>,
 }
 
 impl RunResult {
@@ -412,6 +432,12 @@ pub struct Engine<'a> {
     locked: Vec<(f64, Timestamp, Timestamp)>,
     locked_now: f64,
     baseline: Vec<(usize, f64)>,
+    /// Position-steps accrued under each fee model, per pool index.
+    fee_steps: Vec<[u64; 3]>,
+    /// Pools (index) that held liquidity at some step.
+    fee_pools: BTreeSet<usize>,
+    /// Yield-only pools (index) that held a principal at some step.
+    yield_pools: BTreeSet<usize>,
 }
 
 const SECS_PER_YEAR: f64 = YEAR as f64;
@@ -454,7 +480,7 @@ impl<'a> Engine<'a> {
                 }
             }
         }
-        let book = Book::build(market, &pools, &assets, &config.events)?;
+        let book = Book::build(market, &pools, &assets, &config.events, &config.pools)?;
         // Pools are indexed in id order, as in the book.
         let mut stable_hat: Vec<Vec<(f64, f64)>> = vec![Vec::new(); book.pool_list.len()];
         for (pid, (id, pv)) in book.pools.iter().enumerate() {
@@ -500,7 +526,11 @@ impl<'a> Engine<'a> {
             locked: Vec::new(),
             locked_now: 0.0,
             baseline: Vec::new(),
+            fee_steps: Vec::new(),
+            fee_pools: BTreeSet::new(),
+            yield_pools: BTreeSet::new(),
         };
+        engine.fee_steps = vec![[0; 3]; engine.book.pool_list.len()];
         for c in chains_in_play {
             // Chains without a gas price are an error only when an action needs one.
             if let Ok(cost) = engine.chain_cost(&c) {
@@ -532,7 +562,7 @@ impl<'a> Engine<'a> {
         for i in 0..n {
             if i > 0 {
                 self.mark(i);
-                self.accrue(i);
+                self.accrue(i)?;
                 self.management_fee(i);
             }
             self.exploits(i);
@@ -608,8 +638,8 @@ impl<'a> Engine<'a> {
                 };
                 series.allocation.push(id);
             }
-            self.count_range(i);
         }
+        let fee_models = self.fee_uses();
         Ok(RunResult {
             grid: self.market.grid,
             capital,
@@ -618,7 +648,41 @@ impl<'a> Engine<'a> {
             ledger: self.ledger,
             counts: self.counts,
             max_identity_error: max_err,
+            fee_models,
         })
+    }
+
+    fn fee_uses(&self) -> Vec<FeeUse> {
+        let amm = self.fee_pools.iter().map(|pid| (pid, true));
+        let yields = self.yield_pools.iter().map(|pid| (pid, false));
+        let mut uses: Vec<FeeUse> = amm
+            .chain(yields)
+            .map(|(pid, is_amm)| {
+                let pv = &self.book.pool_list[*pid];
+                match (&pv.fee, is_amm) {
+                    (Ok(r), true) => FeeUse {
+                        pool: pv.meta.id.clone(),
+                        kind: pv.meta.kind,
+                        model: r.model.name().to_string(),
+                        forced: r.forced,
+                        steps: crate::fees::FeeModel::ALL
+                            .iter()
+                            .map(|m| (m.name().to_string(), self.fee_steps[*pid][m.index()]))
+                            .filter(|(_, n)| *n > 0)
+                            .collect(),
+                    },
+                    _ => FeeUse {
+                        pool: pv.meta.id.clone(),
+                        kind: pv.meta.kind,
+                        model: "apy_series".into(),
+                        forced: false,
+                        steps: Vec::new(),
+                    },
+                }
+            })
+            .collect();
+        uses.sort_by(|a, b| a.pool.cmp(&b.pool).then(a.model.cmp(&b.model)));
+        uses
     }
 
     fn allocation(&self) -> String {
@@ -636,20 +700,6 @@ impl<'a> Engine<'a> {
             "wallet".into()
         } else {
             pools.join("+")
-        }
-    }
-
-    fn count_range(&mut self, i: usize) {
-        for p in self.pf.positions.values() {
-            if let PosKind::Amm(a) = &p.kind {
-                if let Some((sa, sb)) = a.range {
-                    self.counts.steps_with_range += 1;
-                    let s = self.book.pool_list[a.pid].price.as_ref().expect("amm")[i].sqrt();
-                    if s > sa && s < sb {
-                        self.counts.steps_in_range += 1;
-                    }
-                }
-            }
         }
     }
 
@@ -793,20 +843,33 @@ impl<'a> Engine<'a> {
         self.pf.positions = positions;
     }
 
-    fn accrue(&mut self, i: usize) {
+    fn accrue(&mut self, i: usize) -> Result<(), EngineError> {
         let dt = (self.market.grid.at(i) - self.market.grid.at(i - 1)) as f64;
         let mut positions = std::mem::take(&mut self.pf.positions);
+        let mut failure = None;
         for pos in positions.values_mut() {
             match &mut pos.kind {
                 PosKind::Amm(a) => {
                     let pv = &self.book.pool_list[a.pid];
                     let ours = self.amm_value(a, i - 1);
-                    let share = self.fee_share(a, pv, ours, i - 1);
-                    let fee_income = match (&pv.volume, pv.fee_at(i - 1), &pv.fees_usd) {
-                        (Some(v), Some(f), _) => v[i - 1] * f * share,
-                        (_, _, Some(fu)) => fu[i - 1] * share,
-                        _ => 0.0,
+                    let (model, fee_income, in_range) = match pv
+                        .fee_income(&self.book, i, a.range, a.l, ours)
+                    {
+                        Ok(x) => x,
+                        Err(message) => {
+                            failure = Some(EngineError::Numeric {
+                                step: i,
+                                at: format_ts(self.market.grid.at(i)),
+                                message,
+                            });
+                            break;
+                        }
                     };
+                    self.fee_steps[a.pid][model.index()] += 1;
+                    if a.range.is_some() {
+                        self.counts.steps_with_range += 1;
+                        self.counts.steps_in_range += in_range;
+                    }
                     let mut reward_usd = 0.0;
                     if let (Some(r), Some(tvl)) = (pv.reward, &pv.tvl) {
                         let share = ours / (tvl[i - 1] + ours);
@@ -868,29 +931,7 @@ impl<'a> Engine<'a> {
             }
         }
         self.pf.positions = positions;
-    }
-
-    /// Our share of the pool's trading fees at step `i`. Concentrated pools with an
-    /// active-liquidity series: L_ours / (L_pool + L_ours) while in range, else 0;
-    /// otherwise by value: ours / (TVL + ours). Our own capital is always counted.
-    fn fee_share(&self, a: &AmmPos, pv: &PoolView, ours: f64, i: usize) -> f64 {
-        let p = pv.price.as_ref().expect("amm")[i];
-        if a.kind == PoolKind::Concentrated {
-            if let (Some(liq), Some(scale)) = (&pv.liquidity, pv.raw_liquidity_scale()) {
-                if let Some((sa, sb)) = a.range {
-                    let s = p.sqrt();
-                    if s <= sa || s >= sb {
-                        return 0.0;
-                    }
-                }
-                let l_raw = a.l * scale;
-                return v3::fee_share(l_raw, liq[i]).unwrap_or(0.0);
-            }
-        }
-        match &pv.tvl {
-            Some(tvl) if tvl[i] + ours > 0.0 => ours / (tvl[i] + ours),
-            _ => 0.0,
-        }
+        failure.map_or(Ok(()), Err)
     }
 
     fn management_fee(&mut self, i: usize) {
@@ -1433,13 +1474,8 @@ impl<'a> Engine<'a> {
                 if pv.volume.is_some() && pv.fees_usd.is_none() && pv.fee_at(i).is_none() {
                     return Err(EngineError::Spec(format!("pool '{pool}' has volume but no fee rate: give `fee` in its [[pools]] entry or a fee_rate series")));
                 }
-                if pv.volume.is_none() && pv.fees_usd.is_none() {
-                    return Err(EngineError::Spec(format!("pool '{pool}' has neither volume_usd nor fees_usd: its fee income cannot be computed")));
-                }
-                if pv.tvl.is_none()
-                    && !(pv.meta.kind == PoolKind::Concentrated && pv.liquidity.is_some())
-                {
-                    return Err(EngineError::Spec(format!("pool '{pool}' has no tvl_usd (or active liquidity): our share of its fees cannot be computed")));
+                if let Err(m) = &pv.fee {
+                    return Err(EngineError::Spec(m.clone()));
                 }
                 let p = pv.price.as_ref().expect("amm")[i];
                 let kind = pv.meta.kind;
@@ -1459,6 +1495,7 @@ impl<'a> Engine<'a> {
                     }
                     None => None,
                 };
+                self.fee_pools.insert(self.book.pool_ids[&pool]);
                 let mut a = AmmPos {
                     pool: pool.clone(),
                     pid: self.book.pool_ids[&pool],
@@ -1537,6 +1574,7 @@ impl<'a> Engine<'a> {
                     )));
                 }
                 let pid = self.book.pool_ids[&pool];
+                self.yield_pools.insert(pid);
                 self.acquire(0, budget, &[], Some(pid), i);
                 let have = self
                     .pf

@@ -96,6 +96,6 @@ pub fn run_metrics(r: &crate::engine::RunResult, risk_free: f64) -> RunMetrics {
             yrs,
         ),
         time_in_range: (c.steps_with_range > 0)
-            .then(|| c.steps_in_range as f64 / c.steps_with_range as f64),
+            .then(|| c.steps_in_range / c.steps_with_range as f64),
     }
 }

@@ -107,6 +107,32 @@ fn assumptions(o: &RunOutput) -> Vec<String> {
             c.vault_others_usd
         ));
     }
+    for f in &o.result.fee_models {
+        let kind = f.kind;
+        let how = if f.forced {
+            "stated in the strategy file"
+        } else {
+            "picked from the data"
+        };
+        let bias = crate::fees::FeeModel::ALL
+            .iter()
+            .find(|m| m.name() == f.model)
+            .map(|m| format!(" ({})", m.bias(kind)))
+            .unwrap_or_else(|| " (the pool's published APY series, diluted by our capital)".into());
+        let steps = if f.steps.len() > 1 {
+            format!(
+                "; steps per model (fallback where data was missing): {}",
+                f.steps
+                    .iter()
+                    .map(|(m, n)| format!("{m} {n}"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
+        } else {
+            String::new()
+        };
+        v.push(format!("fees of {}: {} model, {how}{bias}{steps}", f.pool, f.model));
+    }
     for (pool, x) in &o.spec.assume.pool_tvl_usd {
         v.push(format!("assumed TVL of {pool}: ${x:.0}"));
     }

@@ -76,6 +76,8 @@ pub fn summary_columns() -> Vec<String> {
             "swaps",
             "time_in_range",
             "identity_error_usd",
+            "fee_model",
+            "fee_model_steps",
         ]
         .iter()
         .map(|s| s.to_string()),
@@ -236,8 +238,37 @@ fn summary_fixed_with(o: &RunOutput, m: &metrics::RunMetrics) -> Vec<String> {
         c.swaps.to_string(),
         m.time_in_range.map(frac).unwrap_or_default(),
         usd(r.max_identity_error),
+        fee_model_cell(r),
+        fee_steps_cell(r),
     ]);
     row
+}
+
+/// The `fee_model` cell: the models the run's pools computed fees with, `+`-joined in
+/// name order ("none" where the run held no liquidity or yield position).
+pub fn fee_model_cell(r: &crate::engine::RunResult) -> String {
+    let mut models: Vec<&str> = r.fee_models.iter().map(|f| f.model.as_str()).collect();
+    models.sort_unstable();
+    models.dedup();
+    if models.is_empty() {
+        "none".into()
+    } else {
+        models.join("+")
+    }
+}
+
+/// The `fee_model_steps` cell: `pool:model=steps` for each pool and model that accrued
+/// (position-steps), `;`-joined; shows where a fallback model was used.
+pub fn fee_steps_cell(r: &crate::engine::RunResult) -> String {
+    r.fee_models
+        .iter()
+        .flat_map(|f| {
+            f.steps
+                .iter()
+                .map(move |(m, n)| format!("{}:{m}={n}", f.pool))
+        })
+        .collect::<Vec<_>>()
+        .join(";")
 }
 
 fn csv_text(

@@ -19,6 +19,8 @@
 //! [costs]                          # optional: reward_swap, bridge_fee
 //! [vault]                          # optional: preset = "beefy" | "yearn" | "none", overrides, others_usd
 //! [[events]]                       # optional stress events
+//! [pools.<id>]                     # optional: fee_model = "fee_growth" | "volume_liquidity" | "tvl_share",
+//!                                  #   on_missing = "error" | "fallback" (src/fees.rs)
 //! ```
 //!
 //! Unknown keys anywhere are errors that name the key.
@@ -69,6 +71,14 @@ pub struct StrategyFile {
     /// Stated assumptions for data a dataset lacks.
     #[serde(default)]
     pub assume: Assumptions,
+    /// Per-pool settings: `[pools.<id>] fee_model = "fee_growth" | "volume_liquidity" |
+    /// "tvl_share"`, `on_missing = "error" | "fallback"`.
+    #[serde(default)]
+    pub pools: std::collections::BTreeMap<String, crate::engine::PoolSettings>,
+    /// What to do with values the data check flags (data::quality): "error" (default),
+    /// "drop" or "keep"; overrides the manifest's `[dataset] outliers`.
+    #[serde(default)]
+    pub outliers: Option<crate::data::quality::OutlierPolicy>,
 }
 
 /// Values a strategy file assumes where its dataset has no data, stated in the file
@@ -255,6 +265,7 @@ pub struct RunSpec {
     pub params: StrategyParams,
     pub config: RunConfig,
     pub assume: Assumptions,
+    pub outliers: Option<crate::data::quality::OutlierPolicy>,
 }
 
 /// Why a strategy file cannot run, naming the file and the key.
@@ -355,6 +366,7 @@ impl RunSpec {
             grid_step,
             params: file.strategy,
             assume: file.assume,
+            outliers: file.outliers,
             config: RunConfig {
                 capital_usd: file.capital_usd,
                 gas: file.gas,
@@ -363,6 +375,7 @@ impl RunSpec {
                 vault_fees,
                 vault_others_usd: file.vault.others_usd,
                 events: file.events,
+                pools: file.pools,
                 light: false,
             },
         })
