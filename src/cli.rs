@@ -191,7 +191,7 @@ pub fn execute(cli: Cli, out: &mut dyn std::io::Write) -> Result<(), Failure> {
             })?;
             let mut text = format!(
                 "{:<28} {:>6} {:>16} {:>15} {:>22}\n",
-                "pool", "months", "median |error| %", "worst |error| %", "median, end snapshot %"
+                "pool", "months", "median |error| %", "worst |error| %", "fee_growth median %"
             );
             for p in &acc {
                 text.push_str(&format!(
@@ -200,7 +200,7 @@ pub fn execute(cli: Cli, out: &mut dyn std::io::Write) -> Result<(), Failure> {
                     p.months,
                     100.0 * p.median_abs_error,
                     100.0 * p.worst_abs_error,
-                    100.0 * p.median_abs_error_end
+                    100.0 * p.median_abs_error_fee_growth
                 ));
             }
             text.push_str(&format!(

@@ -476,8 +476,13 @@ mod tests {
         assert_eq!(path_fraction(&[1.0, 1.0], 1.0, 3.0), 1.0);
         assert_eq!(path_fraction(&[3.0, 3.0], 1.0, 3.0), 0.0);
         // A bar that opens and closes outside but whose low dips into the range.
+        // 4 → 2 → 4: half of the path's length lies below 3.
         let f = in_range_fraction(4.0, 4.0, Some((4.0, 2.0)), 1.0, 3.0);
-        assert!((f - 0.25).abs() < 1e-15, "{f}");
+        assert!((f - 0.5).abs() < 1e-15, "{f}");
+        // The order of high and low matters; both are averaged: 1 → 4 → 0 → 1 and
+        // 1 → 0 → 4 → 1 over [2, 3).
+        let f = in_range_fraction(1.0, 1.0, Some((4.0, 0.0)), 2.0, 3.0);
+        assert!((f - 2.0 / 8.0).abs() < 1e-15, "{f}");
         // Same open and close, no extremes known: out of range.
         assert_eq!(in_range_fraction(4.0, 4.0, None, 1.0, 3.0), 0.0);
     }

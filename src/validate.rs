@@ -2,17 +2,17 @@
 //!
 //! Check 1 — fee income against on-chain fee growth. A Uniswap v3 pool's
 //! `feeGrowthGlobal{0,1}` grows by the fees one unit of always-in-range liquidity earned;
-//! over a day, Δfg0·P0/10^d0 + Δfg1·P1/10^d1 is that unit's income in USD. The engine's
-//! model gives the same unit volume × fee rate / active liquidity (our share of the fees
-//! with our own liquidity counted, for a vanishing position). Both are summed per pool
-//! and month and compared; the error is simulated / on-chain − 1.
+//! over a day, Δfg0·P0/10^d0 + Δfg1·P1/10^d1 is that unit's income in USD. A vanishing
+//! always-in-range position is run through `PoolView::fee_income` — the function the
+//! engine's accrual calls — under the `volume_liquidity` and the `fee_growth` models
+//! (src/fees.rs). Both are summed per pool and month and compared; the error is
+//! simulated / on-chain − 1.
 //!
-//! Sources of error: the data are daily bars, while fees accrue swap by swap against the
-//! liquidity active at each swap; the active liquidity is a snapshot at the end of the
-//! day; prices inside the day move. Using the mean of the start- and end-of-day
-//! liquidity instead of the end-of-day snapshot removes part of the snapshot error
-//! (both are reported). USD prices: a USD stablecoin side (USDC, USDT, DAI) at $1 and
-//! the other through the pool price, else WETH at the dataset's ETH price.
+//! Sources of error of `volume_liquidity`: the data are daily bars, while fees accrue
+//! swap by swap against the liquidity active at each swap; the active liquidity is the
+//! mean of the day's start and end snapshots; prices inside the day move. USD prices: a
+//! USD stablecoin side (USDC, USDT, DAI) at $1 and the other through the pool price,
+//! else WETH at the dataset's ETH price, as a run prices them.
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -29,52 +29,89 @@ pub struct FeeMonth {
     /// `YYYY-MM`.
     pub month: String,
     pub days: usize,
-    /// USD earned by one unit of raw liquidity, on-chain and simulated.
+    /// USD earned by one unit of raw liquidity in range all month, on-chain (Δ of the
+    /// pool's feeGrowthGlobal0/1 rows, valued at the run's token prices) and through the
+    /// engine's two bar models.
     pub onchain: f64,
-    pub sim_mean_liquidity: f64,
-    pub sim_end_liquidity: f64,
+    pub sim_volume_liquidity: f64,
+    pub sim_fee_growth: f64,
 }
 
 impl FeeMonth {
+    /// The `volume_liquidity` model's error (simulated / on-chain − 1).
     pub fn error(&self) -> f64 {
-        self.sim_mean_liquidity / self.onchain - 1.0
+        self.sim_volume_liquidity / self.onchain - 1.0
     }
 
-    pub fn error_end(&self) -> f64 {
-        self.sim_end_liquidity / self.onchain - 1.0
+    /// The `fee_growth` model's error.
+    pub fn error_fee_growth(&self) -> f64 {
+        self.sim_fee_growth / self.onchain - 1.0
     }
 }
 
 const STABLES: [&str; 3] = ["USDC", "USDT", "DAI"];
 
-/// USD prices of token0 and token1 at row `k`, if the pool's tokens allow it.
-fn usd_prices(
-    s: &RawSeries,
-    tokens: &[String],
-    eth: Option<&RawSeries>,
-    k: usize,
-) -> Option<(f64, f64)> {
-    let p = s.fields.get(&Field::Price)?[k];
-    if STABLES.contains(&tokens[0].as_str()) {
-        return Some((1.0, 1.0 / p));
-    }
-    if STABLES.contains(&tokens[1].as_str()) {
-        return Some((p, 1.0));
-    }
-    if tokens[1] == "WETH" {
-        let eth = eth?;
-        // The ETH price known at the row's close (the last one at or before it).
-        let t = s.ts[k] + s.obs_offset;
-        let j = eth.ts.partition_point(|x| *x + eth.obs_offset <= t);
-        let e = *eth.fields.get(&Field::PriceUsd)?.get(j.checked_sub(1)?)?;
-        return Some((p * e, e));
-    }
-    None
+/// The first contiguous stretch of rows where every field in `fields` has a value.
+fn known_span(s: &RawSeries, fields: &[&[f64]]) -> Option<(usize, usize)> {
+    let ok = |k: usize| fields.iter().all(|f| f[k].is_finite());
+    let first = (0..s.ts.len()).find(|k| ok(*k))?;
+    let last = (first..s.ts.len()).take_while(|k| ok(*k)).last()?;
+    (last > first).then_some((first, last))
 }
 
-/// The fee check for every pool with fee growth, liquidity and fees in the dataset.
+/// Builds the market of one pool over rows `first..=last` on the data's own bar, with a
+/// stablecoin side at $1 (or the dataset's ETH price for WETH when the pool has none),
+/// and the book of that market with the pool's fee model forced to `model`.
+fn pool_run(
+    ds: &Dataset,
+    s: &RawSeries,
+    first: usize,
+    last: usize,
+) -> Option<crate::market::Market> {
+    let meta = ds.pools.get(&s.id)?;
+    let stable = meta.tokens.iter().any(|t| STABLES.contains(&t.as_str()));
+    let prices = if stable || !ds.series.contains_key(&(SeriesKind::Price, "ETH".into())) {
+        Vec::new()
+    } else {
+        vec!["ETH".to_string()]
+    };
+    let sel = crate::data::Selection {
+        pools: Some(vec![s.id.clone()]),
+        prices: Some(prices),
+        gas: Some(Vec::new()),
+        rates: Some(Vec::new()),
+    };
+    let grid = crate::data::GridSpec {
+        step: Some(s.bar),
+        start: Some(s.ts[first] + s.obs_offset),
+        // The grid's last point needs the flows of the step after it: end one bar early.
+        end: Some(s.ts[last] + s.obs_offset - s.bar),
+    };
+    let (mut market, _) = crate::data::build_market(ds, &sel, &grid).ok()?;
+    let n = market.grid.len();
+    for t in &meta.tokens {
+        if STABLES.contains(&t.as_str()) {
+            market
+                .prices
+                .entry(t.clone())
+                .or_insert_with(|| crate::market::PriceSeries {
+                    asset: t.clone(),
+                    price_usd: vec![1.0; n],
+                });
+        }
+    }
+    Some(market)
+}
+
+/// The fee check for every concentrated pool with fee growth and liquidity in the
+/// dataset. For each pool, the stretch of rows with both is run as a market on the
+/// data's own bar; a vanishing always-in-range position (one unit of raw liquidity)
+/// earns, bar by bar, what `PoolView::fee_income` — the function the engine's accrual
+/// calls — gives under `fee_growth` and under `volume_liquidity`. The reference is the
+/// pool's own feeGrowthGlobal rows, differenced and valued at the run's token prices.
 pub fn fee_growth(ds: &Dataset) -> Vec<FeeMonth> {
-    let eth = ds.series.get(&(SeriesKind::Price, "ETH".to_string()));
+    use crate::engine::{Book, PoolSettings};
+    use crate::fees::FeeModel;
     let mut out = Vec::new();
     for ((kind, id), s) in &ds.series {
         if *kind != SeriesKind::Pool {
@@ -88,58 +125,75 @@ pub fn fee_growth(ds: &Dataset) -> Vec<FeeMonth> {
         ) else {
             continue;
         };
-        let fees: Vec<f64> = match (
-            s.fields.get(&Field::FeesUsd),
-            s.fields.get(&Field::VolumeUsd),
-            meta.fee,
-        ) {
-            (Some(f), _, _) => f.clone(),
-            (None, Some(v), Some(fee)) => v.iter().map(|x| x * fee).collect(),
-            _ => continue,
-        };
         let (d0, d1) = match meta.decimals.as_slice() {
             [a, b] => (*a as i32, *b as i32),
             _ => continue,
         };
+        let Some((first, last)) = known_span(s, &[fg0, fg1, liq]) else {
+            continue;
+        };
+        let Some(market) = pool_run(ds, s, first, last) else {
+            continue;
+        };
+        let books: Vec<Book> = [FeeModel::FeeGrowth, FeeModel::VolumeLiquidity]
+            .iter()
+            .filter_map(|m| {
+                let settings = [(
+                    id.clone(),
+                    PoolSettings {
+                        fee_model: Some(*m),
+                        ..Default::default()
+                    },
+                )]
+                .into_iter()
+                .collect();
+                Book::build(&market, std::slice::from_ref(id), &[], &[], &settings).ok()
+            })
+            .collect();
+        let [fg_book, vl_book] = books.as_slice() else {
+            continue;
+        };
+        let (Ok(fg_pool), Ok(vl_pool)) = (fg_book.pool(id), vl_book.pool(id)) else {
+            continue;
+        };
+        // One unit of raw liquidity, in the whole-token units positions hold.
+        let unit = 1.0 / fg_pool.raw_liquidity_scale().unwrap_or(1.0);
+        let grid = market.grid;
         let mut months: BTreeMap<String, FeeMonth> = BTreeMap::new();
-        for k in 1..s.ts.len() {
-            let vals = [
-                fg0[k],
-                fg0[k - 1],
-                fg1[k],
-                fg1[k - 1],
-                liq[k],
-                liq[k - 1],
-                fees[k],
-            ];
-            if vals.iter().any(|v| !v.is_finite())
-                || liq[k] <= 0.0
-                || liq[k - 1] <= 0.0
-                || s.ts[k] - s.ts[k - 1] != s.bar
+        for i in 1..grid.len() {
+            // The rows whose values are known at the bar's start and end.
+            let (a, b) = (first + i - 1, first + i);
+            if b > last
+                || s.ts[a] + s.obs_offset != grid.at(i - 1)
+                || s.ts[b] + s.obs_offset != grid.at(i)
             {
                 continue;
             }
-            let Some((p0, p1)) = usd_prices(s, &meta.tokens, eth, k) else {
-                continue;
-            };
-            let onchain = (fg0[k] - fg0[k - 1]) / 10f64.powi(d0) * p0
-                + (fg1[k] - fg1[k - 1]) / 10f64.powi(d1) * p1;
-            if onchain <= 0.0 {
+            let (t0, t1) = (fg_pool.token_prices[0], fg_pool.token_prices[1]);
+            let onchain = (fg0[b] - fg0[a]) / 10f64.powi(d0) * fg_book.price(t0, i)
+                + (fg1[b] - fg1[a]) / 10f64.powi(d1) * fg_book.price(t1, i);
+            if !(onchain > 0.0) {
                 continue;
             }
-            let month = format_ts(s.ts[k])[..7].to_string();
+            let (Ok((_, sim_fg, _)), Ok((_, sim_vl, _))) = (
+                fg_pool.fee_income(fg_book, i, None, unit, 0.0),
+                vl_pool.fee_income(vl_book, i, None, unit, 0.0),
+            ) else {
+                continue;
+            };
+            let month = format_ts(grid.at(i - 1))[..7].to_string();
             let m = months.entry(month.clone()).or_insert_with(|| FeeMonth {
                 pool: id.clone(),
                 month,
                 days: 0,
                 onchain: 0.0,
-                sim_mean_liquidity: 0.0,
-                sim_end_liquidity: 0.0,
+                sim_volume_liquidity: 0.0,
+                sim_fee_growth: 0.0,
             });
             m.days += 1;
             m.onchain += onchain;
-            m.sim_mean_liquidity += fees[k] / ((liq[k] + liq[k - 1]) / 2.0);
-            m.sim_end_liquidity += fees[k] / liq[k];
+            m.sim_volume_liquidity += sim_vl;
+            m.sim_fee_growth += sim_fg;
         }
         // Months with at least 20 days compared.
         out.extend(months.into_values().filter(|m| m.days >= 20));
@@ -147,15 +201,16 @@ pub fn fee_growth(ds: &Dataset) -> Vec<FeeMonth> {
     out
 }
 
-/// Per pool: months compared, median and worst absolute error (mean liquidity), and the
-/// median with the end-of-day snapshot.
+/// Per pool: months compared, median and worst absolute error of the
+/// `volume_liquidity` model, and of the `fee_growth` model.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PoolAccuracy {
     pub pool: String,
     pub months: usize,
     pub median_abs_error: f64,
     pub worst_abs_error: f64,
-    pub median_abs_error_end: f64,
+    pub median_abs_error_fee_growth: f64,
+    pub worst_abs_error_fee_growth: f64,
 }
 
 fn median(mut v: Vec<f64>) -> f64 {
@@ -175,15 +230,23 @@ pub fn accuracy(months: &[FeeMonth]) -> Vec<PoolAccuracy> {
                 months: ms.len(),
                 median_abs_error: median_worst(ms.iter().map(|m| m.error())).0,
                 worst_abs_error: median_worst(ms.iter().map(|m| m.error())).1,
-                median_abs_error_end: median(ms.iter().map(|m| m.error_end().abs()).collect()),
+                median_abs_error_fee_growth: median_worst(ms.iter().map(|m| m.error_fee_growth()))
+                    .0,
+                worst_abs_error_fee_growth: median_worst(ms.iter().map(|m| m.error_fee_growth()))
+                    .1,
             }
         })
         .collect()
 }
 
-/// The median absolute monthly error over every pool-month (mean liquidity).
+/// The median absolute monthly error over every pool-month (`volume_liquidity`).
 pub fn overall_median(months: &[FeeMonth]) -> f64 {
     median_worst(months.iter().map(|m| m.error())).0
+}
+
+/// The median and worst absolute monthly error over every pool-month (`fee_growth`).
+pub fn overall_fee_growth(months: &[FeeMonth]) -> (f64, f64) {
+    median_worst(months.iter().map(|m| m.error_fee_growth()))
 }
 
 /// Check 1's results, its per-pool accuracy and its charts.
@@ -200,10 +263,10 @@ pub fn write(ds: &Dataset, dir: &Path) -> Result<FeeCheck, Box<dyn std::error::E
         "month",
         "days",
         "onchain_usd_per_l",
-        "sim_usd_per_l",
-        "error_pct",
-        "sim_end_snapshot_usd_per_l",
-        "error_end_snapshot_pct",
+        "volume_liquidity_usd_per_l",
+        "volume_liquidity_error_pct",
+        "fee_growth_usd_per_l",
+        "fee_growth_error_pct",
     ])?;
     for m in &months {
         w.write_record([
@@ -211,10 +274,10 @@ pub fn write(ds: &Dataset, dir: &Path) -> Result<FeeCheck, Box<dyn std::error::E
             m.month.clone(),
             m.days.to_string(),
             format!("{:e}", m.onchain),
-            format!("{:e}", m.sim_mean_liquidity),
+            format!("{:e}", m.sim_volume_liquidity),
             format!("{:.3}", 100.0 * m.error()),
-            format!("{:e}", m.sim_end_liquidity),
-            format!("{:.3}", 100.0 * m.error_end()),
+            format!("{:e}", m.sim_fee_growth),
+            format!("{:.3}", 100.0 * m.error_fee_growth()),
         ])?;
     }
     crate::io::write_atomic(&dir.join("fee_growth_monthly.csv"), &w.into_inner()?)?;
@@ -222,9 +285,10 @@ pub fn write(ds: &Dataset, dir: &Path) -> Result<FeeCheck, Box<dyn std::error::E
     w.write_record([
         "pool",
         "months",
-        "median_abs_error_pct",
-        "worst_abs_error_pct",
-        "median_abs_error_end_snapshot_pct",
+        "volume_liquidity_median_abs_error_pct",
+        "volume_liquidity_worst_abs_error_pct",
+        "fee_growth_median_abs_error_pct",
+        "fee_growth_worst_abs_error_pct",
     ])?;
     for a in &acc {
         w.write_record([
@@ -232,7 +296,8 @@ pub fn write(ds: &Dataset, dir: &Path) -> Result<FeeCheck, Box<dyn std::error::E
             a.months.to_string(),
             format!("{:.3}", 100.0 * a.median_abs_error),
             format!("{:.3}", 100.0 * a.worst_abs_error),
-            format!("{:.3}", 100.0 * a.median_abs_error_end),
+            format!("{:.3e}", 100.0 * a.median_abs_error_fee_growth),
+            format!("{:.3e}", 100.0 * a.worst_abs_error_fee_growth),
         ])?;
     }
     crate::io::write_atomic(&dir.join("fee_growth_summary.csv"), &w.into_inner()?)?;
@@ -252,12 +317,18 @@ pub fn write(ds: &Dataset, dir: &Path) -> Result<FeeCheck, Box<dyn std::error::E
                 0,
             ),
             (
-                "simulated (volume × fee / mean active liquidity)".to_string(),
+                "engine, volume_liquidity (volume × fee / mean active liquidity)".to_string(),
                 ms.iter()
-                    .map(|m| (t(m), m.sim_mean_liquidity * 1e12))
+                    .map(|m| (t(m), m.sim_volume_liquidity * 1e12))
                     .collect(),
                 false,
                 1,
+            ),
+            (
+                "engine, fee_growth".to_string(),
+                ms.iter().map(|m| (t(m), m.sim_fee_growth * 1e12)).collect(),
+                false,
+                2,
             ),
         ];
         charts.push(crate::report::charts::lines_chart(
@@ -717,16 +788,26 @@ pub fn write_all(
     )?);
 
     let (m1, w1) = median_worst(months.iter().map(|m| 100.0 * m.error()));
+    let (m1b, w1b) = median_worst(months.iter().map(|m| 100.0 * m.error_fee_growth()));
     let (m2, w2) = median_worst(apr_days.iter().map(|d| 100.0 * d.diff()));
     let (m3, w3) = median_worst(hours.iter().map(|h| 100.0 * h.error()));
     let (m4, w4) = median_worst(curve.iter().map(|c| 100.0 * c.error()));
     let summaries = vec![
         CheckSummary {
             check: "1. fee income vs on-chain fee growth",
-            compared: "pool-months (Uniswap v3, daily bars)".into(),
+            compared: "pool-months (Uniswap v3, daily bars), engine's volume_liquidity model"
+                .into(),
             periods: months.len(),
             median: m1,
             worst: w1,
+            unit: "%",
+        },
+        CheckSummary {
+            check: "1b. fee_growth model vs on-chain fee growth",
+            compared: "pool-months (Uniswap v3, daily bars), engine's fee_growth model".into(),
+            periods: months.len(),
+            median: m1b,
+            worst: w1b,
             unit: "%",
         },
         CheckSummary {
@@ -816,7 +897,8 @@ fn report_text(summaries: &[CheckSummary], charts: &[Chart]) -> (String, String)
         ));
     }
     let notes = [
-        "Fee income: what one unit of always-in-range liquidity earned on-chain (growth of feeGrowthGlobal) against the engine's fee model (volume × fee rate ÷ active liquidity), per pool and month. Errors come from daily bars (fees accrue swap by swap against the liquidity active at each swap), the end-of-day liquidity snapshot (the mean of the day's start and end snapshots is used; the end-only figure is in fee_growth_summary.csv) and price moves within the day.",
+        "Fee income, volume_liquidity model: what one unit of always-in-range liquidity earned on-chain (growth of feeGrowthGlobal, valued at the run's token prices) against what PoolView::fee_income — the function the engine's accrual calls — gives under the volume_liquidity model (volume × fee rate × L_ours / (L_active + L_ours), L_active the mean of the day's start and end snapshots), per pool and month. Errors come from daily bars (fees accrue swap by swap against the liquidity active at each swap), the snapshots missing how liquidity moved inside the day, and the subgraph's USD volume.",
+        "Fee income, fee_growth model: the same, through the fee_growth model, which reads the counters themselves. It is right by construction for always-in-range liquidity; what remains is the float rounding of the per-step increments the loader aligns. Its error for a range is the in-range fraction of bars that cross the range (a path-length estimate), which this check does not exercise.",
         "Fee APR: the engine's whole-pool fee APR (fees × 365 ÷ TVL) against DefiLlama's published apy_base for the same pool and date. DefiLlama's figure is computed by its own pipeline from a different TVL snapshot; differences are largest on small pools.",
         "LP value: the pool's value at each hour's closing price from the previous hour's reserves, by the valuation the engine marks v2 positions with, against the hour's actual reserves. The difference is fees plus liquidity added or removed in the hour; without LP token supply in the data the two cannot be separated.",
         "StableSwap: the virtual price after each of 300 operations on a 3pool-sized pool, yieldlab's f64 implementation against curvesim 0.5.0's integer port of the Curve contracts.",

@@ -82,7 +82,11 @@ impl M {
             .collect();
         self.m
             .pools
-            .insert(meta.id.clone(), PoolSeries { meta, fields: f });
+            .insert(meta.id.clone(), PoolSeries {
+                meta,
+                fields: f,
+                partial: Default::default(),
+            });
         self
     }
 }
@@ -209,7 +213,16 @@ fn range_il_matches_the_closed_form() {
         drift_pct: None,
         min_interval: None,
     });
-    let r = run(&m, params, config(50_000.0));
+    // No volume and no liquidity series: the fee model is stated (it earns nothing).
+    let mut cfg = config(50_000.0);
+    cfg.pools.insert(
+        "v3".into(),
+        engine::PoolSettings {
+            fee_model: Some(yieldlab::fees::FeeModel::TvlShare),
+            ..Default::default()
+        },
+    );
+    let r = run(&m, params, cfg);
     assert_eq!(
         r.counts.rebalances, 0,
         "ETH +20 % stays inside a ±30 % range"

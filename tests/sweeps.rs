@@ -338,7 +338,7 @@ fn a_failed_run_is_reported_and_the_sweep_goes_on() {
     .unwrap();
     std::fs::write(
         dir.path().join("manifest.toml"),
-        "[dataset]\nname = \"bad\"\n[[pools]]\nid = \"st\"\nkind = \"stableswap\"\nchain = \"ethereum\"\ntokens = [\"USDC\", \"USDT\"]\nfee = 0.0001\namplification = 2000\n[[files]]\npath = \"pool.csv\"\nkind = \"pool\"\nid = \"st\"\ntimestamp = \"timestamp\"\ncolumns = { price = \"price\", volume_usd = \"volume_usd\", tvl_usd = \"tvl_usd\" }\n[[files]]\npath = \"usdt.csv\"\nkind = \"price\"\nid = \"USDT\"\ntimestamp = \"timestamp\"\ncolumns = { price_usd = \"price_usd\" }\nbar = \"1h\"\ncarry_limit = \"2d\"\n",
+        "[dataset]\nname = \"bad\"\noutliers = \"keep\"\n[[pools]]\nid = \"st\"\nkind = \"stableswap\"\nchain = \"ethereum\"\ntokens = [\"USDC\", \"USDT\"]\nfee = 0.0001\namplification = 2000\n[[files]]\npath = \"pool.csv\"\nkind = \"pool\"\nid = \"st\"\ntimestamp = \"timestamp\"\ncolumns = { price = \"price\", volume_usd = \"volume_usd\", tvl_usd = \"tvl_usd\" }\n[[files]]\npath = \"usdt.csv\"\nkind = \"price\"\nid = \"USDT\"\ntimestamp = \"timestamp\"\ncolumns = { price_usd = \"price_usd\" }\nbar = \"1h\"\ncarry_limit = \"2d\"\n",
     )
     .unwrap();
     let f = write(
