@@ -14,6 +14,8 @@
 //! USD stablecoin side (USDC, USDT, DAI) at $1 and the other through the pool price,
 //! else WETH at the dataset's ETH price, as a run prices them.
 
+pub mod replay;
+
 use std::collections::BTreeMap;
 use std::path::Path;
 

@@ -11,6 +11,8 @@
 //! |---------------|------------------------------------------------------|
 //! | `v2`          | Uniswap v2 constant product                          |
 //! | `v3`          | Uniswap v3 concentrated liquidity                    |
+//! | `v3_exact`    | Uniswap v3 in exact on-chain integers (U256, Q64.96) |
+//! | `replay`      | a Uniswap v3 pool replayed from its events, exactly  |
 //! | `stableswap`  | Curve StableSwap (3pool-era contracts, n = 2 to 4)   |
 //! | `lending`     | Aave / Compound interest indexes                     |
 //! | `compound`    | harvest-and-compound arithmetic                      |
@@ -20,6 +22,8 @@ pub mod lending;
 pub mod stableswap;
 pub mod v2;
 pub mod v3;
+pub mod replay;
+pub mod v3_exact;
 
 /// Why a protocol computation cannot be done.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]

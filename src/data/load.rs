@@ -71,6 +71,8 @@ pub struct Dataset {
     pub description: String,
     /// The manifest's outlier policy, where it states one.
     pub outliers: Option<super::quality::OutlierPolicy>,
+    /// Pool event files (read on demand: `Dataset::events`).
+    pub events: Vec<super::events::EventsEntry>,
     pub manifest: PathBuf,
     pub root: PathBuf,
     pub chains: BTreeMap<String, ChainMeta>,
@@ -203,6 +205,7 @@ impl Dataset {
             name: manifest.dataset.name.clone(),
             description: manifest.dataset.description.clone(),
             outliers: manifest.dataset.outliers,
+            events: manifest.events.clone(),
             manifest: manifest_path.to_path_buf(),
             root,
             chains,
@@ -211,7 +214,41 @@ impl Dataset {
             files,
         };
         ds.check_references(&origin)?;
+        for e in &ds.events {
+            match ds.pools.get(&e.pool) {
+                Some(p) if p.fee.is_some() && p.tick_spacing.is_some() => {}
+                Some(_) => {
+                    return Err(DataError::Manifest {
+                        path: ds.manifest.clone(),
+                        message: format!("[[events]] for pool '{}': its [[pools]] entry needs `fee` and `tick_spacing` for the replay", e.pool),
+                    })
+                }
+                None => {
+                    return Err(DataError::Unknown {
+                        context: format!("{} [[events]] {}", ds.manifest.display(), e.path),
+                        what: "pool (no [[pools]] entry for it)",
+                        name: e.pool.clone(),
+                        suggestion: suggest(&e.pool, ds.pools.keys().map(String::as_str)),
+                        known: list_names(ds.pools.keys().map(String::as_str)),
+                    })
+                }
+            }
+        }
         Ok(ds)
+    }
+
+    /// The events entry of a pool, if the manifest has one.
+    pub fn events_of(&self, pool: &str) -> Option<&super::events::EventsEntry> {
+        self.events.iter().find(|e| e.pool == pool)
+    }
+
+    /// Reads a pool's events (sorted by block and log index).
+    pub fn load_events(&self, pool: &str) -> Result<Vec<crate::amm::replay::Event>, DataError> {
+        let e = self.events_of(pool).ok_or_else(|| DataError::Manifest {
+            path: self.manifest.clone(),
+            message: format!("no [[events]] entry for pool '{pool}'"),
+        })?;
+        super::events::load_events(&self.root, e)
     }
 
     fn ids(&self, kind: SeriesKind) -> impl Iterator<Item = &str> {

@@ -21,6 +21,9 @@ pub struct Manifest {
     pub pools: Vec<PoolEntry>,
     #[serde(default)]
     pub files: Vec<FileEntry>,
+    /// Pool event files for the exact replay (`data::events`), read on demand.
+    #[serde(default)]
+    pub events: Vec<super::events::EventsEntry>,
 }
 
 #[derive(Debug, Clone, Deserialize)]

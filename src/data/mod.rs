@@ -5,6 +5,7 @@
 pub mod align;
 pub mod check;
 pub mod error;
+pub mod events;
 pub mod load;
 pub mod manifest;
 pub mod quality;
