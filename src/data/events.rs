@@ -409,3 +409,298 @@ pub fn load_checkpoints(root: &Path, entry: &CheckpointsEntry) -> Result<Vec<Che
     out.sort_by_key(|c| c.block);
     Ok(out)
 }
+
+/// A manifest's `[[replays]]` entry: an on-chain snapshot, the events after it and the
+/// snapshot after them, in the JSON layout of the Uniswap-Simulator data collection
+/// (`pool_state.py` / `transactions.py`; SOURCES.md §12).
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct ReplayEntry {
+    pub pool: String,
+    pub start: String,
+    pub events: String,
+    pub end: String,
+}
+
+/// A tick of a snapshot.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SnapshotTick {
+    pub liquidity_gross: u128,
+    pub liquidity_net: i128,
+    pub fee_growth_outside: [U256; 2],
+}
+
+/// A position of a snapshot: keyed by owner and range where the file says so, else
+/// only by the pool's own `positions()` key (keccak256 of owner ‖ int24 ‖ int24).
+#[derive(Debug, Clone, PartialEq)]
+pub struct SnapshotPosition {
+    pub key: [u8; 32],
+    pub owner_range: Option<(String, i32, i32)>,
+    pub liquidity: u128,
+    pub fee_growth_inside_last: [U256; 2],
+    pub tokens_owed: [u128; 2],
+}
+
+/// An on-chain snapshot of a pool at the end of a block.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Snapshot {
+    pub block: u64,
+    pub fee_pips: u32,
+    pub tick_spacing: i32,
+    pub sqrt_price_x96: U256,
+    pub tick: i32,
+    pub liquidity: u128,
+    pub fee_growth_global: [U256; 2],
+    pub ticks: BTreeMap<i32, SnapshotTick>,
+    pub positions: Vec<SnapshotPosition>,
+}
+
+/// The pool's `positions()` key: keccak256(owner ‖ int24 tickLower ‖ int24 tickUpper).
+pub fn position_key(owner: &str, lower: i32, upper: i32) -> Option<[u8; 32]> {
+    use sha3::{Digest, Keccak256};
+    let hex = owner.strip_prefix("0x").unwrap_or(owner);
+    if hex.len() != 40 {
+        return None;
+    }
+    let mut bytes = Vec::with_capacity(26);
+    for k in 0..20 {
+        bytes.push(u8::from_str_radix(hex.get(2 * k..2 * k + 2)?, 16).ok()?);
+    }
+    for t in [lower, upper] {
+        let b = t.to_be_bytes();
+        bytes.extend_from_slice(&b[1..]);
+    }
+    Some(Keccak256::digest(&bytes).into())
+}
+
+/// JSON with integers of any size: long bare integers are quoted before parsing, so
+/// that none passes through f64.
+fn read_big_json(path: &Path) -> Result<serde_json::Value, DataError> {
+    let text = std::fs::read_to_string(path).map_err(|e| match e.kind() {
+        std::io::ErrorKind::NotFound => DataError::FileNotFound {
+            path: path.to_path_buf(),
+            referenced_by: "the manifest's [[replays]]".into(),
+            hint: "; pass --data-root with the folder that holds the files".into(),
+        },
+        _ => DataError::Io {
+            path: path.to_path_buf(),
+            message: e.to_string(),
+        },
+    })?;
+    let mut out = String::with_capacity(text.len() + text.len() / 8);
+    let bytes = text.as_bytes();
+    let mut k = 0;
+    let mut in_str = false;
+    while k < bytes.len() {
+        let c = bytes[k];
+        if in_str {
+            out.push(c as char);
+            if c == b'\\' && k + 1 < bytes.len() {
+                out.push(bytes[k + 1] as char);
+                k += 2;
+                continue;
+            }
+            if c == b'"' {
+                in_str = false;
+            }
+            k += 1;
+            continue;
+        }
+        if c == b'"' {
+            in_str = true;
+            out.push('"');
+            k += 1;
+            continue;
+        }
+        if c == b'-' || c.is_ascii_digit() {
+            let start = k;
+            k += 1;
+            while k < bytes.len() && (bytes[k].is_ascii_digit() || matches!(bytes[k], b'.' | b'e' | b'E' | b'+' | b'-')) {
+                k += 1;
+            }
+            let tok = &text[start..k];
+            if tok.bytes().skip_while(|b| *b == b'-').all(|b| b.is_ascii_digit()) {
+                out.push('"');
+                out.push_str(tok);
+                out.push('"');
+            } else {
+                out.push_str(tok);
+            }
+            continue;
+        }
+        out.push(c as char);
+        k += 1;
+    }
+    serde_json::from_str(&out).map_err(|e| DataError::Format {
+        path: path.to_path_buf(),
+        message: format!("not valid JSON: {e}"),
+    })
+}
+
+fn json_err(path: &Path, what: &str) -> DataError {
+    DataError::Format {
+        path: path.to_path_buf(),
+        message: format!("{what} is missing or not a whole number"),
+    }
+}
+
+fn jtext<'a>(v: &'a serde_json::Value, key: &str) -> Option<&'a str> {
+    v.get(key)?.as_str()
+}
+
+fn ju256(path: &Path, v: &serde_json::Value, key: &str) -> Result<U256, DataError> {
+    jtext(v, key)
+        .and_then(|s| parse_u256(s).ok())
+        .ok_or_else(|| json_err(path, key))
+}
+
+fn jint<T: std::str::FromStr>(path: &Path, v: &serde_json::Value, key: &str) -> Result<T, DataError> {
+    jtext(v, key)
+        .and_then(|s| s.parse::<T>().ok())
+        .ok_or_else(|| json_err(path, key))
+}
+
+/// Reads a snapshot (`pool_state_onchain_block*.json`). Tick keys in either case
+/// (`liquidityNet` or `LiquidityNet`); only initialised ticks are kept; positions keyed
+/// by owner+ticks (decimal) or by the pool's keccak key.
+pub fn load_snapshot(root: &Path, file: &str) -> Result<Snapshot, DataError> {
+    let path = root.join(file);
+    let v = read_big_json(&path)?;
+    let d = v.get("data").ok_or_else(|| json_err(&path, "data"))?;
+    let slot0 = d.get("slot0").ok_or_else(|| json_err(&path, "data.slot0"))?;
+    let mut ticks = BTreeMap::new();
+    if let Some(obj) = d.get("ticks").and_then(|t| t.as_object()) {
+        for (k, t) in obj {
+            let get = |a: &str, b: &str| t.get(a).or_else(|| t.get(b));
+            let gross: u128 = get("liquidityGross", "LiquidityGross")
+                .and_then(|x| x.as_str())
+                .and_then(|s| s.parse().ok())
+                .ok_or_else(|| json_err(&path, &format!("ticks.{k}.liquidityGross")))?;
+            let initialized = t.get("initialized").and_then(|b| b.as_bool()).unwrap_or(gross > 0);
+            if !initialized || gross == 0 {
+                continue;
+            }
+            let tick: i32 = k.parse().map_err(|_| json_err(&path, &format!("tick key {k}")))?;
+            let net: i128 = get("liquidityNet", "LiquidityNet")
+                .and_then(|x| x.as_str())
+                .and_then(|s| s.parse().ok())
+                .ok_or_else(|| json_err(&path, &format!("ticks.{k}.liquidityNet")))?;
+            let fgo = |a: &str, b: &str| -> Result<U256, DataError> {
+                get(a, b)
+                    .and_then(|x| x.as_str())
+                    .and_then(|s| parse_u256(s).ok())
+                    .ok_or_else(|| json_err(&path, &format!("ticks.{k}.{a}")))
+            };
+            ticks.insert(
+                tick,
+                SnapshotTick {
+                    liquidity_gross: gross,
+                    liquidity_net: net,
+                    fee_growth_outside: [
+                        fgo("feeGrowthOutside0X128", "FeeGrowthOutside0X128")?,
+                        fgo("feeGrowthOutside1X128", "FeeGrowthOutside1X128")?,
+                    ],
+                },
+            );
+        }
+    }
+    let mut positions = Vec::new();
+    if let Some(obj) = d.get("positions").and_then(|t| t.as_object()) {
+        for (k, p) in obj {
+            let owner_range = (k.len() == 54 && !k[42..].contains(|c: char| !c.is_ascii_digit()))
+                .then(|| {
+                    Some((
+                        k[..42].to_ascii_lowercase(),
+                        k[42..48].parse::<i32>().ok()?,
+                        k[48..].parse::<i32>().ok()?,
+                    ))
+                })
+                .flatten();
+            let key = match &owner_range {
+                Some((o, l, u)) => position_key(o, *l, *u),
+                None => {
+                    let h = k.strip_prefix("0x").unwrap_or(k);
+                    let mut b = [0u8; 32];
+                    (h.len() == 64)
+                        .then(|| {
+                            for (j, out) in b.iter_mut().enumerate() {
+                                *out = u8::from_str_radix(&h[2 * j..2 * j + 2], 16).ok()?;
+                            }
+                            Some(b)
+                        })
+                        .flatten()
+                }
+            }
+            .ok_or_else(|| json_err(&path, &format!("position key {k}")))?;
+            positions.push(SnapshotPosition {
+                key,
+                owner_range,
+                liquidity: jint(&path, p, "liquidity")?,
+                fee_growth_inside_last: [
+                    ju256(&path, p, "feeGrowthInside0LastX128")?,
+                    ju256(&path, p, "feeGrowthInside1LastX128")?,
+                ],
+                tokens_owed: [jint(&path, p, "tokensOwed0")?, jint(&path, p, "tokensOwed1")?],
+            });
+        }
+    }
+    Ok(Snapshot {
+        block: jint(&path, &v, "block")?,
+        fee_pips: jint(&path, d, "fee")?,
+        tick_spacing: jint(&path, d, "tickSpacing")?,
+        sqrt_price_x96: ju256(&path, slot0, "sqrtPriceX96")?,
+        tick: jint(&path, slot0, "tick")?,
+        liquidity: jint(&path, d, "liquidity")?,
+        fee_growth_global: [
+            ju256(&path, d, "feeGrowthGlobal0X128")?,
+            ju256(&path, d, "feeGrowthGlobal1X128")?,
+        ],
+        ticks,
+        positions,
+    })
+}
+
+/// Reads the events of a replay set (`events_*.json`), in file order.
+pub fn load_snapshot_events(root: &Path, file: &str) -> Result<Vec<Event>, DataError> {
+    let path = root.join(file);
+    let v = read_big_json(&path)?;
+    let list = v
+        .get("data")
+        .and_then(|d| d.as_array())
+        .ok_or_else(|| json_err(&path, "data (a list of events)"))?;
+    let mut out = Vec::with_capacity(list.len());
+    for (k, ev) in list.iter().enumerate() {
+        let at = |what: &str| json_err(&path, &format!("event {k}: {what}"));
+        let method = jtext(ev, "method").ok_or_else(|| at("method"))?.to_ascii_lowercase();
+        let kind = match method.as_str() {
+            "swap" => EventKind::Swap,
+            "mint" => EventKind::Mint,
+            "burn" => EventKind::Burn,
+            "collect" => EventKind::Collect,
+            _ => return Err(at("method (swap, mint, burn or collect)")),
+        };
+        let swap = kind == EventKind::Swap;
+        let num = |key: &str| -> Result<i128, DataError> {
+            jtext(ev, key).and_then(|s| s.parse().ok()).ok_or_else(|| at(key))
+        };
+        out.push(Event {
+            block: jtext(ev, "blockNo").and_then(|s| s.parse().ok()).ok_or_else(|| at("blockNo"))?,
+            log_index: k as u64,
+            timestamp: jtext(ev, "timestamp").and_then(|s| s.parse().ok()).ok_or_else(|| at("timestamp"))?,
+            kind,
+            amount0: num("amount0")?,
+            amount1: num("amount1")?,
+            sqrt_price_x96: if swap { Some(ju256(&path, ev, "sqrtPriceX96")?) } else { None },
+            tick: if swap { Some(num("tick")? as i32) } else { None },
+            liquidity: if swap {
+                num("liquidity")? as u128
+            } else {
+                num("amount")? as u128
+            },
+            tick_lower: if swap { None } else { Some(num("tickLower")? as i32) },
+            tick_upper: if swap { None } else { Some(num("tickUpper")? as i32) },
+            owner: jtext(ev, "owner").unwrap_or("").to_ascii_lowercase(),
+        });
+    }
+    Ok(out)
+}

@@ -73,6 +73,8 @@ pub struct Dataset {
     pub outliers: Option<super::quality::OutlierPolicy>,
     /// Pool event files (read on demand: `Dataset::events`).
     pub events: Vec<super::events::EventsEntry>,
+    /// Snapshot → events → snapshot sets (read on demand).
+    pub replays: Vec<super::events::ReplayEntry>,
     pub manifest: PathBuf,
     pub root: PathBuf,
     pub chains: BTreeMap<String, ChainMeta>,
@@ -206,6 +208,7 @@ impl Dataset {
             description: manifest.dataset.description.clone(),
             outliers: manifest.dataset.outliers,
             events: manifest.events.clone(),
+            replays: manifest.replays.clone(),
             manifest: manifest_path.to_path_buf(),
             root,
             chains,

@@ -24,6 +24,9 @@ pub struct Manifest {
     /// Pool event files for the exact replay (`data::events`), read on demand.
     #[serde(default)]
     pub events: Vec<super::events::EventsEntry>,
+    /// Snapshot → events → snapshot sets (`data::events::ReplayEntry`).
+    #[serde(default)]
+    pub replays: Vec<super::events::ReplayEntry>,
 }
 
 #[derive(Debug, Clone, Deserialize)]

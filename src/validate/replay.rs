@@ -157,3 +157,128 @@ pub fn replay_against(
         replayed_events,
     })
 }
+
+/// Check (d): one snapshot → events → snapshot set, field by field.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SnapshotReplay {
+    pub pool: String,
+    pub events: usize,
+    /// (what, replayed equals on-chain) for the pool-level fields.
+    pub fields: Vec<(String, bool)>,
+    /// Initialised ticks of the end snapshot that the replay holds (inside the start
+    /// snapshot's band), and how many match liquidityNet and feeGrowthOutside0/1.
+    pub ticks_compared: usize,
+    pub ticks_net_exact: usize,
+    pub ticks_outside_exact: usize,
+    /// Initialised ticks of the end snapshot outside the start snapshot's band.
+    pub ticks_outside_band: usize,
+    /// Positions the events touched that the end snapshot lists, and how many match
+    /// feeGrowthInside0/1LastX128.
+    pub positions_compared: usize,
+    pub positions_exact: usize,
+}
+
+impl SnapshotReplay {
+    pub fn all_exact(&self) -> bool {
+        self.fields.iter().all(|(_, ok)| *ok)
+            && self.ticks_net_exact == self.ticks_compared
+            && self.ticks_outside_exact == self.ticks_compared
+            && self.positions_exact == self.positions_compared
+    }
+}
+
+/// Replays every `[[replays]]` set of the dataset.
+pub fn snapshot_replays(ds: &Dataset) -> Vec<Result<SnapshotReplay, String>> {
+    use crate::amm::replay::{PositionState, TickState};
+    use crate::data::events::{load_snapshot, load_snapshot_events, position_key};
+    ds.replays
+        .iter()
+        .map(|r| -> Result<SnapshotReplay, String> {
+            let s0 = load_snapshot(&ds.root, &r.start).map_err(|e| e.to_string())?;
+            let s1 = load_snapshot(&ds.root, &r.end).map_err(|e| e.to_string())?;
+            let events = load_snapshot_events(&ds.root, &r.events).map_err(|e| e.to_string())?;
+            let mut pool = Pool::new(
+                s0.sqrt_price_x96,
+                s0.liquidity,
+                s0.fee_growth_global,
+                s0.fee_pips,
+                s0.tick_spacing,
+            )
+            .map_err(|e| e.0)?;
+            pool.tick = s0.tick;
+            pool.complete_tick_map = true;
+            for (t, st) in &s0.ticks {
+                pool.ticks.insert(
+                    *t,
+                    TickState {
+                        liquidity_gross: st.liquidity_gross,
+                        liquidity_net: st.liquidity_net,
+                        fee_growth_outside: st.fee_growth_outside,
+                        net_known: true,
+                    },
+                );
+            }
+            for p in &s0.positions {
+                if let Some(k) = &p.owner_range {
+                    pool.positions.insert(
+                        k.clone(),
+                        PositionState {
+                            liquidity: p.liquidity,
+                            fee_growth_inside_last: p.fee_growth_inside_last,
+                            tokens_owed: p.tokens_owed,
+                        },
+                    );
+                }
+            }
+            let band = (
+                s0.ticks.keys().next().copied().unwrap_or(0),
+                s0.ticks.keys().last().copied().unwrap_or(0),
+            );
+            for ev in &events {
+                pool.apply(ev).map_err(|e| format!("{}: {e}", r.pool))?;
+            }
+            let fields = vec![
+                ("feeGrowthGlobal0X128".to_string(), pool.fee_growth_global[0] == s1.fee_growth_global[0]),
+                ("feeGrowthGlobal1X128".to_string(), pool.fee_growth_global[1] == s1.fee_growth_global[1]),
+                ("sqrtPriceX96".to_string(), pool.sqrt_price_x96 == s1.sqrt_price_x96),
+                ("tick".to_string(), pool.tick == s1.tick),
+                ("liquidity".to_string(), pool.liquidity == s1.liquidity),
+            ];
+            let (mut compared, mut net_ok, mut out_ok, mut outside) = (0, 0, 0, 0);
+            for (t, st) in &s1.ticks {
+                if *t < band.0 || *t > band.1 {
+                    outside += 1;
+                    continue;
+                }
+                compared += 1;
+                if let Some(ours) = pool.ticks.get(t) {
+                    net_ok += usize::from(ours.liquidity_net == st.liquidity_net);
+                    out_ok += usize::from(ours.fee_growth_outside == st.fee_growth_outside);
+                }
+            }
+            let (mut pc, mut pe) = (0, 0);
+            for ((owner, lo, hi), ours) in &pool.positions {
+                let touched = events.iter().any(|e| {
+                    e.owner == *owner && e.tick_lower == Some(*lo) && e.tick_upper == Some(*hi)
+                });
+                let Some(key) = position_key(owner, *lo, *hi) else { continue };
+                let Some(theirs) = s1.positions.iter().find(|p| p.key == key) else { continue };
+                if touched {
+                    pc += 1;
+                    pe += usize::from(ours.fee_growth_inside_last == theirs.fee_growth_inside_last);
+                }
+            }
+            Ok(SnapshotReplay {
+                pool: r.pool.clone(),
+                events: events.len(),
+                fields,
+                ticks_compared: compared,
+                ticks_net_exact: net_ok,
+                ticks_outside_exact: out_ok,
+                ticks_outside_band: outside,
+                positions_compared: pc,
+                positions_exact: pe,
+            })
+        })
+        .collect()
+}
