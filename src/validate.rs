@@ -14,6 +14,7 @@
 //! USD stablecoin side (USDC, USDT, DAI) at $1 and the other through the pool price,
 //! else WETH at the dataset's ETH price, as a run prices them.
 
+pub mod ranges;
 pub mod replay;
 
 use std::collections::BTreeMap;
@@ -768,10 +769,11 @@ pub fn write_all(
         ])?;
     }
     crate::io::write_atomic(&dir.join("stableswap_vs_curvesim.csv"), &w.into_inner()?)?;
-    charts.push(crate::report::charts::lines_chart(
+    charts.push(crate::report::charts::lines_chart_x(
         dir,
         "stableswap_vs_curvesim",
         "StableSwap virtual price after each operation: yieldlab vs curvesim",
+        "operation",
         "virtual price",
         &[
             (
@@ -856,12 +858,35 @@ pub fn write_all(
             s.unit.to_string(),
         ])?;
     }
+    let mut summaries = summaries;
+    let mut notes: Vec<String> = NOTES.iter().map(|s| s.to_string()).collect();
+    let (replay_rows, replay_notes) = replay::write(ds, dir, &mut charts)?;
+    for s in &replay_rows {
+        w.write_record([
+            s.check.to_string(),
+            s.compared.clone(),
+            s.periods.to_string(),
+            format!("{:e}", s.median),
+            format!("{:e}", s.worst),
+            s.unit.to_string(),
+        ])?;
+    }
+    summaries.extend(replay_rows);
+    notes.extend(replay_notes);
     crate::io::write_atomic(&dir.join("checks.csv"), &w.into_inner()?)?;
-    let (html, md) = report_text(&summaries, &charts);
+    let (html, md) = report_text(&summaries, &notes, &charts);
     crate::io::write_atomic(&dir.join("report.html"), html.as_bytes())?;
     crate::io::write_atomic(&dir.join("report.md"), md.as_bytes())?;
     Ok((summaries, acc))
 }
+
+const NOTES: [&str; 5] = [
+    "Fee income, volume_liquidity model: what one unit of always-in-range liquidity earned on-chain (growth of feeGrowthGlobal, valued at the run's token prices) against what PoolView::fee_income — the function the engine's accrual calls — gives under the volume_liquidity model (volume × fee rate × L_ours / (L_active + L_ours), L_active the mean of the day's start and end snapshots), per pool and month. Errors come from daily bars (fees accrue swap by swap against the liquidity active at each swap), the snapshots missing how liquidity moved inside the day, and the subgraph's USD volume.",
+    "Fee income, fee_growth model: the same, through the fee_growth model, which reads the counters themselves. It is right by construction for always-in-range liquidity; what remains is the float rounding of the per-step increments the loader aligns. Its error for a range is the in-range fraction of bars that cross the range (a path-length estimate), which this check does not exercise.",
+    "Fee APR: the engine's whole-pool fee APR (fees × 365 ÷ TVL) against DefiLlama's published apy_base for the same pool and date. DefiLlama's figure is computed by its own pipeline from a different TVL snapshot; differences are largest on small pools.",
+    "LP value: the pool's value at each hour's closing price from the previous hour's reserves, by the valuation the engine marks v2 positions with, against the hour's actual reserves. The difference is fees plus liquidity added or removed in the hour; without LP token supply in the data the two cannot be separated.",
+    "StableSwap: the virtual price after each of 300 operations on a 3pool-sized pool, yieldlab's f64 implementation against curvesim 0.5.0's integer port of the Curve contracts.",
+];
 
 fn fmt_err(x: f64) -> String {
     if x != 0.0 && x.abs() < 1e-3 {
@@ -872,7 +897,7 @@ fn fmt_err(x: f64) -> String {
 }
 
 /// The validation section: headline table, what each check means, its charts.
-fn report_text(summaries: &[CheckSummary], charts: &[Chart]) -> (String, String) {
+fn report_text(summaries: &[CheckSummary], notes: &[String], charts: &[Chart]) -> (String, String) {
     use crate::report::html::esc as escape;
     let mut rows = String::new();
     let mut md = String::from("# How accurate is it? — yieldlab validate\n\n| check | compared | periods | median abs error | worst abs error |\n|---|---|---|---|---|\n");
@@ -898,13 +923,6 @@ fn report_text(summaries: &[CheckSummary], charts: &[Chart]) -> (String, String)
             s.unit
         ));
     }
-    let notes = [
-        "Fee income, volume_liquidity model: what one unit of always-in-range liquidity earned on-chain (growth of feeGrowthGlobal, valued at the run's token prices) against what PoolView::fee_income — the function the engine's accrual calls — gives under the volume_liquidity model (volume × fee rate × L_ours / (L_active + L_ours), L_active the mean of the day's start and end snapshots), per pool and month. Errors come from daily bars (fees accrue swap by swap against the liquidity active at each swap), the snapshots missing how liquidity moved inside the day, and the subgraph's USD volume.",
-        "Fee income, fee_growth model: the same, through the fee_growth model, which reads the counters themselves. It is right by construction for always-in-range liquidity; what remains is the float rounding of the per-step increments the loader aligns. Its error for a range is the in-range fraction of bars that cross the range (a path-length estimate), which this check does not exercise.",
-        "Fee APR: the engine's whole-pool fee APR (fees × 365 ÷ TVL) against DefiLlama's published apy_base for the same pool and date. DefiLlama's figure is computed by its own pipeline from a different TVL snapshot; differences are largest on small pools.",
-        "LP value: the pool's value at each hour's closing price from the previous hour's reserves, by the valuation the engine marks v2 positions with, against the hour's actual reserves. The difference is fees plus liquidity added or removed in the hour; without LP token supply in the data the two cannot be separated.",
-        "StableSwap: the virtual price after each of 300 operations on a 3pool-sized pool, yieldlab's f64 implementation against curvesim 0.5.0's integer port of the Curve contracts.",
-    ];
     let mut body = format!(
         "<h1>How accurate is it?</h1><p>Every figure below is recomputed by <code>yieldlab validate</code> from the data in this folder's CSV files.</p><table><thead><tr><th>check</th><th>compared</th><th>periods</th><th>median |error|</th><th>worst |error|</th></tr></thead><tbody>{rows}</tbody></table>"
     );

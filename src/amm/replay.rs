@@ -592,7 +592,9 @@ pub fn range_fees(segments: &[Segment], sqrt_lower: f64, sqrt_upper: f64) -> [f6
             } else if s.token_in == 1 {
                 (ch - cl) / (hi - lo)
             } else {
-                (1.0 / cl - 1.0 / ch) / (1.0 / lo - 1.0 / hi)
+                // (1/cl − 1/ch) / (1/lo − 1/hi), written so that nearby prices do not
+                // cancel in floating point.
+                (ch - cl) / (hi - lo) * ((lo / cl) * (hi / ch))
             }
         };
         out[s.token_in as usize] += x::to_f64(s.fee) * frac / s.liquidity as f64;

@@ -102,6 +102,20 @@ fn draw_lines<DB: DrawingBackend>(
 where
     DB::ErrorType: 'static,
 {
+    draw_lines_x(root, title, None, y_label, lines)
+}
+
+/// As `draw_lines`, with a plain numeric x axis named `x_label` (`None`: dates).
+fn draw_lines_x<DB: DrawingBackend>(
+    root: DrawingArea<DB, Shift>,
+    title: &str,
+    x_label: Option<&str>,
+    y_label: &str,
+    lines: &[Line],
+) -> Result<()>
+where
+    DB::ErrorType: 'static,
+{
     root.fill(&WHITE)?;
     let pts: Vec<Vec<(f64, f64)>> = lines.iter().map(|l| l.1.clone()).collect();
     let (x0, x1, y0, y1) = bounds(&pts);
@@ -115,13 +129,16 @@ where
         .configure_mesh()
         .x_labels(8)
         .y_labels(8)
-        .x_label_formatter(&date_label)
+        .x_label_formatter(&|x| match x_label {
+            None => date_label(x),
+            Some(_) => format!("{x:.0}"),
+        })
         .y_label_formatter(&|y| {
             // Enough decimals for the axis' span.
             let digits = (2.0 - (y1 - y0).log10().floor()).clamp(0.0, 6.0) as usize;
             format!("{y:.digits$}")
         })
-        .x_desc("date (UTC)")
+        .x_desc(x_label.unwrap_or("date (UTC)"))
         .y_desc(y_label)
         .label_style((FONT, 14))
         .axis_desc_style((FONT, 15))
@@ -709,6 +726,27 @@ pub fn sweep(dir: &Path, points: &[(Vec<(String, String)>, f64)]) -> Result<Vec<
         }
     }
     Ok(charts)
+}
+
+/// A chart of lines over a numeric x axis (`x_label`), as `<name>.png` and `.svg`.
+pub fn lines_chart_x(
+    dir: &Path,
+    name: &str,
+    title: &str,
+    x_label: &str,
+    y_label: &str,
+    lines: &[Line],
+) -> Result<Chart> {
+    std::fs::create_dir_all(dir)?;
+    let name = file_name(name, "");
+    let name = name.trim_end_matches('_').to_string();
+    Ok(render!(dir, name, title, |root| draw_lines_x(
+        root,
+        title,
+        Some(x_label),
+        y_label,
+        lines
+    )))
 }
 
 /// A chart of lines over time written as `<name>.png` and `.svg` (for other modules).

@@ -1,0 +1,309 @@
+//! Check (c): what the bar models miss for a range. From one pool's exact event replay,
+//! hourly and daily bars are built (open/close price, tick high/low, volume, start/end
+//! and time-mean active liquidity, the exact feeGrowthGlobal increments), run as a
+//! market through `PoolView::fee_income` — the engine's function — under `fee_growth`
+//! and `volume_liquidity`, for ranges of ±0.5, 1, 2, 5, 10 % and full range opened at
+//! every UTC day's start and held for the day; the reference is the exact fee of the
+//! same range from the replay's swap steps (`amm::replay::range_fees`), valued at the
+//! same bar prices. A vanishing position (one unit of raw liquidity): the comparison is
+//! of the models, not of dilution.
+
+use std::collections::BTreeMap;
+
+use crate::amm::replay::{range_fees, Event, EventKind, Pool, Segment};
+use crate::amm::v3_exact::to_f64;
+use crate::engine::{Book, PoolSettings};
+use crate::fees::FeeModel;
+use crate::market::{Field, Market, PoolMeta, PoolSeries, PriceSeries, TimeGrid};
+
+use super::replay::CheckpointReplay;
+
+/// The range widths checked (half-width as a fraction; `None` = full range).
+pub const WIDTHS: [Option<f64>; 6] = [
+    Some(0.005),
+    Some(0.01),
+    Some(0.02),
+    Some(0.05),
+    Some(0.10),
+    None,
+];
+
+/// One (width, bar, model) cell: days compared, median and worst |model / exact − 1|.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RangeAccuracy {
+    pub width: Option<f64>,
+    pub bar: i64,
+    pub model: FeeModel,
+    pub days: usize,
+    pub median_abs_error: f64,
+    pub worst_abs_error: f64,
+    /// Each day's error (model / exact − 1).
+    pub errors: Vec<f64>,
+}
+
+impl RangeAccuracy {
+    pub fn width_label(&self) -> String {
+        match self.width {
+            Some(w) => format!("±{} %", 100.0 * w),
+            None => "full range".into(),
+        }
+    }
+}
+
+/// Replays `events` (from the replay's start state) to build bars of `step` seconds from
+/// `start`: the market of one pool, and its segments.
+fn bars(
+    cp: &CheckpointReplay,
+    meta: &PoolMeta,
+    start: i64,
+    step: i64,
+    n_bars: usize,
+) -> Option<Market> {
+    let [d0, d1] = match meta.decimals.as_slice() {
+        [a, b] => [*a as i32, *b as i32],
+        _ => return None,
+    };
+    let whole = |sqrt_x96: f64| {
+        let s = sqrt_x96 / 2f64.powi(96);
+        s * s * 10f64.powi(d0 - d1)
+    };
+    // Re-run the replay from its start to sample the state at bar boundaries.
+    let first = cp.replayed_events.first()?;
+    let _ = first;
+    let mut pool = start_pool(cp)?;
+    let n = n_bars + 1;
+    let mut price = vec![f64::NAN; n];
+    let mut liq = vec![f64::NAN; n];
+    let mut liq_mean = vec![f64::NAN; n];
+    let mut hi = vec![f64::NAN; n];
+    let mut lo = vec![f64::NAN; n];
+    let mut vol = vec![0.0; n];
+    let mut fg0 = vec![0.0; n];
+    let mut fg1 = vec![0.0; n];
+    let mut k = 0usize;
+    let evs = &cp.replayed_events;
+    let q128 = 2f64.powi(128);
+    for i in 0..n {
+        let t = start + i as i64 * step;
+        // Events strictly before the boundary belong to the bar before it.
+        let (mut l_time, mut last_t) = (0.0, t - step);
+        let (mut tick_hi, mut tick_lo) = (pool.tick, pool.tick);
+        let fg_before = pool.fee_growth_global;
+        while k < evs.len() && evs[k].timestamp < t {
+            let ev: &Event = &evs[k];
+            if ev.timestamp >= t - step {
+                l_time += pool.liquidity as f64 * (ev.timestamp - last_t.max(t - step)) as f64;
+                last_t = ev.timestamp;
+            }
+            pool.apply(ev).ok()?;
+            if ev.kind == EventKind::Swap && ev.timestamp >= t - step && i > 0 {
+                tick_hi = tick_hi.max(pool.tick);
+                tick_lo = tick_lo.min(pool.tick);
+                let p = whole(to_f64(pool.sqrt_price_x96));
+                // Volume: the input, token1 at $1 (USDC) and token0 at the swap's price.
+                let usd = if ev.amount0 > 0 {
+                    ev.amount0 as f64 / 10f64.powi(d0) * p
+                } else {
+                    ev.amount1 as f64 / 10f64.powi(d1)
+                };
+                vol[i - 1] += usd;
+            }
+            k += 1;
+        }
+        if i > 0 {
+            l_time += pool.liquidity as f64 * (t - last_t.max(t - step)) as f64;
+            liq_mean[i] = l_time / step as f64;
+            hi[i] = tick_hi as f64;
+            lo[i] = tick_lo as f64;
+            fg0[i - 1] = to_f64(pool.fee_growth_global[0].wrapping_sub(fg_before[0])) / q128;
+            fg1[i - 1] = to_f64(pool.fee_growth_global[1].wrapping_sub(fg_before[1])) / q128;
+        }
+        price[i] = whole(to_f64(pool.sqrt_price_x96));
+        liq[i] = pool.liquidity as f64;
+    }
+    // The bar after the last boundary is never accrued.
+    let mut fields = BTreeMap::new();
+    fields.insert(Field::Price, price);
+    fields.insert(Field::Liquidity, liq);
+    let mut m = liq_mean;
+    m[0] = m.get(1).copied().unwrap_or(f64::NAN);
+    fields.insert(Field::LiquidityMean, m);
+    let mut h = hi;
+    let mut l = lo;
+    h[0] = h.get(1).copied().unwrap_or(0.0);
+    l[0] = l.get(1).copied().unwrap_or(0.0);
+    fields.insert(Field::TickHigh, h);
+    fields.insert(Field::TickLow, l);
+    fields.insert(Field::VolumeUsd, vol);
+    fields.insert(Field::FeeGrowthGlobal0, fg0);
+    fields.insert(Field::FeeGrowthGlobal1, fg1);
+    let grid = TimeGrid {
+        start,
+        step,
+        len: n,
+    };
+    let mut market = Market {
+        grid,
+        pools: BTreeMap::new(),
+        prices: BTreeMap::new(),
+        gas: BTreeMap::new(),
+        rates: BTreeMap::new(),
+    };
+    market.pools.insert(
+        meta.id.clone(),
+        PoolSeries {
+            meta: meta.clone(),
+            fields,
+            partial: BTreeMap::new(),
+        },
+    );
+    for t in &meta.tokens {
+        if ["USDC", "USDT", "DAI"].contains(&t.as_str()) {
+            market.prices.insert(
+                t.clone(),
+                PriceSeries {
+                    asset: t.clone(),
+                    price_usd: vec![1.0; n],
+                },
+            );
+        }
+    }
+    Some(market)
+}
+
+fn start_pool(cp: &CheckpointReplay) -> Option<Pool> {
+    // The replay's start state is its final state wound back: rebuilt from the first
+    // checkpoint, which `CheckpointReplay` keeps as the state before its events.
+    let mut p = cp.start_pool.clone();
+    p.keep_segments = false;
+    p.segments = Vec::new();
+    Some(p)
+}
+
+/// Bars of `k` steps each from a market of one pool's bars: flows and fee growth summed,
+/// levels at the bar boundaries, tick extremes over the bar, mean liquidity averaged.
+fn aggregate(m: &Market, k: usize) -> Market {
+    let n = (m.grid.len() - 1) / k + 1;
+    let mut out = m.clone();
+    out.grid = TimeGrid {
+        start: m.grid.start,
+        step: m.grid.step * k as i64,
+        len: n,
+    };
+    for p in out.pools.values_mut() {
+        for (f, v) in p.fields.iter_mut() {
+            let src = v.clone();
+            *v = (0..n)
+                .map(|j| match f {
+                    Field::VolumeUsd | Field::FeeGrowthGlobal0 | Field::FeeGrowthGlobal1 => {
+                        src[j * k..((j + 1) * k).min(src.len())].iter().sum()
+                    }
+                    Field::TickHigh | Field::TickLow | Field::LiquidityMean if j > 0 => {
+                        let part = &src[(j - 1) * k + 1..=j * k];
+                        match f {
+                            Field::TickHigh => part.iter().copied().fold(f64::MIN, f64::max),
+                            Field::TickLow => part.iter().copied().fold(f64::MAX, f64::min),
+                            _ => part.iter().sum::<f64>() / k as f64,
+                        }
+                    }
+                    _ => src[(j * k).min(src.len() - 1)],
+                })
+                .collect();
+        }
+    }
+    for p in out.prices.values_mut() {
+        p.price_usd = vec![1.0; n];
+    }
+    out
+}
+
+/// Runs check (c) on one replayed pool.
+pub fn range_check(cp: &CheckpointReplay, meta: &PoolMeta) -> Vec<RangeAccuracy> {
+    let mut out = Vec::new();
+    let Some(first) = cp.replayed_events.first() else {
+        return out;
+    };
+    let Some(last) = cp.replayed_events.last() else {
+        return out;
+    };
+    const DAY: i64 = 86_400;
+    let day0 = first.timestamp.div_euclid(DAY) * DAY + DAY;
+    // Whole UTC days up to the last event (the window ends a few seconds before midnight).
+    let days = ((last.timestamp - day0 + DAY - 1) / DAY) as usize;
+    if days == 0 {
+        return out;
+    }
+    let [d0, d1] = match meta.decimals.as_slice() {
+        [a, b] => [*a as i32, *b as i32],
+        _ => return out,
+    };
+    // √(whole-token price) → √(raw price) · 2^96.
+    let to_x96 = |sqrt_whole: f64| sqrt_whole * 10f64.powf((d1 - d0) as f64 / 2.0) * 2f64.powi(96);
+    let segs: &[Segment] = &cp.final_pool.segments;
+    // One replay builds the hourly bars; daily bars are their aggregates.
+    let Some(hourly) = bars(cp, meta, day0, 3_600, days * 24) else {
+        return out;
+    };
+    let daily = aggregate(&hourly, 24);
+    for (bar, market) in [(3_600i64, hourly), (DAY, daily)] {
+        for model in [FeeModel::FeeGrowth, FeeModel::VolumeLiquidity] {
+            let settings = [(
+                meta.id.clone(),
+                PoolSettings {
+                    fee_model: Some(model),
+                    ..Default::default()
+                },
+            )]
+            .into_iter()
+            .collect();
+            let Ok(book) = Book::build(&market, std::slice::from_ref(&meta.id), &[], &[], &settings)
+            else {
+                continue;
+            };
+            let Ok(pv) = book.pool(&meta.id) else { continue };
+            let unit = 1.0 / pv.raw_liquidity_scale().unwrap_or(1.0);
+            let price = &market.pools[&meta.id].fields[&Field::Price];
+            let (t0, t1) = (pv.token_prices[0], pv.token_prices[1]);
+            for width in WIDTHS {
+                let mut errs = Vec::new();
+                for d in 0..days {
+                    let i0 = d * (DAY / bar) as usize;
+                    let p = price[i0];
+                    let range = width.map(|w| ((p * (1.0 - w)).sqrt(), (p * (1.0 + w)).sqrt()));
+                    let (sa, sb) = match range {
+                        Some((a, b)) => (to_x96(a), to_x96(b)),
+                        None => (0.0, f64::INFINITY),
+                    };
+                    let mut model_usd = 0.0;
+                    let mut exact_usd = 0.0;
+                    for i in i0 + 1..=i0 + (DAY / bar) as usize {
+                        let Ok((_, usd, _)) = pv.fee_income(&book, i, range, unit, 0.0) else {
+                            continue;
+                        };
+                        model_usd += usd;
+                        let (from, to) = (market.grid.at(i - 1), market.grid.at(i));
+                        let a = segs.partition_point(|s| s.timestamp < from);
+                        let b = segs.partition_point(|s| s.timestamp < to);
+                        let f = range_fees(&segs[a..b], sa, sb);
+                        exact_usd += f[0] / 10f64.powi(d0) * book.price(t0, i)
+                            + f[1] / 10f64.powi(d1) * book.price(t1, i);
+                    }
+                    if exact_usd > 0.0 {
+                        errs.push(model_usd / exact_usd - 1.0);
+                    }
+                }
+                let (median, worst) = super::median_worst(errs.iter().copied());
+                out.push(RangeAccuracy {
+                    width,
+                    bar,
+                    model,
+                    days: errs.len(),
+                    median_abs_error: median,
+                    worst_abs_error: worst,
+                    errors: errs,
+                });
+            }
+        }
+    }
+    out
+}
