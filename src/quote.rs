@@ -11,7 +11,7 @@ use std::io::{BufRead, Write};
 
 use serde_json::{json, Map, Value};
 
-use crate::amm::{compound, stableswap, v2, v3};
+use crate::amm::{compound, stableswap, v2, v3, v3_exact};
 
 /// Answers one request line.
 pub fn answer(line: &str) -> Value {
@@ -85,6 +85,18 @@ const OPS: &[(&str, &[&str])] = &[
     ),
     ("v3.tick_to_price", &["tick"]),
     ("v3.price_to_tick", &["price"]),
+    ("v3.sqrt_ratio_at_tick", &["tick"]),
+    ("v3.tick_at_sqrt_ratio", &["sqrt_price_x96"]),
+    (
+        "v3.swap_step",
+        &[
+            "sqrt_price_x96",
+            "sqrt_target_x96",
+            "liquidity",
+            "amount_remaining",
+            "fee_pips",
+        ],
+    ),
     ("stableswap.d", &["balances", "amp"]),
     (
         "stableswap.exchange",
@@ -212,6 +224,20 @@ impl<'a> Request<'a> {
         Ok(x as i64)
     }
 
+    /// An on-chain integer: a decimal string (any size) or a JSON whole number.
+    fn big(&self, key: &str) -> Result<ruint::aliases::U256, String> {
+        let text = match self.get(key)? {
+            Value::String(s) => s.clone(),
+            Value::Number(n) if n.is_u64() => n.to_string(),
+            _ => {
+                return Err(format!(
+                    "field \"{key}\" must be a non-negative whole number as a decimal string, e.g. \"79228162514264337593543950336\""
+                ))
+            }
+        };
+        v3_exact::parse_u256(&text).map_err(|m| format!("field \"{key}\": {m}"))
+    }
+
     fn index(&self, key: &str) -> Result<usize, String> {
         let x = self.int(key)?;
         usize::try_from(x).map_err(|_| format!("field \"{key}\" must be a coin index >= 0"))
@@ -286,6 +312,48 @@ impl<'a> Request<'a> {
                 let t = i32::try_from(t).map_err(|_| format!("tick {t} is out of range"))?;
                 let s = v3::tick_to_sqrt_price(t).map_err(e)?;
                 json!({ "price": s * s, "sqrt_price": s })
+            }
+            "v3.sqrt_ratio_at_tick" => {
+                let t = self.int("tick")?;
+                let t = i32::try_from(t).map_err(|_| format!("tick {t} is out of range"))?;
+                let s = v3_exact::sqrt_ratio_at_tick(t).map_err(|m| m.0)?;
+                json!({ "sqrt_price_x96": s.to_string() })
+            }
+            "v3.tick_at_sqrt_ratio" => {
+                let s = self.big("sqrt_price_x96")?;
+                json!({ "tick": v3_exact::tick_at_sqrt_ratio(s).map_err(|m| m.0)? })
+            }
+            "v3.swap_step" => {
+                let l = self.big("liquidity")?;
+                let l = u128::try_from(l).map_err(|_| "field \"liquidity\" must fit uint128".to_string())?;
+                let fee = self.int("fee_pips")?;
+                let fee = u32::try_from(fee).map_err(|_| format!("fee_pips {fee} must be in [0, 1e6)"))?;
+                // Positive: an exact input; negative: an exact output (as in the contract).
+                let raw = match self.get("amount_remaining")? {
+                    Value::String(s) => s.clone(),
+                    Value::Number(n) if n.is_i64() => n.to_string(),
+                    _ => return Err("field \"amount_remaining\" must be a whole number as a decimal string (negative: exact output)".into()),
+                };
+                let (exact_in, digits) = match raw.strip_prefix('-') {
+                    Some(d) => (false, d.to_string()),
+                    None => (true, raw.clone()),
+                };
+                let amount = v3_exact::parse_u256(&digits).map_err(|m| format!("field \"amount_remaining\": {m}"))?;
+                let step = v3_exact::swap_step(
+                    self.big("sqrt_price_x96")?,
+                    self.big("sqrt_target_x96")?,
+                    l,
+                    amount,
+                    exact_in,
+                    fee,
+                )
+                .map_err(|m| m.0)?;
+                json!({
+                    "sqrt_next_x96": step.sqrt_next.to_string(),
+                    "amount_in": step.amount_in.to_string(),
+                    "amount_out": step.amount_out.to_string(),
+                    "fee_amount": step.fee.to_string(),
+                })
             }
             "v3.price_to_tick" => {
                 json!({ "tick": v3::price_to_tick(self.num("price")?).map_err(e)? })

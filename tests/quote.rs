@@ -97,3 +97,42 @@ fn bad_lines_answer_errors_and_the_stream_goes_on() {
     assert!(err(6).contains("coin index"));
     assert_eq!(out[7]["id"], "z");
 }
+
+#[test]
+fn exact_integer_ops_answer_as_the_contracts_do() {
+    let q96 = "79228162514264337593543950336";
+    let input = [
+        r#"{"op":"v3.sqrt_ratio_at_tick","tick":0}"#.to_string(),
+        r#"{"op":"v3.sqrt_ratio_at_tick","tick":-887272}"#.to_string(),
+        // One unit below tick 0's √price is tick −1: an exact boundary.
+        r#"{"op":"v3.tick_at_sqrt_ratio","sqrt_price_x96":"79228162514264337593543950335"}"#.to_string(),
+        format!(r#"{{"op":"v3.tick_at_sqrt_ratio","sqrt_price_x96":"{q96}"}}"#),
+        // An exact input that does not reach the target pays the remainder as its fee.
+        format!(r#"{{"op":"v3.swap_step","sqrt_price_x96":"{q96}","sqrt_target_x96":"79000000000000000000000000000","liquidity":"1000000000000000000","amount_remaining":"1000000","fee_pips":3000}}"#),
+        r#"{"op":"v3.tick_at_sqrt_ratio","sqrt_price_x96":"1"}"#.to_string(),
+    ]
+    .join("\n");
+    let (code, out) = quote(&input);
+    assert_eq!(code, 0);
+    assert_eq!(out[0]["sqrt_price_x96"], q96);
+    assert_eq!(out[1]["sqrt_price_x96"], "4295128739");
+    assert_eq!(out[2]["tick"], -1);
+    assert_eq!(out[3]["tick"], 0);
+    let s = &out[4];
+    let (a_in, fee): (u128, u128) = (
+        s["amount_in"].as_str().unwrap().parse().unwrap(),
+        s["fee_amount"].as_str().unwrap().parse().unwrap(),
+    );
+    assert_eq!(a_in + fee, 1_000_000, "{s}");
+    // At a price of 1 and this depth, the output is the input less the 0.3 % fee, rounded down.
+    let a_out: u128 = s["amount_out"].as_str().unwrap().parse().unwrap();
+    assert!(a_out < 997_000 && a_out > 996_000, "{s}");
+    assert!(out[5]["error"].as_str().unwrap().contains("MIN_SQRT_RATIO"));
+    // The same amount as an exact output takes no more input than the exact input gave.
+    let (_, back) = quote(&format!(
+        r#"{{"op":"v3.swap_step","sqrt_price_x96":"{q96}","sqrt_target_x96":"79000000000000000000000000000","liquidity":"1000000000000000000","amount_remaining":"-{a_out}","fee_pips":3000}}"#
+    ));
+    assert_eq!(back[0]["amount_out"].as_str().unwrap(), a_out.to_string());
+    let b_in: u128 = back[0]["amount_in"].as_str().unwrap().parse().unwrap();
+    assert!(b_in <= a_in, "{}", back[0]);
+}

@@ -87,7 +87,7 @@ fn validate_command_writes_the_report() {
     assert!(out.join("fee_growth_univ3_usdc_weth_0p30.png").is_file());
     // The report: one headline row per check and a section for each.
     let checks = std::fs::read_to_string(out.join("checks.csv")).unwrap();
-    assert_eq!(checks.lines().count(), 6, "{checks}");
+    assert_eq!(checks.lines().count(), 9, "{checks}");
     let html = std::fs::read_to_string(out.join("report.html")).unwrap();
     for h in [
         "1. fee income vs on-chain fee growth",
@@ -95,6 +95,9 @@ fn validate_command_writes_the_report() {
         "2. fee APR vs DefiLlama apy_base",
         "3. v2 LP value vs the pool&#39;s reserves",
         "4. StableSwap virtual price vs curvesim",
+        "5. event replay vs on-chain fee-growth checkpoints",
+        "6. hourly fee_growth bars vs exact replay",
+        "7. snapshot → events → snapshot replay",
     ] {
         assert!(
             html.contains(h) || html.contains(&h.replace("&#39;", "'")),
@@ -102,7 +105,13 @@ fn validate_command_writes_the_report() {
         );
     }
     assert!(html.matches("<svg").count() >= 14);
-    for f in ["lp_value_vs_reserves.csv", "stableswap_vs_curvesim.csv"] {
+    for f in [
+        "lp_value_vs_reserves.csv",
+        "stableswap_vs_curvesim.csv",
+        "replay_checkpoints.csv",
+        "replay_ranges.csv",
+        "replay_snapshot.csv",
+    ] {
         assert!(out.join(f).is_file(), "{f}");
     }
 }
