@@ -76,7 +76,9 @@ impl FeeModel {
                 &[Field::FeeGrowthGlobal1],
                 &[Field::Liquidity],
             ],
-            FeeModel::VolumeLiquidity => &[&[Field::VolumeUsd, Field::FeesUsd], &[Field::Liquidity]],
+            FeeModel::VolumeLiquidity => {
+                &[&[Field::VolumeUsd, Field::FeesUsd], &[Field::Liquidity]]
+            }
             FeeModel::TvlShare => &[&[Field::VolumeUsd, Field::FeesUsd], &[Field::TvlUsd]],
         }
     }
@@ -141,7 +143,9 @@ impl BarInputs {
     pub fn has(&self, model: FeeModel) -> bool {
         match model {
             FeeModel::FeeGrowth => self.fee_growth_usd.is_finite() && self.l_active.is_finite(),
-            FeeModel::VolumeLiquidity => self.pool_fees_usd.is_finite() && self.l_active.is_finite(),
+            FeeModel::VolumeLiquidity => {
+                self.pool_fees_usd.is_finite() && self.l_active.is_finite()
+            }
             FeeModel::TvlShare => self.pool_fees_usd.is_finite() && self.tvl_usd.is_finite(),
         }
     }
@@ -335,7 +339,11 @@ pub fn resolve(
             }
             m
         }
-        None => match FeeModel::candidates(kind).iter().copied().find(|m| declared(*m)) {
+        None => match FeeModel::candidates(kind)
+            .iter()
+            .copied()
+            .find(|m| declared(*m))
+        {
             Some(m) => m,
             None => {
                 let wanted: Vec<String> = FeeModel::candidates(kind)
@@ -505,7 +513,14 @@ mod tests {
         };
         let e = resolve("p", PoolKind::Concentrated, None, OnMissing::Error, &short).unwrap_err();
         assert!(e.contains("'liquidity'") && e.contains("2023-03-31"), "{e}");
-        let r = resolve("p", PoolKind::Concentrated, None, OnMissing::Fallback, &short).unwrap();
+        let r = resolve(
+            "p",
+            PoolKind::Concentrated,
+            None,
+            OnMissing::Fallback,
+            &short,
+        )
+        .unwrap();
         assert_eq!(r.fallback, vec![FeeModel::TvlShare]);
         let none = |f: Field| match f {
             Field::VolumeUsd | Field::TvlUsd | Field::Price => Coverage::Full,

@@ -325,9 +325,11 @@ impl<'a> Request<'a> {
             }
             "v3.swap_step" => {
                 let l = self.big("liquidity")?;
-                let l = u128::try_from(l).map_err(|_| "field \"liquidity\" must fit uint128".to_string())?;
+                let l = u128::try_from(l)
+                    .map_err(|_| "field \"liquidity\" must fit uint128".to_string())?;
                 let fee = self.int("fee_pips")?;
-                let fee = u32::try_from(fee).map_err(|_| format!("fee_pips {fee} must be in [0, 1e6)"))?;
+                let fee = u32::try_from(fee)
+                    .map_err(|_| format!("fee_pips {fee} must be in [0, 1e6)"))?;
                 // Positive: an exact input; negative: an exact output (as in the contract).
                 let raw = match self.get("amount_remaining")? {
                     Value::String(s) => s.clone(),
@@ -338,7 +340,8 @@ impl<'a> Request<'a> {
                     Some(d) => (false, d.to_string()),
                     None => (true, raw.clone()),
                 };
-                let amount = v3_exact::parse_u256(&digits).map_err(|m| format!("field \"amount_remaining\": {m}"))?;
+                let amount = v3_exact::parse_u256(&digits)
+                    .map_err(|m| format!("field \"amount_remaining\": {m}"))?;
                 let step = v3_exact::swap_step(
                     self.big("sqrt_price_x96")?,
                     self.big("sqrt_target_x96")?,

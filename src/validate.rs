@@ -175,7 +175,7 @@ pub fn fee_growth(ds: &Dataset) -> Vec<FeeMonth> {
             let (t0, t1) = (fg_pool.token_prices[0], fg_pool.token_prices[1]);
             let onchain = (fg0[b] - fg0[a]) / 10f64.powi(d0) * fg_book.price(t0, i)
                 + (fg1[b] - fg1[a]) / 10f64.powi(d1) * fg_book.price(t1, i);
-            if !(onchain > 0.0) {
+            if onchain.is_nan() || onchain <= 0.0 {
                 continue;
             }
             let (Ok((_, sim_fg, _)), Ok((_, sim_vl, _))) = (
@@ -235,8 +235,7 @@ pub fn accuracy(months: &[FeeMonth]) -> Vec<PoolAccuracy> {
                 worst_abs_error: median_worst(ms.iter().map(|m| m.error())).1,
                 median_abs_error_fee_growth: median_worst(ms.iter().map(|m| m.error_fee_growth()))
                     .0,
-                worst_abs_error_fee_growth: median_worst(ms.iter().map(|m| m.error_fee_growth()))
-                    .1,
+                worst_abs_error_fee_growth: median_worst(ms.iter().map(|m| m.error_fee_growth())).1,
             }
         })
         .collect()

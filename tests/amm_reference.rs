@@ -291,7 +291,11 @@ fn exact_v3_math_matches_the_reference_vectors_exactly() {
         match c["op"].as_str().unwrap() {
             "sqrt_at_tick" => {
                 let t = c["tick"].as_i64().unwrap() as i32;
-                assert_eq!(x::sqrt_ratio_at_tick(t).unwrap(), big(c, "expected"), "case {k}");
+                assert_eq!(
+                    x::sqrt_ratio_at_tick(t).unwrap(),
+                    big(c, "expected"),
+                    "case {k}"
+                );
                 n += 1;
             }
             "tick_at_sqrt" => {

@@ -80,13 +80,14 @@ impl M {
             .iter()
             .map(|(k, g)| (*k, (0..N).map(g).collect()))
             .collect();
-        self.m
-            .pools
-            .insert(meta.id.clone(), PoolSeries {
+        self.m.pools.insert(
+            meta.id.clone(),
+            PoolSeries {
                 meta,
                 fields: f,
                 partial: Default::default(),
-            });
+            },
+        );
         self
     }
 }

@@ -185,8 +185,7 @@ fn a_liquidity_column_that_ends_early_fails_naming_it_unless_fallback_is_stated(
     assert_eq!(r.code, 0, "{}", r.stderr);
     let steps = summary(d, "fee_model_steps");
     assert!(
-        steps.contains("usdc_usdt:volume_liquidity=")
-            && steps.contains("usdc_usdt:tvl_share="),
+        steps.contains("usdc_usdt:volume_liquidity=") && steps.contains("usdc_usdt:tvl_share="),
         "{steps}"
     );
     assert_eq!(summary(d, "fee_model"), "volume_liquidity");
@@ -221,7 +220,10 @@ fn a_range_earns_nothing_in_bars_it_never_touched() {
     // quarter of its length); nothing for the 26 bars after.
     let fees: f64 = summary(d, "fees_usd").parse().unwrap();
     let bar = 100.0 * 100_000.0 / 10_100_000.0;
-    assert!(fees > bar && fees < 1.5 * bar, "fees {fees} vs one bar {bar}");
+    assert!(
+        fees > bar && fees < 1.5 * bar,
+        "fees {fees} vs one bar {bar}"
+    );
     let tir: f64 = summary(d, "time_in_range").parse().unwrap();
     assert!(tir < 0.1, "time_in_range {tir}");
     assert_eq!(summary(d, "fee_model"), "tvl_share");

@@ -12,14 +12,23 @@ use yieldlab::validate::{ranges, replay};
 
 fn shared() -> Option<Dataset> {
     let root = common::shared_data()?;
-    Some(Dataset::load(&common::repo().join("data/shared/manifest.toml"), Some(&root)).unwrap())
+    Some(
+        Dataset::load(
+            &common::repo().join("data/shared/manifest.toml"),
+            Some(&root),
+        )
+        .unwrap(),
+    )
 }
 
 #[test]
 fn replays_reproduce_onchain_state() {
     let Some(ds) = shared() else { return };
     // Check 7: every compared on-chain value of the WBTC/WETH set, exactly.
-    let snaps: Vec<_> = replay::snapshot_replays(&ds).into_iter().map(Result::unwrap).collect();
+    let snaps: Vec<_> = replay::snapshot_replays(&ds)
+        .into_iter()
+        .map(Result::unwrap)
+        .collect();
     assert_eq!(snaps.len(), 1);
     let s = &snaps[0];
     assert_eq!(s.events, 379);
@@ -27,11 +36,17 @@ fn replays_reproduce_onchain_state() {
     assert!(s.ticks_compared >= 30 && s.positions_compared >= 5, "{s:?}");
 
     // Check 5: the Arbitrum week against its checkpoints.
-    let mut rs: Vec<_> = replay::checkpoint_replays(&ds).into_iter().map(Result::unwrap).collect();
+    let mut rs: Vec<_> = replay::checkpoint_replays(&ds)
+        .into_iter()
+        .map(Result::unwrap)
+        .collect();
     assert_eq!(rs.len(), 1);
     let r = rs.pop().unwrap();
     assert_eq!(r.intervals.len(), 169);
-    assert!(r.intervals.iter().all(|i| i.state_matches), "price and tick at every checkpoint");
+    assert!(
+        r.intervals.iter().all(|i| i.state_matches),
+        "price and tick at every checkpoint"
+    );
     assert_eq!(r.swaps_unresolved, 0);
     let tokens = 2 * r.intervals.len();
     let exact: usize = r
@@ -40,7 +55,10 @@ fn replays_reproduce_onchain_state() {
         .map(|i| (0..2).filter(|j| i.onchain[*j] == i.replayed[*j]).count())
         .sum();
     // Measured: 329 of 338 (97.3 %); every other one below on-chain with all swaps exact.
-    assert!(exact as f64 >= 0.97 * tokens as f64, "{exact} of {tokens} exact");
+    assert!(
+        exact as f64 >= 0.97 * tokens as f64,
+        "{exact} of {tokens} exact"
+    );
     for i in r.intervals.iter().filter(|i| !i.exact()) {
         assert!(
             !i.explanation().starts_with("unexplained"),

@@ -54,7 +54,10 @@ fn fee_model_matches_onchain_fee_growth_within_the_stated_bound() {
     // reproduces the pool's own counters (valued at the run's prices) in every month:
     // measured worst 3.4e-14 relative (float rounding of the aligned increments).
     let (median, worst) = validate::overall_fee_growth(&months);
-    assert!(median <= 1e-9 && worst <= 1e-9, "fee_growth: median {median:e}, worst {worst:e}");
+    assert!(
+        median <= 1e-9 && worst <= 1e-9,
+        "fee_growth: median {median:e}, worst {worst:e}"
+    );
 }
 
 #[test]

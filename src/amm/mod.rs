@@ -19,10 +19,10 @@
 
 pub mod compound;
 pub mod lending;
+pub mod replay;
 pub mod stableswap;
 pub mod v2;
 pub mod v3;
-pub mod replay;
 pub mod v3_exact;
 
 /// Why a protocol computation cannot be done.

@@ -164,7 +164,9 @@ impl Pool {
         tick_spacing: i32,
     ) -> Result<Pool, ExactError> {
         if tick_spacing <= 0 {
-            return Err(ExactError(format!("tick spacing {tick_spacing} must be > 0")));
+            return Err(ExactError(format!(
+                "tick spacing {tick_spacing} must be > 0"
+            )));
         }
         Ok(Pool {
             tick: tick_at_sqrt_ratio(sqrt_price_x96)?,
@@ -247,7 +249,9 @@ impl Pool {
             let (mut next, mut initialized) = self.next_tick(tick, zero_for_one);
             if let Some((t, _)) = extra_net {
                 // A tick being tried as initialised: stop at it if it comes first.
-                if (zero_for_one && t <= tick && t > next) || (!zero_for_one && t > tick && t < next) {
+                if (zero_for_one && t <= tick && t > next)
+                    || (!zero_for_one && t > tick && t < next)
+                {
                     next = t;
                     initialized = true;
                 } else if t == next {
@@ -256,12 +260,12 @@ impl Pool {
             }
             next = next.clamp(MIN_TICK, MAX_TICK);
             let sqrt_next = sqrt_ratio_at_tick(next)?;
-            let target = if (zero_for_one && sqrt_next < limit) || (!zero_for_one && sqrt_next > limit)
-            {
-                limit
-            } else {
-                sqrt_next
-            };
+            let target =
+                if (zero_for_one && sqrt_next < limit) || (!zero_for_one && sqrt_next > limit) {
+                    limit
+                } else {
+                    sqrt_next
+                };
             let step = x::swap_step(sqrt, target, liquidity, remaining, true, self.fee_pips)?;
             remaining -= step.amount_in + step.fee;
             spent += step.amount_in + step.fee;
@@ -283,16 +287,14 @@ impl Pool {
                         (_, Some(state)) if state.net_known => Some(state.liquidity_net),
                         _ => None,
                     };
-                    match net {
-                        Some(n) => {
-                            let n = if zero_for_one { -n } else { n };
-                            liquidity = add_delta(liquidity, n).ok_or_else(|| {
-                                ExactError(format!("crossing tick {next} makes liquidity negative"))
-                            })?;
-                        }
-                        // Learning mode: a tick the data has not revealed; solved
-                        // for by `swap` when the liquidity does not match.
-                        None => {}
+                    // Without a net (learning mode: a tick the data has not revealed),
+                    // nothing is applied; `swap` solves for it when the liquidity does
+                    // not match.
+                    if let Some(n) = net {
+                        let n = if zero_for_one { -n } else { n };
+                        liquidity = add_delta(liquidity, n).ok_or_else(|| {
+                            ExactError(format!("crossing tick {next} makes liquidity negative"))
+                        })?;
                     }
                     crossed.push(next);
                 }
@@ -331,13 +333,23 @@ impl Pool {
         let paid = if zero_for_one { ev.amount0 } else { ev.amount1 };
         let received = if zero_for_one { ev.amount1 } else { ev.amount0 };
         if paid <= 0 || received > 0 {
-            return Err(e(ev, format!("a swap must pay one token in and take the other out (amount0 {}, amount1 {})", ev.amount0, ev.amount1)));
+            return Err(e(
+                ev,
+                format!(
+                    "a swap must pay one token in and take the other out (amount0 {}, amount1 {})",
+                    ev.amount0, ev.amount1
+                ),
+            ));
         }
         let amount_in = U256::from(paid as u128);
         let want_out = U256::from(received.unsigned_abs());
         let ex = |r: ExactError| e(ev, r.0);
-        let mut run = self.run_swap(zero_for_one, amount_in, post_sqrt, None, ev.timestamp).map_err(ex)?;
-        let matches = |r: &SwapRun| r.sqrt == post_sqrt && r.liquidity == ev.liquidity && r.amount_out == want_out;
+        let mut run = self
+            .run_swap(zero_for_one, amount_in, post_sqrt, None, ev.timestamp)
+            .map_err(ex)?;
+        let matches = |r: &SwapRun| {
+            r.sqrt == post_sqrt && r.liquidity == ev.liquidity && r.amount_out == want_out
+        };
         let mut learned: Option<(i32, i128)> = None;
         if !matches(&run) && !self.complete_tick_map {
             // Solve for one tick's liquidityNet. The swap crosses the ticks between its
@@ -355,7 +367,11 @@ impl Pool {
             if lo <= hi {
                 for (t, st) in self.ticks.range(lo..=hi) {
                     if st.net_known {
-                        known += if zero_for_one { -st.liquidity_net } else { st.liquidity_net };
+                        known += if zero_for_one {
+                            -st.liquidity_net
+                        } else {
+                            st.liquidity_net
+                        };
                     } else {
                         unknown_ticks.push(*t);
                     }
@@ -368,7 +384,8 @@ impl Pool {
                     let s = self.tick_spacing;
                     let mut c = Vec::new();
                     if lo <= hi {
-                        let mut t = lo.div_euclid(s) * s + if lo.rem_euclid(s) == 0 { 0 } else { s };
+                        let mut t =
+                            lo.div_euclid(s) * s + if lo.rem_euclid(s) == 0 { 0 } else { s };
                         while t <= hi && c.len() < 512 {
                             if !self.ticks.contains_key(&t) {
                                 c.push(t);
@@ -382,7 +399,13 @@ impl Pool {
                 _ => Vec::new(),
             };
             for t in candidates {
-                let Ok(r) = self.run_swap(zero_for_one, amount_in, post_sqrt, Some((t, net)), ev.timestamp) else {
+                let Ok(r) = self.run_swap(
+                    zero_for_one,
+                    amount_in,
+                    post_sqrt,
+                    Some((t, net)),
+                    ev.timestamp,
+                ) else {
                     continue;
                 };
                 if matches(&r) {
@@ -406,7 +429,13 @@ impl Pool {
             return Ok(());
         }
         if run.tick != post_tick {
-            return Err(e(ev, format!("replayed swap ends at tick {}, the event says {post_tick}", run.tick)));
+            return Err(e(
+                ev,
+                format!(
+                    "replayed swap ends at tick {}, the event says {post_tick}",
+                    run.tick
+                ),
+            ));
         }
         if let Some((t, net)) = learned {
             let entry = self.ticks.entry(t).or_insert(TickState {
@@ -421,7 +450,15 @@ impl Pool {
         } else {
             self.swaps_exact += 1;
         }
-        self.finish_swap(run, ev, zero_for_one, amount_in, post_sqrt, post_tick, false);
+        self.finish_swap(
+            run,
+            ev,
+            zero_for_one,
+            amount_in,
+            post_sqrt,
+            post_tick,
+            false,
+        );
         Ok(())
     }
 
@@ -469,16 +506,19 @@ impl Pool {
         let mut fg_running = self.fee_growth_global[token];
         let mut k = 0;
         for s in &run.steps {
-            fg_running = fg_running.wrapping_add(fee_growth_of(s.fee, s.liquidity).unwrap_or_default());
+            fg_running =
+                fg_running.wrapping_add(fee_growth_of(s.fee, s.liquidity).unwrap_or_default());
             let ends_on_tick = run.crossed.get(k).copied().filter(|t| {
-                sqrt_ratio_at_tick(*t).map(|q| q == s.sqrt_to).unwrap_or(false)
+                sqrt_ratio_at_tick(*t)
+                    .map(|q| q == s.sqrt_to)
+                    .unwrap_or(false)
             });
             if let Some(t) = ends_on_tick {
                 if let Some(ts) = self.ticks.get_mut(&t) {
                     let mut g = self.fee_growth_global;
                     g[token] = fg_running;
-                    for j in 0..2 {
-                        ts.fee_growth_outside[j] = g[j].wrapping_sub(ts.fee_growth_outside[j]);
+                    for (out, global) in ts.fee_growth_outside.iter_mut().zip(g) {
+                        *out = global.wrapping_sub(*out);
                     }
                 }
                 k += 1;
@@ -490,19 +530,39 @@ impl Pool {
         }
         self.sqrt_price_x96 = post_sqrt;
         self.tick = if from_event { post_tick } else { run.tick };
-        self.liquidity = if from_event { ev.liquidity } else { run.liquidity };
+        self.liquidity = if from_event {
+            ev.liquidity
+        } else {
+            run.liquidity
+        };
     }
 
     /// Fee growth inside `[lower, upper)` (`Tick.getFeeGrowthInside`).
     pub fn fee_growth_inside(&self, lower: i32, upper: i32) -> [U256; 2] {
         let zero = [U256::ZERO; 2];
-        let lo = self.ticks.get(&lower).map(|t| t.fee_growth_outside).unwrap_or(zero);
-        let hi = self.ticks.get(&upper).map(|t| t.fee_growth_outside).unwrap_or(zero);
+        let lo = self
+            .ticks
+            .get(&lower)
+            .map(|t| t.fee_growth_outside)
+            .unwrap_or(zero);
+        let hi = self
+            .ticks
+            .get(&upper)
+            .map(|t| t.fee_growth_outside)
+            .unwrap_or(zero);
         let mut out = zero;
         for j in 0..2 {
             let g = self.fee_growth_global[j];
-            let below = if self.tick >= lower { lo[j] } else { g.wrapping_sub(lo[j]) };
-            let above = if self.tick < upper { hi[j] } else { g.wrapping_sub(hi[j]) };
+            let below = if self.tick >= lower {
+                lo[j]
+            } else {
+                g.wrapping_sub(lo[j])
+            };
+            let above = if self.tick < upper {
+                hi[j]
+            } else {
+                g.wrapping_sub(hi[j])
+            };
             out[j] = g.wrapping_sub(below).wrapping_sub(above);
         }
         out
@@ -545,20 +605,25 @@ impl Pool {
             return Err(e(ev, "a mint or burn without tick_lower and tick_upper"));
         };
         if lower >= upper || lower < MIN_TICK || upper > MAX_TICK {
-            return Err(e(ev, format!("range [{lower}, {upper}) is not a valid tick range")));
+            return Err(e(
+                ev,
+                format!("range [{lower}, {upper}) is not a valid tick range"),
+            ));
         }
         let l = i128::try_from(ev.liquidity).map_err(|_| e(ev, "liquidity exceeds int128"))?;
         let delta = if ev.kind == EventKind::Mint { l } else { -l };
         if delta != 0 {
-            self.update_tick(lower, delta, false).map_err(|m| e(ev, m))?;
+            self.update_tick(lower, delta, false)
+                .map_err(|m| e(ev, m))?;
             self.update_tick(upper, delta, true).map_err(|m| e(ev, m))?;
         }
         let inside = self.fee_growth_inside(lower, upper);
         let key = (ev.owner.clone(), lower, upper);
         let pos = self.positions.entry(key).or_default();
-        for j in 0..2 {
-            let d = inside[j].wrapping_sub(pos.fee_growth_inside_last[j]);
-            let owed = x::mul_div(d, U256::from(pos.liquidity), super::v3_exact::Q128).unwrap_or_default();
+        for (j, now) in inside.iter().enumerate() {
+            let d = now.wrapping_sub(pos.fee_growth_inside_last[j]);
+            let owed =
+                x::mul_div(d, U256::from(pos.liquidity), super::v3_exact::Q128).unwrap_or_default();
             pos.tokens_owed[j] = pos.tokens_owed[j].wrapping_add(owed.wrapping_to::<u128>());
         }
         pos.fee_growth_inside_last = inside;
@@ -583,7 +648,11 @@ pub fn range_fees(segments: &[Segment], sqrt_lower: f64, sqrt_upper: f64) -> [f6
         }
         let (a, b) = (x::to_f64(s.sqrt_from), x::to_f64(s.sqrt_to));
         let frac = if a == b {
-            if a >= sqrt_lower && a < sqrt_upper { 1.0 } else { 0.0 }
+            if a >= sqrt_lower && a < sqrt_upper {
+                1.0
+            } else {
+                0.0
+            }
         } else {
             let (lo, hi) = if a < b { (a, b) } else { (b, a) };
             let (cl, ch) = (lo.max(sqrt_lower), hi.min(sqrt_upper));

@@ -128,7 +128,12 @@ pub fn sqrt_ratio_at_tick(tick: i32) -> ExactResult<U256> {
     }
     // Q128.128 → Q64.96, rounding up.
     let low = ratio & U256::from(u32::MAX);
-    Ok((ratio >> 32usize) + if low.is_zero() { U256::ZERO } else { U256::from(1u8) })
+    Ok((ratio >> 32usize)
+        + if low.is_zero() {
+            U256::ZERO
+        } else {
+            U256::from(1u8)
+        })
 }
 
 /// `TickMath.getTickAtSqrtRatio`: the greatest tick whose √ratio is at most
@@ -305,14 +310,14 @@ pub fn swap_step(
         if !(max && exact_in) {
             amount_in = amount0_delta(sqrt_next, sqrt_cur, l, true)?;
         }
-        if !(max && !exact_in) {
+        if !max || exact_in {
             amount_out = amount1_delta(sqrt_next, sqrt_cur, l, false)?;
         }
     } else {
         if !(max && exact_in) {
             amount_in = amount1_delta(sqrt_cur, sqrt_next, l, true)?;
         }
-        if !(max && !exact_in) {
+        if !max || exact_in {
             amount_out = amount0_delta(sqrt_cur, sqrt_next, l, false)?;
         }
     }
@@ -352,7 +357,10 @@ pub fn parse_u256(s: &str) -> ExactResult<U256> {
 /// A U256 as f64 (nearest).
 pub fn to_f64(x: U256) -> f64 {
     let l = x.as_limbs();
-    l[0] as f64 + l[1] as f64 * 2f64.powi(64) + l[2] as f64 * 2f64.powi(128) + l[3] as f64 * 2f64.powi(192)
+    l[0] as f64
+        + l[1] as f64 * 2f64.powi(64)
+        + l[2] as f64 * 2f64.powi(128)
+        + l[3] as f64 * 2f64.powi(192)
 }
 
 #[cfg(test)]
@@ -365,7 +373,10 @@ mod tests {
         assert_eq!(sqrt_ratio_at_tick(MAX_TICK).unwrap(), MAX_SQRT_RATIO);
         assert_eq!(sqrt_ratio_at_tick(0).unwrap(), Q96);
         assert_eq!(tick_at_sqrt_ratio(MIN_SQRT_RATIO).unwrap(), MIN_TICK);
-        assert_eq!(tick_at_sqrt_ratio(MAX_SQRT_RATIO - U256::from(1u8)).unwrap(), MAX_TICK - 1);
+        assert_eq!(
+            tick_at_sqrt_ratio(MAX_SQRT_RATIO - U256::from(1u8)).unwrap(),
+            MAX_TICK - 1
+        );
         assert!(tick_at_sqrt_ratio(MAX_SQRT_RATIO).is_err());
         assert!(sqrt_ratio_at_tick(MAX_TICK + 1).is_err());
         // At an exact tick boundary and one below it.

@@ -152,7 +152,9 @@ fn in_run(spec: &RunSpec, s: &crate::data::RawSeries, ts: crate::units::Timestam
     let known = ts.saturating_add(s.obs_offset);
     spec.start
         .is_none_or(|start| known.saturating_add(s.carry_limit.max(s.bar)) >= start)
-        && spec.end.is_none_or(|end| known.saturating_sub(s.bar) <= end)
+        && spec
+            .end
+            .is_none_or(|end| known.saturating_sub(s.bar) <= end)
 }
 
 /// Builds the market one spec runs on.
@@ -198,7 +200,10 @@ pub fn market_for(spec: &RunSpec, ds: &Dataset) -> Result<(Market, AlignReport),
             return Err(data_err(DataError::Outliers {
                 count: flagged.len(),
                 list: if more > 0 {
-                    format!("{} (and {more} more: see `yieldlab data check`)", list.join("; "))
+                    format!(
+                        "{} (and {more} more: see `yieldlab data check`)",
+                        list.join("; ")
+                    )
                 } else {
                     list.join("; ")
                 },

@@ -222,7 +222,11 @@ pub fn align_counter(
         let len = b - a;
         let d = vb - va;
         let too_long = len > carry_limit;
-        let mut i = if a <= g0 { 0 } else { ((a - g0) / step) as usize };
+        let mut i = if a <= g0 {
+            0
+        } else {
+            ((a - g0) / step) as usize
+        };
         while i < n {
             let cs = grid.at(i);
             if cs >= b {
@@ -320,9 +324,7 @@ fn partial(s: &RawSeries, field: Field, values: &[f64], grid: &TimeGrid) -> Vec<
             }
             out
         }
-        Aggregation::Counter => {
-            align_counter(&s.ts, values, s.obs_offset, s.carry_limit, grid).0
-        }
+        Aggregation::Counter => align_counter(&s.ts, values, s.obs_offset, s.carry_limit, grid).0,
     }
 }
 
@@ -379,8 +381,10 @@ pub fn align_series_partial(
     for (field, values) in &s.fields {
         // Statistics of a bar (its mean liquidity, its tick extremes) describe that bar
         // only: on a grid of another step they would describe the wrong span.
-        if matches!(field, Field::LiquidityMean | Field::TickHigh | Field::TickLow)
-            && grid.step != s.bar
+        if matches!(
+            field,
+            Field::LiquidityMean | Field::TickHigh | Field::TickLow
+        ) && grid.step != s.bar
         {
             report.dropped.push(format!(
                 "{} field '{}' left out: a statistic of the data's {} bars, and the run's step is {}",
@@ -416,12 +420,9 @@ pub fn align_series_partial(
             }
             Err(issue) if s.optional.contains(field) => {
                 let why = describe(&issue);
-                report.dropped.push(format!(
-                    "{} field '{}' left out: {}",
-                    s.label(),
-                    field,
-                    why
-                ));
+                report
+                    .dropped
+                    .push(format!("{} field '{}' left out: {}", s.label(), field, why));
                 partial_fields.insert(*field, (why, partial(s, *field, values, grid)));
             }
             Err(AlignIssue::NotCovered { first, at }) => {

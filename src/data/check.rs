@@ -141,5 +141,50 @@ pub fn render(ds: &Dataset) -> String {
             "note: {over} gap(s) exceed their series' carry limit; a run whose range includes one is refused (pick another range or raise `carry_limit`)."
         );
     }
+    // Values that would distort fees or marks (data::quality).
+    let flagged: Vec<String> = ds
+        .series
+        .values()
+        .flat_map(|s| {
+            super::quality::outliers(s)
+                .into_iter()
+                .map(move |o| o.describe(s))
+        })
+        .collect();
+    if !flagged.is_empty() {
+        let policy = ds
+            .outliers
+            .map(|p| format!("the manifest's policy is \"{}\"", p.name()))
+            .unwrap_or_else(|| "runs over them are refused unless the strategy file or the manifest states outliers = \"drop\" or \"keep\"".into());
+        let _ = writeln!(
+            out,
+            "outliers: {} value(s) that would distort fees or marks ({policy}):",
+            flagged.len()
+        );
+        for f in &flagged {
+            let _ = writeln!(out, "  {f}");
+        }
+    }
+    if !ds.events.is_empty() || !ds.replays.is_empty() {
+        for e in &ds.events {
+            let _ = writeln!(
+                out,
+                "events: pool '{}' from {}{} (read by `yieldlab validate`)",
+                e.pool,
+                e.path,
+                e.checkpoints
+                    .as_ref()
+                    .map(|c| format!(", checkpoints {}", c.path))
+                    .unwrap_or_default()
+            );
+        }
+        for r in &ds.replays {
+            let _ = writeln!(
+                out,
+                "replay set: pool '{}': {} → {} → {}",
+                r.pool, r.start, r.events, r.end
+            );
+        }
+    }
     out
 }

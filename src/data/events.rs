@@ -123,7 +123,10 @@ impl Rows {
 
     fn cell(&self, k: usize, canonical: &str) -> Option<&str> {
         let j = *self.index.get(canonical)?;
-        self.rows[k].get(j).map(|s| s.trim()).filter(|s| !s.is_empty())
+        self.rows[k]
+            .get(j)
+            .map(|s| s.trim())
+            .filter(|s| !s.is_empty())
     }
 
     fn bad(&self, k: usize, canonical: &str, message: String) -> DataError {
@@ -196,7 +199,9 @@ fn read_rows(
         } else {
             Box::new(file)
         };
-        let mut csv = csv::ReaderBuilder::new().flexible(false).from_reader(reader);
+        let mut csv = csv::ReaderBuilder::new()
+            .flexible(false)
+            .from_reader(reader);
         let header: Vec<String> = csv
             .headers()
             .map_err(|e| DataError::Csv {
@@ -225,15 +230,16 @@ fn read_rows(
     }
     let mut index = BTreeMap::new();
     for (canonical, col) in columns {
-        let j = header.iter().position(|h| h == col).ok_or_else(|| {
-            DataError::MissingColumn {
+        let j = header
+            .iter()
+            .position(|h| h == col)
+            .ok_or_else(|| DataError::MissingColumn {
                 path: path.to_path_buf(),
                 column: col.clone(),
                 field: canonical.clone(),
                 suggestion: super::error::suggest(col, header.iter().map(String::as_str)),
                 available: header.join(", "),
-            }
-        })?;
+            })?;
         index.insert(canonical.clone(), j);
     }
     Ok(Rows {
@@ -251,11 +257,17 @@ fn read_parquet(path: &Path) -> Result<(Vec<String>, Vec<Vec<String>>), DataErro
         path: path.to_path_buf(),
         message: e.to_string(),
     })?;
-    let df = ParquetReader::new(f).finish().map_err(|e| DataError::Format {
-        path: path.to_path_buf(),
-        message: format!("not a readable Parquet file ({e})"),
-    })?;
-    let header: Vec<String> = df.get_column_names().iter().map(|s| s.to_string()).collect();
+    let df = ParquetReader::new(f)
+        .finish()
+        .map_err(|e| DataError::Format {
+            path: path.to_path_buf(),
+            message: format!("not a readable Parquet file ({e})"),
+        })?;
+    let header: Vec<String> = df
+        .get_column_names()
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
     let mut cols = Vec::new();
     for c in df.columns() {
         let s = c
@@ -313,7 +325,13 @@ fn u256(r: &Rows, k: usize, c: &str) -> Result<U256, DataError> {
 /// has no log index (ties keep the file order).
 pub fn load_events(root: &Path, entry: &EventsEntry) -> Result<Vec<Event>, DataError> {
     let path = root.join(&entry.path);
-    let r = read_rows(&path, &entry.columns, &EVENT_COLUMNS, &REQUIRED_EVENT, "events")?;
+    let r = read_rows(
+        &path,
+        &entry.columns,
+        &EVENT_COLUMNS,
+        &REQUIRED_EVENT,
+        "events",
+    )?;
     let mut out = Vec::with_capacity(r.rows.len());
     for k in 0..r.rows.len() {
         let ty = r.need(k, "type")?.to_ascii_lowercase();
@@ -383,7 +401,10 @@ pub fn load_events(root: &Path, entry: &EventsEntry) -> Result<Vec<Event>, DataE
 }
 
 /// Loads a pool's state checkpoints, sorted by block.
-pub fn load_checkpoints(root: &Path, entry: &CheckpointsEntry) -> Result<Vec<Checkpoint>, DataError> {
+pub fn load_checkpoints(
+    root: &Path,
+    entry: &CheckpointsEntry,
+) -> Result<Vec<Checkpoint>, DataError> {
     let path = root.join(&entry.path);
     let r = read_rows(
         &path,
@@ -515,11 +536,18 @@ fn read_big_json(path: &Path) -> Result<serde_json::Value, DataError> {
         if c == b'-' || c.is_ascii_digit() {
             let start = k;
             k += 1;
-            while k < bytes.len() && (bytes[k].is_ascii_digit() || matches!(bytes[k], b'.' | b'e' | b'E' | b'+' | b'-')) {
+            while k < bytes.len()
+                && (bytes[k].is_ascii_digit()
+                    || matches!(bytes[k], b'.' | b'e' | b'E' | b'+' | b'-'))
+            {
                 k += 1;
             }
             let tok = &text[start..k];
-            if tok.bytes().skip_while(|b| *b == b'-').all(|b| b.is_ascii_digit()) {
+            if tok
+                .bytes()
+                .skip_while(|b| *b == b'-')
+                .all(|b| b.is_ascii_digit())
+            {
                 out.push('"');
                 out.push_str(tok);
                 out.push('"');
@@ -554,7 +582,11 @@ fn ju256(path: &Path, v: &serde_json::Value, key: &str) -> Result<U256, DataErro
         .ok_or_else(|| json_err(path, key))
 }
 
-fn jint<T: std::str::FromStr>(path: &Path, v: &serde_json::Value, key: &str) -> Result<T, DataError> {
+fn jint<T: std::str::FromStr>(
+    path: &Path,
+    v: &serde_json::Value,
+    key: &str,
+) -> Result<T, DataError> {
     jtext(v, key)
         .and_then(|s| s.parse::<T>().ok())
         .ok_or_else(|| json_err(path, key))
@@ -567,7 +599,9 @@ pub fn load_snapshot(root: &Path, file: &str) -> Result<Snapshot, DataError> {
     let path = root.join(file);
     let v = read_big_json(&path)?;
     let d = v.get("data").ok_or_else(|| json_err(&path, "data"))?;
-    let slot0 = d.get("slot0").ok_or_else(|| json_err(&path, "data.slot0"))?;
+    let slot0 = d
+        .get("slot0")
+        .ok_or_else(|| json_err(&path, "data.slot0"))?;
     let mut ticks = BTreeMap::new();
     if let Some(obj) = d.get("ticks").and_then(|t| t.as_object()) {
         for (k, t) in obj {
@@ -576,11 +610,16 @@ pub fn load_snapshot(root: &Path, file: &str) -> Result<Snapshot, DataError> {
                 .and_then(|x| x.as_str())
                 .and_then(|s| s.parse().ok())
                 .ok_or_else(|| json_err(&path, &format!("ticks.{k}.liquidityGross")))?;
-            let initialized = t.get("initialized").and_then(|b| b.as_bool()).unwrap_or(gross > 0);
+            let initialized = t
+                .get("initialized")
+                .and_then(|b| b.as_bool())
+                .unwrap_or(gross > 0);
             if !initialized || gross == 0 {
                 continue;
             }
-            let tick: i32 = k.parse().map_err(|_| json_err(&path, &format!("tick key {k}")))?;
+            let tick: i32 = k
+                .parse()
+                .map_err(|_| json_err(&path, &format!("tick key {k}")))?;
             let net: i128 = get("liquidityNet", "LiquidityNet")
                 .and_then(|x| x.as_str())
                 .and_then(|s| s.parse().ok())
@@ -640,7 +679,10 @@ pub fn load_snapshot(root: &Path, file: &str) -> Result<Snapshot, DataError> {
                     ju256(&path, p, "feeGrowthInside0LastX128")?,
                     ju256(&path, p, "feeGrowthInside1LastX128")?,
                 ],
-                tokens_owed: [jint(&path, p, "tokensOwed0")?, jint(&path, p, "tokensOwed1")?],
+                tokens_owed: [
+                    jint(&path, p, "tokensOwed0")?,
+                    jint(&path, p, "tokensOwed1")?,
+                ],
             });
         }
     }
@@ -671,7 +713,9 @@ pub fn load_snapshot_events(root: &Path, file: &str) -> Result<Vec<Event>, DataE
     let mut out = Vec::with_capacity(list.len());
     for (k, ev) in list.iter().enumerate() {
         let at = |what: &str| json_err(&path, &format!("event {k}: {what}"));
-        let method = jtext(ev, "method").ok_or_else(|| at("method"))?.to_ascii_lowercase();
+        let method = jtext(ev, "method")
+            .ok_or_else(|| at("method"))?
+            .to_ascii_lowercase();
         let kind = match method.as_str() {
             "swap" => EventKind::Swap,
             "mint" => EventKind::Mint,
@@ -681,24 +725,46 @@ pub fn load_snapshot_events(root: &Path, file: &str) -> Result<Vec<Event>, DataE
         };
         let swap = kind == EventKind::Swap;
         let num = |key: &str| -> Result<i128, DataError> {
-            jtext(ev, key).and_then(|s| s.parse().ok()).ok_or_else(|| at(key))
+            jtext(ev, key)
+                .and_then(|s| s.parse().ok())
+                .ok_or_else(|| at(key))
         };
         out.push(Event {
-            block: jtext(ev, "blockNo").and_then(|s| s.parse().ok()).ok_or_else(|| at("blockNo"))?,
+            block: jtext(ev, "blockNo")
+                .and_then(|s| s.parse().ok())
+                .ok_or_else(|| at("blockNo"))?,
             log_index: k as u64,
-            timestamp: jtext(ev, "timestamp").and_then(|s| s.parse().ok()).ok_or_else(|| at("timestamp"))?,
+            timestamp: jtext(ev, "timestamp")
+                .and_then(|s| s.parse().ok())
+                .ok_or_else(|| at("timestamp"))?,
             kind,
             amount0: num("amount0")?,
             amount1: num("amount1")?,
-            sqrt_price_x96: if swap { Some(ju256(&path, ev, "sqrtPriceX96")?) } else { None },
-            tick: if swap { Some(num("tick")? as i32) } else { None },
+            sqrt_price_x96: if swap {
+                Some(ju256(&path, ev, "sqrtPriceX96")?)
+            } else {
+                None
+            },
+            tick: if swap {
+                Some(num("tick")? as i32)
+            } else {
+                None
+            },
             liquidity: if swap {
                 num("liquidity")? as u128
             } else {
                 num("amount")? as u128
             },
-            tick_lower: if swap { None } else { Some(num("tickLower")? as i32) },
-            tick_upper: if swap { None } else { Some(num("tickUpper")? as i32) },
+            tick_lower: if swap {
+                None
+            } else {
+                Some(num("tickLower")? as i32)
+            },
+            tick_upper: if swap {
+                None
+            } else {
+                Some(num("tickUpper")? as i32)
+            },
             owner: jtext(ev, "owner").unwrap_or("").to_ascii_lowercase(),
         });
     }

@@ -6,9 +6,11 @@
 //!   *both* sides of it (up to 5 each side, at least 2). A fee model divides by depth: one
 //!   snapshot 10,000× too low hands a position 10,000× its fees. Both sides must
 //!   disagree, so a pool's launch or a lasting drain is not flagged.
-//! * **A price that jumps and reverts**: a pool or USD price more than 25 % away (in
-//!   either direction) from the median of the rows on both sides, e.g. a DAI/USDT tick of
-//!   0.59 among ticks of 1.00. A real crash is not flagged: the rows after it agree with it.
+//! * **A price that jumps and reverts**: a pool or USD price further (in log terms, either
+//!   direction) from the median of the rows on both sides than 25 % or ten times the
+//!   series' median absolute step, whichever is larger — e.g. a DAI/USDT tick of 0.59
+//!   among ticks of 1.00. A real crash is not flagged: the rows after it agree with it; a
+//!   volatile token's ordinary day is not either: the bound scales with its own steps.
 //! * **No depth with volume**: zero active liquidity in a bar with volume.
 //!
 //! What a run does with them is its `outliers` policy (strategy file, else the
@@ -115,11 +117,27 @@ fn sides(values: &[f64], k: usize) -> Option<(f64, f64)> {
 pub fn outliers(s: &RawSeries) -> Vec<Outlier> {
     let mut out = Vec::new();
     for (field, values) in &s.fields {
-        let depth = matches!(field, Field::Liquidity | Field::LiquidityMean | Field::TvlUsd);
+        let depth = matches!(
+            field,
+            Field::Liquidity | Field::LiquidityMean | Field::TvlUsd
+        );
         let price = matches!(field, Field::Price | Field::PriceUsd);
         if !(depth || price) {
             continue;
         }
+        // The price bound: 25 %, or ten times the series' median absolute log step.
+        let jump = if price {
+            let steps: Vec<f64> = values
+                .windows(2)
+                .filter(|w| w[0] > 0.0 && w[1] > 0.0 && w[0].is_finite() && w[1].is_finite())
+                .map(|w| (w[1] / w[0]).ln().abs())
+                .collect();
+            median(steps).map_or((1.0 + PRICE_JUMP).ln(), |m| {
+                (10.0 * m).max((1.0 + PRICE_JUMP).ln())
+            })
+        } else {
+            0.0
+        };
         for (k, &v) in values.iter().enumerate() {
             if !v.is_finite() {
                 continue;
@@ -155,9 +173,10 @@ pub fn outliers(s: &RawSeries) -> Vec<Outlier> {
                     None
                 }
             } else {
-                let off = |m: f64| m > 0.0 && ((v / m).ln().abs() > (1.0 + PRICE_JUMP).ln());
-                (off(b) && off(a) && (v > b) == (v > a))
-                    .then_some("jumps more than 25 % away from its neighbours on both sides and back")
+                let off = |m: f64| m > 0.0 && ((v / m).ln().abs() > jump);
+                (off(b) && off(a) && (v > b) == (v > a)).then_some(
+                    "jumps away from its neighbours on both sides and back (by more than 25 % and ten times the series' median step)",
+                )
             };
             if let Some(why) = why {
                 out.push(Outlier {
@@ -221,7 +240,9 @@ mod tests {
         v[6] = 0.5913;
         let o = outliers(&series(Field::Price, v));
         assert_eq!(o.len(), 1);
-        let crash: Vec<f64> = (0..11).map(|k| if k < 5 { 2000.0 } else { 1000.0 }).collect();
+        let crash: Vec<f64> = (0..11)
+            .map(|k| if k < 5 { 2000.0 } else { 1000.0 })
+            .collect();
         assert!(outliers(&series(Field::Price, crash)).is_empty());
     }
 }

@@ -276,7 +276,9 @@ impl Book {
                     p.coverage(f)
                 })
             } else {
-                Err(format!("pool '{id}' has no price series: it is a yield-only pool"))
+                Err(format!(
+                    "pool '{id}' has no price series: it is a yield-only pool"
+                ))
             };
             // A run that allows fallback reads the fee fields where they exist (NaN
             // elsewhere); otherwise only fields that cover the whole run.

@@ -852,19 +852,18 @@ impl<'a> Engine<'a> {
                 PosKind::Amm(a) => {
                     let pv = &self.book.pool_list[a.pid];
                     let ours = self.amm_value(a, i - 1);
-                    let (model, fee_income, in_range) = match pv
-                        .fee_income(&self.book, i, a.range, a.l, ours)
-                    {
-                        Ok(x) => x,
-                        Err(message) => {
-                            failure = Some(EngineError::Numeric {
-                                step: i,
-                                at: format_ts(self.market.grid.at(i)),
-                                message,
-                            });
-                            break;
-                        }
-                    };
+                    let (model, fee_income, in_range) =
+                        match pv.fee_income(&self.book, i, a.range, a.l, ours) {
+                            Ok(x) => x,
+                            Err(message) => {
+                                failure = Some(EngineError::Numeric {
+                                    step: i,
+                                    at: format_ts(self.market.grid.at(i)),
+                                    message,
+                                });
+                                break;
+                            }
+                        };
                     self.fee_steps[a.pid][model.index()] += 1;
                     if a.range.is_some() {
                         self.counts.steps_with_range += 1;

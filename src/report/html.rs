@@ -131,7 +131,21 @@ fn assumptions(o: &RunOutput) -> Vec<String> {
         } else {
             String::new()
         };
-        v.push(format!("fees of {}: {} model, {how}{bias}{steps}", f.pool, f.model));
+        v.push(format!(
+            "fees of {}: {} model, {how}{bias}{steps}",
+            f.pool, f.model
+        ));
+    }
+    if !o.align.outliers.is_empty() {
+        let what = if o.align.outliers_dropped > 0 {
+            "dropped (treated as missing: levels carry the previous value)"
+        } else {
+            "kept as they are"
+        };
+        v.push(format!(
+            "data outliers {what} by the stated policy: {}",
+            o.align.outliers.join("; ")
+        ));
     }
     for (pool, x) in &o.spec.assume.pool_tvl_usd {
         v.push(format!("assumed TVL of {pool}: ${x:.0}"));

@@ -78,6 +78,8 @@ pub fn summary_columns() -> Vec<String> {
             "identity_error_usd",
             "fee_model",
             "fee_model_steps",
+            "outliers_dropped",
+            "outliers_kept",
         ]
         .iter()
         .map(|s| s.to_string()),
@@ -240,6 +242,8 @@ fn summary_fixed_with(o: &RunOutput, m: &metrics::RunMetrics) -> Vec<String> {
         usd(r.max_identity_error),
         fee_model_cell(r),
         fee_steps_cell(r),
+        o.align.outliers_dropped.to_string(),
+        o.align.outliers_kept.to_string(),
     ]);
     row
 }

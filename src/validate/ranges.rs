@@ -256,11 +256,14 @@ pub fn range_check(cp: &CheckpointReplay, meta: &PoolMeta) -> Vec<RangeAccuracy>
             )]
             .into_iter()
             .collect();
-            let Ok(book) = Book::build(&market, std::slice::from_ref(&meta.id), &[], &[], &settings)
+            let Ok(book) =
+                Book::build(&market, std::slice::from_ref(&meta.id), &[], &[], &settings)
             else {
                 continue;
             };
-            let Ok(pv) = book.pool(&meta.id) else { continue };
+            let Ok(pv) = book.pool(&meta.id) else {
+                continue;
+            };
             let unit = 1.0 / pv.raw_liquidity_scale().unwrap_or(1.0);
             let price = &market.pools[&meta.id].fields[&Field::Price];
             let (t0, t1) = (pv.token_prices[0], pv.token_prices[1]);

@@ -39,7 +39,11 @@ impl Interval {
     pub fn error(&self, j: usize) -> f64 {
         let on = to_f64(self.onchain[j]);
         if on == 0.0 {
-            return if self.replayed[j].is_zero() { 0.0 } else { f64::INFINITY };
+            return if self.replayed[j].is_zero() {
+                0.0
+            } else {
+                f64::INFINITY
+            };
         }
         to_f64(self.replayed[j]) / on - 1.0
     }
@@ -94,8 +98,13 @@ pub fn checkpoint_replays(ds: &Dataset) -> Vec<Result<CheckpointReplay, String>>
 }
 
 fn fee_pips(ds: &Dataset, pool: &str) -> Result<(u32, i32), String> {
-    let meta = ds.pools.get(pool).ok_or_else(|| format!("pool '{pool}' not in the dataset"))?;
-    let fee = meta.fee.ok_or_else(|| format!("pool '{pool}' has no fee"))?;
+    let meta = ds
+        .pools
+        .get(pool)
+        .ok_or_else(|| format!("pool '{pool}' not in the dataset"))?;
+    let fee = meta
+        .fee
+        .ok_or_else(|| format!("pool '{pool}' has no fee"))?;
     let spacing = meta
         .tick_spacing
         .ok_or_else(|| format!("pool '{pool}' has no tick_spacing"))?;
@@ -117,8 +126,14 @@ pub fn replay_against(
         .position(|c| c.block >= first_block)
         .ok_or("no checkpoint inside the events' window")?;
     let c0 = &cps[start];
-    let mut pool = Pool::new(c0.sqrt_price_x96, c0.liquidity, c0.fee_growth_global, pips, spacing)
-        .map_err(|e| e.0)?;
+    let mut pool = Pool::new(
+        c0.sqrt_price_x96,
+        c0.liquidity,
+        c0.fee_growth_global,
+        pips,
+        spacing,
+    )
+    .map_err(|e| e.0)?;
     pool.tick = c0.tick;
     pool.keep_segments = true;
     let start_pool = pool.clone();
@@ -131,7 +146,8 @@ pub fn replay_against(
         let unresolved_before = pool.swaps_unresolved;
         let mut n = 0;
         while k < events.len() && events[k].block <= b.block {
-            pool.apply(&events[k]).map_err(|e| format!("{pool_id}: {e}"))?;
+            pool.apply(&events[k])
+                .map_err(|e| format!("{pool_id}: {e}"))?;
             k += 1;
             n += 1;
         }
@@ -152,7 +168,8 @@ pub fn replay_against(
     // Events after the last checkpoint: replayed (their fees count for ranges), with no
     // on-chain value to compare.
     while k < events.len() {
-        pool.apply(&events[k]).map_err(|e| format!("{pool_id}: {e}"))?;
+        pool.apply(&events[k])
+            .map_err(|e| format!("{pool_id}: {e}"))?;
         k += 1;
     }
     Ok(CheckpointReplay {
@@ -248,9 +265,18 @@ pub fn snapshot_replays(ds: &Dataset) -> Vec<Result<SnapshotReplay, String>> {
                 pool.apply(ev).map_err(|e| format!("{}: {e}", r.pool))?;
             }
             let fields = vec![
-                ("feeGrowthGlobal0X128".to_string(), pool.fee_growth_global[0] == s1.fee_growth_global[0]),
-                ("feeGrowthGlobal1X128".to_string(), pool.fee_growth_global[1] == s1.fee_growth_global[1]),
-                ("sqrtPriceX96".to_string(), pool.sqrt_price_x96 == s1.sqrt_price_x96),
+                (
+                    "feeGrowthGlobal0X128".to_string(),
+                    pool.fee_growth_global[0] == s1.fee_growth_global[0],
+                ),
+                (
+                    "feeGrowthGlobal1X128".to_string(),
+                    pool.fee_growth_global[1] == s1.fee_growth_global[1],
+                ),
+                (
+                    "sqrtPriceX96".to_string(),
+                    pool.sqrt_price_x96 == s1.sqrt_price_x96,
+                ),
                 ("tick".to_string(), pool.tick == s1.tick),
                 ("liquidity".to_string(), pool.liquidity == s1.liquidity),
             ];
@@ -271,8 +297,12 @@ pub fn snapshot_replays(ds: &Dataset) -> Vec<Result<SnapshotReplay, String>> {
                 let touched = events.iter().any(|e| {
                     e.owner == *owner && e.tick_lower == Some(*lo) && e.tick_upper == Some(*hi)
                 });
-                let Some(key) = position_key(owner, *lo, *hi) else { continue };
-                let Some(theirs) = s1.positions.iter().find(|p| p.key == key) else { continue };
+                let Some(key) = position_key(owner, *lo, *hi) else {
+                    continue;
+                };
+                let Some(theirs) = s1.positions.iter().find(|p| p.key == key) else {
+                    continue;
+                };
                 if touched {
                     pc += 1;
                     pe += usize::from(ours.fee_growth_inside_last == theirs.fee_growth_inside_last);
@@ -359,18 +389,27 @@ pub fn write(
             charts.push(crate::report::charts::lines_chart(
                 dir,
                 &format!("replay_checkpoints_{}", r.pool),
-                &format!("{}: replayed / on-chain fee growth − 1 per checkpoint interval (ppm)", r.pool),
+                &format!(
+                    "{}: replayed / on-chain fee growth − 1 per checkpoint interval (ppm)",
+                    r.pool
+                ),
                 "ppm",
                 &[
                     (
                         "token0".to_string(),
-                        r.intervals.iter().map(|i| (i.to_timestamp as f64, 1e6 * i.error(0))).collect(),
+                        r.intervals
+                            .iter()
+                            .map(|i| (i.to_timestamp as f64, 1e6 * i.error(0)))
+                            .collect(),
                         false,
                         0,
                     ),
                     (
                         "token1".to_string(),
-                        r.intervals.iter().map(|i| (i.to_timestamp as f64, 1e6 * i.error(1))).collect(),
+                        r.intervals
+                            .iter()
+                            .map(|i| (i.to_timestamp as f64, 1e6 * i.error(1)))
+                            .collect(),
                         false,
                         1,
                     ),
@@ -380,7 +419,10 @@ pub fn write(
         crate::io::write_atomic(&dir.join("replay_checkpoints.csv"), &w.into_inner()?)?;
         let (m, wst) = median_worst(errs.iter().copied());
         let intervals: usize = replays.iter().map(|r| r.intervals.len()).sum();
-        let swaps: u64 = replays.iter().map(|r| r.swaps_exact + r.swaps_learned + r.swaps_unresolved).sum();
+        let swaps: u64 = replays
+            .iter()
+            .map(|r| r.swaps_exact + r.swaps_learned + r.swaps_unresolved)
+            .sum();
         let learned: u64 = replays.iter().map(|r| r.swaps_learned).sum();
         let unresolved: u64 = replays.iter().map(|r| r.swaps_unresolved).sum();
         rows.push(CheckSummary {
@@ -400,10 +442,20 @@ pub fn write(
         ));
         // (c) ranges against the exact replay.
         let mut w = csv::Writer::from_writer(Vec::new());
-        w.write_record(["pool", "width", "bar", "model", "days", "median_abs_error_pct", "worst_abs_error_pct"])?;
+        w.write_record([
+            "pool",
+            "width",
+            "bar",
+            "model",
+            "days",
+            "median_abs_error_pct",
+            "worst_abs_error_pct",
+        ])?;
         let mut hourly_wide = Vec::new();
         for r in &replays {
-            let Some(meta) = ds.pools.get(&r.pool) else { continue };
+            let Some(meta) = ds.pools.get(&r.pool) else {
+                continue;
+            };
             let acc = super::ranges::range_check(r, meta);
             for a in &acc {
                 w.write_record([
@@ -415,13 +467,20 @@ pub fn write(
                     format!("{:.4}", 100.0 * a.median_abs_error),
                     format!("{:.4}", 100.0 * a.worst_abs_error),
                 ])?;
-                if a.bar == 3_600 && a.model == crate::fees::FeeModel::FeeGrowth && a.width.is_none_or(|x| x >= 0.02) {
+                if a.bar == 3_600
+                    && a.model == crate::fees::FeeModel::FeeGrowth
+                    && a.width.is_none_or(|x| x >= 0.02)
+                {
                     hourly_wide.extend(a.errors.iter().map(|e| 100.0 * e));
                 }
             }
             let line = |bar: i64, model: crate::fees::FeeModel, k: usize| {
                 (
-                    format!("{} bars, {}", crate::units::format_duration(bar), model.name()),
+                    format!(
+                        "{} bars, {}",
+                        crate::units::format_duration(bar),
+                        model.name()
+                    ),
                     acc.iter()
                         .filter(|a| a.bar == bar && a.model == model)
                         .enumerate()
@@ -435,7 +494,10 @@ pub fn write(
             charts.push(crate::report::charts::lines_chart_x(
                 dir,
                 &format!("replay_ranges_{}", r.pool),
-                &format!("{}: median |bar model / exact − 1| by range width, %", r.pool),
+                &format!(
+                    "{}: median |bar model / exact − 1| by range width, %",
+                    r.pool
+                ),
                 "range: 0 = ±0.5 %, 1 = ±1 %, 2 = ±2 %, 3 = ±5 %, 4 = ±10 %, 5 = full range",
                 "median abs error (%)",
                 &[
@@ -458,23 +520,43 @@ pub fn write(
         });
         notes.push("Bars vs exact: hourly and daily bars built from the same events (open/close price, tick high/low, volume, start/end and time-mean active liquidity, the exact fee-growth increments) run through PoolView::fee_income under fee_growth and volume_liquidity, for ranges of ±0.5, 1, 2, 5, 10 % and full range opened at every UTC day's start and held for the day, against the exact fees of the same range from the replay's swap steps. The fee_growth model is exact for a range the price never leaves; what remains is the in-range fraction of bars that cross the range (a path-length estimate from the bar's ticks), larger for narrow ranges and for daily bars. replay_ranges.csv has every width, bar and model.".to_string());
     }
-    let snaps: Vec<SnapshotReplay> = snapshot_replays(ds).into_iter().collect::<Result<_, String>>()?;
+    let snaps: Vec<SnapshotReplay> = snapshot_replays(ds)
+        .into_iter()
+        .collect::<Result<_, String>>()?;
     if !snaps.is_empty() {
         let mut w = csv::Writer::from_writer(Vec::new());
         w.write_record(["pool", "what", "compared", "exact"])?;
         let (mut compared, mut exact) = (0usize, 0usize);
         for s in &snaps {
             for (f, ok) in &s.fields {
-                w.write_record([s.pool.clone(), f.clone(), "1".into(), usize::from(*ok).to_string()])?;
+                w.write_record([
+                    s.pool.clone(),
+                    f.clone(),
+                    "1".into(),
+                    usize::from(*ok).to_string(),
+                ])?;
                 compared += 1;
                 exact += usize::from(*ok);
             }
             for (what, n, ok) in [
                 ("ticks: liquidityNet", s.ticks_compared, s.ticks_net_exact),
-                ("ticks: feeGrowthOutside0/1X128", s.ticks_compared, s.ticks_outside_exact),
-                ("positions: feeGrowthInside0/1LastX128", s.positions_compared, s.positions_exact),
+                (
+                    "ticks: feeGrowthOutside0/1X128",
+                    s.ticks_compared,
+                    s.ticks_outside_exact,
+                ),
+                (
+                    "positions: feeGrowthInside0/1LastX128",
+                    s.positions_compared,
+                    s.positions_exact,
+                ),
             ] {
-                w.write_record([s.pool.clone(), what.to_string(), n.to_string(), ok.to_string()])?;
+                w.write_record([
+                    s.pool.clone(),
+                    what.to_string(),
+                    n.to_string(),
+                    ok.to_string(),
+                ])?;
                 compared += n;
                 exact += ok;
             }
