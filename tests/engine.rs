@@ -565,3 +565,75 @@ fn an_idle_strategy_is_not_asked_and_the_run_is_the_same() {
     assert_eq!(idle.attribution, every.attribution);
     assert_eq!(idle.ledger, every.ledger);
 }
+
+/// The engine's fee accrual is `PoolView::fee_income`, the function `yieldlab validate`
+/// measures: a range position's fees over a run equal that function summed over the
+/// run's bars for the same position (a test that fails if the two ever diverge).
+#[test]
+fn the_engines_fees_are_the_function_validate_checks() {
+    let eth = |i: usize| 2000.0 * (1.0 + 0.04 * (i as f64 / 7.0).sin());
+    let vol = |i: usize| 1e6 * (1.0 + 0.5 * (i as f64 / 3.0).cos());
+    let liq = |i: usize| 3e18 * (1.0 + 0.2 * (i as f64 / 11.0).sin());
+    let fg0 = |i: usize| 1e-14 * (1.0 + (i % 5) as f64);
+    let fg1 = |i: usize| 2e-11 * (1.0 + (i % 3) as f64);
+    let mt = meta("v3", PoolKind::Concentrated, ["WETH", "USDC"], 0.0005);
+    let m = M::new()
+        .price("ETH", eth)
+        .gas(|_| 0.0)
+        .pool(
+            mt,
+            &[
+                (Field::Price, &eth),
+                (Field::VolumeUsd, &vol),
+                (Field::Liquidity, &liq),
+                (Field::FeeGrowthGlobal0, &fg0),
+                (Field::FeeGrowthGlobal1, &fg1),
+            ],
+        )
+        .m;
+    for model in [
+        yieldlab::fees::FeeModel::FeeGrowth,
+        yieldlab::fees::FeeModel::VolumeLiquidity,
+    ] {
+        let params = StrategyParams::RangeLp(range_lp::Params {
+            pool: "v3".into(),
+            width_pct: 3.0,
+            rebalance: range_lp::Rule::OutOfRange,
+            drift_pct: None,
+            min_interval: Some("10000d".into()),
+        });
+        let mut cfg = config(10_000.0);
+        let settings: BTreeMap<String, engine::PoolSettings> = [(
+            "v3".to_string(),
+            engine::PoolSettings {
+                fee_model: Some(model),
+                ..Default::default()
+            },
+        )]
+        .into_iter()
+        .collect();
+        cfg.pools = settings.clone();
+        let r = run(&m, params, cfg);
+        assert_eq!(r.counts.rebalances, 0);
+        // The same position, through the function validate calls.
+        let book = engine::Book::build(&m, &["v3".to_string()], &[], &[], &settings).unwrap();
+        let pv = book.pool("v3").unwrap();
+        let p0 = eth(0);
+        let range = Some(((p0 * 0.97).sqrt(), (p0 * 1.03).sqrt()));
+        let (sa, sb) = range.unwrap();
+        let (x, y) = v3::amounts_unchecked(p0.sqrt(), sa, sb, 1.0);
+        let l = 10_000.0 / (x * eth(0) + y);
+        let expected: f64 = (1..N)
+            .map(|i| pv.fee_income(&book, i, range, l, 0.0).unwrap().1)
+            .sum();
+        let fees = r.attribution[2];
+        assert!(expected > 0.0);
+        assert!(
+            (fees / expected - 1.0).abs() < 1e-9,
+            "{model}: engine {fees} vs fee_income {expected}"
+        );
+        // The price leaves the ±3 % range: some bars earn nothing, some in part.
+        let tir = r.counts.steps_in_range / r.counts.steps_with_range as f64;
+        assert!(tir > 0.05 && tir < 0.95, "time in range {tir}");
+    }
+}
