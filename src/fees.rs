@@ -8,6 +8,7 @@
 //! | `fee_growth` | ΔfeeGrowthGlobal (USD per unit of raw liquidity) × L_ours × in-range fraction × L_active / (L_active + L_ours) | `fee_growth_global0/1`, `liquidity` |
 //! | `volume_liquidity` | volume × fee rate × in-range fraction × L_ours / (L_active + L_ours) | `volume_usd` (or `fees_usd`), `liquidity` |
 //! | `tvl_share` | volume × fee rate × in-range fraction × V_ours / (TVL + V_ours) | `volume_usd` (or `fees_usd`), `tvl_usd` |
+//! | `events` | Σ over the bar's swap steps: fee × share of the step's input inside the range × L_ours / (L_step + L_ours) | the pool's `[[events]]` (`amm::replay`) |
 //!
 //! `L_active` is the bar's mean active liquidity where the data has `liquidity_mean`,
 //! otherwise the mean of the bar's start and end values. The in-range fraction is the
@@ -28,6 +29,9 @@ use crate::market::{Field, PoolKind};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum FeeModel {
+    /// Exact, from the pool's events replayed in integer math: each swap step's fee ×
+    /// the share of its input inside our range × L_ours / (L_step + L_ours).
+    Events,
     /// The pool's on-chain fee-growth counters (exact for always-in-range liquidity).
     FeeGrowth,
     /// Volume × fee rate shared by active liquidity.
@@ -38,7 +42,8 @@ pub enum FeeModel {
 }
 
 impl FeeModel {
-    pub const ALL: [FeeModel; 3] = [
+    pub const ALL: [FeeModel; 4] = [
+        FeeModel::Events,
         FeeModel::FeeGrowth,
         FeeModel::VolumeLiquidity,
         FeeModel::TvlShare,
@@ -46,6 +51,7 @@ impl FeeModel {
 
     pub fn name(self) -> &'static str {
         match self {
+            FeeModel::Events => "events",
             FeeModel::FeeGrowth => "fee_growth",
             FeeModel::VolumeLiquidity => "volume_liquidity",
             FeeModel::TvlShare => "tvl_share",
@@ -55,6 +61,9 @@ impl FeeModel {
     /// The model's known bias, as stated in summaries and reports.
     pub fn bias(self, kind: PoolKind) -> &'static str {
         match (self, kind) {
+            (FeeModel::Events, _) => {
+                "exact swap by swap (the historical price path is kept: our liquidity dilutes fees but does not move the price)"
+            }
             (FeeModel::FeeGrowth, _) => {
                 "exact for liquidity in range the whole bar; the in-range fraction of a bar that crosses the range is a path-length estimate"
             }
@@ -71,6 +80,7 @@ impl FeeModel {
     /// The canonical fields the model reads (each group: any one of them suffices).
     pub fn needs(self) -> &'static [&'static [Field]] {
         match self {
+            FeeModel::Events => &[],
             FeeModel::FeeGrowth => &[
                 &[Field::FeeGrowthGlobal0],
                 &[Field::FeeGrowthGlobal1],
@@ -86,7 +96,11 @@ impl FeeModel {
     /// Models a pool kind can use, in the order they are chosen from the data.
     pub fn candidates(kind: PoolKind) -> &'static [FeeModel] {
         match kind {
-            PoolKind::Concentrated => &[FeeModel::FeeGrowth, FeeModel::VolumeLiquidity],
+            PoolKind::Concentrated => &[
+                FeeModel::Events,
+                FeeModel::FeeGrowth,
+                FeeModel::VolumeLiquidity,
+            ],
             PoolKind::ConstantProduct | PoolKind::Stableswap => &[FeeModel::TvlShare],
             PoolKind::Lending => &[],
         }
@@ -136,12 +150,15 @@ pub struct BarInputs {
     pub l_active: f64,
     /// Pool TVL at the bar's start, USD.
     pub tvl_usd: f64,
+    /// Whether the pool's replayed swap steps cover the bar (`events`).
+    pub has_events: bool,
 }
 
 impl BarInputs {
     /// Whether the model has every input it needs at this bar.
     pub fn has(&self, model: FeeModel) -> bool {
         match model {
+            FeeModel::Events => self.has_events,
             FeeModel::FeeGrowth => self.fee_growth_usd.is_finite() && self.l_active.is_finite(),
             FeeModel::VolumeLiquidity => {
                 self.pool_fees_usd.is_finite() && self.l_active.is_finite()
@@ -170,6 +187,8 @@ pub fn income(model: FeeModel, bar: &BarInputs, pos: &PositionInputs) -> f64 {
         return 0.0;
     }
     match model {
+        // Computed from the swap steps by `PoolView::fee_income`, not from bar inputs.
+        FeeModel::Events => 0.0,
         FeeModel::FeeGrowth => {
             let total = bar.l_active + pos.l_raw;
             if total <= 0.0 {
@@ -293,6 +312,7 @@ pub fn resolve(
     kind: PoolKind,
     requested: Option<FeeModel>,
     on_missing: OnMissing,
+    has_events: bool,
     coverage: &dyn Fn(Field) -> Coverage,
 ) -> Result<Resolved, String> {
     let group_cov = |group: &[Field]| -> Coverage {
@@ -315,8 +335,14 @@ pub fn resolve(
             })
             .collect()
     };
-    let declared = |m: FeeModel| model_cov(m).iter().all(|(_, c)| *c != Coverage::Absent);
-    let full = |m: FeeModel| model_cov(m).iter().all(|(_, c)| *c == Coverage::Full);
+    let declared = |m: FeeModel| {
+        (m != FeeModel::Events || has_events)
+            && model_cov(m).iter().all(|(_, c)| *c != Coverage::Absent)
+    };
+    let full = |m: FeeModel| {
+        (m != FeeModel::Events || has_events)
+            && model_cov(m).iter().all(|(_, c)| *c == Coverage::Full)
+    };
     let hint = format!(
         "state the model in the strategy file: [pools.{pool}] fee_model = \"{}\"",
         FeeModel::candidates(kind)
@@ -373,6 +399,9 @@ pub fn resolve(
         },
     };
     let mut missing = Vec::new();
+    if model == FeeModel::Events && !has_events {
+        missing.push("the dataset has no [[events]] for it".to_string());
+    }
     for (name, c) in model_cov(model) {
         match c {
             Coverage::Full => {}
@@ -434,6 +463,7 @@ mod tests {
             pool_fees_usd: 1_000.0,
             l_active: 1e15,
             tvl_usd: 5e6,
+            has_events: false,
         }
     }
 
@@ -498,20 +528,20 @@ mod tests {
     #[test]
     fn resolution_prefers_fee_growth_and_never_falls_back_silently() {
         let full = |_: Field| Coverage::Full;
-        let r = resolve("p", PoolKind::Concentrated, None, OnMissing::Error, &full).unwrap();
+        let r = resolve("p", PoolKind::Concentrated, None, OnMissing::Error, false, &full).unwrap();
         assert_eq!(r.model, FeeModel::FeeGrowth);
         let no_fg = |f: Field| match f {
             Field::FeeGrowthGlobal0 | Field::FeeGrowthGlobal1 => Coverage::Absent,
             _ => Coverage::Full,
         };
-        let r = resolve("p", PoolKind::Concentrated, None, OnMissing::Error, &no_fg).unwrap();
+        let r = resolve("p", PoolKind::Concentrated, None, OnMissing::Error, false, &no_fg).unwrap();
         assert_eq!(r.model, FeeModel::VolumeLiquidity);
         let short = |f: Field| match f {
             Field::Liquidity => Coverage::Partial("has no value from 2023-03-31".into()),
             Field::FeeGrowthGlobal0 | Field::FeeGrowthGlobal1 => Coverage::Absent,
             _ => Coverage::Full,
         };
-        let e = resolve("p", PoolKind::Concentrated, None, OnMissing::Error, &short).unwrap_err();
+        let e = resolve("p", PoolKind::Concentrated, None, OnMissing::Error, false, &short).unwrap_err();
         assert!(e.contains("'liquidity'") && e.contains("2023-03-31"), "{e}");
         let r = resolve(
             "p",
@@ -526,13 +556,14 @@ mod tests {
             Field::VolumeUsd | Field::TvlUsd | Field::Price => Coverage::Full,
             _ => Coverage::Absent,
         };
-        let e = resolve("p", PoolKind::Concentrated, None, OnMissing::Error, &none).unwrap_err();
+        let e = resolve("p", PoolKind::Concentrated, None, OnMissing::Error, false, &none).unwrap_err();
         assert!(e.contains("tvl_share"), "{e}");
         let r = resolve(
             "p",
             PoolKind::Concentrated,
             Some(FeeModel::TvlShare),
             OnMissing::Error,
+            false,
             &none,
         )
         .unwrap();
@@ -542,6 +573,7 @@ mod tests {
             PoolKind::ConstantProduct,
             Some(FeeModel::FeeGrowth),
             OnMissing::Error,
+            false,
             &full
         )
         .is_err());

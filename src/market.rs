@@ -334,6 +334,9 @@ pub struct PoolSeries {
     /// first missing time), and the values where they exist (`NaN` elsewhere). Never
     /// read in place of `fields` unless a run states a fallback.
     pub partial: BTreeMap<Field, (String, Vec<f64>)>,
+    /// The pool's swap steps per grid step, where the series was replayed from its
+    /// events (the `events` fee model).
+    pub events: Option<std::sync::Arc<crate::data::events::EventFees>>,
 }
 
 /// An asset's USD price aligned to the grid.

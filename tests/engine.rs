@@ -86,6 +86,7 @@ impl M {
                 meta,
                 fields: f,
                 partial: Default::default(),
+                events: None,
             },
         );
         self

@@ -641,6 +641,17 @@ impl Pool {
 /// per unit of active liquidity, times the share of the step's input paid while the
 /// price was inside the range (input is linear in √P for token1, in 1/√P for token0).
 pub fn range_fees(segments: &[Segment], sqrt_lower: f64, sqrt_upper: f64) -> [f64; 2] {
+    range_fees_of(segments, sqrt_lower, sqrt_upper, None)
+}
+
+/// As `range_fees`, for `l_ours` of liquidity that joins each step's active liquidity
+/// (its share L_ours / (L_step + L_ours)); `None` is a vanishing unit position.
+pub fn range_fees_of(
+    segments: &[Segment],
+    sqrt_lower: f64,
+    sqrt_upper: f64,
+    l_ours: Option<f64>,
+) -> [f64; 2] {
     let mut out = [0.0; 2];
     for s in segments {
         if s.liquidity == 0 {
@@ -666,7 +677,11 @@ pub fn range_fees(segments: &[Segment], sqrt_lower: f64, sqrt_upper: f64) -> [f6
                 (ch - cl) / (hi - lo) * ((lo / cl) * (hi / ch))
             }
         };
-        out[s.token_in as usize] += x::to_f64(s.fee) * frac / s.liquidity as f64;
+        let share = match l_ours {
+            Some(l) => l / (s.liquidity as f64 + l),
+            None => 1.0 / s.liquidity as f64,
+        };
+        out[s.token_in as usize] += x::to_f64(s.fee) * frac * share;
     }
     out
 }

@@ -67,6 +67,20 @@ pub fn market_fingerprint(m: &Market) -> String {
             h.update(format!("partial {f:?} {why}\0").as_bytes());
             floats(&mut h, v);
         }
+        if let Some(e) = &p.events {
+            h.update(format!("events {}\0", e.segments.len()).as_bytes());
+            for s in &e.segments {
+                h.update(s.timestamp.to_le_bytes());
+                h.update(s.sqrt_from.to_le_bytes::<32>());
+                h.update(s.sqrt_to.to_le_bytes::<32>());
+                h.update(s.liquidity.to_le_bytes());
+                h.update(s.fee.to_le_bytes::<32>());
+                h.update([s.token_in]);
+            }
+            for k in &e.step_start {
+                h.update((*k as u64).to_le_bytes());
+            }
+        }
     }
     for (id, p) in &m.prices {
         h.update(format!("price {id}\0").as_bytes());

@@ -159,7 +159,20 @@ fn in_run(spec: &RunSpec, s: &crate::data::RawSeries, ts: crate::units::Timestam
 
 /// Builds the market one spec runs on.
 pub fn market_for(spec: &RunSpec, ds: &Dataset) -> Result<(Market, AlignReport), RunError> {
-    let sel = selection(spec, ds);
+    let mut sel = selection(spec, ds);
+    // Pools known only by their events are built from the replay, on the run's grid.
+    let event_only: Vec<String> = sel
+        .pools
+        .iter()
+        .flatten()
+        .filter(|id| {
+            !ds.series.contains_key(&(SeriesKind::Pool, (*id).clone())) && ds.events_of(id).is_some()
+        })
+        .cloned()
+        .collect();
+    if let Some(p) = sel.pools.as_mut() {
+        p.retain(|id| !event_only.contains(id));
+    }
     let grid = GridSpec {
         step: spec.grid_step,
         start: spec.start,
@@ -225,7 +238,62 @@ pub fn market_for(spec: &RunSpec, ds: &Dataset) -> Result<(Market, AlignReport),
             &cleaned
         }
     };
-    let (mut market, mut align) = build_market(ds, &sel, &grid).map_err(data_err)?;
+    let no_series = [&sel.pools, &sel.prices, &sel.gas, &sel.rates]
+        .iter()
+        .all(|x| x.as_ref().is_none_or(|v| v.is_empty()));
+    let (mut market, mut align) = if no_series && !event_only.is_empty() {
+        let (Some(start), Some(end)) = (spec.start, spec.end) else {
+            return Err(RunError::Spec(SpecError {
+                path: spec.path.clone(),
+                message: format!(
+                    "pool '{}' has only events: the run needs `start` and `end` inside their window",
+                    event_only[0]
+                ),
+            }));
+        };
+        let step = spec.grid_step.unwrap_or(crate::units::HOUR);
+        (
+            Market {
+                grid: crate::market::TimeGrid::new(start, end, step),
+                pools: Default::default(),
+                prices: Default::default(),
+                gas: Default::default(),
+                rates: Default::default(),
+            },
+            AlignReport::default(),
+        )
+    } else {
+        build_market(ds, &sel, &grid).map_err(data_err)?
+    };
+    // The swap steps of every run pool with events, bucketed on the run's grid; an
+    // events-only pool also takes its bar fields from the replay.
+    let with_events: Vec<String> = event_only
+        .iter()
+        .cloned()
+        .chain(market.pools.keys().filter(|id| ds.events_of(id).is_some()).cloned())
+        .collect();
+    for id in with_events {
+        let (Some(entry), Some(meta)) = (ds.events_of(&id), ds.pools.get(&id)) else {
+            continue;
+        };
+        let (fields, evs) =
+            crate::data::events::pool_from_events(&ds.root, entry, meta, &market.grid).map_err(data_err)?;
+        let evs = Some(Arc::new(evs));
+        match market.pools.get_mut(&id) {
+            Some(p) => p.events = evs,
+            None => {
+                market.pools.insert(
+                    id.clone(),
+                    crate::market::PoolSeries {
+                        meta: meta.clone(),
+                        fields,
+                        partial: Default::default(),
+                        events: evs,
+                    },
+                );
+            }
+        }
+    }
     align.outliers = flagged.iter().map(describe).collect();
     match policy {
         OutlierPolicy::Drop => align.outliers_dropped = flagged.len(),

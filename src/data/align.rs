@@ -593,6 +593,7 @@ pub fn build_market(
                 meta,
                 fields,
                 partial,
+                events: None,
             },
         );
     }

@@ -770,3 +770,207 @@ pub fn load_snapshot_events(root: &Path, file: &str) -> Result<Vec<Event>, DataE
     }
     Ok(out)
 }
+
+/// A pool's swap steps bucketed by grid step, for the `events` fee model: the steps of
+/// bar `[t_i, t_{i+1})` are `segments[step_start[i]..step_start[i + 1]]`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EventFees {
+    pub segments: Vec<crate::amm::replay::Segment>,
+    pub step_start: Vec<usize>,
+}
+
+impl EventFees {
+    /// The swap steps of the bar starting at grid point `i`.
+    pub fn bar(&self, i: usize) -> &[crate::amm::replay::Segment] {
+        match (self.step_start.get(i), self.step_start.get(i + 1)) {
+            (Some(a), Some(b)) => &self.segments[*a..*b],
+            _ => &[],
+        }
+    }
+}
+
+/// Replays `events` from `pool` (its state before the first of them) onto `grid`: the
+/// pool's bar fields as the data layer aligns them (price and liquidity at each point;
+/// the bar's volume and fee-growth increments at the point that starts it; its mean
+/// liquidity and tick extremes at the point that ends it) and its swap steps per bar.
+/// An event belongs to the bar its timestamp falls in. `decimals` converts to
+/// whole-token prices; volume is valued with `usd_token` (0 or 1) at $1 and the other
+/// token at the pool price.
+pub fn replay_onto_grid(
+    mut pool: crate::amm::replay::Pool,
+    events: &[Event],
+    grid: &crate::market::TimeGrid,
+    decimals: (i32, i32),
+    usd_token: u8,
+) -> Result<(BTreeMap<crate::market::Field, Vec<f64>>, EventFees), String> {
+    use crate::amm::v3_exact::to_f64;
+    use crate::market::Field;
+    let (d0, d1) = decimals;
+    let whole = |sqrt_x96: U256| {
+        let s = to_f64(sqrt_x96) / 2f64.powi(96);
+        s * s * 10f64.powi(d0 - d1)
+    };
+    let n = grid.len();
+    let step = grid.step;
+    let q128 = 2f64.powi(128);
+    let mut price = vec![f64::NAN; n];
+    let mut liq = vec![f64::NAN; n];
+    let mut liq_mean = vec![f64::NAN; n];
+    let mut hi = vec![f64::NAN; n];
+    let mut lo = vec![f64::NAN; n];
+    let mut vol = vec![0.0; n];
+    let mut fg0 = vec![0.0; n];
+    let mut fg1 = vec![0.0; n];
+    let mut step_start = Vec::with_capacity(n + 1);
+    pool.keep_segments = true;
+    pool.segments.clear();
+    let mut k = 0usize;
+    for i in 0..=n {
+        let t = grid.start + i as i64 * step;
+        let (mut l_time, mut last_t) = (0.0, t - step);
+        let (mut tick_hi, mut tick_lo) = (pool.tick, pool.tick);
+        let fg_before = pool.fee_growth_global;
+        let seg_before = pool.segments.len();
+        while k < events.len() && events[k].timestamp < t {
+            let ev = &events[k];
+            l_time += pool.liquidity as f64 * (ev.timestamp - last_t).max(0) as f64;
+            last_t = last_t.max(ev.timestamp);
+            pool.apply(ev).map_err(|e| e.to_string())?;
+            if ev.kind == EventKind::Swap {
+                tick_hi = tick_hi.max(pool.tick);
+                tick_lo = tick_lo.min(pool.tick);
+                if i > 0 {
+                    let p = whole(pool.sqrt_price_x96);
+                    let (a0, a1) = (ev.amount0.max(0) as f64 / 10f64.powi(d0), ev.amount1.max(0) as f64 / 10f64.powi(d1));
+                    vol[i - 1] += if usd_token == 0 { a0 + a1 / p } else { a1 + a0 * p };
+                }
+            }
+            k += 1;
+        }
+        if i > 0 {
+            step_start.push(seg_before);
+            l_time += pool.liquidity as f64 * (t - last_t).max(0) as f64;
+            if i < n {
+                liq_mean[i] = l_time / step as f64;
+                hi[i] = tick_hi as f64;
+                lo[i] = tick_lo as f64;
+            }
+            fg0[i - 1] = to_f64(pool.fee_growth_global[0].wrapping_sub(fg_before[0])) / q128;
+            fg1[i - 1] = to_f64(pool.fee_growth_global[1].wrapping_sub(fg_before[1])) / q128;
+        } else {
+            pool.segments.clear();
+        }
+        if i < n {
+            price[i] = whole(pool.sqrt_price_x96);
+            liq[i] = pool.liquidity as f64;
+        }
+    }
+    step_start.push(pool.segments.len());
+    // Point 0 has no bar before it: it repeats point 1's bar statistics.
+    if n > 1 {
+        liq_mean[0] = liq_mean[1];
+        hi[0] = hi[1];
+        lo[0] = lo[1];
+    }
+    let mut fields = BTreeMap::new();
+    fields.insert(Field::Price, price);
+    fields.insert(Field::Liquidity, liq);
+    fields.insert(Field::LiquidityMean, liq_mean);
+    fields.insert(Field::TickHigh, hi);
+    fields.insert(Field::TickLow, lo);
+    fields.insert(Field::VolumeUsd, vol);
+    fields.insert(Field::FeeGrowthGlobal0, fg0);
+    fields.insert(Field::FeeGrowthGlobal1, fg1);
+    let segments = std::mem::take(&mut pool.segments);
+    Ok((fields, EventFees { segments, step_start }))
+}
+
+/// A pool's bar fields and swap steps on `grid`, from its `[[events]]` entry: replayed
+/// from the latest checkpoint at or before the grid's start (else from the first swap's
+/// post-state, fee growth counted from zero). The grid must lie inside the events'
+/// window: a bar after the last event would earn nothing for lack of data, so it is an
+/// error naming the pool and both times.
+pub fn pool_from_events(
+    root: &Path,
+    entry: &EventsEntry,
+    meta: &crate::market::PoolMeta,
+    grid: &crate::market::TimeGrid,
+) -> Result<(BTreeMap<crate::market::Field, Vec<f64>>, EventFees), DataError> {
+    use crate::amm::replay::Pool;
+    use crate::units::format_ts;
+    let path = root.join(&entry.path);
+    let bad = |message: String| DataError::Format {
+        path: path.clone(),
+        message,
+    };
+    let events = load_events(root, entry)?;
+    let (Some(first), Some(last)) = (events.first(), events.last()) else {
+        return Err(bad("no events".into()));
+    };
+    let [d0, d1] = match meta.decimals.as_slice() {
+        [a, b] => [*a as i32, *b as i32],
+        _ => return Err(bad(format!("pool '{}' needs its two tokens' decimals", meta.id))),
+    };
+    let pips = meta
+        .fee
+        .map(|f| (f * 1e6).round() as u32)
+        .ok_or_else(|| bad(format!("pool '{}' needs `fee`", meta.id)))?;
+    let spacing = meta
+        .tick_spacing
+        .ok_or_else(|| bad(format!("pool '{}' needs `tick_spacing`", meta.id)))?;
+    let checkpoints = match &entry.checkpoints {
+        Some(c) => load_checkpoints(root, c)?,
+        None => Vec::new(),
+    };
+    let start = checkpoints
+        .iter()
+        .rev()
+        .find(|c| c.block >= first.block && c.timestamp <= grid.start);
+    let (pool, from) = match start {
+        Some(c) => {
+            let mut p = Pool::new(c.sqrt_price_x96, c.liquidity, c.fee_growth_global, pips, spacing)
+                .map_err(|e| bad(e.0))?;
+            p.tick = c.tick;
+            (p, events.partition_point(|e| e.block <= c.block))
+        }
+        None => {
+            let k = events
+                .iter()
+                .position(|e| e.kind == EventKind::Swap)
+                .ok_or_else(|| bad("no swap to start the replay from".into()))?;
+            let e = &events[k];
+            let sqrt = e.sqrt_price_x96.ok_or_else(|| bad("a swap without sqrt_price_x96".into()))?;
+            let mut p = Pool::new(sqrt, e.liquidity, [U256::ZERO; 2], pips, spacing).map_err(|x| bad(x.0))?;
+            if let Some(t) = e.tick {
+                p.tick = t;
+            }
+            (p, k + 1)
+        }
+    };
+    let replay_start = events.get(from).map(|e| e.timestamp).unwrap_or(last.timestamp);
+    if grid.start < replay_start.min(start.map(|c| c.timestamp).unwrap_or(i64::MAX)) {
+        return Err(bad(format!(
+            "pool '{}': its events can be replayed from {} (the first on-chain state read inside them, or the first swap), after the run's start {}; start the run later",
+            meta.id,
+            format_ts(start.map(|c| c.timestamp).unwrap_or(replay_start)),
+            format_ts(grid.start)
+        )));
+    }
+    // The grid's last step is never accrued; every step before it must end by the last event.
+    let needed = grid.end();
+    if needed > last.timestamp {
+        return Err(bad(format!(
+            "pool '{}': its events end at {}, before the run's end {}; end the run by then",
+            meta.id,
+            format_ts(last.timestamp),
+            format_ts(needed)
+        )));
+    }
+    let usd_token = if ["USDC", "USDT", "DAI"].contains(&meta.tokens.first().map(String::as_str).unwrap_or("")) {
+        0
+    } else {
+        1
+    };
+    replay_onto_grid(pool, &events[from..], grid, (d0, d1), usd_token)
+        .map_err(|m| bad(format!("pool '{}': replay failed: {m}", meta.id)))
+}

@@ -76,6 +76,8 @@ pub struct PoolView {
     pub liquidity_mean: Option<Vec<f64>>,
     /// The bar's highest and lowest tick, known at the bar's close.
     pub tick_high_low: Option<[Vec<f64>; 2]>,
+    /// The pool's replayed swap steps per grid step (`events` fee model).
+    pub events: Option<Arc<crate::data::events::EventFees>>,
     /// How fee income is computed: resolved once per run, an error kept for the first
     /// position that opens in the pool (a pool read only for its prices needs none).
     pub fee: Result<fees::Resolved, String>,
@@ -114,6 +116,7 @@ impl PoolView {
             pool_fees_usd,
             l_active,
             tvl_usd,
+            has_events: self.events.is_some(),
         }
     }
 
@@ -158,12 +161,33 @@ impl PoolView {
             )
         })?;
         let in_range = self.in_range_fraction(range, i);
+        let l_raw = l * self.raw_liquidity_scale().unwrap_or(1.0);
+        if model == fees::FeeModel::Events {
+            return Ok((model, self.event_income(book, i, range, l_raw), in_range));
+        }
         let pos = fees::PositionInputs {
-            l_raw: l * self.raw_liquidity_scale().unwrap_or(1.0),
+            l_raw,
             value_usd,
             in_range,
         };
         Ok((model, fees::income(model, &bar, &pos), in_range))
+    }
+
+    /// The `events` model: the exact fees of the bar's swap steps for `l_raw` of
+    /// liquidity in `range` (whole-token √prices), valued at step `i`'s prices.
+    fn event_income(&self, book: &Book, i: usize, range: Option<(f64, f64)>, l_raw: f64) -> f64 {
+        let (Some(ev), [d0, d1]) = (&self.events, self.meta.decimals.as_slice()) else {
+            return 0.0;
+        };
+        if self.token_prices.len() != 2 {
+            return 0.0;
+        }
+        // Whole-token √price → raw √price · 2^96.
+        let k = 10f64.powf((*d1 as f64 - *d0 as f64) / 2.0) * 2f64.powi(96);
+        let (lo, hi) = range.map_or((0.0, f64::INFINITY), |(a, b)| (a * k, b * k));
+        let f = crate::amm::replay::range_fees_of(ev.bar(i - 1), lo, hi, Some(l_raw));
+        f[0] / 10f64.powi(*d0 as i32) * book.price(self.token_prices[0], i)
+            + f[1] / 10f64.powi(*d1 as i32) * book.price(self.token_prices[1], i)
     }
 
     pub fn fee_at(&self, i: usize) -> Option<f64> {
@@ -272,9 +296,14 @@ impl Book {
             })?;
             let set = settings.get(id).cloned().unwrap_or_default();
             let fee = if p.field(Field::Price).is_some() && p.meta.kind != PoolKind::Lending {
-                fees::resolve(id, p.meta.kind, set.fee_model, set.on_missing, &|f| {
-                    p.coverage(f)
-                })
+                fees::resolve(
+                    id,
+                    p.meta.kind,
+                    set.fee_model,
+                    set.on_missing,
+                    p.events.is_some(),
+                    &|f| p.coverage(f),
+                )
             } else {
                 Err(format!(
                     "pool '{id}' has no price series: it is a yield-only pool"
@@ -318,6 +347,7 @@ impl Book {
                     fee_growth: pair(Field::FeeGrowthGlobal0, Field::FeeGrowthGlobal1),
                     liquidity_mean: get(Field::LiquidityMean),
                     tick_high_low: pair(Field::TickHigh, Field::TickLow),
+                    events: p.events.clone(),
                     fee,
                     token_prices: Vec::new(),
                     reward: None,

@@ -433,7 +433,7 @@ pub struct Engine<'a> {
     locked_now: f64,
     baseline: Vec<(usize, f64)>,
     /// Position-steps accrued under each fee model, per pool index.
-    fee_steps: Vec<[u64; 3]>,
+    fee_steps: Vec<[u64; 4]>,
     /// Pools (index) that held liquidity at some step.
     fee_pools: BTreeSet<usize>,
     /// Yield-only pools (index) that held a principal at some step.
@@ -530,7 +530,7 @@ impl<'a> Engine<'a> {
             fee_pools: BTreeSet::new(),
             yield_pools: BTreeSet::new(),
         };
-        engine.fee_steps = vec![[0; 3]; engine.book.pool_list.len()];
+        engine.fee_steps = vec![[0; 4]; engine.book.pool_list.len()];
         for c in chains_in_play {
             // Chains without a gas price are an error only when an action needs one.
             if let Ok(cost) = engine.chain_cost(&c) {
@@ -1134,6 +1134,22 @@ impl<'a> Engine<'a> {
     /// Swap cost of converting `usd` of value through a pool (its depth and kind).
     fn pool_swap_cost(&self, pool: &PoolView, usd: f64, i: usize) -> f64 {
         let fee = pool.fee_at(i).unwrap_or(self.config.reward_swap.fee);
+        // A concentrated pool trades against its active liquidity: within the current
+        // range it is a constant-product pool of virtual reserves L/√P and L·√P.
+        if let (PoolKind::Concentrated, Some(liq), Some(scale), Some(price)) = (
+            pool.meta.kind,
+            &pool.liquidity,
+            pool.raw_liquidity_scale(),
+            &pool.price,
+        ) {
+            if pool.token_prices.len() == 2 && liq[i].is_finite() && liq[i] > 0.0 {
+                let l = liq[i] / scale;
+                let s = price[i].sqrt();
+                let depth = l / s * self.book.price(pool.token_prices[0], i)
+                    + l * s * self.book.price(pool.token_prices[1], i);
+                return costs::swap_cost_constant_product(usd, depth, fee);
+            }
+        }
         match (&pool.tvl, pool.meta.kind) {
             (Some(tvl), PoolKind::Stableswap) => costs::swap_cost_stableswap(
                 usd,

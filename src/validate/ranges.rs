@@ -10,8 +10,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::amm::replay::{range_fees, Event, EventKind, Pool, Segment};
-use crate::amm::v3_exact::to_f64;
+use crate::amm::replay::{range_fees, Segment};
 use crate::engine::{Book, PoolSettings};
 use crate::fees::FeeModel;
 use crate::market::{Field, Market, PoolMeta, PoolSeries, PriceSeries, TimeGrid};
@@ -50,8 +49,8 @@ impl RangeAccuracy {
     }
 }
 
-/// Replays `events` (from the replay's start state) to build bars of `step` seconds from
-/// `start`: the market of one pool, and its segments.
+/// Bars of `step` seconds from `start` built from the replay's events (from its start
+/// state), as the market of one pool (`data::events::replay_onto_grid`).
 fn bars(
     cp: &CheckpointReplay,
     meta: &PoolMeta,
@@ -63,85 +62,25 @@ fn bars(
         [a, b] => [*a as i32, *b as i32],
         _ => return None,
     };
-    let whole = |sqrt_x96: f64| {
-        let s = sqrt_x96 / 2f64.powi(96);
-        s * s * 10f64.powi(d0 - d1)
-    };
-    // Re-run the replay from its start to sample the state at bar boundaries.
-    let first = cp.replayed_events.first()?;
-    let _ = first;
-    let mut pool = start_pool(cp)?;
     let n = n_bars + 1;
-    let mut price = vec![f64::NAN; n];
-    let mut liq = vec![f64::NAN; n];
-    let mut liq_mean = vec![f64::NAN; n];
-    let mut hi = vec![f64::NAN; n];
-    let mut lo = vec![f64::NAN; n];
-    let mut vol = vec![0.0; n];
-    let mut fg0 = vec![0.0; n];
-    let mut fg1 = vec![0.0; n];
-    let mut k = 0usize;
-    let evs = &cp.replayed_events;
-    let q128 = 2f64.powi(128);
-    for i in 0..n {
-        let t = start + i as i64 * step;
-        // Events strictly before the boundary belong to the bar before it.
-        let (mut l_time, mut last_t) = (0.0, t - step);
-        let (mut tick_hi, mut tick_lo) = (pool.tick, pool.tick);
-        let fg_before = pool.fee_growth_global;
-        while k < evs.len() && evs[k].timestamp < t {
-            let ev: &Event = &evs[k];
-            if ev.timestamp >= t - step {
-                l_time += pool.liquidity as f64 * (ev.timestamp - last_t.max(t - step)) as f64;
-                last_t = ev.timestamp;
-            }
-            pool.apply(ev).ok()?;
-            if ev.kind == EventKind::Swap && ev.timestamp >= t - step && i > 0 {
-                tick_hi = tick_hi.max(pool.tick);
-                tick_lo = tick_lo.min(pool.tick);
-                let p = whole(to_f64(pool.sqrt_price_x96));
-                // Volume: the input, token1 at $1 (USDC) and token0 at the swap's price.
-                let usd = if ev.amount0 > 0 {
-                    ev.amount0 as f64 / 10f64.powi(d0) * p
-                } else {
-                    ev.amount1 as f64 / 10f64.powi(d1)
-                };
-                vol[i - 1] += usd;
-            }
-            k += 1;
-        }
-        if i > 0 {
-            l_time += pool.liquidity as f64 * (t - last_t.max(t - step)) as f64;
-            liq_mean[i] = l_time / step as f64;
-            hi[i] = tick_hi as f64;
-            lo[i] = tick_lo as f64;
-            fg0[i - 1] = to_f64(pool.fee_growth_global[0].wrapping_sub(fg_before[0])) / q128;
-            fg1[i - 1] = to_f64(pool.fee_growth_global[1].wrapping_sub(fg_before[1])) / q128;
-        }
-        price[i] = whole(to_f64(pool.sqrt_price_x96));
-        liq[i] = pool.liquidity as f64;
-    }
-    // The bar after the last boundary is never accrued.
-    let mut fields = BTreeMap::new();
-    fields.insert(Field::Price, price);
-    fields.insert(Field::Liquidity, liq);
-    let mut m = liq_mean;
-    m[0] = m.get(1).copied().unwrap_or(f64::NAN);
-    fields.insert(Field::LiquidityMean, m);
-    let mut h = hi;
-    let mut l = lo;
-    h[0] = h.get(1).copied().unwrap_or(0.0);
-    l[0] = l.get(1).copied().unwrap_or(0.0);
-    fields.insert(Field::TickHigh, h);
-    fields.insert(Field::TickLow, l);
-    fields.insert(Field::VolumeUsd, vol);
-    fields.insert(Field::FeeGrowthGlobal0, fg0);
-    fields.insert(Field::FeeGrowthGlobal1, fg1);
     let grid = TimeGrid {
         start,
         step,
         len: n,
     };
+    let usd_token = if ["USDC", "USDT", "DAI"].contains(&meta.tokens.first()?.as_str()) {
+        0
+    } else {
+        1
+    };
+    let (fields, _) = crate::data::events::replay_onto_grid(
+        cp.start_pool.clone(),
+        &cp.replayed_events,
+        &grid,
+        (d0, d1),
+        usd_token,
+    )
+    .ok()?;
     let mut market = Market {
         grid,
         pools: BTreeMap::new(),
@@ -155,6 +94,7 @@ fn bars(
             meta: meta.clone(),
             fields,
             partial: BTreeMap::new(),
+            events: None,
         },
     );
     for t in &meta.tokens {
@@ -169,15 +109,6 @@ fn bars(
         }
     }
     Some(market)
-}
-
-fn start_pool(cp: &CheckpointReplay) -> Option<Pool> {
-    // The replay's start state is its final state wound back: rebuilt from the first
-    // checkpoint, which `CheckpointReplay` keeps as the state before its events.
-    let mut p = cp.start_pool.clone();
-    p.keep_segments = false;
-    p.segments = Vec::new();
-    Some(p)
 }
 
 /// Bars of `k` steps each from a market of one pool's bars: flows and fee growth summed,
