@@ -528,26 +528,51 @@ mod tests {
     #[test]
     fn resolution_prefers_fee_growth_and_never_falls_back_silently() {
         let full = |_: Field| Coverage::Full;
-        let r = resolve("p", PoolKind::Concentrated, None, OnMissing::Error, false, &full).unwrap();
+        let r = resolve(
+            "p",
+            PoolKind::Concentrated,
+            None,
+            OnMissing::Error,
+            false,
+            &full,
+        )
+        .unwrap();
         assert_eq!(r.model, FeeModel::FeeGrowth);
         let no_fg = |f: Field| match f {
             Field::FeeGrowthGlobal0 | Field::FeeGrowthGlobal1 => Coverage::Absent,
             _ => Coverage::Full,
         };
-        let r = resolve("p", PoolKind::Concentrated, None, OnMissing::Error, false, &no_fg).unwrap();
+        let r = resolve(
+            "p",
+            PoolKind::Concentrated,
+            None,
+            OnMissing::Error,
+            false,
+            &no_fg,
+        )
+        .unwrap();
         assert_eq!(r.model, FeeModel::VolumeLiquidity);
         let short = |f: Field| match f {
             Field::Liquidity => Coverage::Partial("has no value from 2023-03-31".into()),
             Field::FeeGrowthGlobal0 | Field::FeeGrowthGlobal1 => Coverage::Absent,
             _ => Coverage::Full,
         };
-        let e = resolve("p", PoolKind::Concentrated, None, OnMissing::Error, false, &short).unwrap_err();
+        let e = resolve(
+            "p",
+            PoolKind::Concentrated,
+            None,
+            OnMissing::Error,
+            false,
+            &short,
+        )
+        .unwrap_err();
         assert!(e.contains("'liquidity'") && e.contains("2023-03-31"), "{e}");
         let r = resolve(
             "p",
             PoolKind::Concentrated,
             None,
             OnMissing::Fallback,
+            false,
             &short,
         )
         .unwrap();
@@ -556,7 +581,15 @@ mod tests {
             Field::VolumeUsd | Field::TvlUsd | Field::Price => Coverage::Full,
             _ => Coverage::Absent,
         };
-        let e = resolve("p", PoolKind::Concentrated, None, OnMissing::Error, false, &none).unwrap_err();
+        let e = resolve(
+            "p",
+            PoolKind::Concentrated,
+            None,
+            OnMissing::Error,
+            false,
+            &none,
+        )
+        .unwrap_err();
         assert!(e.contains("tvl_share"), "{e}");
         let r = resolve(
             "p",
@@ -568,6 +601,26 @@ mod tests {
         )
         .unwrap();
         assert!(r.forced);
+        // With the pool's events, the exact model comes first.
+        let r = resolve(
+            "p",
+            PoolKind::Concentrated,
+            None,
+            OnMissing::Error,
+            true,
+            &full,
+        )
+        .unwrap();
+        assert_eq!(r.model, FeeModel::Events);
+        assert!(resolve(
+            "p",
+            PoolKind::Concentrated,
+            Some(FeeModel::Events),
+            OnMissing::Error,
+            false,
+            &full
+        )
+        .is_err());
         assert!(resolve(
             "p",
             PoolKind::ConstantProduct,

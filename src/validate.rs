@@ -838,6 +838,11 @@ pub fn write_all(
             unit: "%",
         },
     ];
+    let mut summaries = summaries;
+    let mut notes: Vec<String> = NOTES.iter().map(|s| s.to_string()).collect();
+    let (replay_rows, replay_notes) = replay::write(ds, dir, &mut charts)?;
+    summaries.extend(replay_rows);
+    notes.extend(replay_notes);
     let mut w = csv::Writer::from_writer(Vec::new());
     w.write_record([
         "check",
@@ -857,21 +862,6 @@ pub fn write_all(
             s.unit.to_string(),
         ])?;
     }
-    let mut summaries = summaries;
-    let mut notes: Vec<String> = NOTES.iter().map(|s| s.to_string()).collect();
-    let (replay_rows, replay_notes) = replay::write(ds, dir, &mut charts)?;
-    for s in &replay_rows {
-        w.write_record([
-            s.check.to_string(),
-            s.compared.clone(),
-            s.periods.to_string(),
-            format!("{:e}", s.median),
-            format!("{:e}", s.worst),
-            s.unit.to_string(),
-        ])?;
-    }
-    summaries.extend(replay_rows);
-    notes.extend(replay_notes);
     crate::io::write_atomic(&dir.join("checks.csv"), &w.into_inner()?)?;
     let (html, md) = report_text(&summaries, &notes, &charts);
     crate::io::write_atomic(&dir.join("report.html"), html.as_bytes())?;

@@ -620,8 +620,8 @@ fn the_engines_fees_are_the_function_validate_checks() {
         let book = engine::Book::build(&m, &["v3".to_string()], &[], &[], &settings).unwrap();
         let pv = book.pool("v3").unwrap();
         let p0 = eth(0);
-        let range = Some(((p0 * 0.97).sqrt(), (p0 * 1.03).sqrt()));
-        let (sa, sb) = range.unwrap();
+        let (sa, sb) = ((p0 * 0.97).sqrt(), (p0 * 1.03).sqrt());
+        let range = Some((sa, sb));
         let (x, y) = v3::amounts_unchecked(p0.sqrt(), sa, sb, 1.0);
         let l = 10_000.0 / (x * eth(0) + y);
         let expected: f64 = (1..N)

@@ -95,31 +95,46 @@ fn replays_reproduce_onchain_state() {
 /// and the bar model built from the same events (`fee_growth`) lands close to it.
 #[test]
 fn a_run_on_pool_events_uses_the_exact_model() {
-    let Some(root) = common::shared_data() else { return };
+    let Some(root) = common::shared_data() else {
+        return;
+    };
     let dir = tempfile::tempdir().unwrap();
     let manifest = common::repo().join("data/shared/manifest.toml");
-    let base = std::fs::read_to_string(common::repo().join("strategies/shared/range_lp_arbitrum_events.toml"))
-        .unwrap()
-        .replace("../../data/shared/manifest.toml", manifest.to_str().unwrap())
-        .replace("../../../shared/data", root.to_str().unwrap());
+    let base = std::fs::read_to_string(
+        common::repo().join("strategies/shared/range_lp_arbitrum_events.toml"),
+    )
+    .unwrap()
+    .replace(
+        "../../data/shared/manifest.toml",
+        manifest.to_str().unwrap(),
+    )
+    .replace("../../../shared/data", root.to_str().unwrap());
     std::fs::write(dir.path().join("ev.toml"), &base).unwrap();
     std::fs::write(
         dir.path().join("fg.toml"),
         format!("{base}\n[pools.univ3_arbitrum_weth_usdc_0p05]\nfee_model = \"fee_growth\"\n"),
     )
     .unwrap();
-    let r = common::run_binary(&["run", "ev.toml", "fg.toml", "--out", "out"], dir.path(), None);
+    let r = common::run_binary(
+        &["run", "ev.toml", "fg.toml", "--out", "out"],
+        dir.path(),
+        None,
+    );
     assert_eq!(r.code, 0, "{}", r.stderr);
     let text = std::fs::read_to_string(dir.path().join("out/summary.csv")).unwrap();
     let mut lines = text.lines();
     let header: Vec<&str> = lines.next().unwrap().split(',').collect();
-    let col = |row: &[&str], name: &str| row[header.iter().position(|h| *h == name).unwrap()].to_string();
+    let col =
+        |row: &[&str], name: &str| row[header.iter().position(|h| *h == name).unwrap()].to_string();
     let rows: Vec<Vec<&str>> = lines.map(|l| l.split(',').collect()).collect();
     let ev = rows.iter().find(|r| r[0] == "ev").unwrap();
     let fg = rows.iter().find(|r| r[0] == "fg").unwrap();
     assert_eq!(col(ev, "fee_model"), "events");
     assert_eq!(col(fg, "fee_model"), "fee_growth");
-    let (a, b): (f64, f64) = (col(ev, "fees_usd").parse().unwrap(), col(fg, "fees_usd").parse().unwrap());
+    let (a, b): (f64, f64) = (
+        col(ev, "fees_usd").parse().unwrap(),
+        col(fg, "fees_usd").parse().unwrap(),
+    );
     assert!(a > 1000.0, "fees {a}");
     // Measured: 0.4 % apart on the same path (hourly bars, ±2 %).
     assert!((b / a - 1.0).abs() < 0.03, "events {a} vs fee_growth {b}");

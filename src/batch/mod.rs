@@ -166,7 +166,8 @@ pub fn market_for(spec: &RunSpec, ds: &Dataset) -> Result<(Market, AlignReport),
         .iter()
         .flatten()
         .filter(|id| {
-            !ds.series.contains_key(&(SeriesKind::Pool, (*id).clone())) && ds.events_of(id).is_some()
+            !ds.series.contains_key(&(SeriesKind::Pool, (*id).clone()))
+                && ds.events_of(id).is_some()
         })
         .cloned()
         .collect();
@@ -270,14 +271,21 @@ pub fn market_for(spec: &RunSpec, ds: &Dataset) -> Result<(Market, AlignReport),
     let with_events: Vec<String> = event_only
         .iter()
         .cloned()
-        .chain(market.pools.keys().filter(|id| ds.events_of(id).is_some()).cloned())
+        .chain(
+            market
+                .pools
+                .keys()
+                .filter(|id| ds.events_of(id).is_some())
+                .cloned(),
+        )
         .collect();
     for id in with_events {
         let (Some(entry), Some(meta)) = (ds.events_of(&id), ds.pools.get(&id)) else {
             continue;
         };
         let (fields, evs) =
-            crate::data::events::pool_from_events(&ds.root, entry, meta, &market.grid).map_err(data_err)?;
+            crate::data::events::pool_from_events(&ds.root, entry, meta, &market.grid)
+                .map_err(data_err)?;
         let evs = Some(Arc::new(evs));
         match market.pools.get_mut(&id) {
             Some(p) => p.events = evs,

@@ -841,8 +841,15 @@ pub fn replay_onto_grid(
                 tick_lo = tick_lo.min(pool.tick);
                 if i > 0 {
                     let p = whole(pool.sqrt_price_x96);
-                    let (a0, a1) = (ev.amount0.max(0) as f64 / 10f64.powi(d0), ev.amount1.max(0) as f64 / 10f64.powi(d1));
-                    vol[i - 1] += if usd_token == 0 { a0 + a1 / p } else { a1 + a0 * p };
+                    let (a0, a1) = (
+                        ev.amount0.max(0) as f64 / 10f64.powi(d0),
+                        ev.amount1.max(0) as f64 / 10f64.powi(d1),
+                    );
+                    vol[i - 1] += if usd_token == 0 {
+                        a0 + a1 / p
+                    } else {
+                        a1 + a0 * p
+                    };
                 }
             }
             k += 1;
@@ -882,7 +889,13 @@ pub fn replay_onto_grid(
     fields.insert(Field::FeeGrowthGlobal0, fg0);
     fields.insert(Field::FeeGrowthGlobal1, fg1);
     let segments = std::mem::take(&mut pool.segments);
-    Ok((fields, EventFees { segments, step_start }))
+    Ok((
+        fields,
+        EventFees {
+            segments,
+            step_start,
+        },
+    ))
 }
 
 /// A pool's bar fields and swap steps on `grid`, from its `[[events]]` entry: replayed
@@ -909,7 +922,12 @@ pub fn pool_from_events(
     };
     let [d0, d1] = match meta.decimals.as_slice() {
         [a, b] => [*a as i32, *b as i32],
-        _ => return Err(bad(format!("pool '{}' needs its two tokens' decimals", meta.id))),
+        _ => {
+            return Err(bad(format!(
+                "pool '{}' needs its two tokens' decimals",
+                meta.id
+            )))
+        }
     };
     let pips = meta
         .fee
@@ -928,8 +946,14 @@ pub fn pool_from_events(
         .find(|c| c.block >= first.block && c.timestamp <= grid.start);
     let (pool, from) = match start {
         Some(c) => {
-            let mut p = Pool::new(c.sqrt_price_x96, c.liquidity, c.fee_growth_global, pips, spacing)
-                .map_err(|e| bad(e.0))?;
+            let mut p = Pool::new(
+                c.sqrt_price_x96,
+                c.liquidity,
+                c.fee_growth_global,
+                pips,
+                spacing,
+            )
+            .map_err(|e| bad(e.0))?;
             p.tick = c.tick;
             (p, events.partition_point(|e| e.block <= c.block))
         }
@@ -939,15 +963,21 @@ pub fn pool_from_events(
                 .position(|e| e.kind == EventKind::Swap)
                 .ok_or_else(|| bad("no swap to start the replay from".into()))?;
             let e = &events[k];
-            let sqrt = e.sqrt_price_x96.ok_or_else(|| bad("a swap without sqrt_price_x96".into()))?;
-            let mut p = Pool::new(sqrt, e.liquidity, [U256::ZERO; 2], pips, spacing).map_err(|x| bad(x.0))?;
+            let sqrt = e
+                .sqrt_price_x96
+                .ok_or_else(|| bad("a swap without sqrt_price_x96".into()))?;
+            let mut p = Pool::new(sqrt, e.liquidity, [U256::ZERO; 2], pips, spacing)
+                .map_err(|x| bad(x.0))?;
             if let Some(t) = e.tick {
                 p.tick = t;
             }
             (p, k + 1)
         }
     };
-    let replay_start = events.get(from).map(|e| e.timestamp).unwrap_or(last.timestamp);
+    let replay_start = events
+        .get(from)
+        .map(|e| e.timestamp)
+        .unwrap_or(last.timestamp);
     if grid.start < replay_start.min(start.map(|c| c.timestamp).unwrap_or(i64::MAX)) {
         return Err(bad(format!(
             "pool '{}': its events can be replayed from {} (the first on-chain state read inside them, or the first swap), after the run's start {}; start the run later",
@@ -966,7 +996,9 @@ pub fn pool_from_events(
             format_ts(needed)
         )));
     }
-    let usd_token = if ["USDC", "USDT", "DAI"].contains(&meta.tokens.first().map(String::as_str).unwrap_or("")) {
+    let usd_token = if ["USDC", "USDT", "DAI"]
+        .contains(&meta.tokens.first().map(String::as_str).unwrap_or(""))
+    {
         0
     } else {
         1

@@ -737,15 +737,22 @@ pub fn lines_chart_x(
     y_label: &str,
     lines: &[Line],
 ) -> Result<Chart> {
+    lines_chart_on(dir, name, title, Some(x_label), y_label, lines)
+}
+
+fn lines_chart_on(
+    dir: &Path,
+    name: &str,
+    title: &str,
+    x_label: Option<&str>,
+    y_label: &str,
+    lines: &[Line],
+) -> Result<Chart> {
     std::fs::create_dir_all(dir)?;
     let name = file_name(name, "");
     let name = name.trim_end_matches('_').to_string();
     Ok(render!(dir, name, title, |root| draw_lines_x(
-        root,
-        title,
-        Some(x_label),
-        y_label,
-        lines
+        root, title, x_label, y_label, lines
     )))
 }
 
@@ -757,10 +764,5 @@ pub fn lines_chart(
     y_label: &str,
     lines: &[Line],
 ) -> Result<Chart> {
-    std::fs::create_dir_all(dir)?;
-    let name = file_name(name, "");
-    let name = name.trim_end_matches('_').to_string();
-    Ok(render!(dir, name, title, |root| draw_lines(
-        root, title, y_label, lines
-    )))
+    lines_chart_on(dir, name, title, None, y_label, lines)
 }
