@@ -78,6 +78,10 @@ pub struct PoolView {
     pub tick_high_low: Option<[Vec<f64>; 2]>,
     /// The pool's replayed swap steps per grid step (`events` fee model).
     pub events: Option<Arc<crate::data::events::EventFees>>,
+    /// 10^((d0 + d1)/2), where the decimals are known (`raw_liquidity_scale`).
+    pub scale: Option<f64>,
+    /// 10^−d0 and 10^−d1: raw token units to whole tokens (1 where unknown).
+    pub unit: [f64; 2],
     /// How fee income is computed: resolved once per run, an error kept for the first
     /// position that opens in the pool (a pool read only for its prices needs none).
     pub fee: Result<fees::Resolved, String>,
@@ -91,12 +95,13 @@ impl PoolView {
     /// growth valued at step `i`'s prices, the traders' fees of the bar, the bar's active
     /// liquidity (its mean where the data has one, else the mean of its start and end),
     /// the TVL at its start. `NaN` where a series has no value (fallback runs only).
+    #[inline]
     pub fn bar_inputs(&self, book: &Book, i: usize) -> fees::BarInputs {
         let nan = f64::NAN;
-        let fee_growth_usd = match (&self.fee_growth, self.meta.decimals.as_slice()) {
-            (Some([g0, g1]), [d0, d1]) if self.token_prices.len() == 2 => {
-                g0[i - 1] / 10f64.powi(*d0 as i32) * book.price(self.token_prices[0], i)
-                    + g1[i - 1] / 10f64.powi(*d1 as i32) * book.price(self.token_prices[1], i)
+        let fee_growth_usd = match &self.fee_growth {
+            Some([g0, g1]) if self.token_prices.len() == 2 && self.meta.decimals.len() == 2 => {
+                g0[i - 1] * self.unit[0] * book.price(self.token_prices[0], i)
+                    + g1[i - 1] * self.unit[1] * book.price(self.token_prices[1], i)
             }
             _ => nan,
         };
@@ -122,6 +127,7 @@ impl PoolView {
 
     /// The share of the bar `[i − 1, i)` a range `(√lower, √upper)` (whole-token
     /// prices) was in range (`fees::in_range_fraction`); 1 for positions without a range.
+    #[inline]
     pub fn in_range_fraction(&self, range: Option<(f64, f64)>, i: usize) -> f64 {
         let (Some((sa, sb)), Some(price)) = (range, &self.price) else {
             return 1.0;
@@ -144,6 +150,7 @@ impl PoolView {
     /// The fee income (USD) over the bar `[i − 1, i)` of a position of `l` whole-token
     /// liquidity in `range` worth `value_usd` at the bar's start, and the model that
     /// computed it. The one function both the engine's accrual and `validate` call.
+    #[inline]
     pub fn fee_income(
         &self,
         book: &Book,
@@ -194,12 +201,10 @@ impl PoolView {
         self.fee_rate.as_ref().map(|f| f[i]).or(self.meta.fee)
     }
 
-    /// 10^((d0 + d1)/2): whole-token liquidity to raw on-chain liquidity.
+    /// 10^((d0 + d1)/2): whole-token liquidity to raw on-chain liquidity (computed once).
+    #[inline]
     pub fn raw_liquidity_scale(&self) -> Option<f64> {
-        match self.meta.decimals.as_slice() {
-            [d0, d1] => Some(10f64.powf((*d0 as f64 + *d1 as f64) / 2.0)),
-            _ => None,
-        }
+        self.scale
     }
 }
 
@@ -348,6 +353,14 @@ impl Book {
                     liquidity_mean: get(Field::LiquidityMean),
                     tick_high_low: pair(Field::TickHigh, Field::TickLow),
                     events: p.events.clone(),
+                    unit: match p.meta.decimals.as_slice() {
+                        [d0, d1] => [10f64.powi(-(*d0 as i32)), 10f64.powi(-(*d1 as i32))],
+                        _ => [1.0, 1.0],
+                    },
+                    scale: match p.meta.decimals.as_slice() {
+                        [d0, d1] => Some(10f64.powf((*d0 as f64 + *d1 as f64) / 2.0)),
+                        _ => None,
+                    },
                     fee,
                     token_prices: Vec::new(),
                     reward: None,
