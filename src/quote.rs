@@ -11,7 +11,7 @@ use std::io::{BufRead, Write};
 
 use serde_json::{json, Map, Value};
 
-use crate::amm::{compound, stableswap, v2, v3, v3_exact};
+use crate::amm::{compound, stableswap, stableswap_exact, v2, v3, v3_exact};
 
 /// Answers one request line.
 pub fn answer(line: &str) -> Value {
@@ -86,6 +86,22 @@ const OPS: &[(&str, &[&str])] = &[
     ("v3.tick_to_price", &["tick"]),
     ("v3.price_to_tick", &["price"]),
     ("v3.sqrt_ratio_at_tick", &["tick"]),
+    (
+        "stableswap.exchange_exact",
+        &["balances", "amp", "fee", "admin_fee", "i", "j", "dx"],
+    ),
+    (
+        "stableswap.add_liquidity_exact",
+        &["balances", "amp", "fee", "admin_fee", "supply", "amounts"],
+    ),
+    (
+        "stableswap.remove_liquidity_imbalance_exact",
+        &["balances", "amp", "fee", "admin_fee", "supply", "amounts"],
+    ),
+    (
+        "stableswap.remove_liquidity_one_coin_exact",
+        &["balances", "amp", "fee", "supply", "token_amount", "i"],
+    ),
     ("v3.tick_at_sqrt_ratio", &["sqrt_price_x96"]),
     (
         "v3.swap_step",
@@ -238,6 +254,36 @@ impl<'a> Request<'a> {
         v3_exact::parse_u256(&text).map_err(|m| format!("field \"{key}\": {m}"))
     }
 
+    /// A list of on-chain integers (decimal strings).
+    fn bigs(&self, key: &str) -> Result<Vec<ruint::aliases::U256>, String> {
+        match self.get(key)? {
+            Value::Array(a) => {
+                a.iter()
+                    .enumerate()
+                    .map(|(k, v)| match v {
+                        Value::String(s) => v3_exact::parse_u256(s)
+                            .map_err(|m| format!("field \"{key}\"[{k}]: {m}")),
+                        Value::Number(n) if n.is_u64() => {
+                            v3_exact::parse_u256(&n.to_string()).map_err(|m| m.0)
+                        }
+                        _ => Err(format!(
+                            "field \"{key}\"[{k}] must be a whole number as a decimal string"
+                        )),
+                    })
+                    .collect()
+            }
+            _ => Err(format!(
+                "field \"{key}\" must be an array of decimal strings"
+            )),
+        }
+    }
+
+    /// A whole number that fits u64 (amplification, fees in 1e10 units).
+    fn small(&self, key: &str) -> Result<u64, String> {
+        let x = self.int(key)?;
+        u64::try_from(x).map_err(|_| format!("field \"{key}\" must be >= 0"))
+    }
+
     fn index(&self, key: &str) -> Result<usize, String> {
         let x = self.int(key)?;
         usize::try_from(x).map_err(|_| format!("field \"{key}\" must be a coin index >= 0"))
@@ -312,6 +358,50 @@ impl<'a> Request<'a> {
                 let t = i32::try_from(t).map_err(|_| format!("tick {t} is out of range"))?;
                 let s = v3::tick_to_sqrt_price(t).map_err(e)?;
                 json!({ "price": s * s, "sqrt_price": s })
+            }
+            "stableswap.exchange_exact" => {
+                let (dy, fee, after) = stableswap_exact::exchange(
+                    &self.bigs("balances")?,
+                    self.small("amp")?,
+                    self.small("fee")?,
+                    self.small("admin_fee")?,
+                    self.index("i")?,
+                    self.index("j")?,
+                    self.big("dx")?,
+                )
+                .map_err(|m| m.0)?;
+                let after: Vec<String> = after.iter().map(|b| b.to_string()).collect();
+                json!({ "dy": dy.to_string(), "fee": fee.to_string(), "balances": after })
+            }
+            "stableswap.add_liquidity_exact" | "stableswap.remove_liquidity_imbalance_exact" => {
+                let f = if self.op == "stableswap.add_liquidity_exact" {
+                    stableswap_exact::add_liquidity
+                } else {
+                    stableswap_exact::remove_liquidity_imbalance
+                };
+                let (lp, after) = f(
+                    &self.bigs("balances")?,
+                    self.small("amp")?,
+                    self.small("fee")?,
+                    self.small("admin_fee")?,
+                    self.big("supply")?,
+                    &self.bigs("amounts")?,
+                )
+                .map_err(|m| m.0)?;
+                let after: Vec<String> = after.iter().map(|b| b.to_string()).collect();
+                json!({ "lp_tokens": lp.to_string(), "balances": after })
+            }
+            "stableswap.remove_liquidity_one_coin_exact" => {
+                let (dy, fee) = stableswap_exact::calc_withdraw_one_coin(
+                    &self.bigs("balances")?,
+                    self.small("amp")?,
+                    self.small("fee")?,
+                    self.big("supply")?,
+                    self.big("token_amount")?,
+                    self.index("i")?,
+                )
+                .map_err(|m| m.0)?;
+                json!({ "dy": dy.to_string(), "fee": fee.to_string() })
             }
             "v3.sqrt_ratio_at_tick" => {
                 let t = self.int("tick")?;

@@ -327,3 +327,91 @@ fn exact_v3_math_matches_the_reference_vectors_exactly() {
     }
     assert_eq!(n, 700);
 }
+
+/// The exact integer StableSwap agrees with curvesim's integer port on every vector (D,
+/// virtual price, exchange, add, imbalanced and one-coin withdrawal), to the last unit.
+#[test]
+fn exact_stableswap_matches_curvesim_exactly() {
+    use yieldlab::amm::stableswap_exact as sx;
+    use yieldlab::amm::v3_exact::parse_u256;
+    let big = |v: &serde_json::Value| parse_u256(v.as_str().unwrap()).unwrap();
+    let (mut n, mut bad) = (0, Vec::new());
+    for (k, c) in cases("stableswap.jsonl").iter().enumerate() {
+        let xp: Vec<_> = c["balances"].as_array().unwrap().iter().map(big).collect();
+        let amp = c["amp"].as_u64().unwrap();
+        let ok = match c["op"].as_str().unwrap() {
+            "d" => sx::get_d(&xp, amp).unwrap() == big(&c["expected"]),
+            "virtual_price" => {
+                sx::virtual_price(&xp, amp, big(&c["supply"])).unwrap() == big(&c["expected"])
+            }
+            "exchange" => {
+                let (i, j) = (
+                    c["i"].as_u64().unwrap() as usize,
+                    c["j"].as_u64().unwrap() as usize,
+                );
+                let (dy, fee, after) = sx::exchange(
+                    &xp,
+                    amp,
+                    c["fee"].as_u64().unwrap(),
+                    c["admin_fee"].as_u64().unwrap(),
+                    i,
+                    j,
+                    big(&c["dx"]),
+                )
+                .unwrap();
+                let want: Vec<_> = c["balances_after"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(big)
+                    .collect();
+                dy == big(&c["dy"]) && fee == big(&c["dy_fee"]) && after == want
+            }
+            op @ ("add_liquidity" | "remove_imbalance") => {
+                let amounts: Vec<_> = c["amounts"].as_array().unwrap().iter().map(big).collect();
+                let (fee, admin) = (c["fee"].as_u64().unwrap(), c["admin_fee"].as_u64().unwrap());
+                let supply = big(&c["supply"]);
+                let want: Vec<_> = c["balances_after"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(big)
+                    .collect();
+                if op == "add_liquidity" {
+                    let (minted, after) =
+                        sx::add_liquidity(&xp, amp, fee, admin, supply, &amounts).unwrap();
+                    minted == big(&c["minted"]) && after == want
+                } else {
+                    let (burned, after) =
+                        sx::remove_liquidity_imbalance(&xp, amp, fee, admin, supply, &amounts)
+                            .unwrap();
+                    burned == big(&c["burned"]) && after == want
+                }
+            }
+            "remove_one_coin" => {
+                let (dy, fee) = sx::calc_withdraw_one_coin(
+                    &xp,
+                    amp,
+                    c["fee"].as_u64().unwrap(),
+                    big(&c["supply"]),
+                    big(&c["token_amount"]),
+                    c["i"].as_u64().unwrap() as usize,
+                )
+                .unwrap();
+                dy == big(&c["dy"]) && fee == big(&c["dy_fee"])
+            }
+            _ => continue,
+        };
+        n += 1;
+        if !ok {
+            bad.push(k);
+        }
+    }
+    assert_eq!(n, 1440);
+    assert!(
+        bad.is_empty(),
+        "{} cases differ, first {:?}",
+        bad.len(),
+        &bad[..bad.len().min(5)]
+    );
+}

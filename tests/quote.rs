@@ -136,3 +136,42 @@ fn exact_integer_ops_answer_as_the_contracts_do() {
     let b_in: u128 = back[0]["amount_in"].as_str().unwrap().parse().unwrap();
     assert!(b_in <= a_in, "{}", back[0]);
 }
+
+#[test]
+fn exact_stableswap_ops_keep_the_books_exact() {
+    let b = "\"900000000000000000000000000\"";
+    let input = [
+        format!(r#"{{"op":"stableswap.exchange_exact","balances":[{b},{b}],"amp":2000,"fee":4000000,"admin_fee":5000000000,"i":0,"j":1,"dx":"1000000000000000000"}}"#),
+        format!(r#"{{"op":"stableswap.add_liquidity_exact","balances":[{b},{b}],"amp":2000,"fee":4000000,"admin_fee":0,"supply":"1800000000000000000000000000","amounts":["1000000000000000000","0"]}}"#),
+        format!(r#"{{"op":"stableswap.remove_liquidity_one_coin_exact","balances":[{b},{b}],"amp":2000,"fee":4000000,"supply":"1800000000000000000000000000","token_amount":"1000000000000000000","i":1}}"#),
+        format!(r#"{{"op":"stableswap.exchange_exact","balances":[{b},{b}],"amp":2000,"fee":4000000,"admin_fee":0,"i":0,"j":5,"dx":"1"}}"#),
+    ]
+    .join("\n");
+    let (code, out) = quote(&input);
+    assert_eq!(code, 0);
+    let n = |v: &Value| v.as_str().unwrap().parse::<u128>().unwrap();
+    let (dy, fee) = (n(&out[0]["dy"]), n(&out[0]["fee"]));
+    let after: Vec<u128> = out[0]["balances"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(n)
+        .collect();
+    let base: u128 = 900_000_000_000_000_000_000_000_000;
+    let dx: u128 = 1_000_000_000_000_000_000;
+    // Coin i gains dx; coin j loses what was paid out plus the admin half of the fee.
+    assert_eq!(after[0], base + dx);
+    assert_eq!(after[1], base - dy - fee / 2);
+    // At the peg in a deep pool: out ≈ in less the 0.04 % fee.
+    assert!(dy < dx && dy > dx / 10_000 * 9_995, "{dy}");
+    // A one-sided deposit mints less than a balanced one would (imbalance fee) but near it.
+    let minted = n(&out[1]["lp_tokens"]);
+    assert!(minted < dx && minted > dx / 10_000 * 9_990, "{minted}");
+    let one = n(&out[2]["dy"]);
+    assert!(one < dx && one > dx / 10_000 * 9_990, "{one}");
+    assert!(
+        out[3]["error"].as_str().unwrap().contains("coin"),
+        "{}",
+        out[3]
+    );
+}

@@ -14,6 +14,7 @@
 //! | `v3_exact`    | Uniswap v3 in exact on-chain integers (U256, Q64.96) |
 //! | `replay`      | a Uniswap v3 pool replayed from its events, exactly  |
 //! | `stableswap`  | Curve StableSwap (3pool-era contracts, n = 2 to 4)   |
+//! | `stableswap_exact` | StableSwap D, y, exchange in exact integers     |
 //! | `lending`     | Aave / Compound interest indexes                     |
 //! | `compound`    | harvest-and-compound arithmetic                      |
 
@@ -21,6 +22,7 @@ pub mod compound;
 pub mod lending;
 pub mod replay;
 pub mod stableswap;
+pub mod stableswap_exact;
 pub mod v2;
 pub mod v3;
 pub mod v3_exact;
