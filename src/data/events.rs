@@ -334,19 +334,19 @@ pub fn load_events(root: &Path, entry: &EventsEntry) -> Result<Vec<Event>, DataE
     )?;
     let mut out = Vec::with_capacity(r.rows.len());
     for k in 0..r.rows.len() {
-        let ty = r.need(k, "type")?.to_ascii_lowercase();
-        let kind = match ty.as_str() {
+        let raw_type = r.need(k, "type")?;
+        let kind = match raw_type.to_ascii_lowercase().as_str() {
             "swap" => EventKind::Swap,
             "mint" => EventKind::Mint,
             "burn" => EventKind::Burn,
             "collect" => EventKind::Collect,
-            other => {
-                return Err(r.bad(
-                    k,
-                    "type",
-                    format!("'{other}' is not an event type (swap, mint, burn, collect)"),
-                ))
-            }
+            _ => return Err(r.bad(
+                k,
+                "type",
+                format!(
+                    "'{raw_type}' is not an event type (swap, mint, burn, collect, in any case)"
+                ),
+            )),
         };
         let swap = kind == EventKind::Swap;
         let liq_col = if swap && r.index.contains_key("active_liquidity") {

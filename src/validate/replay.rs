@@ -203,6 +203,9 @@ pub struct SnapshotReplay {
     /// feeGrowthInside0/1LastX128.
     pub positions_compared: usize,
     pub positions_exact: usize,
+    /// Per compared tick: (tick, replayed − on-chain liquidityNet, relative difference of
+    /// feeGrowthOutside0 and of feeGrowthOutside1, summed in absolute value).
+    pub tick_diffs: Vec<(i32, f64, f64)>,
 }
 
 impl SnapshotReplay {
@@ -281,6 +284,7 @@ pub fn snapshot_replays(ds: &Dataset) -> Vec<Result<SnapshotReplay, String>> {
                 ("liquidity".to_string(), pool.liquidity == s1.liquidity),
             ];
             let (mut compared, mut net_ok, mut out_ok, mut outside) = (0, 0, 0, 0);
+            let mut tick_diffs = Vec::new();
             for (t, st) in &s1.ticks {
                 if *t < band.0 || *t > band.1 {
                     outside += 1;
@@ -290,6 +294,20 @@ pub fn snapshot_replays(ds: &Dataset) -> Vec<Result<SnapshotReplay, String>> {
                 if let Some(ours) = pool.ticks.get(t) {
                     net_ok += usize::from(ours.liquidity_net == st.liquidity_net);
                     out_ok += usize::from(ours.fee_growth_outside == st.fee_growth_outside);
+                    let rel = |a: U256, b: U256| {
+                        let d = to_f64(a.abs_diff(b));
+                        if d == 0.0 {
+                            0.0
+                        } else {
+                            d / to_f64(b).max(1.0)
+                        }
+                    };
+                    tick_diffs.push((
+                        *t,
+                        (ours.liquidity_net - st.liquidity_net) as f64,
+                        rel(ours.fee_growth_outside[0], st.fee_growth_outside[0])
+                            + rel(ours.fee_growth_outside[1], st.fee_growth_outside[1]),
+                    ));
                 }
             }
             let (mut pc, mut pe) = (0, 0);
@@ -318,6 +336,7 @@ pub fn snapshot_replays(ds: &Dataset) -> Vec<Result<SnapshotReplay, String>> {
                 ticks_outside_band: outside,
                 positions_compared: pc,
                 positions_exact: pe,
+                tick_diffs,
             })
         })
         .collect()
@@ -562,6 +581,38 @@ pub fn write(
             }
         }
         crate::io::write_atomic(&dir.join("replay_snapshot.csv"), &w.into_inner()?)?;
+        for s in &snaps {
+            charts.push(crate::report::charts::lines_chart_x(
+                dir,
+                &format!("replay_snapshot_{}", s.pool),
+                &format!(
+                    "{}: replayed − on-chain state per initialised tick (0 = exact)",
+                    s.pool
+                ),
+                "tick",
+                "difference",
+                &[
+                    (
+                        "liquidityNet (units)".to_string(),
+                        s.tick_diffs
+                            .iter()
+                            .map(|(t, n, _)| (*t as f64, *n))
+                            .collect(),
+                        false,
+                        0,
+                    ),
+                    (
+                        "feeGrowthOutside0/1 (relative, summed)".to_string(),
+                        s.tick_diffs
+                            .iter()
+                            .map(|(t, _, f)| (*t as f64, *f))
+                            .collect(),
+                        false,
+                        1,
+                    ),
+                ],
+            )?);
+        }
         let miss = 100.0 * (compared - exact) as f64 / compared.max(1) as f64;
         rows.push(CheckSummary {
             check: "7. snapshot → events → snapshot replay",
