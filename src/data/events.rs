@@ -340,13 +340,10 @@ pub fn load_events(root: &Path, entry: &EventsEntry) -> Result<Vec<Event>, DataE
             "mint" => EventKind::Mint,
             "burn" => EventKind::Burn,
             "collect" => EventKind::Collect,
-            _ => return Err(r.bad(
-                k,
-                "type",
-                format!(
-                    "'{raw_type}' is not an event type (swap, mint, burn, collect, in any case)"
-                ),
-            )),
+            _ => {
+                let m = format!("'{raw_type}' is not an event type (swap, mint, burn, collect)");
+                return Err(r.bad(k, "type", m));
+            }
         };
         let swap = kind == EventKind::Swap;
         let liq_col = if swap && r.index.contains_key("active_liquidity") {
