@@ -97,57 +97,31 @@ impl PoolView {
     /// the TVL at its start. `NaN` where a series has no value (fallback runs only).
     #[inline]
     pub fn bar_inputs(&self, book: &Book, i: usize) -> fees::BarInputs {
-        self.bar_inputs_for(book, i, None)
-    }
-
-    /// As `bar_inputs`, computing only what `model` reads (all of it for `None`): the
-    /// per-step path of a pool without fallback.
-    #[inline]
-    fn bar_inputs_for(
-        &self,
-        book: &Book,
-        i: usize,
-        model: Option<fees::FeeModel>,
-    ) -> fees::BarInputs {
-        use fees::FeeModel::{Events, FeeGrowth, TvlShare, VolumeLiquidity};
         let nan = f64::NAN;
-        let want = |m: &[fees::FeeModel]| model.is_none_or(|x| m.contains(&x));
         let fee_growth_usd = match &self.fee_growth {
-            Some([g0, g1])
-                if want(&[FeeGrowth])
-                    && self.token_prices.len() == 2
-                    && self.meta.decimals.len() == 2 =>
-            {
+            Some([g0, g1]) if self.token_prices.len() == 2 && self.meta.decimals.len() == 2 => {
                 g0[i - 1] * self.unit[0] * book.price(self.token_prices[0], i)
                     + g1[i - 1] * self.unit[1] * book.price(self.token_prices[1], i)
             }
             _ => nan,
         };
-        let pool_fees_usd = if want(&[VolumeLiquidity, TvlShare]) {
-            match (&self.volume, self.fee_at(i - 1), &self.fees_usd) {
-                (Some(v), Some(f), _) => v[i - 1] * f,
-                (_, _, Some(fu)) => fu[i - 1],
-                _ => nan,
-            }
-        } else {
-            nan
+        let pool_fees_usd = match (&self.volume, self.fee_at(i - 1), &self.fees_usd) {
+            (Some(v), Some(f), _) => v[i - 1] * f,
+            (_, _, Some(fu)) => fu[i - 1],
+            _ => nan,
         };
         let l_active = match (&self.liquidity_mean, &self.liquidity) {
-            _ if !want(&[FeeGrowth, VolumeLiquidity]) => nan,
             (Some(m), _) if m[i].is_finite() => m[i],
             (_, Some(l)) => 0.5 * (l[i - 1] + l[i]),
             _ => nan,
         };
-        let tvl_usd = match &self.tvl {
-            Some(t) if want(&[TvlShare]) => t[i - 1],
-            _ => nan,
-        };
+        let tvl_usd = self.tvl.as_ref().map(|t| t[i - 1]).unwrap_or(nan);
         fees::BarInputs {
             fee_growth_usd,
             pool_fees_usd,
             l_active,
             tvl_usd,
-            has_events: want(&[Events]) && self.events.is_some(),
+            has_events: self.events.is_some(),
         }
     }
 
@@ -186,9 +160,7 @@ impl PoolView {
         value_usd: f64,
     ) -> Result<(fees::FeeModel, f64, f64), String> {
         let resolved = self.fee.as_ref().map_err(Clone::clone)?;
-        // Without fallback only the model's own inputs are read (the same values).
-        let only = resolved.fallback.is_empty().then_some(resolved.model);
-        let bar = self.bar_inputs_for(book, i, only);
+        let bar = self.bar_inputs(book, i);
         let model = resolved.pick(&bar).ok_or_else(|| {
             format!(
                 "pool '{}': no fee model has data for this bar (fee model '{}', fallback {:?})",
