@@ -145,6 +145,8 @@ fn exact_stableswap_ops_keep_the_books_exact() {
         format!(r#"{{"op":"stableswap.add_liquidity_exact","balances":[{b},{b}],"amp":2000,"fee":4000000,"admin_fee":0,"supply":"1800000000000000000000000000","amounts":["1000000000000000000","0"]}}"#),
         format!(r#"{{"op":"stableswap.remove_liquidity_one_coin_exact","balances":[{b},{b}],"amp":2000,"fee":4000000,"supply":"1800000000000000000000000000","token_amount":"1000000000000000000","i":1}}"#),
         format!(r#"{{"op":"stableswap.exchange_exact","balances":[{b},{b}],"amp":2000,"fee":4000000,"admin_fee":0,"i":0,"j":5,"dx":"1"}}"#),
+        // Draining a coin at the highest fee: an answer, not a panic.
+        format!(r#"{{"op":"stableswap.remove_liquidity_imbalance_exact","balances":[{b},{b}],"amp":2000,"fee":9999999999,"admin_fee":9999999999,"supply":"1800000000000000000000000000","amounts":[{b},"0"]}}"#),
     ]
     .join("\n");
     let (code, out) = quote(&input);
@@ -174,4 +176,5 @@ fn exact_stableswap_ops_keep_the_books_exact() {
         "{}",
         out[3]
     );
+    assert!(out[4]["error"].is_string(), "{}", out[4]);
 }

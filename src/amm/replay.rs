@@ -267,7 +267,9 @@ impl Pool {
                     sqrt_next
                 };
             let step = x::swap_step(sqrt, target, liquidity, remaining, true, self.fee_pips)?;
-            remaining -= step.amount_in + step.fee;
+            // An exact input never prices more than it has; saturating, a mismatch ends
+            // the loop and the post-state check reports it.
+            remaining = remaining.saturating_sub(step.amount_in + step.fee);
             spent += step.amount_in + step.fee;
             out += step.amount_out;
             fg = fg.wrapping_add(fee_growth_of(step.fee, liquidity)?);
@@ -291,7 +293,14 @@ impl Pool {
                     // nothing is applied; `swap` solves for it when the liquidity does
                     // not match.
                     if let Some(n) = net {
-                        let n = if zero_for_one { -n } else { n };
+                        let n = if zero_for_one {
+                            n.checked_neg()
+                        } else {
+                            Some(n)
+                        }
+                        .ok_or_else(|| {
+                            ExactError(format!("tick {next}: liquidityNet out of range"))
+                        })?;
                         liquidity = add_delta(liquidity, n).ok_or_else(|| {
                             ExactError(format!("crossing tick {next} makes liquidity negative"))
                         })?;
@@ -362,24 +371,37 @@ impl Pool {
             } else {
                 (self.tick + 1, post_tick)
             };
-            let mut known = 0i128;
+            let mut known = Some(0i128);
             let mut unknown_ticks = Vec::new();
             if lo <= hi {
                 for (t, st) in self.ticks.range(lo..=hi) {
                     if st.net_known {
-                        known += if zero_for_one {
-                            -st.liquidity_net
+                        let n = if zero_for_one {
+                            st.liquidity_net.checked_neg()
                         } else {
-                            st.liquidity_net
+                            Some(st.liquidity_net)
                         };
+                        known = known.zip(n).and_then(|(a, b)| a.checked_add(b));
                     } else {
                         unknown_ticks.push(*t);
                     }
                 }
             }
-            let required = ev.liquidity as i128 - self.liquidity as i128 - known;
-            let net = if zero_for_one { -required } else { required };
+            // Liquidities beyond int128 cannot be solved for: the swap stays unresolved.
+            let required = i128::try_from(ev.liquidity)
+                .ok()
+                .zip(i128::try_from(self.liquidity).ok())
+                .zip(known)
+                .and_then(|((post, pre), k)| post.checked_sub(pre)?.checked_sub(k));
+            let net = required.and_then(|r| {
+                if zero_for_one {
+                    r.checked_neg()
+                } else {
+                    Some(r)
+                }
+            });
             let candidates: Vec<i32> = match unknown_ticks.len() {
+                _ if net.is_none() => Vec::new(),
                 0 => {
                     let s = self.tick_spacing;
                     let mut c = Vec::new();
@@ -398,6 +420,7 @@ impl Pool {
                 1 => unknown_ticks,
                 _ => Vec::new(),
             };
+            let net = net.unwrap_or(0);
             for t in candidates {
                 let Ok(r) = self.run_swap(
                     zero_for_one,

@@ -58,47 +58,17 @@ pub fn get_d(xp: &[U256], amp: u64) -> ExactResult<U256> {
     err("D did not converge")
 }
 
-/// The balance of coin `j` that keeps D when coin `i` holds `x` (`get_y`).
+/// The balance of coin `j` that keeps D when coin `i` holds `x` (`get_y`): the D of
+/// the current balances, solved for with coin `i` at `x` (`get_y_d`).
 pub fn get_y(i: usize, j: usize, x: U256, xp: &[U256], amp: u64) -> ExactResult<U256> {
     check(xp, amp)?;
-    let nc = xp.len();
-    if i == j || i >= nc || j >= nc {
+    if i == j || i >= xp.len() || j >= xp.len() {
         return err("coin indexes must differ and be within the pool");
     }
     let d = get_d(xp, amp)?;
-    let n = u(nc as u64);
-    let ann = u(amp) * n;
-    let mut c = d;
-    let mut s = U256::ZERO;
-    for (k, b) in xp.iter().enumerate() {
-        let xk = if k == i {
-            x
-        } else if k != j {
-            *b
-        } else {
-            continue;
-        };
-        if xk.is_zero() {
-            return err("a zero balance");
-        }
-        s += xk;
-        c = c * d / (xk * n);
-    }
-    c = c * d / (ann * n);
-    let b = s + d / ann;
-    let mut y = d;
-    for _ in 0..255 {
-        let prev = y;
-        let den = u(2) * y + b;
-        if den <= d {
-            return err("y did not converge");
-        }
-        y = (y * y + c) / (den - d);
-        if y.abs_diff(prev) <= u(1) {
-            return Ok(y);
-        }
-    }
-    err("y did not converge")
+    let mut moved = xp.to_vec();
+    moved[i] = x;
+    get_y_d(amp, j, &moved, d)
 }
 
 /// An exchange of `dx` of coin `i` for coin `j`: (dy paid out, the fee kept, the new
@@ -129,7 +99,7 @@ pub fn exchange(
     let out = dy - fee_amount;
     let mut after = xp.to_vec();
     after[i] = x;
-    after[j] = xp[j] - out - admin;
+    after[j] = xp[j].saturating_sub(out + admin);
     Ok((out, fee_amount, after))
 }
 
@@ -197,8 +167,8 @@ fn imbalance(
         let ideal = d1 * old[k] / d0;
         let diff = ideal.abs_diff(new[k]);
         let fk = f * diff / u(FEE_DENOMINATOR);
-        kept[k] = new[k] - fk * u(admin_fee) / u(FEE_DENOMINATOR);
-        for_d[k] = new[k] - fk;
+        kept[k] = new[k].saturating_sub(fk * u(admin_fee) / u(FEE_DENOMINATOR));
+        for_d[k] = new[k].saturating_sub(fk);
     }
     (kept, for_d)
 }
@@ -226,7 +196,10 @@ pub fn add_liquidity(
     }
     let (kept, for_d) = imbalance(xp, &new, d0, d1, fee, admin_fee);
     let d2 = get_d(&for_d, amp)?;
-    Ok((supply * (d2 - d0) / d0, kept))
+    let gain = d2
+        .checked_sub(d0)
+        .ok_or_else(|| ExactError("the deposit's fees exceed what it adds".into()))?;
+    Ok((supply * gain / d0, kept))
 }
 
 /// `remove_liquidity_imbalance(amounts)`: LP tokens burned and the new balances.
@@ -252,7 +225,7 @@ pub fn remove_liquidity_imbalance(
     let d1 = get_d(&new, amp)?;
     let (kept, for_d) = imbalance(xp, &new, d0, d1, fee, admin_fee);
     let d2 = get_d(&for_d, amp)?;
-    Ok(((d0 - d2) * supply / d0 + u(1), kept))
+    Ok((d0.saturating_sub(d2) * supply / d0 + u(1), kept))
 }
 
 /// `calc_withdraw_one_coin(token_amount, i)`: coin `i` paid out and the fee kept.
@@ -279,12 +252,12 @@ pub fn calc_withdraw_one_coin(
         } else {
             *x - *x * d1 / d0
         };
-        reduced[k] -= f * expected / u(FEE_DENOMINATOR);
+        reduced[k] = reduced[k].saturating_sub(f * expected / u(FEE_DENOMINATOR));
     }
     let dy = reduced[i]
         .checked_sub(get_y_d(amp, i, &reduced, d1)?)
         .and_then(|d| d.checked_sub(u(1)))
         .ok_or_else(|| ExactError("the withdrawal gives nothing".into()))?;
-    let dy0 = xp[i] - new_y;
-    Ok((dy, dy0 - dy))
+    let dy0 = xp[i].saturating_sub(new_y);
+    Ok((dy, dy0.saturating_sub(dy)))
 }

@@ -150,6 +150,21 @@ impl Rows {
     }
 }
 
+/// A file that could not be opened: not found (named by the manifest entry), or why not.
+fn open_error(path: &Path, referenced_by: &str, e: std::io::Error) -> DataError {
+    match e.kind() {
+        std::io::ErrorKind::NotFound => DataError::FileNotFound {
+            path: path.to_path_buf(),
+            referenced_by: referenced_by.to_string(),
+            hint: "; pass --data-root with the folder that holds the files".into(),
+        },
+        _ => DataError::Io {
+            path: path.to_path_buf(),
+            message: e.to_string(),
+        },
+    }
+}
+
 fn read_rows(
     path: &Path,
     columns: &BTreeMap<String, String>,
@@ -177,17 +192,7 @@ fn read_rows(
             )));
         }
     }
-    let io = |e: std::io::Error| match e.kind() {
-        std::io::ErrorKind::NotFound => DataError::FileNotFound {
-            path: path.to_path_buf(),
-            referenced_by: format!("the manifest's {what}"),
-            hint: "; pass --data-root with the folder that holds the files".into(),
-        },
-        _ => DataError::Io {
-            path: path.to_path_buf(),
-            message: e.to_string(),
-        },
-    };
+    let io = |e: std::io::Error| open_error(path, &format!("the manifest's {what}"), e);
     let name = path.to_string_lossy().to_lowercase();
     let (header, rows, parquet) = if name.ends_with(".parquet") {
         let (h, r) = read_parquet(path)?;
@@ -494,17 +499,8 @@ pub fn position_key(owner: &str, lower: i32, upper: i32) -> Option<[u8; 32]> {
 /// JSON with integers of any size: long bare integers are quoted before parsing, so
 /// that none passes through f64.
 fn read_big_json(path: &Path) -> Result<serde_json::Value, DataError> {
-    let text = std::fs::read_to_string(path).map_err(|e| match e.kind() {
-        std::io::ErrorKind::NotFound => DataError::FileNotFound {
-            path: path.to_path_buf(),
-            referenced_by: "the manifest's [[replays]]".into(),
-            hint: "; pass --data-root with the folder that holds the files".into(),
-        },
-        _ => DataError::Io {
-            path: path.to_path_buf(),
-            message: e.to_string(),
-        },
-    })?;
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| open_error(path, "the manifest's [[replays]]", e))?;
     let mut out = String::with_capacity(text.len() + text.len() / 8);
     let bytes = text.as_bytes();
     let mut k = 0;

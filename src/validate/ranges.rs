@@ -143,7 +143,8 @@ fn aggregate(m: &Market, k: usize) -> Market {
         }
     }
     for p in out.prices.values_mut() {
-        p.price_usd = vec![1.0; n];
+        let src = p.price_usd.clone();
+        p.price_usd = (0..n).map(|j| src[(j * k).min(src.len() - 1)]).collect();
     }
     out
 }
