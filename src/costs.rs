@@ -102,6 +102,29 @@ pub fn chain_preset(chain: &str) -> Option<ChainPreset> {
     })
 }
 
+/// Who pays a run's gas.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum GasPayer {
+    /// The portfolio: gas comes out of the wallet (or the action's own proceeds), an
+    /// action it cannot pay is skipped, and the value never goes below zero.
+    #[default]
+    Portfolio,
+    /// An external gas budget: gas is never refused, it is counted as its own figure
+    /// (`external_gas_usd`), and the value series is the portfolio less that budget's
+    /// spending, which may go below zero.
+    External,
+}
+
+impl GasPayer {
+    pub fn name(self) -> &'static str {
+        match self {
+            GasPayer::Portfolio => "portfolio",
+            GasPayer::External => "external",
+        }
+    }
+}
+
 /// Gas settings of a run: units per action (overridable) and per-chain overrides.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 #[serde(deny_unknown_fields, default)]
@@ -112,9 +135,71 @@ pub struct GasConfig {
     pub gas_price_gwei: Option<f64>,
     /// Chain presets overriding (or adding to) the built-in ones.
     pub chains: BTreeMap<String, ChainPreset>,
+    /// Who pays the gas (`portfolio`, the default, or an explicit `external` budget).
+    pub paid_by: GasPayer,
+}
+
+/// A check that `v` is finite and at least `lo` (`lo_open`: strictly above it).
+fn check_number(field: &str, v: f64, lo: f64, lo_open: bool, fix: &str) -> Result<(), String> {
+    let ok = v.is_finite() && if lo_open { v > lo } else { v >= lo };
+    if ok {
+        Ok(())
+    } else {
+        let bound = if lo_open { ">" } else { ">=" };
+        Err(format!(
+            "{field} = {v} must be a finite number {bound} {lo}; {fix}"
+        ))
+    }
 }
 
 impl GasConfig {
+    /// Every gas figure's domain: no negative units, prices or fees (a negative cost
+    /// would earn money), native prices above zero.
+    pub fn validate(&self) -> Result<(), String> {
+        for (kind, u) in &self.units {
+            check_number(
+                &format!("gas.units.{}", kind.name()),
+                *u,
+                0.0,
+                false,
+                "gas units per action are what the transaction uses (e.g. 150000)",
+            )?;
+        }
+        if let Some(g) = self.gas_price_gwei {
+            check_number(
+                "gas.gas_price_gwei",
+                g,
+                0.0,
+                false,
+                "give the gas price in gwei",
+            )?;
+        }
+        for (chain, p) in &self.chains {
+            check_number(
+                &format!("gas.chains.{chain}.gas_price_gwei"),
+                p.gas_price_gwei,
+                0.0,
+                false,
+                "give the gas price in gwei",
+            )?;
+            check_number(
+                &format!("gas.chains.{chain}.native_price_usd"),
+                p.native_price_usd,
+                0.0,
+                true,
+                "give the native token's USD price",
+            )?;
+            check_number(
+                &format!("gas.chains.{chain}.l1_data_fee_usd"),
+                p.l1_data_fee_usd,
+                0.0,
+                false,
+                "give the rollup's L1 data fee per transaction in USD (0 on L1s)",
+            )?;
+        }
+        Ok(())
+    }
+
     pub fn units(&self, kind: ActionKind) -> f64 {
         self.units
             .get(&kind)
@@ -177,6 +262,23 @@ impl Default for SlippageModel {
 }
 
 impl SlippageModel {
+    /// Its domain: a fee in [0, 1) and a depth above zero.
+    pub fn validate(&self, key: &str) -> Result<(), String> {
+        if !(self.fee.is_finite() && (0.0..1.0).contains(&self.fee)) {
+            return Err(format!(
+                "{key}.fee = {} must be a fraction in [0, 1) (0.003 = 0.3 %)",
+                self.fee
+            ));
+        }
+        check_number(
+            &format!("{key}.depth_usd"),
+            self.depth_usd,
+            0.0,
+            true,
+            "give the reference pool's total value in USD",
+        )
+    }
+
     pub fn cost(&self, usd: f64) -> f64 {
         swap_cost_constant_product(usd, self.depth_usd, self.fee)
     }

@@ -118,6 +118,8 @@ pub struct LedgerEntry {
     pub gas_usd: Decimal,
     pub swap_cost_usd: Decimal,
     pub vault_fee_usd: Decimal,
+    /// Why an action was skipped; empty otherwise.
+    pub note: String,
 }
 
 /// f64 → Decimal at the reporting boundary: rounded half-even to 6 decimal places

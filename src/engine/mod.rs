@@ -61,6 +61,9 @@ pub struct RunConfig {
     pub gas: GasConfig,
     /// Swaps with no pool to price them (selling reward tokens).
     pub reward_swap: SlippageModel,
+    /// Whether the strategy file stated `reward_swap`; only then may it price swaps
+    /// through a pool that has no depth data.
+    pub reward_swap_stated: bool,
     /// Bridge fee as a fraction of the value moved between chains.
     pub bridge_fee: f64,
     /// Vault fee schedule for positions opened as vault deposits.
@@ -82,6 +85,7 @@ impl Default for RunConfig {
             capital_usd: 10_000.0,
             gas: GasConfig::default(),
             reward_swap: SlippageModel::default(),
+            reward_swap_stated: false,
             bridge_fee: 0.0005,
             vault_fees: VaultFees::none(),
             vault_others_usd: 0.0,
@@ -90,6 +94,67 @@ impl Default for RunConfig {
             light: false,
         }
     }
+}
+
+impl RunConfig {
+    /// Every figure's domain, checked before a run (and when a strategy file is read,
+    /// so the message names the file): capital above zero; gas, swap, bridge and vault
+    /// costs never negative (a negative cost would earn money). Returns the field at
+    /// fault and its allowed range.
+    pub fn validate(&self) -> Result<(), String> {
+        if !(self.capital_usd.is_finite() && self.capital_usd > 0.0) {
+            return Err(format!(
+                "capital_usd = {} must be a positive number of dollars",
+                self.capital_usd
+            ));
+        }
+        self.gas.validate()?;
+        self.reward_swap.validate("costs.reward_swap")?;
+        if !(self.bridge_fee.is_finite() && (0.0..1.0).contains(&self.bridge_fee)) {
+            return Err(format!(
+                "costs.bridge_fee = {} must be a fraction in [0, 1)",
+                self.bridge_fee
+            ));
+        }
+        let f = self.vault_fees;
+        for (name, x) in [
+            ("performance_fee", f.performance_fee),
+            ("call_fee", f.call_fee),
+            ("management_fee", f.management_fee),
+            ("withdrawal_fee", f.withdrawal_fee),
+        ] {
+            if !(x.is_finite() && (0.0..1.0).contains(&x)) {
+                return Err(format!("vault.{name} = {x} must be a fraction in [0, 1)"));
+            }
+        }
+        if f.performance_fee + f.call_fee >= 1.0 {
+            return Err(format!(
+                "vault.performance_fee + vault.call_fee = {} must be below 1 (they are shares of one harvest)",
+                f.performance_fee + f.call_fee
+            ));
+        }
+        if f.profit_unlock_secs < 0 {
+            return Err(format!(
+                "vault.profit_unlock = {} s must not be negative",
+                f.profit_unlock_secs
+            ));
+        }
+        if !(self.vault_others_usd.is_finite() && self.vault_others_usd >= 0.0) {
+            return Err(format!(
+                "vault.others_usd = {} must be a finite number >= 0",
+                self.vault_others_usd
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// What became of an action: done, or skipped with the reason (the portfolio could
+/// not pay its costs). A skipped action changes nothing but the ledger and the counts.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Outcome {
+    Done,
+    Skipped(String),
 }
 
 /// Where an `Open` puts value.
@@ -219,6 +284,17 @@ pub struct Position {
     pub vault: bool,
 }
 
+impl Position {
+    /// The pool or lending market the position is in.
+    pub fn venue(&self) -> &str {
+        match &self.kind {
+            PosKind::Amm(a) => &a.pool,
+            PosKind::Lend { market, .. } => market,
+            PosKind::Yield { pool, .. } => pool,
+        }
+    }
+}
+
 /// What the run holds.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Portfolio {
@@ -240,6 +316,8 @@ pub struct Counts {
     pub rebalances: u32,
     pub moves: u32,
     pub swaps: u32,
+    /// Actions not executed because the portfolio could not pay their costs.
+    pub skipped: u32,
     /// Bars a concentrated position was held through (per position), and the sum of
     /// their in-range fractions (`fees::in_range_fraction`, before any rebalance at the
     /// bar's end).
@@ -282,7 +360,35 @@ pub struct RunResult {
     pub max_identity_error: f64,
     /// How each pool the run held liquidity in computed its fees.
     pub fee_models: Vec<FeeUse>,
+    /// Gas paid from an external budget (0 unless `gas.paid_by = "external"`); the value
+    /// series is the portfolio less this spending.
+    pub external_gas: f64,
+    pub gas_paid_by: costs::GasPayer,
+    /// Closing everything at the last step: its costs, or why they cannot be priced.
+    pub exit: Result<ExitCosts, String>,
 }
+
+/// What closing every position at the end would cost (`Engine::exit_costs`), USD.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct ExitCosts {
+    /// Withdraw gas per position, and swap gas per token swapped.
+    pub gas: f64,
+    /// Fees and price impact of swapping every token that is not a USD stablecoin back
+    /// to USD through the pools' depth (reward tokens through the reward-swap model).
+    pub swaps: f64,
+    /// Tokens swapped, by name.
+    pub swapped: usize,
+}
+
+impl ExitCosts {
+    pub fn total(&self) -> f64 {
+        self.gas + self.swaps
+    }
+}
+
+/// A token within this of $1 at the end is taken as a USD stablecoin: the run's quote,
+/// which closing does not swap.
+pub const STABLE_BAND: f64 = 0.01;
 
 /// How one pool's fees were computed in a run: the model chosen (from the data or the
 /// strategy file) and the position-steps accrued under each model (more than one only
@@ -321,6 +427,9 @@ pub trait Strategy {
         Vec::new()
     }
     fn on_step(&mut self, view: &View) -> Result<Vec<Action>, EngineError>;
+    /// Told when an action it returned was not executed (the portfolio could not pay
+    /// its costs), with the reason; the portfolio is as it was before the action.
+    fn skipped(&mut self, _action: &Action, _reason: &str) {}
     /// A promise, asked after each `on_step`: the strategy would return no actions, and
     /// change no state of its own, at any step before this time — so the engine need not
     /// ask it. `None` (the default): ask every step.
@@ -438,6 +547,8 @@ pub struct Engine<'a> {
     fee_pools: BTreeSet<usize>,
     /// Yield-only pools (index) that held a principal at some step.
     yield_pools: BTreeSet<usize>,
+    /// Gas paid from an external budget (`gas.paid_by = "external"`), USD.
+    external_gas: f64,
 }
 
 const SECS_PER_YEAR: f64 = YEAR as f64;
@@ -449,12 +560,7 @@ impl<'a> Engine<'a> {
         strategy: &dyn Strategy,
         config: RunConfig,
     ) -> Result<Engine<'a>, EngineError> {
-        if !(config.capital_usd.is_finite() && config.capital_usd > 0.0) {
-            return Err(EngineError::Spec(format!(
-                "capital_usd = {} must be a positive number",
-                config.capital_usd
-            )));
-        }
+        config.validate().map_err(EngineError::Spec)?;
         if market.grid.len() < 2 {
             return Err(EngineError::Spec(
                 "the run's grid has fewer than two steps".into(),
@@ -529,6 +635,7 @@ impl<'a> Engine<'a> {
             fee_steps: Vec::new(),
             fee_pools: BTreeSet::new(),
             yield_pools: BTreeSet::new(),
+            external_gas: 0.0,
         };
         engine.fee_steps = vec![[0; 4]; engine.book.pool_list.len()];
         for c in chains_in_play {
@@ -583,7 +690,10 @@ impl<'a> Engine<'a> {
                 actions
             };
             for a in actions {
-                self.execute(a, i)?;
+                if let Outcome::Skipped(reason) = self.execute(&a, i)? {
+                    strategy.skipped(&a, &reason);
+                    idle_until = strategy.idle_until();
+                }
             }
             if i == 0 {
                 // The baseline holds the tokens the run started with: the entry gas
@@ -640,6 +750,7 @@ impl<'a> Engine<'a> {
             }
         }
         let fee_models = self.fee_uses();
+        let exit = self.exit_costs(n - 1);
         Ok(RunResult {
             grid: self.market.grid,
             capital,
@@ -649,7 +760,75 @@ impl<'a> Engine<'a> {
             counts: self.counts,
             max_identity_error: max_err,
             fee_models,
+            external_gas: self.external_gas,
+            gas_paid_by: self.config.gas.paid_by,
+            exit,
         })
+    }
+
+    /// The cost of closing everything at step `i`: each position's withdraw gas, and
+    /// every token held (in the wallet or the positions) that is not a USD stablecoin
+    /// (`STABLE_BAND`) swapped to USD — through the pool it sits in, priced from that
+    /// pool's depth, or, for wallet holdings and reward tokens, through the reward-swap
+    /// model — with a swap's gas each. Nothing is changed: the mark value stays the
+    /// run's value; this is its liquidation value's difference.
+    fn exit_costs(&self, i: usize) -> Result<ExitCosts, String> {
+        let mut exit = ExitCosts::default();
+        let mut chains: BTreeSet<String> = BTreeSet::new();
+        // (asset, value USD, pool it is swapped through)
+        let mut holdings: Vec<(usize, f64, Option<usize>)> = Vec::new();
+        for (a, x) in self.pf.wallet.iter() {
+            holdings.push((*a, x * self.book.price(*a, i), None));
+        }
+        for (id, p) in self.pf.positions.iter() {
+            let chain = self.chain_of(*id).map_err(|e| e.to_string())?;
+            exit.gas += self
+                .gas_usd(chain, ActionKind::Withdraw, i)
+                .map_err(|e| e.to_string())?;
+            chains.insert(chain.to_string());
+            match &p.kind {
+                PosKind::Amm(a) => {
+                    let pv = &self.book.pool_list[a.pid];
+                    let (x, y) = self.amounts(a, i);
+                    for (t, amt) in [(pv.token_prices[0], x), (pv.token_prices[1], y)] {
+                        holdings.push((t, amt * self.book.price(t, i), Some(a.pid)));
+                    }
+                    if let Some(r) = pv.reward {
+                        holdings.push((r, a.pending * self.book.price(r, i), None));
+                    }
+                }
+                PosKind::Lend { asset, amount, .. } => {
+                    holdings.push((*asset, amount * self.book.price(*asset, i), None));
+                }
+                PosKind::Yield { .. } => {}
+            }
+        }
+        let swap_chain = chains
+            .iter()
+            .next()
+            .cloned()
+            .unwrap_or_else(|| self.first_chain());
+        let mut swapped: BTreeSet<usize> = BTreeSet::new();
+        for (a, value, pool) in holdings {
+            let price = self.book.price(a, i);
+            let stable = (price - 1.0).abs() <= STABLE_BAND && !self.reward_assets.contains(&a);
+            if a == 0 || stable || value.is_nan() || value <= 0.0 {
+                continue;
+            }
+            exit.swaps += match pool {
+                Some(pid) => self
+                    .pool_swap_cost(&self.book.pool_list[pid], value, i)
+                    .map_err(|e| e.to_string())?,
+                None => self.config.reward_swap.cost(value),
+            };
+            if swapped.insert(a) {
+                exit.gas += self
+                    .gas_usd(&swap_chain, ActionKind::Swap, i)
+                    .map_err(|e| e.to_string())?;
+            }
+        }
+        exit.swapped = swapped.len();
+        Ok(exit)
     }
 
     fn fee_uses(&self) -> Vec<FeeUse> {
@@ -778,6 +957,7 @@ impl<'a> Engine<'a> {
             s.add(self.position_value(p, i));
         }
         s.add(-self.locked_now);
+        s.add(-self.external_gas);
         s.value()
     }
 
@@ -1097,11 +1277,75 @@ impl<'a> Engine<'a> {
         Ok(g)
     }
 
-    /// Pays `g` USD of gas already priced from the wallet.
+    /// Pays `g` USD of gas already priced: from the wallet by value, its USD first and
+    /// then its other holdings in asset order (the caller checked the portfolio can
+    /// pay; converting them to the native token is not charged), or from the external
+    /// budget where the strategy file chose one.
     fn charge_gas(&mut self, g: f64, kind: ActionKind, i: usize, target: &str) {
-        *self.pf.wallet.entry(0).or_default() -= g;
+        match self.config.gas.paid_by {
+            costs::GasPayer::External => self.external_gas += g,
+            costs::GasPayer::Portfolio => {
+                let cash = self.pf.wallet.entry(0).or_default();
+                let from_cash = cash.max(0.0).min(g);
+                *cash -= from_cash;
+                let mut owed = g - from_cash;
+                for k in 0..self.pf.wallet.len() {
+                    if owed <= 0.0 {
+                        break;
+                    }
+                    let (a, &x) = self.pf.wallet.slot(k);
+                    let p = self.book.price(a, i);
+                    if a == 0 || x <= 0.0 || p.is_nan() || p <= 0.0 {
+                        continue;
+                    }
+                    let take = (x * p).min(owed);
+                    *self.pf.wallet.slot_mut(k) -= take / p;
+                    owed -= take;
+                }
+                // Only rounding can leave anything owed; it stays a (tiny) USD debt.
+                if owed > 0.0 {
+                    *self.pf.wallet.entry(0).or_default() -= owed;
+                }
+            }
+        }
         self.att.gas.add(-g);
         self.log(i, kind.name(), target, 0.0, g, 0.0, 0.0);
+    }
+
+    /// Gas the portfolio must keep for an action (0 when an external budget pays it).
+    fn reserve(&self, gas: f64) -> f64 {
+        match self.config.gas.paid_by {
+            costs::GasPayer::External => 0.0,
+            costs::GasPayer::Portfolio => gas,
+        }
+    }
+
+    /// Why an action costing `gas` cannot be paid from `funds` (the wallet and the
+    /// action's own proceeds), or `None` when it can.
+    fn unaffordable(&self, what: &str, gas: f64, funds: f64) -> Option<String> {
+        let need = self.reserve(gas);
+        (need > 0.0 && (funds.is_nan() || need > funds)).then(|| {
+            format!("{what}: gas ${need:.2} exceeds the ${:.2} the portfolio can pay it from (wallet and the action's proceeds)", funds.max(0.0))
+        })
+    }
+
+    /// Records an action not executed, with its reason.
+    fn skip(&mut self, i: usize, what: &str, target: &str, reason: String) -> Outcome {
+        self.counts.skipped += 1;
+        if !self.config.light {
+            self.ledger.push(LedgerEntry {
+                step: i,
+                timestamp: self.market.grid.at(i),
+                action: "skipped",
+                target: target.to_string(),
+                amount_usd: ledger::usd(0.0),
+                gas_usd: ledger::usd(0.0),
+                swap_cost_usd: ledger::usd(0.0),
+                vault_fee_usd: ledger::usd(0.0),
+                note: format!("{what} not executed: {reason}"),
+            });
+        }
+        Outcome::Skipped(reason)
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -1128,11 +1372,15 @@ impl<'a> Engine<'a> {
             gas_usd: ledger::usd(gas),
             swap_cost_usd: ledger::usd(swap),
             vault_fee_usd: ledger::usd(vault),
+            note: String::new(),
         });
     }
 
-    /// Swap cost of converting `usd` of value through a pool (its depth and kind).
-    fn pool_swap_cost(&self, pool: &PoolView, usd: f64, i: usize) -> f64 {
+    /// Swap cost of converting `usd` of value through a pool, from its own depth: the
+    /// active liquidity of a concentrated pool, the invariant of a StableSwap pool, the
+    /// reserves (TVL) of a constant-product pool. A pool with no depth data is an error
+    /// unless the strategy file stated a slippage model (`[costs] reward_swap`).
+    fn pool_swap_cost(&self, pool: &PoolView, usd: f64, i: usize) -> Result<f64, EngineError> {
         let fee = pool.fee_at(i).unwrap_or(self.config.reward_swap.fee);
         // A concentrated pool trades against its active liquidity: within the current
         // range it is a constant-product pool of virtual reserves L/√P and L·√P.
@@ -1147,18 +1395,29 @@ impl<'a> Engine<'a> {
                 let s = price[i].sqrt();
                 let depth = l / s * self.book.price(pool.token_prices[0], i)
                     + l * s * self.book.price(pool.token_prices[1], i);
-                return costs::swap_cost_constant_product(usd, depth, fee);
+                return Ok(costs::swap_cost_constant_product(usd, depth, fee));
             }
         }
-        match (&pool.tvl, pool.meta.kind) {
-            (Some(tvl), PoolKind::Stableswap) => costs::swap_cost_stableswap(
-                usd,
-                tvl[i],
-                pool.meta.amplification.unwrap_or(100.0),
-                fee,
-            ),
-            (Some(tvl), _) => costs::swap_cost_constant_product(usd, tvl[i], fee),
-            (None, _) => self.config.reward_swap.cost(usd),
+        let tvl = pool
+            .tvl
+            .as_ref()
+            .map(|t| t[i])
+            .filter(|t| t.is_finite() && *t > 0.0);
+        match (tvl, pool.meta.kind, pool.meta.amplification) {
+            (Some(tvl), PoolKind::Stableswap, Some(amp)) => {
+                Ok(costs::swap_cost_stableswap(usd, tvl, amp, fee))
+            }
+            (Some(_), PoolKind::Stableswap, None) => Err(EngineError::Spec(format!(
+                "pool '{}': a swap through this StableSwap pool needs its amplification; add it to the pool's metadata or `[assume.amplification]`",
+                pool.meta.id
+            ))),
+            (Some(tvl), _, _) => Ok(costs::swap_cost_constant_product(usd, tvl, fee)),
+            (None, _, _) if self.config.reward_swap_stated => Ok(self.config.reward_swap.cost(usd)),
+            (None, _, _) => Err(EngineError::Spec(format!(
+                "pool '{}' has no depth data at {} (no tvl_usd or active liquidity) to price a ${usd:.2} swap through it; add the series to the dataset, state `[assume.pool_tvl_usd]`, or state a slippage model in `[costs] reward_swap`",
+                pool.meta.id,
+                format_ts(self.market.grid.at(i))
+            ))),
         }
     }
 
@@ -1171,10 +1430,10 @@ impl<'a> Engine<'a> {
         keep: &[usize],
         cost_pool: Option<usize>,
         i: usize,
-    ) {
+    ) -> Result<(), EngineError> {
         let have = self.pf.wallet.get(&target).copied().unwrap_or(0.0);
         if have >= amount {
-            return;
+            return Ok(());
         }
         let pt = self.book.price(target, i);
         let mut short = (amount - have) * pt;
@@ -1195,13 +1454,13 @@ impl<'a> Engine<'a> {
             sold += take;
         }
         if sold <= 0.0 {
-            return;
+            return Ok(());
         }
         let cost = if i == 0 {
             0.0
         } else {
             match cost_pool.map(|p| &self.book.pool_list[p]) {
-                Some(pv) => self.pool_swap_cost(pv, sold, i),
+                Some(pv) => self.pool_swap_cost(pv, sold, i)?,
                 None => self.config.reward_swap.cost(sold),
             }
         };
@@ -1212,6 +1471,7 @@ impl<'a> Engine<'a> {
             let name = self.log_name(target);
             self.log(i, "swap", &name, sold, 0.0, cost, 0.0);
         }
+        Ok(())
     }
 
     /// Makes the wallet hold at least `need0` of `t0` and `need1` of `t1`: covers what
@@ -1227,9 +1487,9 @@ impl<'a> Engine<'a> {
         need1: f64,
         pool: usize,
         i: usize,
-    ) {
-        self.acquire(t0, need0, &[t1], Some(pool), i);
-        self.acquire(t1, need1, &[t0], Some(pool), i);
+    ) -> Result<(), EngineError> {
+        self.acquire(t0, need0, &[t1], Some(pool), i)?;
+        self.acquire(t1, need1, &[t0], Some(pool), i)?;
         for (a, na, b, nb) in [(t0, need0, t1, need1), (t1, need1, t0, need0)] {
             let have_a = self.pf.wallet.get(&a).copied().unwrap_or(0.0);
             let have_b = self.pf.wallet.get(&b).copied().unwrap_or(0.0);
@@ -1242,9 +1502,9 @@ impl<'a> Engine<'a> {
             let cost = if i == 0 {
                 0.0
             } else {
-                self.pool_swap_cost(&self.book.pool_list[pool], v, i)
+                self.pool_swap_cost(&self.book.pool_list[pool], v, i)?
             };
-            *self.pf.wallet.get_mut(&b).expect("held") -= v / self.book.price(b, i);
+            *self.pf.wallet.entry(b).or_default() -= v / self.book.price(b, i);
             *self.pf.wallet.entry(a).or_default() += (v - cost) / self.book.price(a, i);
             if i > 0 {
                 self.att.swap_costs.add(-cost);
@@ -1253,6 +1513,7 @@ impl<'a> Engine<'a> {
                 self.log(i, "swap", &name, v, 0.0, cost, 0.0);
             }
         }
+        Ok(())
     }
 
     /// An asset's name for the ledger; empty in light runs, which keep no ledger.
@@ -1290,7 +1551,7 @@ impl<'a> Engine<'a> {
 
     // ---------------------------------------------------------------- actions
 
-    fn execute(&mut self, action: Action, i: usize) -> Result<(), EngineError> {
+    fn execute(&mut self, action: &Action, i: usize) -> Result<Outcome, EngineError> {
         match action {
             Action::Hold { weights } => {
                 if i != 0 {
@@ -1299,29 +1560,40 @@ impl<'a> Engine<'a> {
                 let total: f64 = weights.iter().map(|w| w.1).sum();
                 let cash = self.pf.wallet.remove(&0).unwrap_or(0.0);
                 for (asset, w) in weights {
-                    let k = self.book.asset(&asset)?;
+                    let k = self.book.asset(asset)?;
                     *self.pf.wallet.entry(k).or_default() +=
                         cash * w / total / self.book.price(k, 0);
                 }
-                Ok(())
+                Ok(Outcome::Done)
             }
             Action::Open { target, usd } => {
-                let budget = usd
-                    .unwrap_or_else(|| self.wallet_value(i))
-                    .min(self.wallet_value(i));
-                self.open(target, budget, i, ActionKind::Deposit)
-                    .map(|_| ())
+                let have = self.wallet_value(i);
+                let budget = usd.unwrap_or(have).min(have);
+                self.open(target.clone(), budget, i, ActionKind::Deposit)
+                    .map(|(o, _)| o)
             }
-            Action::Close { position } => self.close(position, i, true),
+            Action::Close { position } => {
+                let position = *position;
+                let chain = self.position_chain(position)?;
+                let gas = self.gas_usd(&chain, ActionKind::Withdraw, i)?;
+                let funds = self.wallet_value(i) + self.value_of(position, i)?;
+                if let Some(r) = self.unaffordable("withdraw", gas, funds) {
+                    let name = self.position_name(position);
+                    return Ok(self.skip(i, "withdraw", &name, r));
+                }
+                self.close(position, i, true)?;
+                Ok(Outcome::Done)
+            }
             Action::Claim { position } => {
-                let pool = match self.pf.positions.get_mut(&position).map(|p| &mut p.kind) {
+                let position = *position;
+                let (pool, value) = match self.pf.positions.get(&position).map(|p| &p.kind) {
                     Some(PosKind::Amm(a)) => {
-                        let pending = std::mem::take(&mut a.pending);
-                        let pool = a.pool.clone();
-                        if let Some(r) = self.book.pools[&pool].reward {
-                            *self.pf.wallet.entry(r).or_default() += pending;
-                        }
-                        pool
+                        let pv = &self.book.pool_list[a.pid];
+                        let v = pv
+                            .reward
+                            .map(|r| a.pending * self.book.price(r, i))
+                            .unwrap_or(0.0);
+                        (a.pool.clone(), v)
                     }
                     _ => {
                         return Err(EngineError::Spec(format!(
@@ -1330,18 +1602,40 @@ impl<'a> Engine<'a> {
                     }
                 };
                 let chain = self.book.pools[&pool].meta.chain.clone();
+                let gas = self.gas_usd(&chain, ActionKind::Claim, i)?;
+                let funds = self.wallet_value(i) + value;
+                if let Some(r) = self.unaffordable("claim", gas, funds) {
+                    return Ok(self.skip(i, "claim", &pool, r));
+                }
+                if let Some(PosKind::Amm(a)) =
+                    self.pf.positions.get_mut(&position).map(|p| &mut p.kind)
+                {
+                    let pending = std::mem::take(&mut a.pending);
+                    if let Some(r) = self.book.pools[&pool].reward {
+                        *self.pf.wallet.entry(r).or_default() += pending;
+                    }
+                }
                 self.counts.claims += 1;
-                self.pay_gas(&chain, ActionKind::Claim, i, 1.0, &pool)
-                    .map(|_| ())
+                self.charge_gas(gas, ActionKind::Claim, i, &pool);
+                Ok(Outcome::Done)
             }
             Action::SellRewards => {
-                let rewards: Vec<usize> = self.reward_assets.iter().copied().collect();
-                let mut any = None;
-                for r in rewards {
+                let held: Vec<usize> = self
+                    .reward_assets
+                    .iter()
+                    .copied()
+                    .filter(|r| self.pf.wallet.get(r).is_some_and(|x| *x > 0.0))
+                    .collect();
+                if held.is_empty() {
+                    return Ok(Outcome::Done);
+                }
+                let chain = self.first_chain();
+                let gas = self.gas_usd(&chain, ActionKind::Swap, i)?;
+                if let Some(r) = self.unaffordable("sell rewards", gas, self.wallet_value(i)) {
+                    return Ok(self.skip(i, "sell_rewards", "rewards", r));
+                }
+                for r in held {
                     let x = self.pf.wallet.remove(&r).unwrap_or(0.0);
-                    if x <= 0.0 {
-                        continue;
-                    }
                     let v = x * self.book.price(r, i);
                     let cost = self.config.reward_swap.cost(v);
                     *self.pf.wallet.entry(0).or_default() += v - cost;
@@ -1349,23 +1643,20 @@ impl<'a> Engine<'a> {
                     self.counts.swaps += 1;
                     let name = self.log_name(r);
                     self.log(i, "sell_rewards", &name, v, 0.0, cost, 0.0);
-                    any = Some(r);
                 }
-                if any.is_some() {
-                    let chain = self.first_chain();
-                    self.pay_gas(&chain, ActionKind::Swap, i, 1.0, "rewards")?;
-                }
-                Ok(())
+                self.charge_gas(gas, ActionKind::Swap, i, "rewards");
+                Ok(Outcome::Done)
             }
             Action::Harvest {
                 position,
                 paid_by_others,
-            } => self.harvest(position, i, paid_by_others),
+            } => self.harvest(*position, i, *paid_by_others),
             Action::Rebalance {
                 position,
                 lower,
                 upper,
             } => {
+                let position = *position;
                 let Some(Position {
                     kind: PosKind::Amm(a),
                     vault,
@@ -1377,12 +1668,18 @@ impl<'a> Engine<'a> {
                     )));
                 };
                 let pool = a.pool.clone();
-                let budget = self.position_value(&self.pf.positions[&position], i);
+                let chain = self.book.pool_list[a.pid].meta.chain.clone();
+                let gas = self.gas_usd(&chain, ActionKind::Rebalance, i)?;
+                let budget = self.value_of(position, i)?;
+                if let Some(r) = self.unaffordable("rebalance", gas, self.wallet_value(i) + budget)
+                {
+                    return Ok(self.skip(i, "rebalance", &pool, r));
+                }
                 self.withdraw_to_wallet(position, i);
-                let id = self.open(
+                let (outcome, id) = self.open(
                     Target::Pool {
                         pool: pool.clone(),
-                        range: Some((lower, upper)),
+                        range: Some((*lower, *upper)),
                         vault,
                     },
                     budget,
@@ -1390,18 +1687,28 @@ impl<'a> Engine<'a> {
                     ActionKind::Rebalance,
                 )?;
                 // Keep the strategy's id for the position.
-                if let Some(p) = self.pf.positions.remove(&id) {
+                if let Some(p) = id.and_then(|id| self.pf.positions.remove(&id)) {
                     self.pf.positions.insert(position, p);
                 }
                 self.counts.rebalances += 1;
-                Ok(())
+                Ok(outcome)
             }
             Action::Move { position, to } => {
+                let position = *position;
                 let from_chain = self.position_chain(position)?;
                 let from_tokens = self.position_tokens(position);
-                let mut value = self.position_value(&self.pf.positions[&position], i);
+                let to_chain = self.target_chain(to)?;
+                let mut value = self.value_of(position, i)?;
+                let mut gas = self.gas_usd(&from_chain, ActionKind::Withdraw, i)?
+                    + self.gas_usd(&to_chain, ActionKind::Deposit, i)?;
+                if to_chain != from_chain {
+                    gas += self.gas_usd(&from_chain, ActionKind::Bridge, i)?;
+                }
+                if let Some(r) = self.unaffordable("move", gas, self.wallet_value(i) + value) {
+                    let name = self.position_name(position);
+                    return Ok(self.skip(i, "move", &name, r));
+                }
                 self.close(position, i, true)?;
-                let to_chain = self.target_chain(&to)?;
                 if to_chain != from_chain {
                     self.pay_gas(&from_chain, ActionKind::Bridge, i, 1.0, &to_chain)?;
                     let fee = value.max(0.0) * self.config.bridge_fee;
@@ -1410,12 +1717,12 @@ impl<'a> Engine<'a> {
                     self.att.swap_costs.add(-fee);
                     self.log(i, "bridge", &to_chain, value, 0.0, fee, 0.0);
                 }
-                if let Target::Yield { pool } = &to {
+                if let Target::Yield { pool } = to {
                     let to_tokens = self.book.pool(pool)?.meta.tokens.clone();
                     if to_tokens != from_tokens {
                         let v = value.max(0.0);
                         let pv = self.book.pool_arc(pool)?;
-                        let cost = self.pool_swap_cost(&pv, v, i);
+                        let cost = self.pool_swap_cost(&pv, v, i)?;
                         value -= cost;
                         *self.pf.wallet.entry(0).or_default() -= cost;
                         self.att.swap_costs.add(-cost);
@@ -1423,11 +1730,29 @@ impl<'a> Engine<'a> {
                         self.log(i, "swap", pool, v, 0.0, cost, 0.0);
                     }
                 }
-                self.open(to, value, i, ActionKind::Deposit)?;
+                let (outcome, _) = self.open(to.clone(), value, i, ActionKind::Deposit)?;
                 self.counts.moves += 1;
-                Ok(())
+                Ok(outcome)
             }
         }
+    }
+
+    /// A position's value at step `i`, or an error naming the missing id.
+    fn value_of(&self, id: u32, i: usize) -> Result<f64, EngineError> {
+        self.pf
+            .positions
+            .get(&id)
+            .map(|p| self.position_value(p, i))
+            .ok_or_else(|| EngineError::Spec(format!("no position {id}")))
+    }
+
+    /// The pool or market a position is in.
+    fn position_name(&self, id: u32) -> String {
+        self.pf
+            .positions
+            .get(&id)
+            .map(|p| p.venue().to_string())
+            .unwrap_or_default()
     }
 
     fn first_chain(&self) -> String {
@@ -1469,15 +1794,26 @@ impl<'a> Engine<'a> {
         })
     }
 
-    /// Opens a position with `budget` USD of the wallet; returns its id.
+    /// Opens a position with up to `budget` USD of the wallet, keeping what its gas
+    /// costs; returns its id, or the reason it was skipped (the wallet cannot pay the gas).
     fn open(
         &mut self,
         target: Target,
         budget: f64,
         i: usize,
         gas_kind: ActionKind,
-    ) -> Result<u32, EngineError> {
-        let budget = budget.max(0.0);
+    ) -> Result<(Outcome, Option<u32>), EngineError> {
+        let gas_chain = self.target_chain(&target)?;
+        let gas = self.gas_usd(&gas_chain, gas_kind, i)?;
+        let have = self.wallet_value(i);
+        if let Some(r) = self.unaffordable(gas_kind.name(), gas, have) {
+            let name = match &target {
+                Target::Pool { pool, .. } | Target::Yield { pool } => pool.clone(),
+                Target::Lend { market, .. } => market.clone(),
+            };
+            return Ok((self.skip(i, gas_kind.name(), &name, r), None));
+        }
+        let budget = budget.min(have - self.reserve(gas)).max(0.0);
         let (kind, chain, name, vault) = match target {
             Target::Pool { pool, range, vault } => {
                 let pv = self.book.pool_arc(&pool)?;
@@ -1527,7 +1863,7 @@ impl<'a> Engine<'a> {
                 let (t0, t1) = (pv.token_prices[0], pv.token_prices[1]);
                 let per_l = u0 * self.book.price(t0, i) + u1 * self.book.price(t1, i);
                 let l_target = budget / per_l;
-                self.acquire_pair(t0, u0 * l_target, t1, u1 * l_target, a.pid, i);
+                self.acquire_pair(t0, u0 * l_target, t1, u1 * l_target, a.pid, i)?;
                 let h0 = self.pf.wallet.get(&t0).copied().unwrap_or(0.0);
                 let h1 = self.pf.wallet.get(&t1).copied().unwrap_or(0.0);
                 let l = match (u0 > 0.0, u1 > 0.0) {
@@ -1538,8 +1874,8 @@ impl<'a> Engine<'a> {
                 };
                 let _ = p;
                 let (x, y) = (u0 * l, u1 * l);
-                *self.pf.wallet.get_mut(&t0).expect("acquired") -= x;
-                *self.pf.wallet.get_mut(&t1).expect("acquired") -= y;
+                *self.pf.wallet.entry(t0).or_default() -= x;
+                *self.pf.wallet.entry(t1).or_default() -= y;
                 a.l = l;
                 a.basket = [x, y];
                 let chain = pv.meta.chain.clone();
@@ -1566,9 +1902,9 @@ impl<'a> Engine<'a> {
                 }
                 let k = self.book.asset(&asset)?;
                 let amount = budget / self.book.price(k, i);
-                self.acquire(k, amount, &[], None, i);
+                self.acquire(k, amount, &[], None, i)?;
                 let have = self.pf.wallet.get(&k).copied().unwrap_or(0.0).min(amount);
-                *self.pf.wallet.get_mut(&k).expect("acquired") -= have;
+                *self.pf.wallet.entry(k).or_default() -= have;
                 (
                     PosKind::Lend {
                         market: market.clone(),
@@ -1590,7 +1926,7 @@ impl<'a> Engine<'a> {
                 }
                 let pid = self.book.pool_ids[&pool];
                 self.yield_pools.insert(pid);
-                self.acquire(0, budget, &[], Some(pid), i);
+                self.acquire(0, budget, &[], Some(pid), i)?;
                 let have = self
                     .pf
                     .wallet
@@ -1599,7 +1935,7 @@ impl<'a> Engine<'a> {
                     .unwrap_or(0.0)
                     .min(budget)
                     .max(0.0);
-                *self.pf.wallet.get_mut(&0).expect("usd") -= have;
+                *self.pf.wallet.entry(0).or_default() -= have;
                 (
                     PosKind::Yield {
                         pool: pool.clone(),
@@ -1634,8 +1970,9 @@ impl<'a> Engine<'a> {
         }
         self.counts.deposits += 1;
         self.log(i, "deposit", &name, v, 0.0, 0.0, 0.0);
-        self.pay_gas(&chain, gas_kind, i, 1.0, &name)?;
-        Ok(id)
+        debug_assert_eq!(chain, gas_chain);
+        self.charge_gas(gas, gas_kind, i, &name);
+        Ok((Outcome::Done, Some(id)))
     }
 
     /// Moves a position's tokens, fees and rewards into the wallet and removes it.
@@ -1682,7 +2019,7 @@ impl<'a> Engine<'a> {
         Ok(())
     }
 
-    fn harvest(&mut self, id: u32, i: usize, paid_by_others: bool) -> Result<(), EngineError> {
+    fn harvest(&mut self, id: u32, i: usize, paid_by_others: bool) -> Result<Outcome, EngineError> {
         let Some(pos) = self.pf.positions.get(&id) else {
             return Err(EngineError::Spec(format!("no position {id} to harvest")));
         };
@@ -1716,13 +2053,16 @@ impl<'a> Engine<'a> {
             0.0
         };
         let net = proceeds - fee;
+        if let Some(r) = self.unaffordable("harvest", gas, self.wallet_value(i) + net.max(0.0)) {
+            let name = self.position_name(id);
+            return Ok(self.skip(i, "harvest", &name, r));
+        }
         self.att.swap_costs.add(-sell_cost);
         self.att.vault_fees.add(-fee);
         if !self.config.light {
             let chain = self.position_chain(id)?;
             self.log(i, "harvest", &chain, proceeds, 0.0, sell_cost, fee);
         }
-        self.charge_gas(gas, ActionKind::Harvest, i, "harvest");
         self.counts.harvests += 1;
         if let Some(p) = self.pf.positions.get_mut(&id) {
             if let PosKind::Amm(a) = &mut p.kind {
@@ -1730,11 +2070,17 @@ impl<'a> Engine<'a> {
                 a.fees_usd = 0.0;
             }
         }
-        if net <= 0.0 {
-            return Ok(());
+        // The proceeds come into the wallet and the gas goes out of it (other wallet
+        // holdings are sold only for what neither its USD nor the proceeds cover); what
+        // the proceeds leave is re-deposited, whole.
+        if net > 0.0 {
+            *self.pf.wallet.entry(0).or_default() += net;
         }
-        // Re-deposit the net proceeds into the same position.
-        *self.pf.wallet.entry(0).or_default() += net;
+        self.charge_gas(gas, ActionKind::Harvest, i, "harvest");
+        let net = net.min(self.pf.wallet.get(&0).copied().unwrap_or(0.0));
+        if net <= 0.0 {
+            return Ok(Outcome::Done);
+        }
         enum Redeposit {
             Amm { pid: usize, unit: UnitAt },
             Lend { asset: usize },
@@ -1765,7 +2111,7 @@ impl<'a> Engine<'a> {
                     before.1 + u1 * l_target,
                     pid,
                     i,
-                );
+                )?;
                 let h0 = self.pf.wallet.get(&t0).copied().unwrap_or(0.0) - before.0;
                 let h1 = self.pf.wallet.get(&t1).copied().unwrap_or(0.0) - before.1;
                 let dl = match (u0 > 0.0, u1 > 0.0) {
@@ -1775,8 +2121,8 @@ impl<'a> Engine<'a> {
                     _ => 0.0,
                 }
                 .clamp(0.0, l_target);
-                *self.pf.wallet.get_mut(&t0).expect("acquired") -= u0 * dl;
-                *self.pf.wallet.get_mut(&t1).expect("acquired") -= u1 * dl;
+                *self.pf.wallet.entry(t0).or_default() -= u0 * dl;
+                *self.pf.wallet.entry(t1).or_default() -= u1 * dl;
                 let mut positions = std::mem::take(&mut self.pf.positions);
                 if let Some(PosKind::Amm(a)) = positions.get_mut(&id).map(|p| &mut p.kind) {
                     a.l += dl;
@@ -1788,9 +2134,9 @@ impl<'a> Engine<'a> {
             Redeposit::Lend { asset } => {
                 let need = net / self.book.price(asset, i);
                 let before = self.pf.wallet.get(&asset).copied().unwrap_or(0.0);
-                self.acquire(asset, before + need, &[], None, i);
+                self.acquire(asset, before + need, &[], None, i)?;
                 let got = (self.pf.wallet.get(&asset).copied().unwrap_or(0.0) - before).max(0.0);
-                *self.pf.wallet.get_mut(&asset).expect("acquired") -= got;
+                *self.pf.wallet.entry(asset).or_default() -= got;
                 if let Some(PosKind::Lend { amount, .. }) =
                     self.pf.positions.get_mut(&id).map(|p| &mut p.kind)
                 {
@@ -1805,7 +2151,7 @@ impl<'a> Engine<'a> {
             self.locked_now += net;
             self.att.unreleased_profit.add(-net);
         }
-        Ok(())
+        Ok(Outcome::Done)
     }
 }
 

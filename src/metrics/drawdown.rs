@@ -1,14 +1,16 @@
-//! Drawdown: the largest fall from a running peak, as a fraction (≤ 0), and the longest
-//! time spent below a previous peak (from the peak to the recovery, or to the end).
+//! Drawdown: the largest fall from a running peak, as a fraction in [−1, 0], and the
+//! longest time spent below a previous peak (from the peak to the recovery, or to the
+//! end). A value at or below zero (possible only on the external-gas basis) is a total
+//! loss, −1.
 
-/// Maximum drawdown (≤ 0).
+/// Maximum drawdown, in [−1, 0].
 pub fn max_drawdown(values: &[f64]) -> f64 {
     let mut peak = f64::NEG_INFINITY;
     let mut worst = 0.0f64;
     for &v in values {
         peak = peak.max(v);
         if peak > 0.0 {
-            worst = worst.min(v / peak - 1.0);
+            worst = worst.min((v / peak - 1.0).max(-1.0));
         }
     }
     worst
@@ -39,6 +41,7 @@ mod tests {
         let v = [100.0, 120.0, 90.0, 130.0, 117.0];
         assert_eq!(max_drawdown(&v), -0.25);
         assert_eq!(max_drawdown(&[1.0, 2.0, 3.0]), 0.0);
+        assert_eq!(max_drawdown(&[100.0, -300.0]), -1.0);
         // Below 120 at steps 2 (one step), recovered at 3; below 130 from 3 to the end (1 step).
         assert_eq!(max_drawdown_duration(&v), 1);
         assert_eq!(max_drawdown_duration(&[10.0, 9.0, 8.0, 9.0, 10.0, 11.0]), 3);

@@ -1,11 +1,16 @@
-//! Impermanent loss as a fraction: IL (USD, ≤ 0) / the value of holding the run's
-//! initial tokens at the end.
+//! Impermanent loss as a fraction: IL (USD, ≤ 0, the run's `impermanent_loss` bucket)
+//! over the value the run would have ended with without it, final value − IL. It is in
+//! [−1, 0] whenever the final value is not negative: −0.2 means IL took a fifth of what
+//! the run would otherwise have had. (A fraction of the HODL value is not bounded: a
+//! range that is rebalanced often realises IL many times over its HODL value.)
+//! 0 without IL; undefined (`None`) when the counterfactual value is not positive.
 
-pub fn il_fraction(il_usd: f64, hodl_value: f64) -> f64 {
-    if hodl_value <= 0.0 {
-        return 0.0;
+pub fn il_fraction(il_usd: f64, final_value: f64) -> Option<f64> {
+    if il_usd == 0.0 {
+        return Some(0.0);
     }
-    il_usd / hodl_value
+    let without = final_value - il_usd;
+    (without > 0.0 && without.is_finite()).then(|| il_usd / without)
 }
 
 #[cfg(test)]
@@ -14,8 +19,12 @@ mod tests {
 
     #[test]
     fn hand_worked() {
-        // The v2 closed form at ×4: IL of −5000 on a 25 000 HODL value is −20 %.
-        assert_eq!(il_fraction(-5000.0, 25_000.0), -0.2);
-        assert_eq!(il_fraction(-1.0, 0.0), 0.0);
+        // The v2 closed form at ×4 with no fees: HODL 25 000, LP 20 000, IL −5000:
+        // −5000 / (20 000 + 5000) = −0.2.
+        assert_eq!(il_fraction(-5000.0, 20_000.0), Some(-0.2));
+        assert_eq!(il_fraction(0.0, 0.0), Some(0.0));
+        // IL realised many times (a rebalanced range): still a fraction.
+        assert!((il_fraction(-250_000.0, 50_000.0).unwrap() + 250.0 / 300.0).abs() < 1e-15);
+        assert_eq!(il_fraction(-1.0, -5.0), None);
     }
 }

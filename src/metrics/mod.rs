@@ -4,12 +4,17 @@
 //! | file | metric |
 //! |---|---|
 //! | `returns` | total return, APR (simple), APY (compounded, = CAGR) |
-//! | `volatility` | annualised volatility of step returns |
+//! | `volatility` | annualised volatility of daily returns |
 //! | `sharpe` | Sharpe ratio (risk-free rate as a parameter) |
 //! | `sortino` | Sortino ratio |
-//! | `drawdown` | maximum drawdown and its duration |
+//! | `drawdown` | maximum drawdown (in [−1, 0]) and its duration |
 //! | `calmar` | Calmar ratio (APY / |max drawdown|) |
-//! | `il` | impermanent loss as a fraction of the HODL value |
+//! | `il` | impermanent loss as a fraction of the value without it |
+//!
+//! Volatility, Sharpe and Sortino use **daily** returns (the value at each day's end of
+//! the grid, `daily_returns`), annualised with √365, whatever the grid's step: the
+//! same run on an hourly and a daily grid gets comparable figures. A ratio whose
+//! denominator is zero is undefined (`None`, an empty cell), never 0.
 //! | `break_even` | the capital below which gas eats the yield |
 
 pub mod break_even;
@@ -24,9 +29,35 @@ pub mod volatility;
 pub use drawdown::{max_drawdown, max_drawdown_duration};
 pub use returns::{apr, apy, total_return, years};
 
-/// Simple returns between consecutive values.
-pub fn step_returns(values: &[f64]) -> Vec<f64> {
-    values.windows(2).map(|w| w[1] / w[0] - 1.0).collect()
+/// Returns between the value at the start and at each day's end after it: the last grid
+/// point at or before `start + k` days (on a grid coarser than a day, every point), and
+/// the periods per year of those samples (365 for daily). A return after a value at or
+/// below zero is not defined; the series stops there.
+pub fn daily_returns(grid: crate::market::TimeGrid, values: &[f64]) -> (Vec<f64>, f64) {
+    const DAY: i64 = 86_400;
+    let period = grid.step.max(DAY);
+    let n = values.len().min(grid.len());
+    let mut out = Vec::new();
+    let mut prev = match values.first() {
+        Some(v) => *v,
+        None => return (out, periods_per_year(period)),
+    };
+    for k in 1.. {
+        let Some(offset) = period.checked_mul(k) else {
+            break;
+        };
+        let idx = (offset / grid.step) as usize;
+        if idx >= n {
+            break;
+        }
+        let v = values[idx];
+        if prev.is_nan() || prev <= 0.0 {
+            break;
+        }
+        out.push(v / prev - 1.0);
+        prev = v;
+    }
+    (out, periods_per_year(period))
 }
 
 /// Steps per year of a grid with `step_seconds`.
@@ -42,18 +73,22 @@ pub struct RunMetrics {
     pub total_return: f64,
     pub apr: f64,
     pub apy: f64,
+    /// The final value less the cost of closing everything (`engine::ExitCosts`), never
+    /// below zero on the portfolio basis; `None` where the exit cannot be priced.
+    pub liquidation_value: Option<f64>,
+    pub liquidation_apy: Option<f64>,
     pub hodl_final: f64,
     pub hodl_return: f64,
     pub hodl_apy: f64,
     pub volatility: f64,
-    pub sharpe: f64,
-    pub sortino: f64,
+    pub sharpe: Option<f64>,
+    pub sortino: Option<f64>,
     pub max_drawdown: f64,
     /// Longest drawdown, days.
     pub max_drawdown_days: f64,
-    pub calmar: f64,
+    pub calmar: Option<f64>,
     pub hodl_max_drawdown: f64,
-    pub il_fraction: f64,
+    pub il_fraction: Option<f64>,
     pub break_even_capital: Option<f64>,
     pub time_in_range: Option<f64>,
 }
@@ -66,8 +101,14 @@ pub fn run_metrics(r: &crate::engine::RunResult, risk_free: f64) -> RunMetrics {
     let ret = total_return(r.capital, fin);
     let hodl = r.hodl_final();
     let hret = total_return(r.capital, hodl);
-    let ppy = periods_per_year(g.step);
-    let rets = step_returns(&r.series.value);
+    let (rets, ppy) = daily_returns(g, &r.series.value);
+    let liquidation_value = r.exit.as_ref().ok().map(|e| {
+        let v = fin - e.total();
+        match r.gas_paid_by {
+            crate::costs::GasPayer::Portfolio => v.max(0.0),
+            crate::costs::GasPayer::External => v,
+        }
+    });
     let mdd = max_drawdown(&r.series.value);
     let a = r.attribution;
     let c = r.counts;
@@ -77,6 +118,8 @@ pub fn run_metrics(r: &crate::engine::RunResult, risk_free: f64) -> RunMetrics {
         total_return: ret,
         apr: apr(ret, yrs),
         apy: apy(ret, yrs),
+        liquidation_value,
+        liquidation_apy: liquidation_value.map(|v| apy(total_return(r.capital, v), yrs)),
         hodl_final: hodl,
         hodl_return: hret,
         hodl_apy: apy(hret, yrs),
@@ -87,7 +130,7 @@ pub fn run_metrics(r: &crate::engine::RunResult, risk_free: f64) -> RunMetrics {
         max_drawdown_days: max_drawdown_duration(&r.series.value) as f64 * g.step as f64 / 86_400.0,
         calmar: calmar::calmar(apy(ret, yrs), mdd),
         hodl_max_drawdown: max_drawdown(&r.series.hodl_value),
-        il_fraction: il::il_fraction(a[1], hodl),
+        il_fraction: il::il_fraction(a[1], fin),
         // Yield = fees + rewards + interest; gas = the gas bucket.
         break_even_capital: break_even::break_even_capital(
             a[6],

@@ -28,6 +28,11 @@ fn frac(x: f64) -> String {
         .unwrap_or_else(|| "NaN".into())
 }
 
+/// An undefined figure (a ratio whose denominator is zero) is an empty cell.
+fn opt_frac(x: Option<f64>) -> String {
+    x.map(frac).unwrap_or_default()
+}
+
 pub mod charts;
 pub mod html;
 
@@ -51,6 +56,11 @@ pub fn summary_columns() -> Vec<String> {
         "hodl_return",
         "hodl_apy",
         "vs_hodl_usd",
+        "liquidation_value_usd",
+        "liquidation_apy",
+        "exit_gas_usd",
+        "exit_swap_costs_usd",
+        "exit_note",
         "volatility",
         "sharpe",
         "sortino",
@@ -74,12 +84,15 @@ pub fn summary_columns() -> Vec<String> {
             "rebalances",
             "moves",
             "swaps",
+            "skipped_actions",
             "time_in_range",
             "identity_error_usd",
             "fee_model",
             "fee_model_steps",
             "outliers_dropped",
             "outliers_kept",
+            "gas_paid_by",
+            "external_gas_usd",
         ]
         .iter()
         .map(|s| s.to_string()),
@@ -219,14 +232,19 @@ fn summary_fixed_with(o: &RunOutput, m: &metrics::RunMetrics) -> Vec<String> {
         frac(m.hodl_return),
         frac(m.hodl_apy),
         usd(m.final_value - m.hodl_final),
+        m.liquidation_value.map(usd).unwrap_or_default(),
+        opt_frac(m.liquidation_apy),
+        r.exit.as_ref().map(|e| usd(e.gas)).unwrap_or_default(),
+        r.exit.as_ref().map(|e| usd(e.swaps)).unwrap_or_default(),
+        r.exit.as_ref().err().cloned().unwrap_or_default(),
         frac(m.volatility),
-        frac(m.sharpe),
-        frac(m.sortino),
+        opt_frac(m.sharpe),
+        opt_frac(m.sortino),
         frac(m.max_drawdown),
         frac(m.max_drawdown_days),
-        frac(m.calmar),
+        opt_frac(m.calmar),
         frac(m.hodl_max_drawdown),
-        frac(m.il_fraction),
+        opt_frac(m.il_fraction),
         m.break_even_capital.map(usd).unwrap_or_default(),
     ];
     row.extend(r.attribution.iter().map(|x| usd(*x)));
@@ -238,12 +256,15 @@ fn summary_fixed_with(o: &RunOutput, m: &metrics::RunMetrics) -> Vec<String> {
         c.rebalances.to_string(),
         c.moves.to_string(),
         c.swaps.to_string(),
+        c.skipped.to_string(),
         m.time_in_range.map(frac).unwrap_or_default(),
         usd(r.max_identity_error),
         fee_model_cell(r),
         fee_steps_cell(r),
         o.align.outliers_dropped.to_string(),
         o.align.outliers_kept.to_string(),
+        r.gas_paid_by.name().to_string(),
+        usd(r.external_gas),
     ]);
     row
 }
@@ -367,6 +388,7 @@ pub fn events_header() -> Vec<String> {
         "gas_usd",
         "swap_cost_usd",
         "vault_fee_usd",
+        "note",
     ])
 }
 
@@ -386,6 +408,7 @@ pub fn events_rows(o: &RunOutput) -> Vec<Vec<String>> {
                 e.gas_usd.normalize().to_string(),
                 e.swap_cost_usd.normalize().to_string(),
                 e.vault_fee_usd.normalize().to_string(),
+                e.note.clone(),
             ]
         })
         .collect()

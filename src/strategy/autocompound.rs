@@ -137,6 +137,10 @@ impl Strategy for Autocompound {
             };
             return Ok(vec![Action::Open { target, usd: None }]);
         }
+        // No position (its opening was skipped: the capital could not pay the gas).
+        if view.portfolio.positions.get(&0).is_none() {
+            return Ok(Vec::new());
+        }
         let harvest = match self.p.harvest {
             Policy::Interval => view.ts - self.last >= self.interval,
             Policy::Threshold => {

@@ -67,6 +67,9 @@ impl Strategy for Lp {
         }
         let mut out = Vec::new();
         if let (Some(every), Some(id)) = (self.claim_every, self.position) {
+            if view.portfolio.positions.get(&id).is_none() {
+                return Ok(out);
+            }
             if view.ts - self.last_claim >= every && view.pending_rewards_usd(id) > 0.0 {
                 self.last_claim = view.ts;
                 out.push(Action::Claim { position: id });

@@ -103,8 +103,11 @@ pub struct Assumptions {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CostSettings {
+    /// The reference pool for swaps no pool of the data prices (selling reward tokens;
+    /// default `SlippageModel::default()`, printed in the report). Stated here, it also
+    /// prices swaps through pools that have no depth data.
     #[serde(default)]
-    pub reward_swap: SlippageModel,
+    pub reward_swap: Option<SlippageModel>,
     #[serde(default = "default_bridge_fee")]
     pub bridge_fee: f64,
 }
@@ -116,7 +119,7 @@ fn default_bridge_fee() -> f64 {
 impl Default for CostSettings {
     fn default() -> Self {
         CostSettings {
-            reward_swap: SlippageModel::default(),
+            reward_swap: None,
             bridge_fee: default_bridge_fee(),
         }
     }
@@ -297,12 +300,6 @@ impl RunSpec {
             path: path.to_path_buf(),
             message,
         };
-        if !(file.capital_usd.is_finite() && file.capital_usd > 0.0) {
-            return Err(err(format!(
-                "capital_usd = {} must be a positive number of dollars",
-                file.capital_usd
-            )));
-        }
         let date = |key: &str, v: &Option<String>| -> Result<Option<Timestamp>, SpecError> {
             v.as_deref()
                 .map(|s| {
@@ -328,12 +325,6 @@ impl RunSpec {
             .build()
             .map_err(|m| err(format!("[strategy] ({}): {m}", file.strategy.kind())))?;
         let vault_fees = file.vault.fees().map_err(err)?;
-        if !(0.0..1.0).contains(&file.costs.bridge_fee) {
-            return Err(err(format!(
-                "costs.bridge_fee = {} must be a fraction in [0, 1)",
-                file.costs.bridge_fee
-            )));
-        }
         for (pool, v) in file
             .assume
             .pool_tvl_usd
@@ -356,7 +347,7 @@ impl RunSpec {
                 .map(|s| s.to_string_lossy().into_owned())
                 .unwrap_or_else(|| "run".into())
         });
-        Ok(RunSpec {
+        let spec = RunSpec {
             name,
             path: path.to_path_buf(),
             manifest: dir.join(&file.data),
@@ -370,7 +361,8 @@ impl RunSpec {
             config: RunConfig {
                 capital_usd: file.capital_usd,
                 gas: file.gas,
-                reward_swap: file.costs.reward_swap,
+                reward_swap: file.costs.reward_swap.unwrap_or_default(),
+                reward_swap_stated: file.costs.reward_swap.is_some(),
                 bridge_fee: file.costs.bridge_fee,
                 vault_fees,
                 vault_others_usd: file.vault.others_usd,
@@ -378,7 +370,10 @@ impl RunSpec {
                 pools: file.pools,
                 light: false,
             },
-        })
+        };
+        // The domain of every cost and of the capital: the check the engine runs.
+        spec.config.validate().map_err(err)?;
+        Ok(spec)
     }
 }
 

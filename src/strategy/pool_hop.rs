@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{duration, in_range};
 use crate::costs::ActionKind;
-use crate::engine::{Action, EngineError, PosKind, Strategy, Target, View};
+use crate::engine::{Action, EngineError, Strategy, Target, View};
 use crate::market::{Field, Market};
 use crate::units::YEAR;
 
@@ -63,9 +63,6 @@ pub struct PoolHop {
     payback: i64,
     universe: Vec<String>,
     last_check: i64,
-    /// position id → (pool, opened at)
-    held: Vec<(u32, String, i64)>,
-    next_id: u32,
 }
 
 impl PoolHop {
@@ -90,8 +87,6 @@ impl PoolHop {
             payback,
             universe: Vec::new(),
             last_check: 0,
-            held: Vec::new(),
-            next_id: 0,
         })
     }
 
@@ -143,10 +138,18 @@ impl Strategy for PoolHop {
             return Ok(Vec::new());
         }
         self.last_check = view.ts;
+        // What the run holds, read from the portfolio (a skipped move leaves it as it was):
+        // (position id, pool, opened at).
+        let held: Vec<(u32, String, i64)> = view
+            .portfolio
+            .positions
+            .iter()
+            .map(|(id, p)| (*id, p.venue().to_string(), view.market.grid.at(p.opened)))
+            .collect();
         let total = if view.i == 0 {
             view.wallet_value()
         } else {
-            self.held.iter().map(|h| view.position_value(h.0)).sum()
+            held.iter().map(|h| view.position_value(h.0)).sum()
         };
         let per = total / self.p.top_k as f64;
         let mut scored: Vec<(f64, String)> = self
@@ -161,11 +164,9 @@ impl Strategy for PoolHop {
         if view.i == 0 {
             for (_, pool) in scored.iter().take(self.p.top_k) {
                 out.push(Action::Open {
-                    target: Target::Yield { pool: pool.clone() },
+                    target: target(view, pool),
                     usd: Some(per),
                 });
-                self.held.push((self.next_id, pool.clone(), view.ts));
-                self.next_id += 1;
             }
             return Ok(out);
         }
@@ -177,7 +178,8 @@ impl Strategy for PoolHop {
                 .map(|s| s.0)
                 .unwrap_or(f64::NEG_INFINITY)
         };
-        let mut holdings = self.held.clone();
+        let mut moved_to: Vec<String> = Vec::new();
+        let mut holdings = held.clone();
         holdings.sort_by(|a, b| {
             score_of(&a.1)
                 .total_cmp(&score_of(&b.1))
@@ -187,7 +189,10 @@ impl Strategy for PoolHop {
             if top.iter().any(|t| t.1 == h.1) || view.ts - h.2 < self.min_hold {
                 continue;
             }
-            let Some(best) = top.iter().find(|t| !self.held.iter().any(|x| x.1 == t.1)) else {
+            let Some(best) = top
+                .iter()
+                .find(|t| !held.iter().any(|x| x.1 == t.1) && !moved_to.contains(&t.1))
+            else {
                 continue;
             };
             let gain = best.0 - score_of(&h.1);
@@ -206,26 +211,27 @@ impl Strategy for PoolHop {
             if gain * value * self.payback as f64 / YEAR as f64 <= cost {
                 continue;
             }
-            // Move keeps the engine's position id only if it is the one we track.
-            let is_yield = matches!(
-                view.portfolio.positions.get(&h.0).map(|p| &p.kind),
-                Some(PosKind::Yield { .. })
-            );
-            if !is_yield {
-                continue;
-            }
             out.push(Action::Move {
                 position: h.0,
-                to: Target::Yield {
-                    pool: best.1.clone(),
-                },
+                to: target(view, &best.1),
             });
-            // The engine gives the new position the next id.
-            let new_id = self.next_id;
-            self.next_id += 1;
-            self.held.retain(|x| x.0 != h.0);
-            self.held.push((new_id, best.1.clone(), view.ts));
+            moved_to.push(best.1.clone());
         }
         Ok(out)
+    }
+}
+
+/// Where capital goes in `pool`: a pool position of its kind where the pool has a
+/// price (real exposure: price effect, IL, depegs), else its yield stream.
+fn target(view: &View, pool: &str) -> Target {
+    match view.book.pools.get(pool) {
+        Some(pv) if crate::engine::book::is_amm(pv) => Target::Pool {
+            pool: pool.to_string(),
+            range: None,
+            vault: false,
+        },
+        _ => Target::Yield {
+            pool: pool.to_string(),
+        },
     }
 }

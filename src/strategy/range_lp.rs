@@ -38,6 +38,8 @@ pub struct RangeLp {
     min_interval: i64,
     centre: f64,
     last: i64,
+    /// (centre, last) before the latest rebalance, restored if the engine skips it.
+    before: (f64, i64),
 }
 
 impl RangeLp {
@@ -58,6 +60,7 @@ impl RangeLp {
             min_interval,
             centre: 0.0,
             last: i64::MIN / 2,
+            before: (0.0, i64::MIN / 2),
         })
     }
 
@@ -96,7 +99,8 @@ impl Strategy for RangeLp {
                 usd: None,
             }]);
         }
-        if view.ts - self.last < self.min_interval {
+        // No position (its opening was skipped: the capital could not pay the gas).
+        if view.ts - self.last < self.min_interval || view.portfolio.positions.get(&0).is_none() {
             return Ok(Vec::new());
         }
         let trigger = match self.p.rebalance {
@@ -110,6 +114,7 @@ impl Strategy for RangeLp {
             return Ok(Vec::new());
         }
         let (lower, upper) = self.bounds(price);
+        self.before = (self.centre, self.last);
         self.centre = price;
         self.last = view.ts;
         Ok(vec![Action::Rebalance {
@@ -117,5 +122,12 @@ impl Strategy for RangeLp {
             lower,
             upper,
         }])
+    }
+
+    fn skipped(&mut self, action: &Action, _reason: &str) {
+        // The range did not move: it is still centred where it was.
+        if let Action::Rebalance { .. } = action {
+            (self.centre, self.last) = self.before;
+        }
     }
 }
