@@ -39,14 +39,20 @@ pub enum FeeModel {
     /// Volume × fee rate shared by value (exact for constant-product and StableSwap
     /// pools, whose LP shares are proportional to value; biased for ranges).
     TvlShare,
+    /// The pool's published base APY (DefiLlama's `apyBase`: compounded, read as a
+    /// fraction) as per-step growth of the position's value, diluted by our capital:
+    /// ((1 + APY)^(dt/year) − 1) × value × TVL / (TVL + ours). For pools the data knows
+    /// only by their yield series (no volume), priced from their tokens.
+    ApySeries,
 }
 
 impl FeeModel {
-    pub const ALL: [FeeModel; 4] = [
+    pub const ALL: [FeeModel; 5] = [
         FeeModel::Events,
         FeeModel::FeeGrowth,
         FeeModel::VolumeLiquidity,
         FeeModel::TvlShare,
+        FeeModel::ApySeries,
     ];
 
     pub fn name(self) -> &'static str {
@@ -55,6 +61,7 @@ impl FeeModel {
             FeeModel::FeeGrowth => "fee_growth",
             FeeModel::VolumeLiquidity => "volume_liquidity",
             FeeModel::TvlShare => "tvl_share",
+            FeeModel::ApySeries => "apy_series",
         }
     }
 
@@ -74,6 +81,9 @@ impl FeeModel {
                 "shares fees by value, as if the pool's TVL were all in range: understates a range's fees per dollar when it is narrower than the pool's liquidity, overstates them when wider"
             }
             (FeeModel::TvlShare, _) => "exact share for proportional LP positions, given the TVL series",
+            (FeeModel::ApySeries, _) => {
+                "the publisher's base APY (compounded) on our value, diluted by our capital: carries the publisher's averaging and its TVL-share assumption; no volume or range effects"
+            }
         }
     }
 
@@ -90,6 +100,7 @@ impl FeeModel {
                 &[&[Field::VolumeUsd, Field::FeesUsd], &[Field::Liquidity]]
             }
             FeeModel::TvlShare => &[&[Field::VolumeUsd, Field::FeesUsd], &[Field::TvlUsd]],
+            FeeModel::ApySeries => &[&[Field::ApyBase, Field::ApyReward]],
         }
     }
 
@@ -109,7 +120,7 @@ impl FeeModel {
     /// Whether a pool kind may use the model at all (when a strategy forces it).
     pub fn allowed(self, kind: PoolKind) -> bool {
         match self {
-            FeeModel::TvlShare => kind != PoolKind::Lending,
+            FeeModel::TvlShare | FeeModel::ApySeries => kind != PoolKind::Lending,
             _ => kind == PoolKind::Concentrated,
         }
     }
@@ -152,6 +163,10 @@ pub struct BarInputs {
     pub tvl_usd: f64,
     /// Whether the pool's replayed swap steps cover the bar (`events`).
     pub has_events: bool,
+    /// The pool's base APY at the bar's start (fraction, compounded; 0 where the pool
+    /// publishes only a reward APY), and the bar's length in years (`apy_series`).
+    pub apy_base: f64,
+    pub dt_years: f64,
 }
 
 impl BarInputs {
@@ -164,6 +179,7 @@ impl BarInputs {
                 self.pool_fees_usd.is_finite() && self.l_active.is_finite()
             }
             FeeModel::TvlShare => self.pool_fees_usd.is_finite() && self.tvl_usd.is_finite(),
+            FeeModel::ApySeries => self.apy_base.is_finite(),
         }
     }
 }
@@ -210,6 +226,33 @@ pub fn income(model: FeeModel, bar: &BarInputs, pos: &PositionInputs) -> f64 {
             }
             bar.pool_fees_usd * pos.in_range * (pos.value_usd / total)
         }
+        FeeModel::ApySeries => {
+            pos.value_usd
+                * pos.in_range
+                * apy_growth(bar.apy_base, bar.dt_years)
+                * dilution(bar.tvl_usd, pos.value_usd)
+        }
+    }
+}
+
+/// Growth over `years` of a compounded APY (a fraction): (1 + APY)^years − 1. An APY
+/// at or below −100 % (never published) is a total loss over the step.
+#[inline]
+pub fn apy_growth(apy: f64, years: f64) -> f64 {
+    if apy <= -1.0 {
+        return -1.0;
+    }
+    (apy.ln_1p() * years).exp_m1()
+}
+
+/// The share of a yield a position of `ours` gets in a pool whose TVL (without us) is
+/// `tvl`: TVL / (TVL + ours) of the published APY. 1 where the TVL is unknown.
+#[inline]
+pub fn dilution(tvl: f64, ours: f64) -> f64 {
+    if tvl.is_finite() && tvl + ours > 0.0 {
+        tvl / (tvl + ours)
+    } else {
+        1.0
     }
 }
 
@@ -464,7 +507,33 @@ mod tests {
             l_active: 1e15,
             tvl_usd: 5e6,
             has_events: false,
+            apy_base: 0.05,
+            dt_years: 1.0,
         }
+    }
+
+    #[test]
+    fn a_published_apy_is_compounded_and_diluted_by_our_capital() {
+        // 5 % APY over a year on $1000 in a $9000 pool: the pool's fees were 5 % of
+        // $9000; we share them with it: 1000 · 0.05 · 9000 / 10 000 = 45.
+        let mut b = bar();
+        b.tvl_usd = 9_000.0;
+        let pos = PositionInputs {
+            l_raw: 0.0,
+            value_usd: 1_000.0,
+            in_range: 1.0,
+        };
+        let x = income(FeeModel::ApySeries, &b, &pos);
+        assert!((x - 45.0).abs() < 1e-9, "{x}");
+        // Half a year of a 5 % APY is √1.05 − 1, not 2.5 %: the APY is compounded.
+        assert!((apy_growth(0.05, 0.5) - (1.05f64.sqrt() - 1.0)).abs() < 1e-15);
+        assert_eq!(apy_growth(-1.0, 0.5), -1.0);
+        assert_eq!(dilution(f64::NAN, 5.0), 1.0);
+        assert!(!BarInputs {
+            apy_base: f64::NAN,
+            ..b
+        }
+        .has(FeeModel::ApySeries));
     }
 
     #[test]

@@ -347,7 +347,7 @@ fn harvesting_more_often_than_gas_allows_lowers_the_result() {
             .count(),
         hourly.counts.skipped as usize
     );
-    assert!(daily.counts.harvests < 10 && daily.counts.skipped == 0);
+    assert!(daily.counts.harvests + daily.counts.skipped < 10 && daily.counts.harvests > 0);
     assert!(hourly.attribution[6] < daily.attribution[6]);
     assert!(
         hourly.final_value() < daily.final_value(),
@@ -442,8 +442,19 @@ fn pool_hopping_with_a_high_switching_cost_moves_less() {
         payback: Some("2d".into()),
         bridge_fee: 0.0005,
     });
-    let cheap = run(&m, params.clone(), config(1_000_000.0));
-    let mut dear = config(1_000_000.0);
+    // The test market prices neither token: the pools' exposure is stated.
+    let mut cfg = config(1_000_000.0);
+    for p in ["a", "b"] {
+        cfg.pools.insert(
+            p.into(),
+            engine::PoolSettings {
+                exposure: Some("usd".into()),
+                ..Default::default()
+            },
+        );
+    }
+    let cheap = run(&m, params.clone(), cfg.clone());
+    let mut dear = cfg;
     dear.gas.gas_price_gwei = Some(10_000.0);
     let costly = run(&m, params, dear);
     assert!(cheap.counts.moves >= 8, "{}", cheap.counts.moves);

@@ -78,23 +78,62 @@ pub fn selection(spec: &RunSpec, ds: &Dataset) -> Selection {
             .collect(),
         StrategyParams::Lend(_) => Vec::new(),
     };
+    // A yield-only pool that is a priced pool of the dataset (same address and chain)
+    // takes that pool's price: read it too.
+    let priced = |id: &String| {
+        ds.series
+            .get(&(SeriesKind::Pool, id.clone()))
+            .is_some_and(|s| s.fields.contains_key(&Field::Price))
+    };
+    let twins: Vec<String> = pools
+        .iter()
+        .filter(|id| !priced(id))
+        .filter_map(|id| ds.pools.get(id))
+        .flat_map(|m| {
+            ds.pools
+                .iter()
+                .filter(move |(q, o)| {
+                    *q != &m.id
+                        && m.address.is_some()
+                        && o.address == m.address
+                        && o.chain == m.chain
+                })
+                .map(|(q, _)| q.clone())
+        })
+        .filter(|q| priced(q))
+        .collect();
+    pools.extend(twins);
     pools.sort();
     pools.dedup();
     let mut assets: Vec<String> = Vec::new();
     let mut chains: Vec<String> = Vec::new();
     for id in &pools {
         if let Some(m) = ds.pools.get(id) {
-            if ds
+            // The tokens of priced pools, and of yield-only pools (priced from them: their
+            // exposure); a pool known only by its events prices itself from the replay.
+            let fields = ds
                 .series
                 .get(&(SeriesKind::Pool, id.clone()))
-                .is_some_and(|s| s.fields.contains_key(&Field::Price))
-            {
+                .map(|s| &s.fields);
+            if fields.is_some_and(|f| {
+                f.contains_key(&Field::Price)
+                    || f.contains_key(&Field::ApyBase)
+                    || f.contains_key(&Field::ApyReward)
+            }) {
                 assets.extend(m.tokens.iter().cloned());
             }
             assets.extend(m.reward_token.iter().cloned());
             chains.push(m.chain.clone());
         }
     }
+    // Assets a yield-only pool's stated exposure tracks.
+    assets.extend(
+        spec.config
+            .pools
+            .values()
+            .filter_map(|p| p.exposure.clone())
+            .filter(|e| !e.eq_ignore_ascii_case("usd")),
+    );
     let mut rates = Vec::new();
     match &spec.params {
         StrategyParams::Hodl(p) => assets.extend(p.weights.keys().cloned()),

@@ -518,6 +518,10 @@ fn load_file(
                         .iter()
                         .map(|c| text(c))
                         .collect::<Result<Vec<_>, _>>()?;
+                    let address = match &pm.address_column {
+                        Some(c) => Some(text(c)?.to_lowercase()),
+                        None => None,
+                    };
                     pools.insert(
                         id.clone(),
                         PoolMeta {
@@ -531,7 +535,7 @@ fn load_file(
                             tick_spacing: None,
                             reward_token: None,
                             reward_per_day: None,
-                            address: None,
+                            address,
                         },
                     );
                 }

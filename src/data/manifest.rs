@@ -167,6 +167,10 @@ pub struct PoolMetaColumns {
     /// Unit of `fee_column`: `fraction`, `percent`, `bps`, or `uniswap` (hundredths of a bip).
     #[serde(default)]
     pub fee_unit: Option<String>,
+    /// The column holding the pool's on-chain address: a yield-only pool whose address
+    /// is a priced pool's of the dataset takes that pool's price (its exposure).
+    #[serde(default)]
+    pub address_column: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -88,9 +88,25 @@ pub struct PoolView {
     /// Indexes into the price book of token0 and token1.
     pub token_prices: Vec<usize>,
     pub reward: Option<usize>,
+    /// The data has no price for the pool itself (a yield-only pool: APY and TVL
+    /// series): `price` is token0's USD price over token1's, so a position in it has
+    /// the exposure of its kind (price effect, IL through its invariant, depegs), and its
+    /// fees come from the APY series (`fees::FeeModel::ApySeries`).
+    pub price_from_tokens: bool,
+    /// The dataset's priced pool a yield-only pool took its price from (same address).
+    pub price_twin: Option<String>,
+    /// For a yield-only pool held as a yield stream: the asset its principal tracks
+    /// (book index; 0 = USD), as the strategy file stated it (`[pools.<id>] exposure`).
+    pub exposure: Option<usize>,
 }
 
 impl PoolView {
+    /// A pool the data knows by its yields (APY, TVL), held as a position of its kind
+    /// with a price from its tokens or its priced twin.
+    pub fn known_by_yields(&self) -> bool {
+        self.price_from_tokens || self.price_twin.is_some()
+    }
+
     /// The pool's inputs to the fee models over the bar `[i − 1, i)` (`i` ≥ 1): the fee
     /// growth valued at step `i`'s prices, the traders' fees of the bar, the bar's active
     /// liquidity (its mean where the data has one, else the mean of its start and end),
@@ -116,12 +132,19 @@ impl PoolView {
             _ => nan,
         };
         let tvl_usd = self.tvl.as_ref().map(|t| t[i - 1]).unwrap_or(nan);
+        let apy_base = match (&self.apy_base, &self.apy_reward) {
+            (Some(a), _) => a[i - 1],
+            (None, Some(_)) => 0.0,
+            (None, None) => nan,
+        };
         fees::BarInputs {
             fee_growth_usd,
             pool_fees_usd,
             l_active,
             tvl_usd,
             has_events: self.events.is_some(),
+            apy_base,
+            dt_years: (book.grid.at(i) - book.grid.at(i - 1)) as f64 / crate::units::YEAR as f64,
         }
     }
 
@@ -218,6 +241,11 @@ pub struct PoolSettings {
     /// What to do where the model's series has no value.
     #[serde(default)]
     pub on_missing: fees::OnMissing,
+    /// For a yield-only pool whose tokens have no price series: what its principal
+    /// tracks, `"usd"` or an asset with a price series. A yield-only pool whose tokens
+    /// are priced is held as a position of its kind instead, and needs none.
+    #[serde(default)]
+    pub exposure: Option<String>,
 }
 
 /// Prices and pools resolved for a run.
@@ -232,6 +260,8 @@ pub struct Book {
     pub pool_ids: BTreeMap<String, usize>,
     /// Exploits: (step, pool, haircut).
     pub exploits: Vec<(usize, String, f64)>,
+    /// The run's grid.
+    pub grid: crate::market::TimeGrid,
 }
 
 fn alias(asset: &str) -> Option<String> {
@@ -246,7 +276,12 @@ impl Book {
 
     pub fn asset(&self, name: &str) -> Result<usize, EngineError> {
         self.assets.get(name).copied().ok_or_else(|| {
-            EngineError::Spec(format!("asset '{name}' has no USD price in this run"))
+            let known = self.assets.keys().map(String::as_str);
+            EngineError::Spec(format!(
+                "asset '{name}' has no USD price in this run{}; its assets: {}",
+                crate::data::error::suggest(name, known.clone()),
+                crate::data::error::list_names(known)
+            ))
         })
     }
 
@@ -287,6 +322,7 @@ impl Book {
             pool_list: Vec::new(),
             pool_ids: BTreeMap::new(),
             exploits: Vec::new(),
+            grid: market.grid,
         };
         let mut views: BTreeMap<String, PoolView> = BTreeMap::new();
         book.add(USD, vec![1.0; n]);
@@ -300,7 +336,28 @@ impl Book {
                 ))
             })?;
             let set = settings.get(id).cloned().unwrap_or_default();
-            let fee = if p.field(Field::Price).is_some() && p.meta.kind != PoolKind::Lending {
+            // A yield-only pool that is a priced pool of the dataset (its on-chain twin:
+            // same address and chain) takes that pool's price.
+            let yields = p.field(Field::ApyBase).is_some() || p.field(Field::ApyReward).is_some();
+            let twin = (p.field(Field::Price).is_none() && yields && set.exposure.is_none())
+                .then(|| {
+                    market.pools.values().find(|q| {
+                        q.meta.id != p.meta.id
+                            && p.meta.address.is_some()
+                            && q.meta.address == p.meta.address
+                            && q.meta.chain == p.meta.chain
+                            && q.meta.tokens == p.meta.tokens
+                            && q.field(Field::Price).is_some()
+                    })
+                })
+                .flatten();
+            let fee = if twin.is_some() {
+                Ok(fees::Resolved {
+                    model: fees::FeeModel::ApySeries,
+                    fallback: Vec::new(),
+                    forced: false,
+                })
+            } else if p.field(Field::Price).is_some() && p.meta.kind != PoolKind::Lending {
                 fees::resolve(
                     id,
                     p.meta.kind,
@@ -341,7 +398,10 @@ impl Book {
                 id.clone(),
                 PoolView {
                     meta: p.meta.clone(),
-                    price: get(Field::Price),
+                    price: get(Field::Price).or_else(|| {
+                        twin.and_then(|q| q.field(Field::Price))
+                            .map(<[f64]>::to_vec)
+                    }),
                     tvl: get(Field::TvlUsd),
                     volume: get(Field::VolumeUsd),
                     fees_usd: get(Field::FeesUsd),
@@ -364,6 +424,9 @@ impl Book {
                     fee,
                     token_prices: Vec::new(),
                     reward: None,
+                    price_from_tokens: false,
+                    price_twin: twin.map(|q| q.meta.id.clone()),
+                    exposure: None,
                 },
             );
         }
@@ -437,6 +500,58 @@ impl Book {
                 )));
             }
         }
+        // Yield-only pools: a price from their tokens' USD prices where both have one (a
+        // position of the pool's kind), else the exposure the strategy file states.
+        for (id, pv) in views.iter_mut() {
+            let yields = pv.apy_base.is_some() || pv.apy_reward.is_some();
+            if pv.price.is_some() || !yields || pv.meta.kind == PoolKind::Lending {
+                continue;
+            }
+            let set = settings.get(id).cloned().unwrap_or_default();
+            let direct = |a: &str| {
+                market
+                    .price(a)
+                    .or_else(|| alias(a).and_then(|b| market.price(&b)))
+                    .map(|s| s.price_usd.clone())
+            };
+            let tokens = pv.meta.tokens.clone();
+            let priced: Option<Vec<Vec<f64>>> = (tokens.len() == 2 && set.exposure.is_none())
+                .then(|| tokens.iter().map(|t| direct(t)).collect())
+                .flatten();
+            if let Some(series) = priced {
+                for (t, s) in tokens.iter().zip(&series) {
+                    book.add(t, s.clone());
+                }
+                let p0 = &book.prices[book.assets[&tokens[0]]];
+                let p1 = &book.prices[book.assets[&tokens[1]]];
+                pv.price = Some(p0.iter().zip(p1).map(|(a, b)| a / b).collect());
+                pv.price_from_tokens = true;
+                pv.fee = Ok(fees::Resolved {
+                    model: fees::FeeModel::ApySeries,
+                    fallback: Vec::new(),
+                    forced: false,
+                });
+                continue;
+            }
+            match set.exposure.as_deref() {
+                Some("usd") | Some("USD") => pv.exposure = Some(0),
+                Some(asset) => {
+                    let s = direct(asset).ok_or_else(|| {
+                        EngineError::Spec(format!(
+                            "[pools.{id}] exposure = '{asset}': the dataset has no price series for it; use \"usd\" or an asset with a price series"
+                        ))
+                    })?;
+                    book.add(asset, s);
+                    pv.exposure = Some(book.assets[asset]);
+                }
+                None => {
+                    return Err(EngineError::Spec(format!(
+                        "pool '{id}' is a yield-only pool (APY and TVL, no price) whose tokens [{}] have no USD price series: its price exposure is unknown. Add the tokens' prices to the dataset, or state what the position tracks in the strategy file: [pools.{id}] exposure = \"usd\" (or the asset it tracks)",
+                        tokens.join(", ")
+                    )));
+                }
+            }
+        }
         // Stress events on copies of the series.
         for e in events {
             let at = e.at()?;
@@ -446,6 +561,19 @@ impl Book {
                     if !(0.0..=1.0).contains(haircut) {
                         return Err(EngineError::Spec(format!(
                             "exploit haircut {haircut} must be a fraction in [0, 1]"
+                        )));
+                    }
+                    // The pools and lending markets the run can hold.
+                    let known: Vec<&str> = pools
+                        .iter()
+                        .map(String::as_str)
+                        .chain(market.rates.keys().map(String::as_str))
+                        .collect();
+                    if !known.contains(&pool.as_str()) {
+                        return Err(EngineError::Spec(format!(
+                            "[[events]] exploit on pool '{pool}': the run holds no such pool or lending market{}; it can hold: {}",
+                            crate::data::error::suggest(pool, known.iter().copied()),
+                            crate::data::error::list_names(known.iter().copied())
                         )));
                     }
                     if start < n {

@@ -272,7 +272,10 @@ pub enum PosKind {
         pool: String,
         /// Index of the pool in the run's book.
         pid: usize,
+        /// In units of `asset`.
         principal: f64,
+        /// What the principal tracks (book index; 0 = USD): the pool's stated exposure.
+        asset: usize,
     },
 }
 
@@ -542,7 +545,7 @@ pub struct Engine<'a> {
     locked_now: f64,
     baseline: Vec<(usize, f64)>,
     /// Position-steps accrued under each fee model, per pool index.
-    fee_steps: Vec<[u64; 4]>,
+    fee_steps: Vec<[u64; crate::fees::FeeModel::ALL.len()]>,
     /// Pools (index) that held liquidity at some step.
     fee_pools: BTreeSet<usize>,
     /// Yield-only pools (index) that held a principal at some step.
@@ -593,7 +596,7 @@ impl<'a> Engine<'a> {
             if let (PoolKind::Stableswap, Some(prices)) = (pv.meta.kind, &pv.price) {
                 let amp = pv.meta.amplification.ok_or_else(|| {
                     EngineError::Spec(format!(
-                        "stableswap pool '{id}' has no `amplification` in the dataset's metadata"
+                        "stableswap pool '{id}' has no `amplification` in the dataset's metadata: add it there, or state it in the strategy file's [assume.amplification] (e.g. {id} = 200)"
                     ))
                 })?;
                 let mut hat = Vec::with_capacity(market.grid.len());
@@ -637,7 +640,7 @@ impl<'a> Engine<'a> {
             yield_pools: BTreeSet::new(),
             external_gas: 0.0,
         };
-        engine.fee_steps = vec![[0; 4]; engine.book.pool_list.len()];
+        engine.fee_steps = vec![[0; crate::fees::FeeModel::ALL.len()]; engine.book.pool_list.len()];
         for c in chains_in_play {
             // Chains without a gas price are an error only when an action needs one.
             if let Ok(cost) = engine.chain_cost(&c) {
@@ -800,7 +803,11 @@ impl<'a> Engine<'a> {
                 PosKind::Lend { asset, amount, .. } => {
                     holdings.push((*asset, amount * self.book.price(*asset, i), None));
                 }
-                PosKind::Yield { .. } => {}
+                PosKind::Yield {
+                    asset, principal, ..
+                } => {
+                    holdings.push((*asset, principal * self.book.price(*asset, i), None));
+                }
             }
         }
         let swap_chain = chains
@@ -938,7 +945,9 @@ impl<'a> Engine<'a> {
                         .unwrap_or(0.0)
             }
             PosKind::Lend { asset, amount, .. } => amount * self.book.price(*asset, i),
-            PosKind::Yield { principal, .. } => *principal,
+            PosKind::Yield {
+                principal, asset, ..
+            } => principal * self.book.price(*asset, i),
         }
     }
 
@@ -974,7 +983,9 @@ impl<'a> Engine<'a> {
                     *c.entry(0).or_default() += a.fees_usd;
                 }
                 PosKind::Lend { asset, amount, .. } => *c.entry(*asset).or_default() += amount,
-                PosKind::Yield { principal, .. } => *c.entry(0).or_default() += principal,
+                PosKind::Yield {
+                    principal, asset, ..
+                } => *c.entry(*asset).or_default() += principal,
             }
         }
         c.into_iter().collect()
@@ -1017,7 +1028,13 @@ impl<'a> Engine<'a> {
                 PosKind::Lend { asset, amount, .. } => {
                     self.att.price_effect.add(*amount * dp(&self.book, *asset));
                 }
-                PosKind::Yield { .. } => {}
+                PosKind::Yield {
+                    asset, principal, ..
+                } => {
+                    self.att
+                        .price_effect
+                        .add(*principal * dp(&self.book, *asset));
+                }
             }
         }
         self.pf.positions = positions;
@@ -1053,15 +1070,29 @@ impl<'a> Engine<'a> {
                     if let (Some(r), Some(tvl)) = (pv.reward, &pv.tvl) {
                         let share = ours / (tvl[i - 1] + ours);
                         let pr = self.book.price(r, i);
-                        // Emissions from the APY series (USD), else from a fixed token rate.
+                        // Emissions from the APY series (USD; a compounded APY as
+                        // per-step growth), else from a fixed token rate.
                         if let Some(apy) = &pv.apy_reward {
-                            reward_usd = apy[i - 1] * tvl[i - 1] * dt / SECS_PER_YEAR * share;
+                            reward_usd = crate::fees::apy_growth(apy[i - 1], dt / SECS_PER_YEAR)
+                                * tvl[i - 1]
+                                * share;
                             a.pending += reward_usd / pr;
                         } else if let Some(per_day) = pv.meta.reward_per_day {
                             let tokens = per_day * dt / 86_400.0 * share;
                             reward_usd = tokens * pr;
                             a.pending += tokens;
                         }
+                    }
+                    // A pool known by its yields: its reward APY has no token in the
+                    // data; it is paid as value, like its fees (stated in the report).
+                    if let (true, None, Some(apy)) =
+                        (pv.known_by_yields(), pv.reward, &pv.apy_reward)
+                    {
+                        let tvl = pv.tvl.as_ref().map(|t| t[i - 1]).unwrap_or(f64::NAN);
+                        reward_usd = ours
+                            * crate::fees::apy_growth(apy[i - 1], dt / SECS_PER_YEAR)
+                            * crate::fees::dilution(tvl, ours);
+                        a.fees_usd += reward_usd;
                     }
                     self.att.fees.add(fee_income);
                     self.att.rewards.add(reward_usd);
@@ -1091,20 +1122,26 @@ impl<'a> Engine<'a> {
                     self.att.interest.add(earned * self.book.price(*asset, i));
                     *amount += earned;
                 }
-                PosKind::Yield { pid, principal, .. } => {
+                PosKind::Yield {
+                    pid,
+                    principal,
+                    asset,
+                    ..
+                } => {
+                    // The published APYs are compounded (DefiLlama's apyBase/apyReward):
+                    // per-step growth (1 + APY)^(dt/year) − 1, diluted by our capital.
                     let pv = &self.book.pool_list[*pid];
-                    let tvl = pv.tvl.as_ref().map(|t| t[i - 1]).unwrap_or(f64::INFINITY);
-                    let dil = if tvl.is_finite() {
-                        tvl / (tvl + *principal)
-                    } else {
-                        1.0
-                    };
+                    let price = self.book.price(*asset, i);
+                    let ours = *principal * self.book.price(*asset, i - 1);
+                    let tvl = pv.tvl.as_ref().map(|t| t[i - 1]).unwrap_or(f64::NAN);
+                    let dil = crate::fees::dilution(tvl, ours);
+                    let years = dt / SECS_PER_YEAR;
                     let base = pv.apy_base.as_ref().map(|a| a[i - 1]).unwrap_or(0.0);
                     let rew = pv.apy_reward.as_ref().map(|a| a[i - 1]).unwrap_or(0.0);
-                    let fee = *principal * base * dil * dt / SECS_PER_YEAR;
-                    let reward = *principal * rew * dil * dt / SECS_PER_YEAR;
-                    self.att.fees.add(fee);
-                    self.att.rewards.add(reward);
+                    let fee = *principal * crate::fees::apy_growth(base, years) * dil;
+                    let reward = *principal * crate::fees::apy_growth(rew, years) * dil;
+                    self.att.fees.add(fee * price);
+                    self.att.rewards.add(reward * price);
                     *principal += fee + reward;
                 }
             }
@@ -1924,6 +1961,11 @@ impl<'a> Engine<'a> {
                         "pool '{pool}' has no apy_base or apy_reward over the run"
                     )));
                 }
+                let asset = pv.exposure.ok_or_else(|| {
+                    EngineError::Spec(format!(
+                        "pool '{pool}' has a price (from the data or its tokens): it is held as a pool position, not a yield stream"
+                    ))
+                })?;
                 let pid = self.book.pool_ids[&pool];
                 self.yield_pools.insert(pid);
                 self.acquire(0, budget, &[], Some(pid), i)?;
@@ -1940,7 +1982,8 @@ impl<'a> Engine<'a> {
                     PosKind::Yield {
                         pool: pool.clone(),
                         pid,
-                        principal: have,
+                        principal: have / self.book.price(asset, i),
+                        asset,
                     },
                     pv.meta.chain.clone(),
                     pool,
@@ -1998,7 +2041,9 @@ impl<'a> Engine<'a> {
             PosKind::Lend { asset, amount, .. } => {
                 *self.pf.wallet.entry(asset).or_default() += amount
             }
-            PosKind::Yield { principal, .. } => *self.pf.wallet.entry(0).or_default() += principal,
+            PosKind::Yield {
+                principal, asset, ..
+            } => *self.pf.wallet.entry(asset).or_default() += principal,
         }
         self.counts.withdrawals += 1;
     }
