@@ -55,6 +55,71 @@ pub struct RunOutput {
     pub series: Vec<String>,
     pub align: AlignReport,
     pub result: RunResult,
+    /// "Just lend the stablecoin": the capital supplied to the dataset's stablecoin
+    /// lending market over the run's period, or why there is none.
+    pub lend_baseline: Result<LendBaseline, String>,
+}
+
+/// The lending baseline of a run: its capital supplied at a stablecoin lending
+/// market's supply rate over the run's grid (per-second compounding, as the engine's
+/// lending positions; no gas, no price moves of the stablecoin).
+#[derive(Debug, Clone, PartialEq)]
+pub struct LendBaseline {
+    pub market: String,
+    pub final_value: f64,
+}
+
+/// A lending market is a stablecoin's when its id names one.
+const STABLE_MARKET_NAMES: [&str; 4] = ["usdc", "usdt", "dai", "usd"];
+
+/// The lending baseline over `grid` for `capital`: the first rate series of the
+/// dataset (in id order) whose id names a USD stablecoin (`STABLE_MARKET_NAMES`) and
+/// whose `supply_apr` covers the grid (carried as levels within its carry limit).
+pub fn lend_baseline(
+    ds: &Dataset,
+    grid: &crate::market::TimeGrid,
+    capital: f64,
+) -> Result<LendBaseline, String> {
+    let mut why: Vec<String> = Vec::new();
+    for ((kind, id), s) in &ds.series {
+        let lower = id.to_lowercase();
+        if *kind != SeriesKind::Rate || !STABLE_MARKET_NAMES.iter().any(|n| lower.contains(n)) {
+            continue;
+        }
+        let Some(apr) = s.fields.get(&Field::SupplyApr) else {
+            continue;
+        };
+        match crate::data::align::align_level(&s.ts, apr, s.obs_offset, s.carry_limit, grid) {
+            Ok((rates, _)) => {
+                let mut v = capital;
+                for k in 1..grid.len() {
+                    let dt = (grid.at(k) - grid.at(k - 1)) as f64;
+                    v *= crate::amm::lending::compounded_per_second(rates[k - 1], dt);
+                }
+                return Ok(LendBaseline {
+                    market: id.clone(),
+                    final_value: v,
+                });
+            }
+            Err(crate::data::align::AlignIssue::NotCovered { first, .. }) => why.push(format!(
+                "'{id}' starts at {}",
+                crate::units::format_ts(first)
+            )),
+            Err(crate::data::align::AlignIssue::Gap { last, at }) => why.push(format!(
+                "'{id}' has no value from {} to {}",
+                crate::units::format_ts(last),
+                crate::units::format_ts(at)
+            )),
+        }
+    }
+    if why.is_empty() {
+        Err("the dataset has no stablecoin lending series".into())
+    } else {
+        Err(format!(
+            "no stablecoin lending series covers the run: {}",
+            why.join("; ")
+        ))
+    }
 }
 
 /// The ids of the series a run needs: its pools, the assets that price them, the
@@ -836,6 +901,7 @@ impl Plan {
             chains,
             series,
             align: align.clone(),
+            lend_baseline: lend_baseline(ds, &result.grid, job.spec.config.capital_usd),
             result,
         })
     }

@@ -404,6 +404,9 @@ pub struct FeeUse {
     pub model: String,
     pub forced: bool,
     pub steps: Vec<(String, u64)>,
+    /// For a pool the data knows only by its yields: where its price (its exposure)
+    /// came from; empty for pools the data prices.
+    pub price_source: String,
 }
 
 impl RunResult {
@@ -841,32 +844,50 @@ impl<'a> Engine<'a> {
     fn fee_uses(&self) -> Vec<FeeUse> {
         let amm = self.fee_pools.iter().map(|pid| (pid, true));
         let yields = self.yield_pools.iter().map(|pid| (pid, false));
-        let mut uses: Vec<FeeUse> = amm
-            .chain(yields)
-            .map(|(pid, is_amm)| {
-                let pv = &self.book.pool_list[*pid];
-                match (&pv.fee, is_amm) {
-                    (Ok(r), true) => FeeUse {
-                        pool: pv.meta.id.clone(),
-                        kind: pv.meta.kind,
-                        model: r.model.name().to_string(),
-                        forced: r.forced,
-                        steps: crate::fees::FeeModel::ALL
-                            .iter()
-                            .map(|m| (m.name().to_string(), self.fee_steps[*pid][m.index()]))
-                            .filter(|(_, n)| *n > 0)
-                            .collect(),
-                    },
-                    _ => FeeUse {
-                        pool: pv.meta.id.clone(),
-                        kind: pv.meta.kind,
-                        model: "apy_series".into(),
-                        forced: false,
-                        steps: Vec::new(),
-                    },
-                }
-            })
-            .collect();
+        let mut uses: Vec<FeeUse> =
+            amm.chain(yields)
+                .map(|(pid, is_amm)| {
+                    let pv = &self.book.pool_list[*pid];
+                    let price_source = match (&pv.price_twin, pv.price_from_tokens, pv.exposure) {
+                        (Some(twin), _, _) => format!(
+                            "the price of the dataset's pool '{twin}' (same address and chain)"
+                        ),
+                        (None, true, _) => format!(
+                            "token0's USD price over token1's ({}), no pool price in the data",
+                            pv.meta.tokens.join("/")
+                        ),
+                        (None, false, Some(k)) => format!(
+                        "a yield stream on a principal tracking {} (stated in the strategy file)",
+                        if k == 0 { "USD".to_string() } else { self.asset_name(k) }
+                    ),
+                        _ => String::new(),
+                    };
+                    let mut u = match (&pv.fee, is_amm) {
+                        (Ok(r), true) => FeeUse {
+                            pool: pv.meta.id.clone(),
+                            kind: pv.meta.kind,
+                            model: r.model.name().to_string(),
+                            forced: r.forced,
+                            steps: crate::fees::FeeModel::ALL
+                                .iter()
+                                .map(|m| (m.name().to_string(), self.fee_steps[*pid][m.index()]))
+                                .filter(|(_, n)| *n > 0)
+                                .collect(),
+                            price_source: String::new(),
+                        },
+                        _ => FeeUse {
+                            pool: pv.meta.id.clone(),
+                            kind: pv.meta.kind,
+                            model: "apy_series".into(),
+                            forced: false,
+                            steps: Vec::new(),
+                            price_source: String::new(),
+                        },
+                    };
+                    u.price_source = price_source;
+                    u
+                })
+                .collect();
         uses.sort_by(|a, b| a.pool.cmp(&b.pool).then(a.model.cmp(&b.model)));
         uses
     }

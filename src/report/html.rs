@@ -18,7 +18,7 @@ pub fn esc(s: &str) -> String {
 }
 
 /// Columns shown in the report's main table (all are in summary.csv).
-const SHOWN: [&str; 16] = [
+const SHOWN: [&str; 18] = [
     "run",
     "kind",
     "start",
@@ -27,6 +27,8 @@ const SHOWN: [&str; 16] = [
     "apy",
     "hodl_apy",
     "vs_hodl_usd",
+    "lend_baseline_apy",
+    "liquidation_apy",
     "max_drawdown",
     "sharpe",
     "impermanent_loss_usd",
@@ -56,7 +58,12 @@ fn table_rows(outputs: &[RunOutput]) -> (Vec<String>, Vec<Vec<String>>) {
 fn pretty(cell: &str, col: &str) -> String {
     match cell.parse::<f64>() {
         Ok(x) if col.ends_with("_usd") => format!("{x:.2}"),
-        Ok(x) if matches!(col, "apy" | "hodl_apy" | "max_drawdown") => {
+        Ok(x)
+            if matches!(
+                col,
+                "apy" | "hodl_apy" | "lend_baseline_apy" | "liquidation_apy" | "max_drawdown"
+            ) =>
+        {
             format!("{:.2} %", 100.0 * x)
         }
         Ok(x) if col == "sharpe" => format!("{x:.2}"),
@@ -90,11 +97,37 @@ fn assumptions(o: &RunOutput) -> Vec<String> {
         }
     }
     v.push(format!(
-        "reward swaps: a ${:.0} constant-product pool at {:.2} % fee; bridge fee {:.3} %",
+        "reward swaps: a ${:.0} constant-product pool at {:.2} % fee ({}); bridge fee {:.3} %",
         c.reward_swap.depth_usd,
         100.0 * c.reward_swap.fee,
+        if c.reward_swap_stated {
+            "stated in the strategy file; also prices swaps through pools without depth data"
+        } else {
+            "the default"
+        },
         100.0 * c.bridge_fee
     ));
+    v.push(match c.gas.paid_by {
+        crate::costs::GasPayer::Portfolio => "gas paid by the portfolio: actions it cannot pay are skipped (events.csv `skipped`), the value never goes below 0".to_string(),
+        crate::costs::GasPayer::External => format!(
+            "gas paid by an external budget (${:.2} over the run): the value series and metrics are the portfolio less that spending",
+            o.result.external_gas
+        ),
+    });
+    match &o.lend_baseline {
+        Ok(b) => v.push(format!(
+            "lending baseline: the capital supplied to '{}' at its supply APR over the same period (no gas) ends at ${:.2}",
+            b.market, b.final_value
+        )),
+        Err(m) => v.push(format!("no lending baseline: {m}")),
+    }
+    match &o.result.exit {
+        Ok(e) => v.push(format!(
+            "liquidation value: closing at the end costs ${:.2} of gas and ${:.2} of swaps ({} token(s) not within 1 % of $1 swapped to USD through their pools' depth)",
+            e.gas, e.swaps, e.swapped
+        )),
+        Err(m) => v.push(format!("liquidation value not priced: {m}")),
+    }
     let f = c.vault_fees;
     if f.performance_fee + f.call_fee + f.management_fee + f.withdrawal_fee > 0.0 {
         v.push(format!(
@@ -135,6 +168,12 @@ fn assumptions(o: &RunOutput) -> Vec<String> {
             "fees of {}: {} model, {how}{bias}{steps}",
             f.pool, f.model
         ));
+        if !f.price_source.is_empty() {
+            v.push(format!(
+                "exposure of {} (a pool the data knows by its yields): {}",
+                f.pool, f.price_source
+            ));
+        }
     }
     if !o.align.outliers.is_empty() {
         let what = if o.align.outliers_dropped > 0 {

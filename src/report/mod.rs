@@ -56,6 +56,11 @@ pub fn summary_columns() -> Vec<String> {
         "hodl_return",
         "hodl_apy",
         "vs_hodl_usd",
+        "lend_baseline_market",
+        "lend_baseline_final_usd",
+        "lend_baseline_apy",
+        "vs_lend_baseline_usd",
+        "lend_baseline_note",
         "liquidation_value_usd",
         "liquidation_apy",
         "exit_gas_usd",
@@ -232,6 +237,28 @@ fn summary_fixed_with(o: &RunOutput, m: &metrics::RunMetrics) -> Vec<String> {
         frac(m.hodl_return),
         frac(m.hodl_apy),
         usd(m.final_value - m.hodl_final),
+        o.lend_baseline
+            .as_ref()
+            .map(|b| b.market.clone())
+            .unwrap_or_default(),
+        o.lend_baseline
+            .as_ref()
+            .map(|b| usd(b.final_value))
+            .unwrap_or_default(),
+        o.lend_baseline
+            .as_ref()
+            .map(|b| {
+                frac(metrics::apy(
+                    metrics::total_return(r.capital, b.final_value),
+                    m.years,
+                ))
+            })
+            .unwrap_or_default(),
+        o.lend_baseline
+            .as_ref()
+            .map(|b| usd(m.final_value - b.final_value))
+            .unwrap_or_default(),
+        o.lend_baseline.as_ref().err().cloned().unwrap_or_default(),
         m.liquidation_value.map(usd).unwrap_or_default(),
         opt_frac(m.liquidation_apy),
         r.exit.as_ref().map(|e| usd(e.gas)).unwrap_or_default(),

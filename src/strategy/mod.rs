@@ -15,12 +15,13 @@
 //! kind = "lp"                      # hodl | lp | stable_lp | range_lp | autocompound | pool_hop | lend
 //! pool = "weth_usdc_v2"            # ... the kind's parameters
 //!
-//! [gas]                            # optional overrides (costs::GasConfig)
-//! [costs]                          # optional: reward_swap, bridge_fee
+//! [gas]                            # optional overrides (costs::GasConfig); paid_by = "portfolio" | "external"
+//! [costs]                          # optional: reward_swap (also prices depth-less pools), bridge_fee
 //! [vault]                          # optional: preset = "beefy" | "yearn" | "none", overrides, others_usd
 //! [[events]]                       # optional stress events
 //! [pools.<id>]                     # optional: fee_model = "fee_growth" | "volume_liquidity" | "tvl_share",
-//!                                  #   on_missing = "error" | "fallback" (src/fees.rs)
+//!                                  #   on_missing = "error" | "fallback" (src/fees.rs),
+//!                                  #   exposure = "usd" | "<asset>" for a yield-only pool with unpriced tokens
 //! ```
 //!
 //! Unknown keys anywhere are errors that name the key.
