@@ -16,6 +16,20 @@ pub fn max_drawdown(values: &[f64]) -> f64 {
     worst
 }
 
+/// Maximum drawdown of a run's values measured from its capital too: a run whose first
+/// value is already below the capital (costs paid at the start) has drawn down from it.
+pub fn max_drawdown_from(capital: f64, values: &[f64]) -> f64 {
+    let mut peak = capital;
+    let mut worst = 0.0f64;
+    for &v in values {
+        peak = peak.max(v);
+        if peak > 0.0 {
+            worst = worst.min((v / peak - 1.0).max(-1.0));
+        }
+    }
+    worst
+}
+
 /// Longest drawdown in steps: from a peak to the first step back at or above it.
 pub fn max_drawdown_duration(values: &[f64]) -> usize {
     let mut peak = f64::NEG_INFINITY;
@@ -42,6 +56,8 @@ mod tests {
         assert_eq!(max_drawdown(&v), -0.25);
         assert_eq!(max_drawdown(&[1.0, 2.0, 3.0]), 0.0);
         assert_eq!(max_drawdown(&[100.0, -300.0]), -1.0);
+        assert_eq!(max_drawdown_from(50.0, &[-300.0, -400.0]), -1.0);
+        assert_eq!(max_drawdown_from(100.0, &[75.0, 120.0]), -0.25);
         // Below 120 at steps 2 (one step), recovered at 3; below 130 from 3 to the end (1 step).
         assert_eq!(max_drawdown_duration(&v), 1);
         assert_eq!(max_drawdown_duration(&[10.0, 9.0, 8.0, 9.0, 10.0, 11.0]), 3);

@@ -26,7 +26,7 @@ pub mod sharpe;
 pub mod sortino;
 pub mod volatility;
 
-pub use drawdown::{max_drawdown, max_drawdown_duration};
+pub use drawdown::{max_drawdown, max_drawdown_duration, max_drawdown_from};
 pub use returns::{apr, apy, total_return, years};
 
 /// Returns between the value at the start and at each day's end after it: the last grid
@@ -109,7 +109,7 @@ pub fn run_metrics(r: &crate::engine::RunResult, risk_free: f64) -> RunMetrics {
             crate::costs::GasPayer::External => v,
         }
     });
-    let mdd = max_drawdown(&r.series.value);
+    let mdd = max_drawdown_from(r.capital, &r.series.value);
     let a = r.attribution;
     let c = r.counts;
     RunMetrics {
@@ -129,7 +129,7 @@ pub fn run_metrics(r: &crate::engine::RunResult, risk_free: f64) -> RunMetrics {
         max_drawdown: mdd,
         max_drawdown_days: max_drawdown_duration(&r.series.value) as f64 * g.step as f64 / 86_400.0,
         calmar: calmar::calmar(apy(ret, yrs), mdd),
-        hodl_max_drawdown: max_drawdown(&r.series.hodl_value),
+        hodl_max_drawdown: max_drawdown_from(r.capital, &r.series.hodl_value),
         il_fraction: il::il_fraction(a[1], fin),
         // Yield = fees + rewards + interest; gas = the gas bucket.
         break_even_capital: break_even::break_even_capital(

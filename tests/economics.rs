@@ -1,0 +1,498 @@
+//! Economic invariants: results a DeFi researcher would reject must be impossible.
+//! Property tests over random markets and parameters where it fits; each names the
+//! invariant it holds.
+//!
+//! | invariant | test |
+//! |---|---|
+//! | value never negative without an external gas budget | `value_never_goes_below_zero_and_skips_are_logged` |
+//! | every skipped action is in the ledger with its reason | same |
+//! | an external budget is the only way below zero, and it is reported | `an_external_gas_budget_is_its_own_figure` |
+//! | no fees while out of range for a whole bar | `a_range_out_of_range_for_whole_bars_earns_nothing` |
+//! | fees at most scale linearly with capital | `fees_scale_at_most_linearly_with_capital` |
+//! | a hop across pools whose prices move shows their price effect | `a_hop_between_priced_pools_has_their_exposure` |
+//! | swaps cost more in shallower pools | `swaps_cost_more_in_shallower_pools` |
+//! | metrics are undefined, not 0, on constant series | `ratios_are_undefined_on_a_constant_series` |
+//! | the liquidation value is the mark value less the exit costs | `the_liquidation_value_is_the_mark_value_less_exit_costs` |
+//! | negative costs are refused at load, naming the field | `negative_costs_are_refused_naming_the_field` |
+//! | a stress event on an unknown pool is refused with a suggestion | `a_stress_event_on_a_misspelled_pool_is_refused` |
+
+use std::collections::BTreeMap;
+
+use proptest::prelude::*;
+use yieldlab::costs::{self, VaultFees};
+use yieldlab::engine::{self, RunConfig, StressEvent};
+use yieldlab::market::*;
+use yieldlab::metrics;
+use yieldlab::strategy::{autocompound, hodl, lp, pool_hop, range_lp, StrategyParams};
+use yieldlab::units::HOUR;
+
+const START: i64 = 1_640_995_200;
+
+fn meta(id: &str, kind: PoolKind, tokens: [&str; 2], fee: f64) -> PoolMeta {
+    PoolMeta {
+        id: id.into(),
+        kind,
+        chain: "ethereum".into(),
+        tokens: tokens.iter().map(|s| s.to_string()).collect(),
+        decimals: vec![18, 6],
+        fee: Some(fee),
+        amplification: Some(200.0),
+        tick_spacing: Some(10),
+        reward_token: None,
+        reward_per_day: None,
+        address: None,
+    }
+}
+
+/// A market of `n` hourly steps: ETH and FARM prices, gas, and pools given as series.
+struct Mk {
+    m: Market,
+}
+
+impl Mk {
+    fn new(n: usize) -> Mk {
+        Mk {
+            m: Market {
+                grid: TimeGrid {
+                    start: START,
+                    step: HOUR,
+                    len: n,
+                },
+                pools: BTreeMap::new(),
+                prices: BTreeMap::new(),
+                gas: BTreeMap::new(),
+                rates: BTreeMap::new(),
+            },
+        }
+    }
+
+    fn price(mut self, asset: &str, v: Vec<f64>) -> Mk {
+        self.m.prices.insert(
+            asset.into(),
+            PriceSeries {
+                asset: asset.into(),
+                price_usd: v,
+            },
+        );
+        self
+    }
+
+    fn gas(mut self, v: Vec<f64>) -> Mk {
+        self.m.gas.insert(
+            "ethereum".into(),
+            GasSeries {
+                chain: ChainMeta {
+                    name: "ethereum".into(),
+                    native_asset: "ETH".into(),
+                },
+                gas_price_gwei: v,
+            },
+        );
+        self
+    }
+
+    fn pool(mut self, meta: PoolMeta, fields: Vec<(Field, Vec<f64>)>) -> Mk {
+        self.m.pools.insert(
+            meta.id.clone(),
+            PoolSeries {
+                meta,
+                fields: fields.into_iter().collect(),
+                partial: Default::default(),
+                events: None,
+            },
+        );
+        self
+    }
+}
+
+fn config(capital: f64) -> RunConfig {
+    RunConfig {
+        capital_usd: capital,
+        ..RunConfig::default()
+    }
+}
+
+fn run(m: &Market, params: &StrategyParams, cfg: RunConfig) -> engine::RunResult {
+    let mut s = params.build().unwrap();
+    let r = engine::run(m, s.as_mut(), cfg.clone()).unwrap();
+    assert!(
+        r.max_identity_error <= 1e-9 * cfg.capital_usd.max(1.0),
+        "attribution identity off by {}",
+        r.max_identity_error
+    );
+    r
+}
+
+/// A FARM/USDC farm with a reward APY, FARM following `farm`.
+fn farm(farm: Vec<f64>, gwei: Vec<f64>, apy_reward: f64) -> Market {
+    let n = farm.len();
+    let mut mt = meta("farm", PoolKind::ConstantProduct, ["FARM", "USDC"], 0.003);
+    mt.reward_token = Some("FARM".into());
+    Mk::new(n)
+        .price("ETH", vec![2000.0; n])
+        .price("USDC", vec![1.0; n])
+        .price("FARM", farm.clone())
+        .gas(gwei)
+        .pool(
+            mt,
+            vec![
+                (Field::Price, farm),
+                (Field::TvlUsd, vec![1e6; n]),
+                (Field::VolumeUsd, vec![1e4; n]),
+                (Field::ApyReward, vec![apy_reward; n]),
+            ],
+        )
+        .m
+}
+
+fn vault(interval: &str) -> StrategyParams {
+    StrategyParams::Autocompound(autocompound::Params {
+        pool: Some("farm".into()),
+        market: None,
+        asset: None,
+        chain: None,
+        harvest: autocompound::Policy::Interval,
+        interval: Some(interval.into()),
+        gas_multiple: None,
+        deposit_trigger_pct: None,
+    })
+}
+
+/// A random walk of `n` log steps of size up to `vol`, from `p0`.
+fn walk(p0: f64, steps: &[f64], vol: f64) -> Vec<f64> {
+    let mut p = p0;
+    let mut v = vec![p];
+    for s in steps {
+        p *= (s * vol).exp();
+        v.push(p);
+    }
+    v
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 24, ..ProptestConfig::default() })]
+
+    /// Gas can be far larger than the capital (up to 50 000 gwei on $10): the value
+    /// never goes below zero, and every action not executed is a `skipped` ledger row
+    /// with its reason.
+    #[test]
+    fn value_never_goes_below_zero_and_skips_are_logged(
+        steps in prop::collection::vec(-1.0f64..1.0, 119),
+        gwei in 1.0f64..50_000.0,
+        capital in 10.0f64..100_000.0,
+        interval in prop::sample::select(vec!["1h", "3h", "1d"]),
+    ) {
+        let m = farm(walk(1.0, &steps, 0.05), vec![gwei; 120], 2.0);
+        let cfg = RunConfig { vault_fees: VaultFees::beefy(), ..config(capital) };
+        let r = run(&m, &vault(interval), cfg);
+        let low = r.series.value.iter().cloned().fold(f64::INFINITY, f64::min);
+        prop_assert!(low >= -1e-9 * capital, "value went to {low}");
+        let skipped: Vec<_> = r.ledger.iter().filter(|e| e.action == "skipped").collect();
+        prop_assert_eq!(skipped.len(), r.counts.skipped as usize);
+        for e in skipped {
+            prop_assert!(e.note.contains("not executed") && e.note.contains("gas"), "{}", e.note);
+        }
+        let mm = metrics::run_metrics(&r, 0.0);
+        prop_assert!((-1.0..=0.0).contains(&mm.max_drawdown));
+        if let Some(il) = mm.il_fraction {
+            prop_assert!((-1.0..=0.0).contains(&il), "il_fraction {il}");
+        }
+    }
+
+    /// Fees of the same pool over the same bars: doubling the capital at most doubles
+    /// them (our own capital dilutes the pool's share).
+    #[test]
+    fn fees_scale_at_most_linearly_with_capital(
+        capital in 1_000.0f64..5_000_000.0,
+        tvl in 1e5f64..1e8,
+        volume in 1e3f64..1e7,
+    ) {
+        let n = 48;
+        let m = Mk::new(n)
+            .price("ETH", vec![2000.0; n])
+            .price("USDC", vec![1.0; n])
+            .gas(vec![0.0; n])
+            .pool(
+                meta("pool", PoolKind::ConstantProduct, ["WETH", "USDC"], 0.003),
+                vec![
+                    (Field::Price, vec![2000.0; n]),
+                    (Field::TvlUsd, vec![tvl; n]),
+                    (Field::VolumeUsd, vec![volume; n]),
+                ],
+            )
+            .m;
+        let p = StrategyParams::Lp(lp::Params { pool: "pool".into(), claim_every: None, sell_rewards: false });
+        let one = run(&m, &p, config(capital)).attribution[2];
+        let two = run(&m, &p, config(2.0 * capital)).attribution[2];
+        prop_assert!(one > 0.0 && two <= 2.0 * one * (1.0 + 1e-12), "{one} then {two}");
+        // Never more than the pool's fees.
+        prop_assert!(two <= volume * 0.003 * (n - 1) as f64 * (1.0 + 1e-12));
+    }
+
+    /// Selling more into a pool costs at least as much, and the same swap costs more in
+    /// a shallower pool, for each kind's cost model.
+    #[test]
+    fn swaps_cost_more_in_shallower_pools(
+        usd in 1.0f64..1e6,
+        depth in 1e4f64..1e9,
+        shallower in 0.05f64..0.95,
+    ) {
+        let deep = costs::swap_cost_constant_product(usd, depth, 0.003);
+        let thin = costs::swap_cost_constant_product(usd, depth * shallower, 0.003);
+        prop_assert!(thin >= deep && deep >= 0.003 * usd * (1.0 - 1e-9) && thin <= usd);
+        let deep_s = costs::swap_cost_stableswap(usd, depth, 200.0, 0.0004);
+        let thin_s = costs::swap_cost_stableswap(usd, depth * shallower, 200.0, 0.0004);
+        prop_assert!(thin_s >= deep_s * (1.0 - 1e-9) && thin_s <= usd, "{thin_s} vs {deep_s}");
+    }
+}
+
+#[test]
+fn an_external_gas_budget_is_its_own_figure() {
+    // $50 of capital, harvest gas of ~$800: the portfolio skips every harvest; an
+    // external budget pays them all and the value series goes below zero, reported.
+    let m = farm(vec![1.0; 120], vec![1_000.0; 120], 2.0);
+    let own = run(&m, &vault("1h"), config(50.0));
+    assert!(own.counts.skipped > 0 && own.counts.harvests == 0);
+    assert!(own.series.value.iter().all(|v| *v >= 0.0));
+    let mut cfg = config(50.0);
+    cfg.gas.paid_by = costs::GasPayer::External;
+    let ext = run(&m, &vault("1h"), cfg);
+    assert_eq!(ext.counts.skipped, 0);
+    assert!(ext.counts.harvests > 100);
+    assert!(ext.external_gas > 50_000.0);
+    assert!((ext.attribution[6] + ext.external_gas).abs() < 1e-6);
+    assert!(ext.final_value() < 0.0);
+    assert_eq!(metrics::run_metrics(&ext, 0.0).max_drawdown, -1.0);
+}
+
+#[test]
+fn a_range_out_of_range_for_whole_bars_earns_nothing() {
+    // ETH at 2000 for 10 bars, then 3000 for the rest: a ±10 % range (never rebalanced)
+    // is out of range for every bar after the jump.
+    let n = 60;
+    let eth: Vec<f64> = (0..n)
+        .map(|i| if i < 10 { 2000.0 } else { 3000.0 })
+        .collect();
+    let price: Vec<f64> = eth.iter().map(|e| 1.0 / e).collect();
+    let mut mt = meta("v3", PoolKind::Concentrated, ["USDC", "WETH"], 0.0005);
+    mt.decimals = vec![6, 18];
+    let m = Mk::new(n)
+        .price("ETH", eth)
+        .gas(vec![10.0; n])
+        .pool(
+            mt,
+            vec![
+                (Field::Price, price),
+                (Field::TvlUsd, vec![1e7; n]),
+                (Field::VolumeUsd, vec![1e6; n]),
+                (Field::Liquidity, vec![1e18; n]),
+            ],
+        )
+        .m;
+    let p = StrategyParams::RangeLp(range_lp::Params {
+        pool: "v3".into(),
+        width_pct: 10.0,
+        rebalance: range_lp::Rule::OutOfRange,
+        drift_pct: None,
+        min_interval: Some("1000d".into()),
+    });
+    let r = run(&m, &p, config(10_000.0));
+    assert_eq!(r.counts.rebalances, 0);
+    let fees = |i: usize| r.series.buckets[i][2];
+    assert!(fees(9) > 0.0, "in range it earns");
+    // The bar of the jump earns its in-range share of the path; every later bar nothing.
+    for i in 11..n {
+        assert_eq!(fees(i), fees(10), "bar {i} earned while out of range");
+    }
+    let tir = metrics::run_metrics(&r, 0.0).time_in_range.unwrap();
+    assert!(tir < 0.2, "time_in_range {tir}");
+}
+
+#[test]
+fn a_hop_between_priced_pools_has_their_exposure() {
+    // Two USDC/USDT StableSwap pools known only by their yields; USDC depegs to 0.85
+    // for a day. The hop holds them as StableSwap positions: the depeg shows.
+    let n = 24 * 10;
+    let usdc: Vec<f64> = (0..n)
+        .map(|i| if (100..124).contains(&i) { 0.85 } else { 1.0 })
+        .collect();
+    let a: Vec<f64> = (0..n)
+        .map(|i| if (i / 48) % 2 == 0 { 0.3 } else { 0.05 })
+        .collect();
+    let b: Vec<f64> = (0..n)
+        .map(|i| if (i / 48) % 2 == 0 { 0.05 } else { 0.3 })
+        .collect();
+    let mut ma = meta("a", PoolKind::Stableswap, ["USDC", "USDT"], 0.0001);
+    let mut mb = meta("b", PoolKind::Stableswap, ["USDC", "USDT"], 0.0001);
+    ma.fee = Some(0.0001);
+    mb.fee = Some(0.0001);
+    let m = Mk::new(n)
+        .price("ETH", vec![2000.0; n])
+        .price("USDC", usdc)
+        .price("USDT", vec![1.0; n])
+        .gas(vec![5.0; n])
+        .pool(ma, vec![(Field::ApyBase, a), (Field::TvlUsd, vec![1e8; n])])
+        .pool(mb, vec![(Field::ApyBase, b), (Field::TvlUsd, vec![1e8; n])])
+        .m;
+    let p = StrategyParams::PoolHop(pool_hop::Params {
+        pools: vec![],
+        window: "1h".into(),
+        hysteresis: 0.01,
+        min_hold: "2h".into(),
+        check_every: "1h".into(),
+        top_k: 1,
+        min_tvl_usd: 0.0,
+        payback: Some("2d".into()),
+        bridge_fee: 0.0005,
+    });
+    let r = run(&m, &p, config(100_000.0));
+    assert!(r.counts.moves >= 2, "it hops: {}", r.counts.moves);
+    let mm = metrics::run_metrics(&r, 0.0);
+    assert!(
+        mm.max_drawdown < -0.02,
+        "the depeg shows: {}",
+        mm.max_drawdown
+    );
+    let low = r.series.value[110];
+    assert!(low < 95_000.0, "during the depeg: {low}");
+    assert!(r
+        .fee_models
+        .iter()
+        .all(|f| f.model == "apy_series" && !f.price_source.is_empty()));
+    // A pool with unpriced tokens is refused unless its exposure is stated.
+    let m2 = Mk::new(n)
+        .price("ETH", vec![2000.0; n])
+        .gas(vec![5.0; n])
+        .pool(
+            meta("c", PoolKind::Stableswap, ["XUSD", "YUSD"], 0.0001),
+            vec![
+                (Field::ApyBase, vec![0.1; n]),
+                (Field::TvlUsd, vec![1e8; n]),
+            ],
+        )
+        .m;
+    let mut s = p.build().unwrap();
+    let e = engine::run(&m2, s.as_mut(), config(1000.0))
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("exposure = \"usd\""), "{e}");
+}
+
+#[test]
+fn ratios_are_undefined_on_a_constant_series() {
+    let n = 24 * 5;
+    let m = Mk::new(n)
+        .price("ETH", vec![2000.0; n])
+        .price("USDC", vec![1.0; n])
+        .gas(vec![10.0; n])
+        .m;
+    let p = StrategyParams::Hodl(hodl::Params {
+        weights: [("USDC".to_string(), 1.0)].into_iter().collect(),
+        pool: None,
+    });
+    let r = run(&m, &p, config(1000.0));
+    let mm = metrics::run_metrics(&r, 0.0);
+    assert_eq!((mm.sharpe, mm.sortino, mm.calmar), (None, None, None));
+    assert_eq!(mm.volatility, 0.0);
+    assert_eq!(mm.max_drawdown, 0.0);
+}
+
+#[test]
+fn the_liquidation_value_is_the_mark_value_less_exit_costs() {
+    let n = 48;
+    let m = Mk::new(n)
+        .price("ETH", vec![2000.0; n])
+        .price("USDC", vec![1.0; n])
+        .gas(vec![20.0; n])
+        .pool(
+            meta("pool", PoolKind::ConstantProduct, ["WETH", "USDC"], 0.003),
+            vec![
+                (Field::Price, vec![2000.0; n]),
+                (Field::TvlUsd, vec![1e6; n]),
+                (Field::VolumeUsd, vec![0.0; n]),
+            ],
+        )
+        .m;
+    let p = StrategyParams::Lp(lp::Params {
+        pool: "pool".into(),
+        claim_every: None,
+        sell_rewards: false,
+    });
+    let r = run(&m, &p, config(100_000.0));
+    let exit = r.exit.clone().unwrap();
+    // Withdraw gas (150k units at 20 gwei, ETH $2000) and one swap's gas (WETH → USD).
+    assert!((exit.gas - (150_000.0 + 150_000.0) * 20e-9 * 2000.0).abs() < 1e-9);
+    // Half the position is WETH: $50k through a $1M pool pays 0.3 % plus impact.
+    let half = r.final_value() / 2.0;
+    assert!((exit.swaps - costs::swap_cost_constant_product(half, 1e6, 0.003)).abs() < 1e-6);
+    let mm = metrics::run_metrics(&r, 0.0);
+    let liq = mm.liquidation_value.unwrap();
+    assert!((liq - (r.final_value() - exit.gas - exit.swaps)).abs() < 1e-9);
+    assert!(mm.liquidation_apy.unwrap() < mm.apy);
+}
+
+#[test]
+fn negative_costs_are_refused_naming_the_field() {
+    type Edit = Box<dyn Fn(&mut RunConfig)>;
+    let bad: Vec<(&str, Edit)> = vec![
+        (
+            "gas.gas_price_gwei",
+            Box::new(|c| c.gas.gas_price_gwei = Some(-5.0)),
+        ),
+        (
+            "gas.units.harvest",
+            Box::new(|c| {
+                c.gas.units.insert(costs::ActionKind::Harvest, -400_000.0);
+            }),
+        ),
+        ("capital_usd", Box::new(|c| c.capital_usd = -1.0)),
+        (
+            "costs.reward_swap.fee",
+            Box::new(|c| c.reward_swap.fee = -0.01),
+        ),
+        ("costs.bridge_fee", Box::new(|c| c.bridge_fee = -0.1)),
+        (
+            "vault.performance_fee",
+            Box::new(|c| c.vault_fees.performance_fee = -0.2),
+        ),
+        ("vault.others_usd", Box::new(|c| c.vault_others_usd = -1.0)),
+    ];
+    let m = farm(vec![1.0; 24], vec![10.0; 24], 1.0);
+    for (field, f) in bad {
+        let mut cfg = config(1000.0);
+        f(&mut cfg);
+        let e = cfg.validate().unwrap_err();
+        assert!(e.contains(field), "{field}: {e}");
+        // The engine runs the same check.
+        let mut s = vault("1d").build().unwrap();
+        let err = engine::run(&m, s.as_mut(), cfg).unwrap_err().to_string();
+        assert!(err.contains(field), "{field}: {err}");
+    }
+}
+
+#[test]
+fn a_stress_event_on_a_misspelled_pool_is_refused() {
+    let m = farm(vec![1.0; 24], vec![10.0; 24], 1.0);
+    let cfg = RunConfig {
+        events: vec![StressEvent::Exploit {
+            at: "2022-01-01".into(),
+            pool: "farn".into(),
+            haircut: 0.5,
+        }],
+        ..config(1000.0)
+    };
+    let mut s = vault("1d").build().unwrap();
+    let e = engine::run(&m, s.as_mut(), cfg).unwrap_err().to_string();
+    assert!(e.contains("'farn'") && e.contains("farm"), "{e}");
+    let cfg = RunConfig {
+        events: vec![StressEvent::Depeg {
+            at: "2022-01-01".into(),
+            asset: "USDX".into(),
+            price_factor: 0.5,
+            recovery: None,
+        }],
+        ..config(1000.0)
+    };
+    let e = engine::run(&m, s.as_mut(), cfg).unwrap_err().to_string();
+    assert!(e.contains("'USDX'") && e.contains("USDC"), "{e}");
+}
