@@ -496,3 +496,80 @@ fn a_stress_event_on_a_misspelled_pool_is_refused() {
     let e = engine::run(&m, s.as_mut(), cfg).unwrap_err().to_string();
     assert!(e.contains("'USDX'") && e.contains("USDC"), "{e}");
 }
+
+#[test]
+fn a_locked_position_cannot_be_withdrawn_or_moved_before_its_unlock() {
+    // Pool a leads for the first 2 days, then b. Pool a locks deposits for 3 days and
+    // unbonds over 1 day without yield; USDC depegs while the move waits.
+    let n = 24 * 8;
+    let a: Vec<f64> = (0..n).map(|i| if i < 48 { 0.3 } else { 0.02 }).collect();
+    let b: Vec<f64> = (0..n).map(|i| if i < 48 { 0.02 } else { 0.3 }).collect();
+    let usdc: Vec<f64> = (0..n)
+        .map(|i| if (55..65).contains(&i) { 0.9 } else { 1.0 })
+        .collect();
+    let m = Mk::new(n)
+        .price("ETH", vec![2000.0; n])
+        .price("USDC", usdc)
+        .price("USDT", vec![1.0; n])
+        .gas(vec![5.0; n])
+        .pool(
+            meta("a", PoolKind::Stableswap, ["USDC", "USDT"], 0.0001),
+            vec![(Field::ApyBase, a), (Field::TvlUsd, vec![1e8; n])],
+        )
+        .pool(
+            meta("b", PoolKind::Stableswap, ["USDC", "USDT"], 0.0001),
+            vec![(Field::ApyBase, b), (Field::TvlUsd, vec![1e8; n])],
+        )
+        .m;
+    let p = StrategyParams::PoolHop(pool_hop::Params {
+        pools: vec![],
+        window: "1h".into(),
+        hysteresis: 0.01,
+        min_hold: "1h".into(),
+        check_every: "1h".into(),
+        top_k: 1,
+        min_tvl_usd: 0.0,
+        payback: Some("30d".into()),
+        bridge_fee: 0.0005,
+    });
+    let mut cfg = config(100_000.0);
+    cfg.pools.insert(
+        "a".into(),
+        engine::PoolSettings {
+            lock: Some("3d".into()),
+            unbonding: Some("1d".into()),
+            ..Default::default()
+        },
+    );
+    let r = run(&m, &p, cfg);
+    // Asked to move at hour 48: it completes when the lock (to hour 72) and the 1 d
+    // unbonding from the request (also hour 72) have both passed.
+    let unbond = r
+        .ledger
+        .iter()
+        .find(|e| e.action == "unbond")
+        .expect("an unbond row");
+    assert_eq!(unbond.step, 48);
+    assert!(
+        unbond.note.contains("locked until") && unbond.note.contains("unbonding 1d"),
+        "{}",
+        unbond.note
+    );
+    let withdraw = r
+        .ledger
+        .iter()
+        .find(|e| e.action == "withdraw")
+        .expect("a withdrawal");
+    assert_eq!(withdraw.step, 72, "waits for the lock ({} )", withdraw.step);
+    assert_eq!(r.counts.moves, 1);
+    assert_eq!(r.series.allocation_at(60), "a (unbonding)");
+    assert_eq!(r.series.allocation_at(100), "b");
+    // The waiting position earns nothing, and the depeg (hours 55–64) hits it.
+    let fees = |i: usize| r.series.buckets[i][2];
+    assert_eq!(fees(49), fees(71), "no yield while waiting");
+    assert!(fees(100) > fees(73), "earns again in b");
+    assert!(
+        r.series.value[60] < r.series.value[50] - 1_000.0,
+        "the locked position is exposed to the depeg"
+    );
+}

@@ -246,6 +246,36 @@ pub struct PoolSettings {
     /// are priced is held as a position of its kind instead, and needs none.
     #[serde(default)]
     pub exposure: Option<String>,
+    /// A lock period from each deposit ("30d"): withdrawals and moves requested before
+    /// it ends wait for it.
+    #[serde(default)]
+    pub lock: Option<String>,
+    /// A withdrawal delay ("7d", an unbonding period): a withdrawal or move completes
+    /// this long after it is requested; the position stays held (and exposed) meanwhile.
+    #[serde(default)]
+    pub unbonding: Option<String>,
+    /// Whether a position earns its yield while it unbonds (default: it does not).
+    #[serde(default)]
+    pub unbonding_yield: bool,
+}
+
+impl PoolSettings {
+    /// The lock period in seconds (0 without one).
+    pub fn lock_secs(&self) -> Result<i64, String> {
+        duration_or_zero("lock", &self.lock)
+    }
+
+    /// The unbonding delay in seconds (0 without one).
+    pub fn unbonding_secs(&self) -> Result<i64, String> {
+        duration_or_zero("unbonding", &self.unbonding)
+    }
+}
+
+fn duration_or_zero(key: &str, v: &Option<String>) -> Result<i64, String> {
+    match v {
+        Some(d) => parse_duration(d).map_err(|m| format!("[pools.<id>] {key}: {m}")),
+        None => Ok(0),
+    }
 }
 
 /// Prices and pools resolved for a run.

@@ -139,6 +139,11 @@ impl RunConfig {
                 f.profit_unlock_secs
             ));
         }
+        for (id, p) in &self.pools {
+            p.lock_secs()
+                .and_then(|_| p.unbonding_secs())
+                .map_err(|m| m.replace("<id>", id))?;
+        }
         if !(self.vault_others_usd.is_finite() && self.vault_others_usd >= 0.0) {
             return Err(format!(
                 "vault.others_usd = {} must be a finite number >= 0",
@@ -285,6 +290,21 @@ pub struct Position {
     pub opened: usize,
     /// A vault deposit: harvests share gas with other depositors and pay vault fees.
     pub vault: bool,
+    /// The end of its venue's lock period (`[pools.<id>] lock`): no withdrawal before.
+    pub locked_until: Option<Timestamp>,
+    /// A withdrawal or move requested and waiting for the lock or the unbonding delay.
+    pub exit: Option<PendingExit>,
+}
+
+/// A withdrawal waiting for its venue's lock or unbonding delay: it completes at
+/// `ready_at` (the position stays held, marked and exposed to stress events until
+/// then), and moves into `then` where it was a move.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PendingExit {
+    pub ready_at: Timestamp,
+    pub then: Option<Target>,
+    /// Whether the position earns its yield while it waits.
+    pub earns: bool,
 }
 
 impl Position {
@@ -679,6 +699,9 @@ impl<'a> Engine<'a> {
                 self.management_fee(i);
             }
             self.exploits(i);
+            if i > 0 {
+                self.complete_exits(i)?;
+            }
             let ts = self.market.grid.at(i);
             let actions = if idle_until.is_some_and(|t| ts < t) {
                 Vec::new()
@@ -893,14 +916,13 @@ impl<'a> Engine<'a> {
     }
 
     fn allocation(&self) -> String {
-        let pools: Vec<&str> = self
+        let pools: Vec<String> = self
             .pf
             .positions
             .values()
-            .map(|p| match &p.kind {
-                PosKind::Amm(a) => a.pool.as_str(),
-                PosKind::Lend { market, .. } => market.as_str(),
-                PosKind::Yield { pool, .. } => pool.as_str(),
+            .map(|p| match &p.exit {
+                Some(_) => format!("{} (unbonding)", p.venue()),
+                None => p.venue().to_string(),
             })
             .collect();
         if pools.is_empty() {
@@ -1066,6 +1088,10 @@ impl<'a> Engine<'a> {
         let mut positions = std::mem::take(&mut self.pf.positions);
         let mut failure = None;
         for pos in positions.values_mut() {
+            // A position waiting out an unbonding delay earns only where the venue says so.
+            if pos.exit.as_ref().is_some_and(|e| !e.earns) {
+                continue;
+            }
             match &mut pos.kind {
                 PosKind::Amm(a) => {
                     let pv = &self.book.pool_list[a.pid];
@@ -1632,6 +1658,9 @@ impl<'a> Engine<'a> {
             }
             Action::Close { position } => {
                 let position = *position;
+                if let Some(o) = self.wait_for_exit(position, None, i)? {
+                    return Ok(o);
+                }
                 let chain = self.position_chain(position)?;
                 let gas = self.gas_usd(&chain, ActionKind::Withdraw, i)?;
                 let funds = self.wallet_value(i) + self.value_of(position, i)?;
@@ -1752,7 +1781,136 @@ impl<'a> Engine<'a> {
                 Ok(outcome)
             }
             Action::Move { position, to } => {
-                let position = *position;
+                if let Some(o) = self.wait_for_exit(*position, Some(to), i)? {
+                    return Ok(o);
+                }
+                self.do_move(*position, to, i)
+            }
+        }
+    }
+
+    /// A withdrawal (or move) of a position whose venue has a lock or an unbonding
+    /// delay: it is queued to complete when both have passed, and logged (`unbond`).
+    /// `None` when it can go ahead now.
+    fn wait_for_exit(
+        &mut self,
+        position: u32,
+        then: Option<&Target>,
+        i: usize,
+    ) -> Result<Option<Outcome>, EngineError> {
+        let ts = self.market.grid.at(i);
+        let p = self
+            .pf
+            .positions
+            .get(&position)
+            .ok_or_else(|| EngineError::Spec(format!("no position {position}")))?;
+        let name = p.venue().to_string();
+        if p.exit.is_some() {
+            return Ok(Some(self.skip(
+                i,
+                "withdraw",
+                &name,
+                "the position is already waiting to be withdrawn".into(),
+            )));
+        }
+        let set = self.config.pools.get(&name).cloned().unwrap_or_default();
+        let unbonding = set.unbonding_secs().map_err(EngineError::Spec)?;
+        let lock_end = p.locked_until.unwrap_or(i64::MIN);
+        let ready_at = lock_end.max(ts.saturating_add(unbonding));
+        if ready_at <= ts {
+            return Ok(None);
+        }
+        let note = format!(
+            "withdrawal requested; completes at {}{}{}",
+            format_ts(ready_at),
+            if lock_end > ts {
+                format!(" (locked until {})", format_ts(lock_end))
+            } else {
+                String::new()
+            },
+            if unbonding > 0 {
+                format!(
+                    " (unbonding {}{})",
+                    crate::units::format_duration(unbonding),
+                    if set.unbonding_yield {
+                        ", earning"
+                    } else {
+                        ", not earning"
+                    }
+                )
+            } else {
+                String::new()
+            }
+        );
+        let v = self.value_of(position, i)?;
+        if let Some(p) = self.pf.positions.get_mut(&position) {
+            p.exit = Some(PendingExit {
+                ready_at,
+                then: then.cloned(),
+                earns: set.unbonding_yield,
+            });
+        }
+        self.pf.version += 1;
+        if !self.config.light {
+            self.ledger.push(LedgerEntry {
+                step: i,
+                timestamp: ts,
+                action: "unbond",
+                target: name,
+                amount_usd: ledger::usd(v),
+                gas_usd: ledger::usd(0.0),
+                swap_cost_usd: ledger::usd(0.0),
+                vault_fee_usd: ledger::usd(0.0),
+                note,
+            });
+        }
+        Ok(Some(Outcome::Done))
+    }
+
+    /// Completes the withdrawals whose wait is over at step `i`, in position order.
+    fn complete_exits(&mut self, i: usize) -> Result<(), EngineError> {
+        let ts = self.market.grid.at(i);
+        let due: Vec<(u32, Option<Target>)> = self
+            .pf
+            .positions
+            .iter()
+            .filter_map(|(id, p)| {
+                p.exit
+                    .as_ref()
+                    .filter(|e| e.ready_at <= ts)
+                    .map(|e| (*id, e.then.clone()))
+            })
+            .collect();
+        for (id, then) in due {
+            if let Some(p) = self.pf.positions.get_mut(&id) {
+                p.exit = None;
+            }
+            match then {
+                Some(to) => {
+                    self.do_move(id, &to, i)?;
+                }
+                None => {
+                    let chain = self.position_chain(id)?;
+                    let gas = self.gas_usd(&chain, ActionKind::Withdraw, i)?;
+                    let funds = self.wallet_value(i) + self.value_of(id, i)?;
+                    match self.unaffordable("withdraw", gas, funds) {
+                        Some(r) => {
+                            let name = self.position_name(id);
+                            self.skip(i, "withdraw", &name, r);
+                        }
+                        None => self.close(id, i, true)?,
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Closes a position and puts its value into `to`: withdraw gas, a bridge between
+    /// chains, a swap where a yield stream's tokens differ, deposit gas.
+    fn do_move(&mut self, position: u32, to: &Target, i: usize) -> Result<Outcome, EngineError> {
+        {
+            {
                 let from_chain = self.position_chain(position)?;
                 let from_tokens = self.position_tokens(position);
                 let to_chain = self.target_chain(to)?;
@@ -2015,10 +2173,20 @@ impl<'a> Engine<'a> {
         let id = self.pf.next_id;
         self.pf.next_id += 1;
         self.pf.version += 1;
+        let lock = self
+            .config
+            .pools
+            .get(&name)
+            .map(|s| s.lock_secs())
+            .transpose()
+            .map_err(EngineError::Spec)?
+            .unwrap_or(0);
         let pos = Position {
             kind,
             opened: i,
             vault,
+            locked_until: (lock > 0).then(|| self.market.grid.at(i).saturating_add(lock)),
+            exit: None,
         };
         let v = self.position_value(&pos, i);
         if let PosKind::Amm(a) = &pos.kind {

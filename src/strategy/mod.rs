@@ -21,7 +21,8 @@
 //! [[events]]                       # optional stress events
 //! [pools.<id>]                     # optional: fee_model = "fee_growth" | "volume_liquidity" | "tvl_share",
 //!                                  #   on_missing = "error" | "fallback" (src/fees.rs),
-//!                                  #   exposure = "usd" | "<asset>" for a yield-only pool with unpriced tokens
+//!                                  #   exposure = "usd" | "<asset>" for a yield-only pool with unpriced tokens,
+//!                                  #   lock = "14d", unbonding = "7d", unbonding_yield = false
 //! ```
 //!
 //! Unknown keys anywhere are errors that name the key.

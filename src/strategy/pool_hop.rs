@@ -179,7 +179,17 @@ impl Strategy for PoolHop {
                 .unwrap_or(f64::NEG_INFINITY)
         };
         let mut moved_to: Vec<String> = Vec::new();
-        let mut holdings = held.clone();
+        // A position waiting out a lock or an unbonding delay is already on its way.
+        let mut holdings: Vec<(u32, String, i64)> = held
+            .iter()
+            .filter(|h| {
+                view.portfolio
+                    .positions
+                    .get(&h.0)
+                    .is_some_and(|p| p.exit.is_none())
+            })
+            .cloned()
+            .collect();
         holdings.sort_by(|a, b| {
             score_of(&a.1)
                 .total_cmp(&score_of(&b.1))
