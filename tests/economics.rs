@@ -16,94 +16,15 @@
 //! | negative costs are refused at load, naming the field | `negative_costs_are_refused_naming_the_field` |
 //! | a stress event on an unknown pool is refused with a suggestion | `a_stress_event_on_a_misspelled_pool_is_refused` |
 
-use std::collections::BTreeMap;
+mod common;
 
+use common::markets::{meta, vault, Mk};
 use proptest::prelude::*;
 use yieldlab::costs::{self, VaultFees};
 use yieldlab::engine::{self, RunConfig, StressEvent};
 use yieldlab::market::*;
 use yieldlab::metrics;
-use yieldlab::strategy::{autocompound, hodl, lp, pool_hop, range_lp, StrategyParams};
-use yieldlab::units::HOUR;
-
-const START: i64 = 1_640_995_200;
-
-fn meta(id: &str, kind: PoolKind, tokens: [&str; 2], fee: f64) -> PoolMeta {
-    PoolMeta {
-        id: id.into(),
-        kind,
-        chain: "ethereum".into(),
-        tokens: tokens.iter().map(|s| s.to_string()).collect(),
-        decimals: vec![18, 6],
-        fee: Some(fee),
-        amplification: Some(200.0),
-        tick_spacing: Some(10),
-        reward_token: None,
-        reward_per_day: None,
-        address: None,
-    }
-}
-
-/// A market of `n` hourly steps: ETH and FARM prices, gas, and pools given as series.
-struct Mk {
-    m: Market,
-}
-
-impl Mk {
-    fn new(n: usize) -> Mk {
-        Mk {
-            m: Market {
-                grid: TimeGrid {
-                    start: START,
-                    step: HOUR,
-                    len: n,
-                },
-                pools: BTreeMap::new(),
-                prices: BTreeMap::new(),
-                gas: BTreeMap::new(),
-                rates: BTreeMap::new(),
-            },
-        }
-    }
-
-    fn price(mut self, asset: &str, v: Vec<f64>) -> Mk {
-        self.m.prices.insert(
-            asset.into(),
-            PriceSeries {
-                asset: asset.into(),
-                price_usd: v,
-            },
-        );
-        self
-    }
-
-    fn gas(mut self, v: Vec<f64>) -> Mk {
-        self.m.gas.insert(
-            "ethereum".into(),
-            GasSeries {
-                chain: ChainMeta {
-                    name: "ethereum".into(),
-                    native_asset: "ETH".into(),
-                },
-                gas_price_gwei: v,
-            },
-        );
-        self
-    }
-
-    fn pool(mut self, meta: PoolMeta, fields: Vec<(Field, Vec<f64>)>) -> Mk {
-        self.m.pools.insert(
-            meta.id.clone(),
-            PoolSeries {
-                meta,
-                fields: fields.into_iter().collect(),
-                partial: Default::default(),
-                events: None,
-            },
-        );
-        self
-    }
-}
+use yieldlab::strategy::{hodl, lp, pool_hop, range_lp, StrategyParams};
 
 fn config(capital: f64) -> RunConfig {
     RunConfig {
@@ -129,33 +50,20 @@ fn farm(farm: Vec<f64>, gwei: Vec<f64>, apy_reward: f64) -> Market {
     let mut mt = meta("farm", PoolKind::ConstantProduct, ["FARM", "USDC"], 0.003);
     mt.reward_token = Some("FARM".into());
     Mk::new(n)
-        .price("ETH", vec![2000.0; n])
-        .price("USDC", vec![1.0; n])
-        .price("FARM", farm.clone())
-        .gas(gwei)
+        .price("ETH", |_| 2000.0)
+        .price("USDC", |_| 1.0)
+        .price("FARM", |i| farm[i])
+        .gas(|i| gwei[i])
         .pool(
             mt,
-            vec![
-                (Field::Price, farm),
-                (Field::TvlUsd, vec![1e6; n]),
-                (Field::VolumeUsd, vec![1e4; n]),
-                (Field::ApyReward, vec![apy_reward; n]),
+            &[
+                (Field::Price, &|i| farm[i]),
+                (Field::TvlUsd, &|_| 1e6),
+                (Field::VolumeUsd, &|_| 1e4),
+                (Field::ApyReward, &|_| apy_reward),
             ],
         )
         .m
-}
-
-fn vault(interval: &str) -> StrategyParams {
-    StrategyParams::Autocompound(autocompound::Params {
-        pool: Some("farm".into()),
-        market: None,
-        asset: None,
-        chain: None,
-        harvest: autocompound::Policy::Interval,
-        interval: Some(interval.into()),
-        gas_multiple: None,
-        deposit_trigger_pct: None,
-    })
 }
 
 /// A random walk of `n` log steps of size up to `vol`, from `p0`.
@@ -209,15 +117,15 @@ proptest! {
     ) {
         let n = 48;
         let m = Mk::new(n)
-            .price("ETH", vec![2000.0; n])
-            .price("USDC", vec![1.0; n])
-            .gas(vec![0.0; n])
+            .price("ETH", |_| 2000.0)
+            .price("USDC", |_| 1.0)
+            .gas(|_| 0.0)
             .pool(
                 meta("pool", PoolKind::ConstantProduct, ["WETH", "USDC"], 0.003),
-                vec![
-                    (Field::Price, vec![2000.0; n]),
-                    (Field::TvlUsd, vec![tvl; n]),
-                    (Field::VolumeUsd, vec![volume; n]),
+                &[
+                    (Field::Price, &|_| 2000.0),
+                    (Field::TvlUsd, &|_| tvl),
+                    (Field::VolumeUsd, &|_| volume),
                 ],
             )
             .m;
@@ -277,15 +185,15 @@ fn a_range_out_of_range_for_whole_bars_earns_nothing() {
     let mut mt = meta("v3", PoolKind::Concentrated, ["USDC", "WETH"], 0.0005);
     mt.decimals = vec![6, 18];
     let m = Mk::new(n)
-        .price("ETH", eth)
-        .gas(vec![10.0; n])
+        .price("ETH", |i| eth[i])
+        .gas(|_| 10.0)
         .pool(
             mt,
-            vec![
-                (Field::Price, price),
-                (Field::TvlUsd, vec![1e7; n]),
-                (Field::VolumeUsd, vec![1e6; n]),
-                (Field::Liquidity, vec![1e18; n]),
+            &[
+                (Field::Price, &|i| price[i]),
+                (Field::TvlUsd, &|_| 1e7),
+                (Field::VolumeUsd, &|_| 1e6),
+                (Field::Liquidity, &|_| 1e18),
             ],
         )
         .m;
@@ -327,12 +235,18 @@ fn a_hop_between_priced_pools_has_their_exposure() {
     ma.fee = Some(0.0001);
     mb.fee = Some(0.0001);
     let m = Mk::new(n)
-        .price("ETH", vec![2000.0; n])
-        .price("USDC", usdc)
-        .price("USDT", vec![1.0; n])
-        .gas(vec![5.0; n])
-        .pool(ma, vec![(Field::ApyBase, a), (Field::TvlUsd, vec![1e8; n])])
-        .pool(mb, vec![(Field::ApyBase, b), (Field::TvlUsd, vec![1e8; n])])
+        .price("ETH", |_| 2000.0)
+        .price("USDC", |i| usdc[i])
+        .price("USDT", |_| 1.0)
+        .gas(|_| 5.0)
+        .pool(
+            ma,
+            &[(Field::ApyBase, &|i| a[i]), (Field::TvlUsd, &|_| 1e8)],
+        )
+        .pool(
+            mb,
+            &[(Field::ApyBase, &|i| b[i]), (Field::TvlUsd, &|_| 1e8)],
+        )
         .m;
     let p = StrategyParams::PoolHop(pool_hop::Params {
         pools: vec![],
@@ -361,14 +275,11 @@ fn a_hop_between_priced_pools_has_their_exposure() {
         .all(|f| f.model == "apy_series" && !f.price_source.is_empty()));
     // A pool with unpriced tokens is refused unless its exposure is stated.
     let m2 = Mk::new(n)
-        .price("ETH", vec![2000.0; n])
-        .gas(vec![5.0; n])
+        .price("ETH", |_| 2000.0)
+        .gas(|_| 5.0)
         .pool(
             meta("c", PoolKind::Stableswap, ["XUSD", "YUSD"], 0.0001),
-            vec![
-                (Field::ApyBase, vec![0.1; n]),
-                (Field::TvlUsd, vec![1e8; n]),
-            ],
+            &[(Field::ApyBase, &|_| 0.1), (Field::TvlUsd, &|_| 1e8)],
         )
         .m;
     let mut s = p.build().unwrap();
@@ -382,9 +293,9 @@ fn a_hop_between_priced_pools_has_their_exposure() {
 fn ratios_are_undefined_on_a_constant_series() {
     let n = 24 * 5;
     let m = Mk::new(n)
-        .price("ETH", vec![2000.0; n])
-        .price("USDC", vec![1.0; n])
-        .gas(vec![10.0; n])
+        .price("ETH", |_| 2000.0)
+        .price("USDC", |_| 1.0)
+        .gas(|_| 10.0)
         .m;
     let p = StrategyParams::Hodl(hodl::Params {
         weights: [("USDC".to_string(), 1.0)].into_iter().collect(),
@@ -401,15 +312,15 @@ fn ratios_are_undefined_on_a_constant_series() {
 fn the_liquidation_value_is_the_mark_value_less_exit_costs() {
     let n = 48;
     let m = Mk::new(n)
-        .price("ETH", vec![2000.0; n])
-        .price("USDC", vec![1.0; n])
-        .gas(vec![20.0; n])
+        .price("ETH", |_| 2000.0)
+        .price("USDC", |_| 1.0)
+        .gas(|_| 20.0)
         .pool(
             meta("pool", PoolKind::ConstantProduct, ["WETH", "USDC"], 0.003),
-            vec![
-                (Field::Price, vec![2000.0; n]),
-                (Field::TvlUsd, vec![1e6; n]),
-                (Field::VolumeUsd, vec![0.0; n]),
+            &[
+                (Field::Price, &|_| 2000.0),
+                (Field::TvlUsd, &|_| 1e6),
+                (Field::VolumeUsd, &|_| 0.0),
             ],
         )
         .m;
@@ -508,17 +419,17 @@ fn a_locked_position_cannot_be_withdrawn_or_moved_before_its_unlock() {
         .map(|i| if (55..65).contains(&i) { 0.9 } else { 1.0 })
         .collect();
     let m = Mk::new(n)
-        .price("ETH", vec![2000.0; n])
-        .price("USDC", usdc)
-        .price("USDT", vec![1.0; n])
-        .gas(vec![5.0; n])
+        .price("ETH", |_| 2000.0)
+        .price("USDC", |i| usdc[i])
+        .price("USDT", |_| 1.0)
+        .gas(|_| 5.0)
         .pool(
             meta("a", PoolKind::Stableswap, ["USDC", "USDT"], 0.0001),
-            vec![(Field::ApyBase, a), (Field::TvlUsd, vec![1e8; n])],
+            &[(Field::ApyBase, &|i| a[i]), (Field::TvlUsd, &|_| 1e8)],
         )
         .pool(
             meta("b", PoolKind::Stableswap, ["USDC", "USDT"], 0.0001),
-            vec![(Field::ApyBase, b), (Field::TvlUsd, vec![1e8; n])],
+            &[(Field::ApyBase, &|i| b[i]), (Field::TvlUsd, &|_| 1e8)],
         )
         .m;
     let p = StrategyParams::PoolHop(pool_hop::Params {

@@ -2,96 +2,18 @@
 //! forms, gas per action, harvest frequency, depegs, reward crashes, hop costs, and
 //! the attribution identity.
 
+mod common;
+
 use std::collections::BTreeMap;
 
+use common::markets::{meta, vault, Mk};
 use yieldlab::amm::{v2, v3};
 use yieldlab::costs::{default_gas_units, ActionKind, VaultFees};
 use yieldlab::engine::{self, RunConfig, StressEvent};
 use yieldlab::market::*;
-use yieldlab::strategy::{autocompound, lend, lp, pool_hop, range_lp, stable_lp, StrategyParams};
-use yieldlab::units::HOUR;
+use yieldlab::strategy::{lend, lp, pool_hop, range_lp, stable_lp, StrategyParams};
 
 const N: usize = 200;
-
-fn meta(id: &str, kind: PoolKind, tokens: [&str; 2], fee: f64) -> PoolMeta {
-    PoolMeta {
-        id: id.into(),
-        kind,
-        chain: "ethereum".into(),
-        tokens: tokens.iter().map(|s| s.to_string()).collect(),
-        decimals: vec![18, 6],
-        fee: Some(fee),
-        amplification: Some(100.0),
-        tick_spacing: Some(10),
-        reward_token: None,
-        reward_per_day: None,
-        address: None,
-    }
-}
-
-struct M {
-    m: Market,
-}
-
-impl M {
-    fn new() -> M {
-        M {
-            m: Market {
-                grid: TimeGrid {
-                    start: 1_640_995_200,
-                    step: HOUR,
-                    len: N,
-                },
-                pools: BTreeMap::new(),
-                prices: BTreeMap::new(),
-                gas: BTreeMap::new(),
-                rates: BTreeMap::new(),
-            },
-        }
-    }
-
-    fn price(mut self, asset: &str, f: impl Fn(usize) -> f64) -> M {
-        self.m.prices.insert(
-            asset.into(),
-            PriceSeries {
-                asset: asset.into(),
-                price_usd: (0..N).map(f).collect(),
-            },
-        );
-        self
-    }
-
-    fn gas(mut self, f: impl Fn(usize) -> f64) -> M {
-        self.m.gas.insert(
-            "ethereum".into(),
-            GasSeries {
-                chain: ChainMeta {
-                    name: "ethereum".into(),
-                    native_asset: "ETH".into(),
-                },
-                gas_price_gwei: (0..N).map(f).collect(),
-            },
-        );
-        self
-    }
-
-    fn pool(mut self, meta: PoolMeta, fields: &[(Field, &dyn Fn(usize) -> f64)]) -> M {
-        let f = fields
-            .iter()
-            .map(|(k, g)| (*k, (0..N).map(g).collect()))
-            .collect();
-        self.m.pools.insert(
-            meta.id.clone(),
-            PoolSeries {
-                meta,
-                fields: f,
-                partial: Default::default(),
-                events: None,
-            },
-        );
-        self
-    }
-}
 
 fn config(capital: f64) -> RunConfig {
     RunConfig {
@@ -123,7 +45,7 @@ fn lp_params(pool: &str) -> StrategyParams {
 fn cp_market(eth: impl Fn(usize) -> f64 + Copy, tvl: f64, volume: f64) -> Market {
     let tvl_f = move |_| tvl;
     let vol_f = move |_| volume;
-    M::new()
+    Mk::new(N)
         .price("ETH", eth)
         .price("USDC", |_| 1.0)
         .gas(|_| 20.0)
@@ -200,7 +122,7 @@ fn range_il_matches_the_closed_form() {
     let vol = |_| 0.0;
     let mut mt = meta("v3", PoolKind::Concentrated, ["USDC", "WETH"], 0.0005);
     mt.decimals = vec![6, 18];
-    let m = M::new()
+    let m = Mk::new(N)
         .price("ETH", eth)
         .gas(|_| 20.0)
         .pool(
@@ -251,7 +173,7 @@ fn gas_is_charged_per_action_at_that_steps_prices() {
     let gwei = |i: usize| 10.0 + i as f64;
     let eth = |i: usize| 1000.0 + 5.0 * i as f64;
     let apr = |_| 0.05;
-    let mut m = M::new()
+    let mut m = Mk::new(N)
         .price("ETH", eth)
         .price("USDC", |_| 1.0)
         .gas(gwei)
@@ -296,7 +218,7 @@ fn farm(farm_price: impl Fn(usize) -> f64 + Copy, gwei: f64) -> Market {
     let vol = |_| 1e4;
     let mut mt = meta("farm", PoolKind::ConstantProduct, ["FARM", "USDC"], 0.003);
     mt.reward_token = Some("FARM".into());
-    M::new()
+    Mk::new(N)
         .price("ETH", |_| 2000.0)
         .price("USDC", |_| 1.0)
         .price("FARM", farm_price)
@@ -311,19 +233,6 @@ fn farm(farm_price: impl Fn(usize) -> f64 + Copy, gwei: f64) -> Market {
             ],
         )
         .m
-}
-
-fn vault(interval: &str) -> StrategyParams {
-    StrategyParams::Autocompound(autocompound::Params {
-        pool: Some("farm".into()),
-        market: None,
-        asset: None,
-        chain: None,
-        harvest: autocompound::Policy::Interval,
-        interval: Some(interval.into()),
-        gas_multiple: None,
-        deposit_trigger_pct: None,
-    })
 }
 
 #[test]
@@ -387,7 +296,7 @@ fn a_depeg_in_a_stablecoin_pool_loses_money() {
     let usdt = |i: usize| if i < N / 2 { 1.0 } else { 0.9 };
     let tvl = |_| 1e7;
     let vol = |_| 0.0;
-    let m = M::new()
+    let m = Mk::new(N)
         .price("ETH", |_| 2000.0)
         .price("USDC", |_| 1.0)
         .price("USDT", usdt)
@@ -425,7 +334,7 @@ fn pool_hopping_with_a_high_switching_cost_moves_less() {
     let mut mb = meta("b", PoolKind::Stableswap, ["USDC", "USDT"], 0.0001);
     ma.amplification = None;
     mb.amplification = None;
-    let m = M::new()
+    let m = Mk::new(N)
         .price("ETH", |_| 2000.0)
         .gas(|_| 1.0)
         .pool(ma, &[(Field::ApyBase, &a), (Field::TvlUsd, &tvl)])
@@ -474,7 +383,7 @@ fn a_fixed_emission_rate_pays_rewards_diluted_by_our_capital() {
     let mut mt = meta("farm", PoolKind::ConstantProduct, ["FARM", "USDC"], 0.003);
     mt.reward_token = Some("FARM".into());
     mt.reward_per_day = Some(2400.0);
-    let m = M::new()
+    let m = Mk::new(N)
         .price("ETH", |_| 2000.0)
         .price("USDC", |_| 1.0)
         .price("FARM", |_| 1.0)
@@ -613,7 +522,7 @@ fn the_engines_fees_are_the_function_validate_checks() {
     let fg0 = |i: usize| 1e-14 * (1.0 + (i % 5) as f64);
     let fg1 = |i: usize| 2e-11 * (1.0 + (i % 3) as f64);
     let mt = meta("v3", PoolKind::Concentrated, ["WETH", "USDC"], 0.0005);
-    let m = M::new()
+    let m = Mk::new(N)
         .price("ETH", eth)
         .gas(|_| 0.0)
         .pool(

@@ -57,7 +57,11 @@ fn check_golden(outputs: &[RunOutput], golden_dir: &Path) {
 fn shipped_strategies_match_their_golden_summaries() {
     let paths = files(&common::repo().join("strategies"));
     // One file per strategy kind, and the hop delayed by a lock and an unbonding period.
-    assert_eq!(paths.len(), 8, "one file per strategy kind, plus pool_hop_unbonding");
+    assert_eq!(
+        paths.len(),
+        8,
+        "one file per strategy kind, plus pool_hop_unbonding"
+    );
     let outputs = run_files(&paths, None).unwrap();
     let kinds: std::collections::BTreeSet<&str> =
         outputs.iter().map(|o| o.spec.params.kind()).collect();

@@ -3,6 +3,8 @@
 
 use std::path::{Path, PathBuf};
 
+pub mod markets;
+
 /// The small dataset manifest the bad-input tests start from: a WETH/USDC pool file and
 /// a long file of USD prices (a macro, so that tests can `concat!` more files onto it).
 #[allow(unused_macros)] // used by some test crates, not all
