@@ -459,6 +459,27 @@ fn cases() -> Vec<Case> {
             strategy(LP, ""),
             Works(&["wrote 1 run(s)"]),
         ),
+        // --- cost domains: a negative cost would earn money
+        run(
+            "a negative gas price",
+            strategy(LP, "[gas]\ngas_price_gwei = -5"),
+            Fails(&["s.toml", "gas.gas_price_gwei = -5", "must be a finite number >= 0"]),
+        ),
+        run(
+            "negative gas units",
+            strategy(LP, "[gas.units]\ndeposit = -180000"),
+            Fails(&["s.toml", "gas.units.deposit = -180000", ">= 0"]),
+        ),
+        run(
+            "a negative reward-swap fee",
+            strategy(LP, "[costs]\nreward_swap = { fee = -0.01, depth_usd = 1000000 }"),
+            Fails(&["s.toml", "costs.reward_swap.fee = -0.01", "[0, 1)"]),
+        ),
+        run(
+            "a bad unbonding period",
+            strategy(LP, "[pools.weth_usdc]\nunbonding = \"soon\""),
+            Fails(&["s.toml", "[pools.weth_usdc] unbonding"]),
+        ),
         run(
             "a run starting before the data",
             strategy(LP, "start = \"2021-06-01\""),
