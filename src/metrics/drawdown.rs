@@ -16,18 +16,15 @@ pub fn max_drawdown(values: &[f64]) -> f64 {
     worst
 }
 
-/// Maximum drawdown of a run's values measured from its capital too: a run whose first
-/// value is already below the capital (costs paid at the start) has drawn down from it.
+/// Maximum drawdown of a run: from the running peak of its values, which start after
+/// the entry costs (paying the first deposit's gas is not a drawdown); a run whose
+/// value is not positive from its first step (possible only on the external-gas
+/// basis) has lost its capital: −1.
 pub fn max_drawdown_from(capital: f64, values: &[f64]) -> f64 {
-    let mut peak = capital;
-    let mut worst = 0.0f64;
-    for &v in values {
-        peak = peak.max(v);
-        if peak > 0.0 {
-            worst = worst.min((v / peak - 1.0).max(-1.0));
-        }
+    match values.first() {
+        Some(v0) if *v0 <= 0.0 && capital > 0.0 => -1.0,
+        _ => max_drawdown(values),
     }
-    worst
 }
 
 /// Longest drawdown in steps: from a peak to the first step back at or above it.
@@ -57,7 +54,7 @@ mod tests {
         assert_eq!(max_drawdown(&[1.0, 2.0, 3.0]), 0.0);
         assert_eq!(max_drawdown(&[100.0, -300.0]), -1.0);
         assert_eq!(max_drawdown_from(50.0, &[-300.0, -400.0]), -1.0);
-        assert_eq!(max_drawdown_from(100.0, &[75.0, 120.0]), -0.25);
+        assert_eq!(max_drawdown_from(100.0, &[75.0, 120.0]), 0.0);
         // Below 120 at steps 2 (one step), recovered at 3; below 130 from 3 to the end (1 step).
         assert_eq!(max_drawdown_duration(&v), 1);
         assert_eq!(max_drawdown_duration(&[10.0, 9.0, 8.0, 9.0, 10.0, 11.0]), 3);
