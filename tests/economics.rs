@@ -484,3 +484,50 @@ fn a_locked_position_cannot_be_withdrawn_or_moved_before_its_unlock() {
         "the locked position is exposed to the depeg"
     );
 }
+
+#[test]
+fn a_deposit_waits_for_its_pools_deposit_window() {
+    // Windows of one day every 7 days from 1970-01-01 (a Thursday): the run starts on
+    // Saturday 2022-01-01, so the deposit waits until Thursday 2022-01-06, hour 120.
+    let n = 150;
+    let eth = |i: usize| 2000.0 + 5.0 * i as f64;
+    let m = Mk::new(n)
+        .price("ETH", eth)
+        .price("USDC", |_| 1.0)
+        .gas(|_| 10.0)
+        .pool(
+            meta("pool", PoolKind::ConstantProduct, ["WETH", "USDC"], 0.003),
+            &[
+                (Field::Price, &eth),
+                (Field::TvlUsd, &|_| 1e6),
+                (Field::VolumeUsd, &|_| 1e4),
+            ],
+        )
+        .m;
+    let p = StrategyParams::Lp(lp::Params {
+        pool: "pool".into(),
+        claim_every: None,
+        sell_rewards: false,
+    });
+    let mut cfg = config(10_000.0);
+    cfg.pools.insert(
+        "pool".into(),
+        engine::PoolSettings {
+            deposit_every: Some("7d".into()),
+            ..Default::default()
+        },
+    );
+    let r = run(&m, &p, cfg);
+    let wait = r
+        .ledger
+        .iter()
+        .find(|e| e.action == "deposit_wait")
+        .unwrap();
+    assert_eq!(wait.step, 0);
+    assert!(wait.note.contains("2022-01-06T00:00:00Z"), "{}", wait.note);
+    let dep = r.ledger.iter().find(|e| e.action == "deposit").unwrap();
+    assert_eq!(dep.step, 120);
+    // Until then the capital is idle USD: no fees, no price effect.
+    assert_eq!(r.series.value[119], 10_000.0);
+    assert!(r.attribution[2] > 0.0);
+}

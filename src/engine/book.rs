@@ -257,6 +257,12 @@ pub struct PoolSettings {
     /// Whether a position earns its yield while it unbonds (default: it does not).
     #[serde(default)]
     pub unbonding_yield: bool,
+    /// Deposit windows: deposits are accepted only in the first `deposit_window`
+    /// (default "1d") of every `deposit_every` ("7d"), counted from 1970-01-01 UTC.
+    #[serde(default)]
+    pub deposit_every: Option<String>,
+    #[serde(default)]
+    pub deposit_window: Option<String>,
 }
 
 impl PoolSettings {
@@ -268,6 +274,31 @@ impl PoolSettings {
     /// The unbonding delay in seconds (0 without one).
     pub fn unbonding_secs(&self) -> Result<i64, String> {
         duration_or_zero("unbonding", &self.unbonding)
+    }
+}
+
+impl PoolSettings {
+    /// When a deposit asked for at `ts` can go in: `None` now (no windows, or one is
+    /// open), else the start of the next window.
+    pub fn next_deposit_window(&self, ts: Timestamp) -> Result<Option<Timestamp>, String> {
+        let every = duration_or_zero("deposit_every", &self.deposit_every)?;
+        if every <= 0 {
+            return Ok(None);
+        }
+        let window = match &self.deposit_window {
+            Some(_) => duration_or_zero("deposit_window", &self.deposit_window)?,
+            None => 86_400,
+        };
+        if window <= 0 || window > every {
+            return Err(format!(
+                "[pools.<id>] deposit_window must be above 0 and at most deposit_every ({every} s)"
+            ));
+        }
+        let into = ts.rem_euclid(every);
+        if into < window {
+            return Ok(None);
+        }
+        Ok(Some(ts - into + every))
     }
 }
 

@@ -142,6 +142,7 @@ impl RunConfig {
         for (id, p) in &self.pools {
             p.lock_secs()
                 .and_then(|_| p.unbonding_secs())
+                .and_then(|_| p.next_deposit_window(0))
                 .map_err(|m| m.replace("<id>", id))?;
         }
         if !(self.vault_others_usd.is_finite() && self.vault_others_usd >= 0.0) {
@@ -575,6 +576,8 @@ pub struct Engine<'a> {
     yield_pools: BTreeSet<usize>,
     /// Gas paid from an external budget (`gas.paid_by = "external"`), USD.
     external_gas: f64,
+    /// Deposits waiting for their venue's next deposit window: (opens at, target, USD).
+    pending_deposits: Vec<(Timestamp, Target, f64)>,
 }
 
 const SECS_PER_YEAR: f64 = YEAR as f64;
@@ -662,6 +665,7 @@ impl<'a> Engine<'a> {
             fee_pools: BTreeSet::new(),
             yield_pools: BTreeSet::new(),
             external_gas: 0.0,
+            pending_deposits: Vec::new(),
         };
         engine.fee_steps = vec![[0; crate::fees::FeeModel::ALL.len()]; engine.book.pool_list.len()];
         for c in chains_in_play {
@@ -1867,8 +1871,25 @@ impl<'a> Engine<'a> {
         Ok(Some(Outcome::Done))
     }
 
-    /// Completes the withdrawals whose wait is over at step `i`, in position order.
+    /// Completes the withdrawals whose wait is over at step `i`, in position order, then
+    /// the deposits whose window has opened, in the order they were asked for.
     fn complete_exits(&mut self, i: usize) -> Result<(), EngineError> {
+        let ts = self.market.grid.at(i);
+        self.complete_withdrawals(i)?;
+        if self.pending_deposits.iter().any(|d| d.0 <= ts) {
+            let (due, wait): (Vec<_>, Vec<_>) = std::mem::take(&mut self.pending_deposits)
+                .into_iter()
+                .partition(|d| d.0 <= ts);
+            self.pending_deposits = wait;
+            for (_, target, budget) in due {
+                let have = self.wallet_value(i);
+                self.open(target, budget.min(have), i, ActionKind::Deposit)?;
+            }
+        }
+        Ok(())
+    }
+
+    fn complete_withdrawals(&mut self, i: usize) -> Result<(), EngineError> {
         let ts = self.market.grid.at(i);
         let due: Vec<(u32, Option<Target>)> = self
             .pf
@@ -2019,15 +2040,47 @@ impl<'a> Engine<'a> {
         i: usize,
         gas_kind: ActionKind,
     ) -> Result<(Outcome, Option<u32>), EngineError> {
+        let target_name = match &target {
+            Target::Pool { pool, .. } | Target::Yield { pool } => pool.clone(),
+            Target::Lend { market, .. } => market.clone(),
+        };
+        // A venue with deposit windows takes deposits only while one is open: the value
+        // waits in the wallet until the next one (rebalances are not deposits).
+        if gas_kind == ActionKind::Deposit {
+            let set = self
+                .config
+                .pools
+                .get(&target_name)
+                .cloned()
+                .unwrap_or_default();
+            let ts = self.market.grid.at(i);
+            if let Some(next) = set.next_deposit_window(ts).map_err(EngineError::Spec)? {
+                let v = budget.min(self.wallet_value(i)).max(0.0);
+                self.pending_deposits.push((next, target, budget));
+                if !self.config.light {
+                    self.ledger.push(LedgerEntry {
+                        step: i,
+                        timestamp: ts,
+                        action: "deposit_wait",
+                        target: target_name,
+                        amount_usd: ledger::usd(v),
+                        gas_usd: ledger::usd(0.0),
+                        swap_cost_usd: ledger::usd(0.0),
+                        vault_fee_usd: ledger::usd(0.0),
+                        note: format!(
+                            "deposits open only in the venue's windows; the next opens at {}",
+                            format_ts(next)
+                        ),
+                    });
+                }
+                return Ok((Outcome::Done, None));
+            }
+        }
         let gas_chain = self.target_chain(&target)?;
         let gas = self.gas_usd(&gas_chain, gas_kind, i)?;
         let have = self.wallet_value(i);
         if let Some(r) = self.unaffordable(gas_kind.name(), gas, have) {
-            let name = match &target {
-                Target::Pool { pool, .. } | Target::Yield { pool } => pool.clone(),
-                Target::Lend { market, .. } => market.clone(),
-            };
-            return Ok((self.skip(i, gas_kind.name(), &name, r), None));
+            return Ok((self.skip(i, gas_kind.name(), &target_name, r), None));
         }
         let budget = budget.min(have - self.reserve(gas)).max(0.0);
         let (kind, chain, name, vault) = match target {

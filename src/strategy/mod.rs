@@ -22,7 +22,8 @@
 //! [pools.<id>]                     # optional: fee_model = "fee_growth" | "volume_liquidity" | "tvl_share",
 //!                                  #   on_missing = "error" | "fallback" (src/fees.rs),
 //!                                  #   exposure = "usd" | "<asset>" for a yield-only pool with unpriced tokens,
-//!                                  #   lock = "14d", unbonding = "7d", unbonding_yield = false
+//!                                  #   lock = "14d", unbonding = "7d", unbonding_yield = false,
+//!                                  #   deposit_every = "7d", deposit_window = "1d"
 //! ```
 //!
 //! Unknown keys anywhere are errors that name the key.
