@@ -20,13 +20,19 @@ assert len(runs) == len(summary) > 0, "one summary row per run"
 assert set(equity.columns) == runs, "every run has a value series"
 assert summary["final_value_usd"].dtype.kind == "f", "numbers read as numbers"
 assert (summary["identity_error_usd"] < 1e-6 * summary["capital_usd"]).all(), "attribution closes"
-buckets = [c for c in summary.columns if c.endswith("_usd") and c not in (
-    "capital_usd", "final_value_usd", "net_pnl_usd", "hodl_final_value_usd", "vs_hodl_usd",
-    "break_even_capital_usd", "identity_error_usd")]
-assert len(buckets) == 11, buckets
+# The attribution buckets (docs/accounting.md), in summary order.
+buckets = [f"{b}_usd" for b in (
+    "price_effect", "impermanent_loss", "fees", "rewards", "reward_price_change", "interest",
+    "gas", "swap_costs", "vault_fees", "unreleased_profit", "event_losses")]
+assert all(b in summary.columns for b in buckets), buckets
 recon = summary["capital_usd"] + summary[buckets].sum(axis=1)
 assert ((recon - summary["final_value_usd"]).abs() < 1e-3).all(), "value = capital + buckets"
 assert attribution.height == 11 * len(runs)
+# The exit: a liquidation value never above the mark value, never below zero (the
+# portfolio pays its own gas).
+liq = summary["liquidation_value_usd"].dropna()
+assert len(liq) > 0 and (liq <= summary.loc[liq.index, "final_value_usd"] + 1e-6).all() and (liq >= 0).all()
+assert (summary["skipped_actions"] >= 0).all() and summary["gas_paid_by"].eq("portfolio").all()
 assert ts_pq.height == len(ts) and summary_pq.height == len(summary)
 assert events.schema["timestamp"] == pl.Datetime("us", "UTC") or str(events.schema["timestamp"]).startswith("Datetime")
 print(f"report {d}: {len(runs)} runs, {len(ts)} series rows, {events.height} events: pandas and polars read it")
