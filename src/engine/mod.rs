@@ -578,6 +578,10 @@ pub struct Engine<'a> {
     external_gas: f64,
     /// Deposits waiting for their venue's next deposit window: (opens at, target, USD).
     pending_deposits: Vec<(Timestamp, Target, f64)>,
+    /// Per pool index, the last (APY, years, growth) of its base [0] and reward [1] APY
+    /// series: a daily APY on an hourly grid repeats, and `fees::apy_growth` (a log and
+    /// an exp) is the costliest part of a step.
+    apy_growth: Vec<[Cell<(f64, f64, f64)>; 2]>,
 }
 
 const SECS_PER_YEAR: f64 = YEAR as f64;
@@ -666,7 +670,16 @@ impl<'a> Engine<'a> {
             yield_pools: BTreeSet::new(),
             external_gas: 0.0,
             pending_deposits: Vec::new(),
+            apy_growth: Vec::new(),
         };
+        engine.apy_growth = (0..engine.book.pool_list.len())
+            .map(|_| {
+                [
+                    Cell::new((f64::NAN, 0.0, 0.0)),
+                    Cell::new((f64::NAN, 0.0, 0.0)),
+                ]
+            })
+            .collect();
         engine.fee_steps = vec![[0; crate::fees::FeeModel::ALL.len()]; engine.book.pool_list.len()];
         for c in chains_in_play {
             // Chains without a gas price are an error only when an action needs one.
@@ -1124,7 +1137,7 @@ impl<'a> Engine<'a> {
                         // Emissions from the APY series (USD; a compounded APY as
                         // per-step growth), else from a fixed token rate.
                         if let Some(apy) = &pv.apy_reward {
-                            reward_usd = crate::fees::apy_growth(apy[i - 1], dt / SECS_PER_YEAR)
+                            reward_usd = self.growth(a.pid, 1, apy[i - 1], dt / SECS_PER_YEAR)
                                 * tvl[i - 1]
                                 * share;
                             a.pending += reward_usd / pr;
@@ -1141,7 +1154,7 @@ impl<'a> Engine<'a> {
                     {
                         let tvl = pv.tvl.as_ref().map(|t| t[i - 1]).unwrap_or(f64::NAN);
                         reward_usd = ours
-                            * crate::fees::apy_growth(apy[i - 1], dt / SECS_PER_YEAR)
+                            * self.growth(a.pid, 1, apy[i - 1], dt / SECS_PER_YEAR)
                             * crate::fees::dilution(tvl, ours);
                         a.fees_usd += reward_usd;
                     }
@@ -1189,8 +1202,8 @@ impl<'a> Engine<'a> {
                     let years = dt / SECS_PER_YEAR;
                     let base = pv.apy_base.as_ref().map(|a| a[i - 1]).unwrap_or(0.0);
                     let rew = pv.apy_reward.as_ref().map(|a| a[i - 1]).unwrap_or(0.0);
-                    let fee = *principal * crate::fees::apy_growth(base, years) * dil;
-                    let reward = *principal * crate::fees::apy_growth(rew, years) * dil;
+                    let fee = *principal * self.growth(*pid, 0, base, years) * dil;
+                    let reward = *principal * self.growth(*pid, 1, rew, years) * dil;
                     self.att.fees.add(fee * price);
                     self.att.rewards.add(reward * price);
                     *principal += fee + reward;
@@ -1199,6 +1212,20 @@ impl<'a> Engine<'a> {
         }
         self.pf.positions = positions;
         failure.map_or(Ok(()), Err)
+    }
+
+    /// `fees::apy_growth(apy, years)` for pool `pid`'s series `k` (0 base, 1 reward),
+    /// from the last value where the APY and the step repeat.
+    #[inline]
+    fn growth(&self, pid: usize, k: usize, apy: f64, years: f64) -> f64 {
+        let c = &self.apy_growth[pid][k];
+        let (a, y, g) = c.get();
+        if a == apy && y == years {
+            return g;
+        }
+        let g = crate::fees::apy_growth(apy, years);
+        c.set((apy, years, g));
+        g
     }
 
     fn management_fee(&mut self, i: usize) {
