@@ -1444,22 +1444,41 @@ impl<'a> Engine<'a> {
         })
     }
 
+    /// A ledger row with no cash flow but a note (an action skipped, waiting).
+    fn log_note(
+        &mut self,
+        i: usize,
+        action: &'static str,
+        target: &str,
+        amount: f64,
+        note: String,
+    ) {
+        if self.config.light {
+            return;
+        }
+        self.ledger.push(LedgerEntry {
+            step: i,
+            timestamp: self.market.grid.at(i),
+            action,
+            target: target.to_string(),
+            amount_usd: ledger::usd(amount),
+            gas_usd: ledger::usd(0.0),
+            swap_cost_usd: ledger::usd(0.0),
+            vault_fee_usd: ledger::usd(0.0),
+            note,
+        });
+    }
+
     /// Records an action not executed, with its reason.
     fn skip(&mut self, i: usize, what: &str, target: &str, reason: String) -> Outcome {
         self.counts.skipped += 1;
-        if !self.config.light {
-            self.ledger.push(LedgerEntry {
-                step: i,
-                timestamp: self.market.grid.at(i),
-                action: "skipped",
-                target: target.to_string(),
-                amount_usd: ledger::usd(0.0),
-                gas_usd: ledger::usd(0.0),
-                swap_cost_usd: ledger::usd(0.0),
-                vault_fee_usd: ledger::usd(0.0),
-                note: format!("{what} not executed: {reason}"),
-            });
-        }
+        self.log_note(
+            i,
+            "skipped",
+            target,
+            0.0,
+            format!("{what} not executed: {reason}"),
+        );
         Outcome::Skipped(reason)
     }
 
@@ -1882,19 +1901,7 @@ impl<'a> Engine<'a> {
             });
         }
         self.pf.version += 1;
-        if !self.config.light {
-            self.ledger.push(LedgerEntry {
-                step: i,
-                timestamp: ts,
-                action: "unbond",
-                target: name,
-                amount_usd: ledger::usd(v),
-                gas_usd: ledger::usd(0.0),
-                swap_cost_usd: ledger::usd(0.0),
-                vault_fee_usd: ledger::usd(0.0),
-                note,
-            });
-        }
+        self.log_note(i, "unbond", &name, v, note);
         Ok(Some(Outcome::Done))
     }
 
@@ -2084,22 +2091,16 @@ impl<'a> Engine<'a> {
             if let Some(next) = set.next_deposit_window(ts).map_err(EngineError::Spec)? {
                 let v = budget.min(self.wallet_value(i)).max(0.0);
                 self.pending_deposits.push((next, target, budget));
-                if !self.config.light {
-                    self.ledger.push(LedgerEntry {
-                        step: i,
-                        timestamp: ts,
-                        action: "deposit_wait",
-                        target: target_name,
-                        amount_usd: ledger::usd(v),
-                        gas_usd: ledger::usd(0.0),
-                        swap_cost_usd: ledger::usd(0.0),
-                        vault_fee_usd: ledger::usd(0.0),
-                        note: format!(
-                            "deposits open only in the venue's windows; the next opens at {}",
-                            format_ts(next)
-                        ),
-                    });
-                }
+                self.log_note(
+                    i,
+                    "deposit_wait",
+                    &target_name,
+                    v,
+                    format!(
+                        "deposits open only in the venue's windows; the next opens at {}",
+                        format_ts(next)
+                    ),
+                );
                 return Ok((Outcome::Done, None));
             }
         }
