@@ -257,9 +257,12 @@ pub fn execute(cli: Cli, out: &mut dyn std::io::Write) -> Result<(), Failure> {
                 p.days = d;
             }
             let generated = synth::generate(&p).map_err(|m| bad_input(format!("synth: {m}")))?;
-            synth::write(&generated, &a.out).map_err(|e| Failure {
-                code: 1,
-                message: format!("{}: cannot write the dataset: {e}", a.out.display()),
+            synth::write(&generated, &a.out).map_err(|e| match e {
+                crate::io::OutError::Refused(message) => bad_input(message),
+                e => Failure {
+                    code: 1,
+                    message: format!("{}: cannot write the dataset: {e}", a.out.display()),
+                },
             })?;
             writeln!(
                 out,
@@ -344,21 +347,52 @@ fn run_and_write(a: RunArgs, report: bool, out: &mut dyn std::io::Write) -> Resu
     let suffix = shard
         .map(|(k, n)| format!(".part-{k}-of-{n}"))
         .unwrap_or_default();
-    if !replace {
-        if let Some(existing) = crate::report::output_names(&suffix)
-            .into_iter()
-            .find(|n| out_dir.join(n).exists())
-        {
-            return Err(bad_input(format!(
-                "{}: already holds a report ({existing}); pass --force to replace it, or choose another --out",
-                out_dir.display()
-            )));
-        }
+    // The strategy files run: runs.txt, the same for every shard of one sweep.
+    let list: String = files
+        .iter()
+        .map(|f| {
+            std::fs::canonicalize(f)
+                .unwrap_or_else(|_| f.clone())
+                .display()
+                .to_string()
+                + "\n"
+        })
+        .collect();
+    let out_fail = |e: crate::io::OutError| match e {
+        crate::io::OutError::Refused(message) => Failure { code: 2, message },
+        e @ crate::io::OutError::Io { .. } => Failure {
+            code: 1,
+            message: format!("{}: cannot write the report: {e}", out_dir.display()),
+        },
+    };
+    let mut produces = crate::report::output_names(&suffix);
+    if suffix.is_empty() {
+        produces.push("runs.txt".into());
     }
+    let claim = crate::io::Claim {
+        key: suffix.clone(),
+        produces,
+        replace,
+        foreign_ok: a.force,
+        force_flag: "--force",
+        adopt: Vec::new(),
+    };
+    let outdir = crate::io::OutDir::claim(&out_dir, &claim).map_err(out_fail)?;
     let io_fail = |e: String| Failure {
         code: 1,
         message: format!("{}: cannot write the report: {e}", out_dir.display()),
     };
+    if !suffix.is_empty() && !a.force {
+        // A shard writes beside the other shards of its sweep, not into another report.
+        if let Ok(earlier) = std::fs::read_to_string(out_dir.join("runs.txt")) {
+            if earlier != list {
+                return Err(bad_input(format!(
+                    "{}: holds the report of other strategy files (runs.txt); give each sweep its own --out, or pass --force",
+                    out_dir.display()
+                )));
+            }
+        }
+    }
     if !a.no_cache {
         let cache = crate::batch::cache::RunCache::open(&out_dir, &suffix)
             .map_err(|e| io_fail(format!("run cache: {e}")))?;
@@ -372,8 +406,9 @@ fn run_and_write(a: RunArgs, report: bool, out: &mut dyn std::io::Write) -> Resu
         parquet: a.parquet,
         report: report && shard.is_none(),
     };
-    let mut writer = crate::report::ReportWriter::new(&out_dir, wopts, params, policy, shard)
-        .map_err(|e| io_fail(e.to_string()))?;
+    let mut writer =
+        crate::report::ReportWriter::new(outdir.staging(), wopts, params, policy, shard)
+            .map_err(|e| io_fail(e.to_string()))?;
     let mut write_err = None;
     let mut failures: Vec<String> = Vec::new();
     plan.run_records(opts.progress, !light, |record, output| {
@@ -396,18 +431,11 @@ fn run_and_write(a: RunArgs, report: bool, out: &mut dyn std::io::Write) -> Resu
         .map_err(|e| io_fail(e.to_string()))?;
     plan.prune_cache();
     let hits = plan.cache_hits();
-    let list: String = files
-        .iter()
-        .map(|f| {
-            std::fs::canonicalize(f)
-                .unwrap_or_else(|_| f.clone())
-                .display()
-                .to_string()
-                + "\n"
-        })
-        .collect();
-    crate::io::write_atomic(&out_dir.join("runs.txt"), list.as_bytes())
+    crate::io::write_atomic(&outdir.staging().join("runs.txt"), list.as_bytes())
         .map_err(|e| io_fail(e.to_string()))?;
+    outdir
+        .commit(|n| crate::report::is_report_output(n, &suffix))
+        .map_err(out_fail)?;
     let shown: Vec<crate::batch::RunOutput> = kept.into_iter().take(30).collect();
     let text = String::from_utf8(crate::report::summary_table(&shown)).unwrap_or_default();
     let mut of = if plan.total != runs + failed {

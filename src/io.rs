@@ -1,10 +1,20 @@
-//! Output files written so that no reader ever sees half of one: each file goes to a
-//! temporary name in the same folder, is flushed to disk, then renamed over the final
-//! name (an atomic replace on POSIX file systems).
+//! Output files written so that no reader ever sees half of one, in folders whose other
+//! files are never touched.
+//!
+//! * `write_atomic`: one file goes to a temporary name in its folder, is flushed to
+//!   disk, then renamed over the final name (an atomic replace on POSIX file systems).
+//! * `OutDir`: a whole output (a report, a dataset) is written into a staging folder
+//!   inside the output folder and its files are renamed into place only when every one
+//!   of them is complete; a failed write (a full disk, a killed process) leaves the
+//!   folder as it was. The folder records the files yieldlab wrote in it
+//!   (`.yieldlab-owned`); a folder holding anything else is refused unless the caller
+//!   forces it, and even then only recorded files are ever replaced or removed. Two
+//!   processes writing the same output are serialised by a lock file.
 
+use std::collections::BTreeSet;
 use std::fs::File;
 use std::io::Write;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 /// Writes `bytes` to `path` atomically.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
@@ -30,6 +40,356 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
         let _ = std::fs::remove_file(&tmp);
     }
     result
+}
+
+/// The record of the files yieldlab wrote in an output folder (relative paths, `/`
+/// separated, one per line).
+pub const OWNED_FILE: &str = ".yieldlab-owned";
+/// Everything yieldlab keeps for itself in an output folder starts with this (the
+/// record, the locks, staging folders, the run cache).
+pub const PRIVATE_PREFIX: &str = ".yieldlab-";
+/// Most entries an output folder is searched for foreign files (a bound, not a limit on
+/// what may be in it: a folder over it is treated as foreign).
+const MAX_SCAN: usize = 100_000;
+/// Deepest sub-folder searched.
+const MAX_DEPTH: usize = 16;
+
+/// Why an output folder cannot be written.
+#[derive(Debug, thiserror::Error)]
+pub enum OutError {
+    /// Bad input: the folder is not ours to write (exit code 2).
+    #[error("{0}")]
+    Refused(String),
+    /// The machine failed us (exit code 1).
+    #[error("{path}: {source}")]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+}
+
+fn io_at(path: &Path) -> impl FnOnce(std::io::Error) -> OutError + '_ {
+    move |source| OutError::Io {
+        path: path.to_path_buf(),
+        source,
+    }
+}
+
+/// How `OutDir::claim` treats what is already in the folder.
+#[derive(Debug, Clone, Default)]
+pub struct Claim {
+    /// Distinguishes concurrent writers of one folder that write different files (the
+    /// shards of a sweep: `.part-K-of-N`); writers with the same key are serialised.
+    pub key: String,
+    /// Files (relative paths) this write produces; with `replace` false, any of them
+    /// already present refuses the claim.
+    pub produces: Vec<String>,
+    /// Replace outputs of an earlier yieldlab write (`--force`, or a default folder).
+    pub replace: bool,
+    /// Write into a folder that holds files yieldlab did not write (`--force`); they are
+    /// kept, never replaced or removed.
+    pub foreign_ok: bool,
+    /// Shown in messages: the flag that overrides a refusal.
+    pub force_flag: &'static str,
+    /// Files the caller recognises as written by yieldlab although the folder has no
+    /// record of them (a dataset generated before records existed).
+    pub adopt: Vec<String>,
+}
+
+/// An output folder claimed for one write: its run lock is held until the value is
+/// dropped or committed; files are written under `staging()`.
+#[derive(Debug)]
+pub struct OutDir {
+    dir: PathBuf,
+    staging: PathBuf,
+    _lock: File,
+    committed: bool,
+    adopted: Vec<String>,
+}
+
+/// The relative path of `p` under `root`, `/`-separated, or None when it is not valid
+/// UTF-8 (such a file is never ours).
+fn rel_name(root: &Path, p: &Path) -> Option<String> {
+    let rel = p.strip_prefix(root).ok()?;
+    let parts: Option<Vec<&str>> = rel.components().map(|c| c.as_os_str().to_str()).collect();
+    Some(parts?.join("/"))
+}
+
+/// The files under `dir` (relative names), skipping yieldlab's private entries, at most
+/// `MAX_SCAN` entries and `MAX_DEPTH` levels; symbolic links and other non-regular
+/// entries are listed as they are (they are never ours). `Err` names what was too big.
+fn list_files(dir: &Path) -> Result<Vec<String>, OutError> {
+    let mut out = Vec::new();
+    let mut stack = vec![(dir.to_path_buf(), 0usize)];
+    let mut seen = 0usize;
+    while let Some((d, depth)) = stack.pop() {
+        let entries = match std::fs::read_dir(&d) {
+            Ok(e) => e,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+            Err(e) => return Err(io_at(&d)(e)),
+        };
+        for e in entries {
+            let e = e.map_err(io_at(&d))?;
+            seen += 1;
+            if seen > MAX_SCAN {
+                return Err(OutError::Refused(format!(
+                    "{}: holds over {MAX_SCAN} entries; choose an empty or new folder",
+                    dir.display()
+                )));
+            }
+            let path = e.path();
+            let name = e.file_name();
+            let private = name.to_string_lossy().starts_with(PRIVATE_PREFIX);
+            if depth == 0 && private {
+                continue;
+            }
+            // Temporaries of an interrupted `write_atomic` (ours: removed at commit).
+            if name.to_string_lossy().contains(".tmp.") && name.to_string_lossy().starts_with('.') {
+                continue;
+            }
+            let meta = std::fs::symlink_metadata(&path).map_err(io_at(&path))?;
+            let shown = rel_name(dir, &path).unwrap_or_else(|| path.display().to_string());
+            if meta.is_dir() {
+                if depth + 1 > MAX_DEPTH {
+                    return Err(OutError::Refused(format!(
+                        "{}: folders nested over {MAX_DEPTH} levels; choose an empty or new folder",
+                        dir.display()
+                    )));
+                }
+                stack.push((path, depth + 1));
+            } else {
+                out.push(shown);
+            }
+        }
+    }
+    out.sort();
+    Ok(out)
+}
+
+fn read_owned(dir: &Path) -> Result<BTreeSet<String>, OutError> {
+    let p = dir.join(OWNED_FILE);
+    match std::fs::read_to_string(&p) {
+        Ok(t) => Ok(t
+            .lines()
+            .filter(|l| !l.is_empty())
+            .map(String::from)
+            .collect()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(BTreeSet::new()),
+        Err(e) => Err(io_at(&p)(e)),
+    }
+}
+
+fn write_owned(dir: &Path, owned: &BTreeSet<String>) -> Result<(), OutError> {
+    let text: String = owned.iter().map(|n| format!("{n}\n")).collect();
+    let p = dir.join(OWNED_FILE);
+    write_atomic(&p, text.as_bytes()).map_err(io_at(&p))
+}
+
+/// Takes an exclusive lock on `path` (created if absent), waiting for another holder
+/// with a message on stderr naming what waits for what.
+fn lock_file(path: &Path, what: &str) -> Result<File, OutError> {
+    let f = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(path)
+        .map_err(io_at(path))?;
+    match f.try_lock() {
+        Ok(()) => {}
+        Err(std::fs::TryLockError::WouldBlock) => {
+            eprintln!(
+                "waiting: another yieldlab is writing {what} (lock {}); this one starts when it ends",
+                path.display()
+            );
+            f.lock().map_err(io_at(path))?;
+        }
+        Err(std::fs::TryLockError::Error(e)) => return Err(io_at(path)(e)),
+    }
+    Ok(f)
+}
+
+/// A name safe on every file system for any text: ASCII letters, digits, `_` and `-`
+/// kept, anything else `_`; where something was replaced, a short hash of the original
+/// keeps two different texts apart ("α" and "β").
+pub fn safe_name(text: &str) -> String {
+    let clean: String = text
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '_' || c == '-' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .take(80)
+        .collect();
+    if clean == text {
+        return clean;
+    }
+    use sha2::Digest;
+    let h = sha2::Sha256::digest(text.as_bytes());
+    let hex: String = h.iter().take(4).map(|b| format!("{b:02x}")).collect();
+    format!("{clean}-{hex}")
+}
+
+impl OutDir {
+    /// Claims `dir` for one write: creates it, serialises with other writers of the same
+    /// `claim.key`, and refuses (naming the files and the override) a folder holding
+    /// files yieldlab did not write, or earlier outputs when they may not be replaced.
+    pub fn claim(dir: &Path, claim: &Claim) -> Result<OutDir, OutError> {
+        if let Ok(m) = std::fs::metadata(dir) {
+            if !m.is_dir() {
+                return Err(OutError::Refused(format!(
+                    "{}: is a file, not a folder; give a folder (new or empty) for the output",
+                    dir.display()
+                )));
+            }
+        }
+        std::fs::create_dir_all(dir).map_err(io_at(dir))?;
+        let lock = lock_file(
+            &dir.join(format!("{PRIVATE_PREFIX}lock.run{}", claim.key)),
+            &dir.display().to_string(),
+        )?;
+        let mut owned = read_owned(dir)?;
+        let present = list_files(dir)?;
+        let adopted: Vec<String> = claim
+            .adopt
+            .iter()
+            .filter(|n| present.contains(n) && !owned.contains(*n))
+            .cloned()
+            .collect();
+        owned.extend(adopted.iter().cloned());
+        let foreign: Vec<&String> = present.iter().filter(|f| !owned.contains(*f)).collect();
+        if !foreign.is_empty() && !claim.foreign_ok {
+            let shown: Vec<&str> = foreign.iter().take(5).map(|s| s.as_str()).collect();
+            let more = if foreign.len() > 5 {
+                format!(" and {} more", foreign.len() - 5)
+            } else {
+                String::new()
+            };
+            return Err(OutError::Refused(format!(
+                "{}: holds files yieldlab did not write ({}{more}); choose a new or empty folder, or pass {} to write beside them (they are kept)",
+                dir.display(),
+                shown.join(", "),
+                claim.force_flag
+            )));
+        }
+        if let Some(theirs) = claim.produces.iter().find(|n| foreign.contains(n)) {
+            return Err(OutError::Refused(format!(
+                "{}: exists and was not written by yieldlab (or its record {OWNED_FILE} is gone); move it away or choose another folder",
+                dir.join(theirs).display()
+            )));
+        }
+        if !claim.replace {
+            if let Some(existing) = claim
+                .produces
+                .iter()
+                .find(|n| owned.contains(*n) && present.contains(n))
+            {
+                return Err(OutError::Refused(format!(
+                    "{}: already holds an output ({existing}); pass {} to replace it, or choose another folder",
+                    dir.display(),
+                    claim.force_flag
+                )));
+            }
+        }
+        let staging = dir.join(format!(
+            "{PRIVATE_PREFIX}staging{}.{}",
+            claim.key,
+            std::process::id()
+        ));
+        // A staging folder of an earlier, killed writer with this key (its lock is ours now).
+        if let Ok(entries) = std::fs::read_dir(dir) {
+            let prefix = format!("{PRIVATE_PREFIX}staging{}.", claim.key);
+            for e in entries.flatten() {
+                if e.file_name().to_string_lossy().starts_with(&prefix) {
+                    let _ = std::fs::remove_dir_all(e.path());
+                }
+            }
+        }
+        std::fs::create_dir_all(&staging).map_err(io_at(&staging))?;
+        Ok(OutDir {
+            dir: dir.to_path_buf(),
+            staging,
+            _lock: lock,
+            committed: false,
+            adopted,
+        })
+    }
+
+    /// The folder the write's files go to; `commit` moves them into place.
+    pub fn staging(&self) -> &Path {
+        &self.staging
+    }
+
+    /// The output folder.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// Moves every file written under `staging()` into place (same relative path),
+    /// removes the earlier outputs of this kind of write that this one did not write —
+    /// recorded files `stale(name)` says belong to it, never anything else — and records
+    /// what is now ours. Returns the relative names moved into place.
+    pub fn commit(mut self, stale: impl Fn(&str) -> bool) -> Result<Vec<String>, OutError> {
+        let commit_lock = lock_file(
+            &self.dir.join(format!("{PRIVATE_PREFIX}lock.commit")),
+            &self.dir.display().to_string(),
+        )?;
+        let written = list_files(&self.staging)?;
+        let mut owned = read_owned(&self.dir)?;
+        owned.extend(self.adopted.iter().cloned());
+        // A foreign file of a name written here is never replaced (a forced write beside
+        // it); checked for all before any is moved.
+        if let Some(name) = written
+            .iter()
+            .find(|n| !owned.contains(*n) && std::fs::symlink_metadata(self.dir.join(n)).is_ok())
+        {
+            return Err(OutError::Refused(format!(
+                "{}: a file yieldlab did not write is in the way; move it away or choose another folder",
+                self.dir.join(name).display()
+            )));
+        }
+        for name in &written {
+            let from = self.staging.join(name);
+            let to = self.dir.join(name);
+            if let Some(parent) = to.parent() {
+                std::fs::create_dir_all(parent).map_err(io_at(parent))?;
+            }
+            std::fs::rename(&from, &to).map_err(io_at(&to))?;
+            owned.insert(name.clone());
+        }
+        let gone: Vec<String> = owned
+            .iter()
+            .filter(|n| stale(n) && !written.contains(n))
+            .cloned()
+            .collect();
+        for n in &gone {
+            let p = self.dir.join(n);
+            match std::fs::remove_file(&p) {
+                Ok(()) => {}
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                Err(e) => return Err(io_at(&p)(e)),
+            }
+            owned.remove(n);
+        }
+        // Records of files someone else removed since.
+        owned.retain(|n| self.dir.join(n).exists());
+        write_owned(&self.dir, &owned)?;
+        let _ = std::fs::remove_dir_all(&self.staging);
+        self.committed = true;
+        drop(commit_lock);
+        Ok(written)
+    }
+}
+
+impl Drop for OutDir {
+    fn drop(&mut self) {
+        if !self.committed {
+            // A failed write leaves nothing: the folder is as it was.
+            let _ = std::fs::remove_dir_all(&self.staging);
+        }
+    }
 }
 
 #[cfg(test)]

@@ -327,8 +327,20 @@ fn a_depeg_in_a_stablecoin_pool_loses_money() {
 #[test]
 fn pool_hopping_with_a_high_switching_cost_moves_less() {
     // Two yield pools whose APYs swap leadership every 20 hours.
-    let a = |i: usize| if (i / 20) % 2 == 0 { 0.30 } else { 0.05 };
-    let b = |i: usize| if (i / 20) % 2 == 0 { 0.05 } else { 0.30 };
+    let a = |i: usize| {
+        if (i / 20).is_multiple_of(2) {
+            0.30
+        } else {
+            0.05
+        }
+    };
+    let b = |i: usize| {
+        if (i / 20).is_multiple_of(2) {
+            0.05
+        } else {
+            0.30
+        }
+    };
     let tvl = |_| 1e8;
     let mut ma = meta("a", PoolKind::Stableswap, ["USDC", "USDT"], 0.0001);
     let mut mb = meta("b", PoolKind::Stableswap, ["USDC", "USDT"], 0.0001);

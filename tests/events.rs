@@ -30,7 +30,7 @@ fn stream() -> (String, [U256; 2], usize) {
         x = x
             .wrapping_mul(6364136223846793005)
             .wrapping_add(1442695040888963407);
-        let zero_for_one = (x >> 33) % 2 == 0;
+        let zero_for_one = (x >> 33).is_multiple_of(2);
         // Amounts from a tenth of a token to a few tokens: prices stay within ±500 ticks.
         let amount = U256::from(1_000_000_000_000_000u64 + (x >> 20) % 3_000_000_000_000_000_000);
         let target = sqrt_ratio_at_tick(if zero_for_one { 800 } else { 1_780 }).unwrap();

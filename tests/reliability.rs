@@ -355,7 +355,7 @@ fn an_existing_report_is_not_replaced_without_force() {
     assert!(
         second
             .stderr
-            .contains("already holds a report (summary.csv)")
+            .contains("already holds an output (summary.csv)")
             && second.stderr.contains("--force"),
         "{}",
         second.stderr

@@ -606,6 +606,45 @@ pub fn parse_runs(text: &str, path: &Path, max_runs: usize) -> Result<Vec<Parsed
     Ok(out)
 }
 
+/// Gives runs of different files that share a name (two `s.toml` in different folders)
+/// names that tell them apart: the file's folder before the name, then `~2`, `~3`, … —
+/// before sharding, so every shard names a run alike. Names are the keys of every
+/// table, chart and cache entry.
+fn unique_names(jobs: &mut [Job]) {
+    let mut clash = std::collections::BTreeSet::new();
+    for (i, a) in jobs.iter().enumerate() {
+        if jobs[..i]
+            .iter()
+            .any(|b| b.spec.name == a.spec.name && b.spec.path != a.spec.path)
+        {
+            clash.insert(a.spec.name.clone());
+        }
+    }
+    for j in jobs.iter_mut() {
+        if clash.contains(&j.spec.name) {
+            let folder = j
+                .spec
+                .path
+                .parent()
+                .and_then(|p| p.file_name())
+                .map(|f| f.to_string_lossy().into_owned())
+                .unwrap_or_else(|| ".".into());
+            j.spec.name = format!("{folder}/{}", j.spec.name);
+        }
+    }
+    let mut seen = std::collections::BTreeSet::new();
+    for j in jobs.iter_mut() {
+        if !seen.insert(j.spec.name.clone()) {
+            let mut k = 2usize;
+            while seen.contains(&format!("{}~{k}", j.spec.name)) {
+                k = k.saturating_add(1);
+            }
+            j.spec.name = format!("{}~{k}", j.spec.name);
+            seen.insert(j.spec.name.clone());
+        }
+    }
+}
+
 /// Expands the files, loads their datasets and builds their markets.
 pub fn plan(paths: &[PathBuf], opts: &BatchOptions) -> Result<Plan, RunError> {
     let mut jobs = Vec::new();
@@ -631,6 +670,7 @@ pub fn plan(paths: &[PathBuf], opts: &BatchOptions) -> Result<Plan, RunError> {
             index += 1;
         }
     }
+    unique_names(&mut jobs);
     let total = jobs.len();
     if let Some((k, n)) = opts.shard {
         jobs.retain(|j| j.index % n == k);

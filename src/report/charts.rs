@@ -450,17 +450,7 @@ pub fn allocation(dir: &Path, o: &RunOutput) -> Result<Chart> {
 
 /// A chart file name for a run (no characters that break links).
 fn file_name(prefix: &str, run: &str) -> String {
-    let clean: String = run
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || c == '_' || c == '-' {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect();
-    format!("{prefix}_{clean}")
+    format!("{prefix}_{}", crate::io::safe_name(run))
 }
 
 /// Most runs a chart draws; with more, the best by final value (ties: lower index).

@@ -490,6 +490,14 @@ pub fn output_names(suffix: &str) -> Vec<String> {
     v
 }
 
+/// Whether `name` (relative to a report folder) is an output of a write with table
+/// suffix `suffix`: its tables, and for a whole report (no suffix) its pages and charts.
+/// What a new write of that kind does not write again is removed as stale.
+pub fn is_report_output(name: &str, suffix: &str) -> bool {
+    output_names(suffix).iter().any(|n| n == name)
+        || (suffix.is_empty() && (name == "runs.txt" || name.starts_with("charts/")))
+}
+
 /// Writes a report folder as runs finish: summary, attribution and events rows are
 /// streamed to temporary files and renamed into place at the end; per-step series,
 /// charts and the HTML report are made only for the runs the series policy keeps.
@@ -524,8 +532,6 @@ impl ReportWriter {
         let suffix = shard
             .map(|(k, n)| format!(".part-{k}-of-{n}"))
             .unwrap_or_default();
-        // Temporary files a killed run of the same tables left behind.
-        remove_stale_temporaries(dir, &output_names(&suffix));
         let mut tables = Vec::new();
         let headers: [(&'static str, Vec<String>); 3] = [
             ("summary", summary_header(&params)),
@@ -638,7 +644,6 @@ impl ReportWriter {
                 None => full(k.index),
             })
             .collect::<Result<_, _>>()?;
-        let mut written: Vec<String> = Vec::new();
         for (name, tmp, w) in self.tables.drain(..) {
             let file = w
                 .into_inner()
@@ -649,20 +654,14 @@ impl ReportWriter {
             let file_name = format!("{name}{}.csv", self.suffix);
             let path = self.dir.join(&file_name);
             std::fs::rename(&tmp, &path)?;
-            written.push(file_name);
             if self.opts.parquet {
                 let bytes = std::fs::read(&path)?;
                 let file_name = format!("{name}{}.parquet", self.suffix);
                 write_atomic(&self.dir.join(&file_name), &parquet_from_csv(&bytes)?)?;
-                written.push(file_name);
             }
         }
         let ts = timeseries_csv(&kept)?;
-        let mut put = |name: String, bytes: &[u8]| -> std::io::Result<()> {
-            write_atomic(&self.dir.join(&name), bytes)?;
-            written.push(name);
-            Ok(())
-        };
+        let put = |name: String, bytes: &[u8]| write_atomic(&self.dir.join(name), bytes);
         put(format!("timeseries{}.csv", self.suffix), &ts)?;
         if self.opts.parquet {
             put(
@@ -686,47 +685,8 @@ impl ReportWriter {
                 "report.md".into(),
                 html::markdown(&kept, &charts).as_bytes(),
             )?;
-            remove_stale_charts(&chart_dir, &charts);
-        }
-        // Outputs of an earlier report in this folder that this one did not replace
-        // would look like part of it.
-        for name in output_names(&self.suffix) {
-            if !written.contains(&name) {
-                let _ = std::fs::remove_file(self.dir.join(name));
-            }
         }
         Ok(kept)
-    }
-}
-
-/// Removes `.<name>.tmp.*` files (left by a killed run) for the given final names.
-fn remove_stale_temporaries(dir: &Path, names: &[String]) {
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return;
-    };
-    for e in entries.flatten() {
-        let f = e.file_name().to_string_lossy().into_owned();
-        if names.iter().any(|n| f.starts_with(&format!(".{n}.tmp."))) {
-            let _ = std::fs::remove_file(e.path());
-        }
-    }
-}
-
-/// Removes chart files an earlier report left in `dir` that this one did not write.
-fn remove_stale_charts(dir: &Path, charts: &[charts::Chart]) {
-    let keep: Vec<String> = charts
-        .iter()
-        .flat_map(|c| [format!("{}.png", c.name), format!("{}.svg", c.name)])
-        .collect();
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return;
-    };
-    for e in entries.flatten() {
-        let f = e.file_name().to_string_lossy().into_owned();
-        let ours = f.ends_with(".png") || f.ends_with(".svg") || f.contains(".tmp.");
-        if ours && !keep.contains(&f) {
-            let _ = std::fs::remove_file(e.path());
-        }
     }
 }
 
@@ -745,11 +705,25 @@ pub fn write(
     dir: &Path,
     opts: WriteOptions,
 ) -> Result<(), Box<dyn std::error::Error>> {
-    let mut w = ReportWriter::new(dir, opts, param_columns(outputs), SeriesPolicy::All, None)?;
+    let claim = crate::io::Claim {
+        produces: output_names(""),
+        replace: true,
+        force_flag: "--force",
+        ..Default::default()
+    };
+    let out = crate::io::OutDir::claim(dir, &claim)?;
+    let mut w = ReportWriter::new(
+        out.staging(),
+        opts,
+        param_columns(outputs),
+        SeriesPolicy::All,
+        None,
+    )?;
     for o in outputs {
         w.push(o.clone())?;
     }
     w.finish()?;
+    out.commit(|n| is_report_output(n, ""))?;
     Ok(())
 }
 
