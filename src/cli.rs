@@ -117,6 +117,9 @@ pub struct ValidateArgs {
     /// Output folder.
     #[arg(long, value_name = "DIR", default_value = "reports/validate")]
     pub out: PathBuf,
+    /// Write into an --out folder that holds files yieldlab did not write (they are kept).
+    #[arg(long)]
+    pub force: bool,
 }
 
 #[derive(Debug, Args)]
@@ -185,7 +188,32 @@ pub fn execute(cli: Cli, out: &mut dyn std::io::Write) -> Result<(), Failure> {
         Command::Compare(a) => run_and_write(a, true, out),
         Command::Validate(a) => {
             let ds = Dataset::load(&a.manifest, Some(&a.data_root))?;
-            let (checks, acc) = crate::validate::write_all(&ds, &a.out).map_err(|e| Failure {
+            if crate::validate::fee_growth(&ds).is_empty() {
+                return Err(bad_input(format!(
+                    "{}: nothing to check: no concentrated pool with fee_growth_global0/1, liquidity and tick series, which `validate` reconciles with the fee model; give a dataset that has them (data/shared/manifest.toml)",
+                    a.manifest.display()
+                )));
+            }
+            let claim = crate::io::Claim {
+                replace: true,
+                foreign_ok: a.force,
+                force_flag: "--force",
+                ..Default::default()
+            };
+            let target = crate::io::OutDir::claim(&a.out, &claim).map_err(|e| match e {
+                crate::io::OutError::Refused(m) => bad_input(m),
+                e => Failure {
+                    code: 1,
+                    message: format!("{}: cannot write: {e}", a.out.display()),
+                },
+            })?;
+            let (checks, acc) =
+                crate::validate::write_all(&ds, target.staging()).map_err(|e| Failure {
+                    code: 1,
+                    message: format!("{}: cannot write: {e}", a.out.display()),
+                })?;
+            // Everything of an earlier validate run that this one did not write again.
+            target.commit(|_| true).map_err(|e| Failure {
                 code: 1,
                 message: format!("{}: cannot write: {e}", a.out.display()),
             })?;
@@ -235,7 +263,7 @@ pub fn execute(cli: Cli, out: &mut dyn std::io::Write) -> Result<(), Failure> {
         Command::Data(DataCommand::Synth(a)) => {
             let mut p = match &a.params {
                 Some(path) => {
-                    let text = std::fs::read_to_string(path)
+                    let text = crate::io::read_input_text(path, crate::io::MAX_TEXT_BYTES)
                         .map_err(|e| bad_input(format!("{}: cannot read: {e}", path.display())))?;
                     toml::from_str::<SynthParams>(&text).map_err(|e| {
                         bad_input(format!(
@@ -284,7 +312,7 @@ fn run_and_write(a: RunArgs, report: bool, out: &mut dyn std::io::Write) -> Resu
     for p in &a.strategies {
         if p.is_dir() {
             // A report folder: run the strategy files it records again.
-            let list = std::fs::read_to_string(p.join("runs.txt")).map_err(|e| {
+            let list = crate::io::read_input_text(&p.join("runs.txt"), crate::io::MAX_TEXT_BYTES).map_err(|e| {
                 bad_input(format!(
                     "{}: not a yieldlab report folder (no runs.txt: {e}); give strategy files or a folder written by `yieldlab run` or `compare`",
                     p.display()

@@ -42,6 +42,89 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     result
 }
 
+/// Largest text input read whole (strategy files, manifests, parameter files, JSON
+/// replays, runs.txt): far over any real one, small enough to read safely.
+pub const MAX_TEXT_BYTES: u64 = 64 << 20;
+/// Largest data file (CSV, Parquet, event logs) read.
+pub const MAX_DATA_BYTES: u64 = 16 << 30;
+
+/// Why an input file is not read.
+#[derive(Debug, thiserror::Error)]
+pub enum InputError {
+    /// It does not exist.
+    #[error("{0}")]
+    Missing(std::io::Error),
+    /// Bad input: not a regular file, or over the size limit (exit code 2).
+    #[error("{0}")]
+    Refused(String),
+    /// Reading failed (exit code 1).
+    #[error("{0}")]
+    Io(std::io::Error),
+}
+
+fn human_bytes(n: u64) -> String {
+    const UNITS: [&str; 5] = ["B", "KiB", "MiB", "GiB", "TiB"];
+    let mut x = n as f64;
+    let mut u = 0;
+    while x >= 1024.0 && u + 1 < UNITS.len() {
+        x /= 1024.0;
+        u += 1;
+    }
+    format!("{x:.1} {}", UNITS[u])
+}
+
+/// Checks that `path` is a regular file (following links) of at most `limit` bytes
+/// before anything reads it: a device (`/dev/zero`), FIFO, socket or folder is refused,
+/// as is a file over the limit; returns its size.
+pub fn check_input_file(path: &Path, limit: u64) -> Result<u64, InputError> {
+    let meta = std::fs::metadata(path).map_err(|e| match e.kind() {
+        std::io::ErrorKind::NotFound => InputError::Missing(e),
+        _ => InputError::Io(e),
+    })?;
+    if meta.is_dir() {
+        return Err(InputError::Refused(
+            "is a folder, expected a file; give the path of the file".into(),
+        ));
+    }
+    if !meta.is_file() {
+        return Err(InputError::Refused(
+            "is not a regular file (a device, FIFO or socket); give the path of a file".into(),
+        ));
+    }
+    if meta.len() > limit {
+        return Err(InputError::Refused(format!(
+            "is {}, over the limit of {} for this kind of file; give a smaller file (split it by period)",
+            human_bytes(meta.len()),
+            human_bytes(limit)
+        )));
+    }
+    Ok(meta.len())
+}
+
+/// Reads a text input file whole after `check_input_file`; at most `limit` bytes are
+/// read even if the file grows meanwhile. Invalid UTF-8 is an error naming its byte.
+pub fn read_input_text(path: &Path, limit: u64) -> Result<String, InputError> {
+    use std::io::Read;
+    check_input_file(path, limit)?;
+    let f = File::open(path).map_err(InputError::Io)?;
+    let mut bytes = Vec::new();
+    f.take(limit.saturating_add(1))
+        .read_to_end(&mut bytes)
+        .map_err(InputError::Io)?;
+    if bytes.len() as u64 > limit {
+        return Err(InputError::Refused(format!(
+            "grew over the limit of {} while being read",
+            human_bytes(limit)
+        )));
+    }
+    String::from_utf8(bytes).map_err(|e| {
+        InputError::Refused(format!(
+            "is not UTF-8 text (invalid byte at offset {}); save it as UTF-8",
+            e.utf8_error().valid_up_to()
+        ))
+    })
+}
+
 /// The record of the files yieldlab wrote in an output folder (relative paths, `/`
 /// separated, one per line).
 pub const OWNED_FILE: &str = ".yieldlab-owned";

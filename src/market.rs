@@ -260,6 +260,31 @@ impl Field {
         }
     }
 
+    /// The magnitudes a value of the field may take (inclusive), after unit conversion:
+    /// far outside anything real, tight enough that no sum, product or power of values
+    /// inside them overflows an f64 in a run. `check_domain` refuses anything else.
+    pub fn range(self) -> (f64, f64) {
+        const TICK: f64 = 887_272.0;
+        match self {
+            // Token1 per token0, in whole tokens or raw units.
+            Field::Price => (1e-24, 1e24),
+            Field::PriceUsd => (1e-18, 1e12),
+            // Ten trillion dollars per bar or in a pool.
+            Field::VolumeUsd | Field::FeesUsd | Field::TvlUsd => (0.0, 1e13),
+            // uint128 liquidity and raw reserves.
+            Field::Liquidity | Field::LiquidityMean | Field::Reserve0 | Field::Reserve1 => {
+                (0.0, 3.5e38)
+            }
+            Field::Tick | Field::TickHigh | Field::TickLow => (-TICK, TICK),
+            // uint256 Q128 counters.
+            Field::FeeGrowthGlobal0 | Field::FeeGrowthGlobal1 => (0.0, 1.2e77),
+            // A fraction per year: up to 100,000,000 %.
+            Field::ApyBase | Field::ApyReward | Field::SupplyApr | Field::BorrowApr => (-1.0, 1e6),
+            Field::FeeRate | Field::Utilization => (0.0, 1.0),
+            Field::GasPriceGwei => (0.0, 1e7),
+        }
+    }
+
     /// Whether the field is a rate or APY (so percent, bps and ray units apply).
     pub fn is_rate(self) -> bool {
         matches!(

@@ -46,9 +46,29 @@ pub fn parse_duration(text: &str) -> Result<i64, String> {
     if n <= 0 {
         return Err(format!("duration '{text}' must be positive"));
     }
-    n.checked_mul(mult)
-        .ok_or_else(|| format!("duration '{text}' is too large"))
+    match n.checked_mul(mult) {
+        Some(d) if d <= MAX_DURATION => Ok(d),
+        _ => Err(format!(
+            "duration '{text}' must be at most {}d (200 years)",
+            MAX_DURATION / DAY
+        )),
+    }
 }
+
+/// A number as a user would write it: plain where that is short (`-5`, `0.25`,
+/// `10000`), scientific otherwise (`5e-324`, `1e308`).
+pub fn format_number(x: f64) -> String {
+    let plain = format!("{x}");
+    if plain.len() <= 16 {
+        plain
+    } else {
+        format!("{x:e}")
+    }
+}
+
+/// Longest duration any field accepts: 200 years. Bounded where it is parsed, so that
+/// timestamps plus durations, and small multiples of them, never overflow downstream.
+pub const MAX_DURATION: i64 = 200 * 365 * DAY;
 
 /// Formats seconds as the shortest exact text: `1h`, `2d`, `90m`, `45s`, `1d6h`.
 pub fn format_duration(secs: i64) -> String {

@@ -594,3 +594,18 @@ fn the_engines_fees_are_the_function_validate_checks() {
         assert!(tir > 0.05 && tir < 0.95, "time in range {tir}");
     }
 }
+
+#[test]
+fn a_value_that_becomes_infinite_fails_the_run_naming_the_step_and_the_pool() {
+    // ETH's price overflows at step 120: the LP position's value is infinite there.
+    let eth = |i: usize| if i >= 120 { f64::MAX } else { 2000.0 };
+    let m = cp_market(eth, 1e8, 1e6);
+    let mut s = lp_params("pool").build().unwrap();
+    let err = engine::run(&m, s.as_mut(), config(10_000.0)).unwrap_err();
+    let text = err.to_string();
+    assert!(text.starts_with("step 120 ("), "{text}");
+    assert!(
+        text.contains("pool 'pool'") || text.contains("wallet's"),
+        "names the pool or holding: {text}"
+    );
+}

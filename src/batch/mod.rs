@@ -650,13 +650,34 @@ pub fn plan(paths: &[PathBuf], opts: &BatchOptions) -> Result<Plan, RunError> {
     let mut jobs = Vec::new();
     let mut index = 0usize;
     for path in paths {
-        let text = std::fs::read_to_string(path).map_err(|e| {
+        let text = crate::io::read_input_text(path, crate::io::MAX_TEXT_BYTES).map_err(|e| {
             RunError::Spec(SpecError {
                 path: path.clone(),
                 message: format!("cannot read: {e}"),
             })
         })?;
-        for r in parse_runs(&text, path, opts.max_runs.saturating_sub(index))? {
+        let left = opts.max_runs.saturating_sub(index);
+        if left == 0 {
+            return Err(RunError::Spec(SpecError {
+                path: path.clone(),
+                message: format!(
+                    "the files before it already expand to {index} runs, the limit of --max-runs {}; raise --max-runs or run fewer files",
+                    opts.max_runs
+                ),
+            }));
+        }
+        let parsed = match parse_runs(&text, path, left) {
+            // The limit is over all files: say so when earlier files used part of it.
+            Err(RunError::Spec(mut e)) if index > 0 && e.message.contains("over the limit of") => {
+                e.message = format!(
+                    "{} ({index} runs of the files before it count against --max-runs {})",
+                    e.message, opts.max_runs
+                );
+                return Err(RunError::Spec(e));
+            }
+            other => other?,
+        };
+        for r in parsed {
             jobs.push(Job {
                 index,
                 spec: r.spec,

@@ -132,10 +132,56 @@ fn values_of(path: &str, spec: &Value, max_runs: usize) -> Result<Vec<Value>, St
     }
 }
 
+/// Deepest key a strategy file may have (its real keys are at most 4 levels deep).
+pub const MAX_KEY_DEPTH: usize = 16;
+
+/// Checks every number in a strategy document: finite (no nan, inf) and tables at most
+/// `MAX_KEY_DEPTH` deep; the error names the dotted key.
+pub fn check_document(doc: &Value) -> Result<(), String> {
+    fn walk(v: &Value, path: &mut Vec<String>) -> Result<(), String> {
+        if path.len() > MAX_KEY_DEPTH {
+            return Err(format!(
+                "'{}…' nests deeper than the {MAX_KEY_DEPTH} levels a strategy file has",
+                path.iter().take(8).cloned().collect::<Vec<_>>().join(".")
+            ));
+        }
+        match v {
+            Value::Float(f) if !f.is_finite() => {
+                Err(format!("{} = {f}: numbers must be finite", path.join(".")))
+            }
+            Value::Table(t) => {
+                for (k, x) in t {
+                    path.push(k.clone());
+                    walk(x, path)?;
+                    path.pop();
+                }
+                Ok(())
+            }
+            Value::Array(a) => {
+                for (i, x) in a.iter().enumerate() {
+                    path.push(format!("[{i}]"));
+                    walk(x, path)?;
+                    path.pop();
+                }
+                Ok(())
+            }
+            _ => Ok(()),
+        }
+    }
+    walk(doc, &mut Vec::new())
+}
+
 /// Sets `path` (dotted) in a TOML document, creating tables on the way.
 pub fn set_path(doc: &mut Value, path: &str, v: Value) -> Result<(), String> {
     let mut cur = doc;
     let parts: Vec<&str> = path.split('.').collect();
+    if parts.len() > MAX_KEY_DEPTH {
+        return Err(format!(
+            "sweep '{}…': a key of {} levels, more than the {MAX_KEY_DEPTH} levels a strategy file has",
+            path.chars().take(40).collect::<String>(),
+            parts.len()
+        ));
+    }
     for (k, part) in parts.iter().enumerate() {
         let table = cur
             .as_table_mut()
@@ -162,6 +208,7 @@ fn take_table(doc: &mut Value, key: &str) -> Option<toml::Table> {
 pub fn expand(text: &str, path: &Path, max_runs: usize) -> Result<Vec<Variant>, String> {
     let mut doc: Value = toml::from_str(text)
         .map_err(|e| format!("invalid strategy file: {}", e.to_string().trim_end()))?;
+    check_document(&doc)?;
     let mut sweep = take_table(&mut doc, "sweep").unwrap_or_default();
     let zip = match sweep.remove("zip") {
         Some(Value::Table(t)) => t,
@@ -213,9 +260,9 @@ pub fn expand(text: &str, path: &Path, max_runs: usize) -> Result<Vec<Variant>, 
         let (start, end) = (date("start")?, date("end")?);
         spans = Vec::new();
         let mut s = start;
-        while s + length <= end {
-            spans.push(Some((s, s + length)));
-            s += every;
+        while s.saturating_add(length) <= end {
+            spans.push(Some((s, s.saturating_add(length))));
+            s = s.saturating_add(every);
             if spans.len() > max_runs {
                 break;
             }
@@ -259,8 +306,20 @@ pub fn expand(text: &str, path: &Path, max_runs: usize) -> Result<Vec<Variant>, 
             (0..req.samples).map(|s| Some((s, req))).collect()
         }
     };
-    let grid: usize = axes.iter().map(|a| a.1.len()).product::<usize>();
-    let total = (spans.len() as u128) * grid as u128 * zip_len as u128 * samples.len() as u128;
+    let too_many = |total: String| {
+        format!(
+            "{}: the sweep expands to {total} runs, over the limit of {max_runs}; shrink it or raise the limit with --max-runs",
+            path.display()
+        )
+    };
+    let grid: usize = axes
+        .iter()
+        .try_fold(1usize, |acc, a| acc.checked_mul(a.1.len()))
+        .ok_or_else(|| too_many("more than 2^64".into()))?;
+    let total = (spans.len() as u128)
+        .saturating_mul(grid as u128)
+        .saturating_mul(zip_len as u128)
+        .saturating_mul(samples.len() as u128);
     if total > max_runs as u128 {
         return Err(format!(
             "{}: the sweep expands to {total} runs, over the limit of {max_runs}; shrink it or raise the limit with --max-runs",

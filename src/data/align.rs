@@ -538,19 +538,30 @@ pub fn build_market(
         .end
         .unwrap_or_else(|| covers.iter().map(|c| c.1).min().expect("non-empty"));
     if end < start {
-        let detail = all
+        // Name each series' own first and last rows (not the grid-adjusted coverage,
+        // which can end before it starts when the grid step is longer than the data).
+        let mut detail = all
             .iter()
-            .zip(&covers)
-            .map(|(s, c)| {
+            .map(|s| {
                 format!(
-                    "{} covers {} to {}",
+                    "{} has rows from {} to {}",
                     s.label(),
-                    format_ts(c.0),
-                    format_ts(c.1)
+                    format_ts(s.ts.first().copied().unwrap_or_default()),
+                    format_ts(s.ts.last().copied().unwrap_or_default())
                 )
             })
             .collect::<Vec<_>>()
             .join("; ");
+        if all.iter().any(|s| {
+            let span = s.ts.last().copied().unwrap_or_default()
+                - s.ts.first().copied().unwrap_or_default();
+            step > span
+        }) {
+            detail.push_str(&format!(
+                "; the grid step {} is longer than the data: choose a shorter `grid` in the strategy file",
+                format_duration(step)
+            ));
+        }
         return Err(DataError::NoOverlap { detail });
     }
     if let Some(e) = spec.end {

@@ -6,6 +6,34 @@ use std::path::PathBuf;
 
 use crate::units::{format_duration, format_ts, Timestamp};
 
+impl DataError {
+    /// The error for an input file `check_input_file`/`read_input_text` did not read;
+    /// `referenced_by` and `hint` name where the path came from and how to fix it.
+    pub fn from_input(
+        path: &std::path::Path,
+        e: crate::io::InputError,
+        referenced_by: &str,
+        hint: &str,
+    ) -> DataError {
+        use crate::io::InputError;
+        match e {
+            InputError::Missing(_) => DataError::FileNotFound {
+                path: path.to_path_buf(),
+                referenced_by: referenced_by.to_string(),
+                hint: hint.to_string(),
+            },
+            InputError::Refused(message) => DataError::NotAFile {
+                path: path.to_path_buf(),
+                message,
+            },
+            InputError::Io(e) => DataError::Io {
+                path: path.to_path_buf(),
+                message: e.to_string(),
+            },
+        }
+    }
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum DataError {
     #[error("{path}: file not found (named by {referenced_by}){hint}")]
@@ -17,6 +45,10 @@ pub enum DataError {
 
     #[error("{path}: cannot read: {message}")]
     Io { path: PathBuf, message: String },
+
+    /// A path that is not a file we read (a folder, a device, over the size limit).
+    #[error("{path}: {message}")]
+    NotAFile { path: PathBuf, message: String },
 
     #[error("{path}: {message}")]
     Format { path: PathBuf, message: String },

@@ -151,6 +151,20 @@ impl Rows {
 }
 
 /// A file that could not be opened: not found (named by the manifest entry), or why not.
+/// Checks an event file before it is opened (a regular file within the size limit).
+fn check_file(path: &Path, referenced_by: &str) -> Result<(), DataError> {
+    crate::io::check_input_file(path, crate::io::MAX_DATA_BYTES)
+        .map(|_| ())
+        .map_err(|e| {
+            DataError::from_input(
+                path,
+                e,
+                referenced_by,
+                "; pass --data-root with the folder that holds the files",
+            )
+        })
+}
+
 fn open_error(path: &Path, referenced_by: &str, e: std::io::Error) -> DataError {
     match e.kind() {
         std::io::ErrorKind::NotFound => DataError::FileNotFound {
@@ -198,6 +212,7 @@ fn read_rows(
         let (h, r) = read_parquet(path)?;
         (h, r, true)
     } else {
+        check_file(path, &format!("the manifest's {what}"))?;
         let file = std::fs::File::open(path).map_err(io)?;
         let reader: Box<dyn Read> = if name.ends_with(".gz") {
             Box::new(flate2::read::MultiGzDecoder::new(file))
@@ -258,6 +273,7 @@ fn read_rows(
 
 fn read_parquet(path: &Path) -> Result<(Vec<String>, Vec<Vec<String>>), DataError> {
     use polars::prelude::*;
+    check_file(path, "the manifest")?;
     let f = std::fs::File::open(path).map_err(|e| DataError::Io {
         path: path.to_path_buf(),
         message: e.to_string(),
@@ -499,8 +515,14 @@ pub fn position_key(owner: &str, lower: i32, upper: i32) -> Option<[u8; 32]> {
 /// JSON with integers of any size: long bare integers are quoted before parsing, so
 /// that none passes through f64.
 fn read_big_json(path: &Path) -> Result<serde_json::Value, DataError> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| open_error(path, "the manifest's [[replays]]", e))?;
+    let text = crate::io::read_input_text(path, crate::io::MAX_TEXT_BYTES).map_err(|e| {
+        DataError::from_input(
+            path,
+            e,
+            "the manifest's [[replays]]",
+            "; pass --data-root with the folder that holds the files",
+        )
+    })?;
     let mut out = String::with_capacity(text.len() + text.len() / 8);
     let bytes = text.as_bytes();
     let mut k = 0;

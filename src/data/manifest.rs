@@ -52,6 +52,9 @@ pub struct ChainEntry {
     pub native_asset: String,
 }
 
+/// Most decimals a token may declare (10^36 raw units still fit an f64's range with room).
+pub const MAX_DECIMALS: u32 = 36;
+
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PoolEntry {
@@ -298,16 +301,13 @@ impl FilePlan {
 impl Manifest {
     /// Reads and parses a manifest; TOML errors carry their line and column.
     pub fn read(path: &Path) -> Result<Manifest, DataError> {
-        let text = std::fs::read_to_string(path).map_err(|e| match e.kind() {
-            std::io::ErrorKind::NotFound => DataError::FileNotFound {
-                path: path.to_path_buf(),
-                referenced_by: "the command line".into(),
-                hint: "; give the path of a dataset's manifest.toml".into(),
-            },
-            _ => DataError::Io {
-                path: path.to_path_buf(),
-                message: e.to_string(),
-            },
+        let text = crate::io::read_input_text(path, crate::io::MAX_TEXT_BYTES).map_err(|e| {
+            DataError::from_input(
+                path,
+                e,
+                "the command line",
+                "; give the path of a dataset's manifest.toml",
+            )
         })?;
         Manifest::parse(&text, path)
     }
@@ -344,10 +344,40 @@ impl Manifest {
                     p.tokens.len()
                 )));
             }
-            if let Some(r) = p.reward_per_day {
-                if !(r.is_finite() && r >= 0.0) || p.reward_token.is_none() {
+            for (k, t) in p.tokens.iter().enumerate() {
+                if p.tokens[..k].iter().any(|u| u.eq_ignore_ascii_case(t)) {
                     return Err(err(format!(
-                        "[[pools]] '{}': `reward_per_day` must be >= 0 and needs `reward_token`",
+                        "[[pools]] '{}': `tokens` lists '{t}' twice; a pool holds different tokens",
+                        p.id
+                    )));
+                }
+            }
+            if let Some(d) = p.decimals.iter().find(|d| **d > MAX_DECIMALS) {
+                return Err(err(format!(
+                    "[[pools]] '{}': `decimals` = {d} must be between 0 and {MAX_DECIMALS} (ERC-20 tokens use 0 to 18, a few up to 24)",
+                    p.id
+                )));
+            }
+            if let Some(a) = p.amplification {
+                if !(a.is_finite() && (1.0..=1e6).contains(&a)) {
+                    return Err(err(format!(
+                        "[[pools]] '{}': `amplification` = {a} must be between 1 and 1000000 (Curve's A, e.g. 100 or 2000)",
+                        p.id
+                    )));
+                }
+            }
+            if let Some(t) = p.tick_spacing {
+                if !(1..=16_384).contains(&t) {
+                    return Err(err(format!(
+                        "[[pools]] '{}': `tick_spacing` = {t} must be between 1 and 16384 (Uniswap v3 uses 1, 10, 60 or 200)",
+                        p.id
+                    )));
+                }
+            }
+            if let Some(r) = p.reward_per_day {
+                if !(r.is_finite() && (0.0..=1e15).contains(&r)) || p.reward_token.is_none() {
+                    return Err(err(format!(
+                        "[[pools]] '{}': `reward_per_day` must be between 0 and 1e15 and needs `reward_token`",
                         p.id
                     )));
                 }

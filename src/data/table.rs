@@ -40,24 +40,15 @@ impl Table {
         delimiter: u8,
         referenced_by: &str,
     ) -> Result<Table, DataError> {
-        let meta = std::fs::metadata(path).map_err(|e| match e.kind() {
-            std::io::ErrorKind::NotFound => DataError::FileNotFound {
-                path: path.to_path_buf(),
-                referenced_by: referenced_by.to_string(),
-                hint: "; check the path in the manifest, or pass --data-root with the folder that holds the files".into(),
-            },
-            _ => DataError::Io {
-                path: path.to_path_buf(),
-                message: e.to_string(),
-            },
+        let len = crate::io::check_input_file(path, crate::io::MAX_DATA_BYTES).map_err(|e| {
+            DataError::from_input(
+                path,
+                e,
+                referenced_by,
+                "; check the path in the manifest, or pass --data-root with the folder that holds the files",
+            )
         })?;
-        if meta.is_dir() {
-            return Err(DataError::Io {
-                path: path.to_path_buf(),
-                message: "is a folder, expected a file".into(),
-            });
-        }
-        if meta.len() == 0 {
+        if len == 0 {
             return Err(DataError::EmptyFile {
                 path: path.to_path_buf(),
             });
@@ -98,7 +89,7 @@ impl Table {
             path: path.to_path_buf(),
             format,
             df,
-            bytes: meta.len(),
+            bytes: len,
             delimiter,
         })
     }
@@ -429,11 +420,46 @@ pub fn check_domain(field: Field, x: f64) -> Result<(), String> {
             "{field} must be a fraction in [0, 1] (check the unit: percent?)"
         )),
         Domain::Integer if x.fract() != 0.0 => Err(format!("{field} must be a whole number")),
-        _ => Ok(()),
+        _ => {
+            let (lo, hi) = field.range();
+            if x < lo || x > hi {
+                Err(format!(
+                    "{field} = {x:e} is outside its domain: must be between {lo:e} and {hi:e} (docs/manifest.md, \"Field domains\"); check the unit and the column"
+                ))
+            } else {
+                Ok(())
+            }
+        }
+    }
+}
+
+/// The line of the first carriage return not followed by a line feed (an old-Mac line
+/// ending, or one mixed into a file of \n or \r\n lines) within the first `limit`
+/// bytes: no CSV reader here splits lines on it, so a row (or the header) would run into
+/// the next one.
+fn lone_cr_line(path: &Path, limit: u64) -> Option<usize> {
+    use std::io::Read;
+    let f = File::open(path).ok()?;
+    let mut bytes = Vec::new();
+    f.take(limit).read_to_end(&mut bytes).ok()?;
+    let at = bytes
+        .windows(2)
+        .position(|w| w[0] == b'\r' && w[1] != b'\n')?;
+    Some(1 + bytes[..at].iter().filter(|b| **b == b'\n').count())
+}
+
+fn lone_cr_error(path: &Path, line: usize) -> DataError {
+    DataError::Csv {
+        path: path.to_path_buf(),
+        location: format!(", line {line}"),
+        message: "the line ends with a lone carriage return (\\r without \\n); save the file with \\n or \\r\\n line endings".into(),
     }
 }
 
 fn read_csv(path: &Path, delimiter: u8) -> Result<DataFrame, DataError> {
+    if let Some(line) = lone_cr_line(path, 1 << 20) {
+        return Err(lone_cr_error(path, line));
+    }
     let result = CsvReadOptions::default()
         .with_has_header(true)
         .with_infer_schema_length(Some(0))
@@ -441,6 +467,9 @@ fn read_csv(path: &Path, delimiter: u8) -> Result<DataFrame, DataError> {
         .try_into_reader_with_file_path(Some(path.to_path_buf()))
         .and_then(|r| r.finish());
     result.map_err(|e| {
+        if let Some(line) = lone_cr_line(path, crate::io::MAX_DATA_BYTES) {
+            return lone_cr_error(path, line);
+        }
         // polars says what went wrong but not where; find the line with the csv crate.
         let (location, detail) = locate_csv_error(path, delimiter);
         DataError::Csv {

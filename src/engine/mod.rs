@@ -96,16 +96,25 @@ impl Default for RunConfig {
     }
 }
 
+/// Largest portfolio value a run may reach, in USD (a quintillion: beyond any real
+/// market); a value over it means a price or liquidity left every real range.
+pub const MAX_VALUE_USD: f64 = 1e18;
+
+/// The capital a run may start with, in USD: a cent to a trillion dollars (beyond it no
+/// pool holds the position, and f64 sums lose the cents).
+pub const CAPITAL_RANGE: (f64, f64) = (0.01, 1e12);
+
 impl RunConfig {
     /// Every figure's domain, checked before a run (and when a strategy file is read,
     /// so the message names the file): capital above zero; gas, swap, bridge and vault
     /// costs never negative (a negative cost would earn money). Returns the field at
     /// fault and its allowed range.
     pub fn validate(&self) -> Result<(), String> {
-        if !(self.capital_usd.is_finite() && self.capital_usd > 0.0) {
+        let (lo, hi) = CAPITAL_RANGE;
+        if !(self.capital_usd.is_finite() && (lo..=hi).contains(&self.capital_usd)) {
             return Err(format!(
-                "capital_usd = {} must be a positive number of dollars",
-                self.capital_usd
+                "capital_usd = {} must be between {lo} and {hi:e} dollars",
+                crate::units::format_number(self.capital_usd)
             ));
         }
         self.gas.validate()?;
@@ -758,20 +767,43 @@ impl<'a> Engine<'a> {
             }
             self.update_locked(i);
             let value = self.value(i);
-            if !value.is_finite() {
+            if !(value.is_finite() && value.abs() <= MAX_VALUE_USD) {
                 return Err(EngineError::Numeric {
                     step: i,
                     at: format_ts(ts),
-                    message: format!("portfolio value is {value}; check the pools' prices and liquidity at this step"),
+                    message: self.non_finite(i, value),
                 });
             }
             let err = (value - (capital + self.att.total())).abs();
+            if !err.is_finite() {
+                let buckets = self.att.values();
+                let (name, x) = BUCKETS
+                    .iter()
+                    .zip(buckets)
+                    .find(|(_, x)| !x.is_finite())
+                    .map(|(n, x)| (*n, x))
+                    .unwrap_or(("total", self.att.total()));
+                return Err(EngineError::Numeric {
+                    step: i,
+                    at: format_ts(ts),
+                    message: format!(
+                        "the attribution's {name} is {x} (portfolio value {value} USD); a pool's price or liquidity at this step is out of any real range"
+                    ),
+                });
+            }
             max_err = max_err.max(err);
             let hodl: f64 = self
                 .baseline
                 .iter()
                 .map(|(a, amt)| amt * self.book.price(*a, i))
                 .sum();
+            if !hodl.is_finite() {
+                return Err(EngineError::Numeric {
+                    step: i,
+                    at: format_ts(ts),
+                    message: format!("the HODL baseline's value is {hodl}; check the prices of the tokens the run started with"),
+                });
+            }
             series.value.push(value);
             series.hodl_value.push(hodl);
             if !light {
@@ -1009,6 +1041,57 @@ impl<'a> Engine<'a> {
                 principal, asset, ..
             } => principal * self.book.price(*asset, i),
         }
+    }
+
+    /// Names the quantity that made the portfolio's value `value` (NaN or infinite) at
+    /// step `i`: a wallet amount or price, or a position's pool, amounts, fees or
+    /// rewards — the first that is not finite.
+    fn non_finite(&self, i: usize, value: f64) -> String {
+        let bad = |x: f64| !(x.is_finite() && x.abs() <= MAX_VALUE_USD);
+        let value = crate::units::format_number(value);
+        for (a, x) in &self.pf.wallet {
+            let price = self.book.price(*a, i);
+            if !x.is_finite() || !price.is_finite() || bad(x * price) {
+                return format!(
+                    "portfolio value is {value}: the wallet's {} is {x} at a price of {price} USD; check that asset's price series and the amounts the strategy moves",
+                    self.asset_name(*a)
+                );
+            }
+        }
+        for p in self.pf.positions.values() {
+            let v = self.position_value(p, i);
+            if !bad(v) {
+                continue;
+            }
+            return match &p.kind {
+                PosKind::Amm(a) => {
+                    let pv = &self.book.pool_list[a.pid];
+                    let (x, y) = self.amounts(a, i);
+                    let price = pv.price.as_ref().and_then(|s| s.get(i)).copied();
+                    format!(
+                        "portfolio value is {value}: the position in pool '{}' is worth {v} USD (liquidity {}, amounts {x} and {y}, fees {} USD, pool price {}); check the pool's price, TVL and liquidity at this step",
+                        pv.meta.id,
+                        a.l,
+                        a.fees_usd,
+                        price.map(|p| p.to_string()).unwrap_or_else(|| "none".into())
+                    )
+                }
+                PosKind::Lend { asset, amount, .. } => format!(
+                    "portfolio value is {value}: the loan of {amount} {} is worth {v} USD; check the rate and price series",
+                    self.asset_name(*asset)
+                ),
+                PosKind::Yield {
+                    principal, asset, ..
+                } => format!(
+                    "portfolio value is {value}: the yield position of {principal} {} is worth {v} USD; check the pool's APY and TVL series",
+                    self.asset_name(*asset)
+                ),
+            };
+        }
+        format!(
+            "portfolio value is {value} (locked {} USD, external gas {} USD); check the pools' prices and liquidity at this step",
+            self.locked_now, self.external_gas
+        )
     }
 
     fn wallet_value(&self, i: usize) -> f64 {

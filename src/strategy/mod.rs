@@ -288,7 +288,8 @@ impl RunSpec {
             path: path.to_path_buf(),
             message,
         };
-        let text = std::fs::read_to_string(path).map_err(|e| err(format!("cannot read: {e}")))?;
+        let text = crate::io::read_input_text(path, crate::io::MAX_TEXT_BYTES)
+            .map_err(|e| err(format!("cannot read: {e}")))?;
         let file: StrategyFile = toml::from_str(&text).map_err(|e| {
             err(format!(
                 "invalid strategy file: {}",

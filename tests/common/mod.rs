@@ -69,34 +69,70 @@ pub struct Run {
     pub stderr: String,
 }
 
-/// Runs the binary in `cwd`, with `stdin` piped in when given; no checks.
+/// Longest a single run of the binary may take in a test before it counts as a hang.
+pub const HANG_LIMIT: std::time::Duration = std::time::Duration::from_secs(180);
+
+/// Runs the binary in `cwd`, with `stdin` piped in when given; no checks. A run still
+/// going after `HANG_LIMIT` is killed and reported with code -2 and "HANG" in stderr.
 pub fn run_binary(args: &[&str], cwd: &Path, stdin: Option<&str>) -> Run {
-    use std::io::Write;
+    use std::io::{Read, Write};
     use std::process::Stdio;
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_yieldlab"));
-    cmd.args(args).current_dir(cwd);
-    let out = match stdin {
-        Some(input) => {
-            let mut child = cmd
-                .stdin(Stdio::piped())
-                .stdout(Stdio::piped())
-                .stderr(Stdio::piped())
-                .spawn()
-                .expect("the yieldlab binary runs");
-            child
-                .stdin
-                .take()
-                .expect("piped stdin")
-                .write_all(input.as_bytes())
-                .expect("stdin written");
-            child.wait_with_output().expect("the yieldlab binary runs")
+    let mut child = Command::new(env!("CARGO_BIN_EXE_yieldlab"))
+        .args(args)
+        .current_dir(cwd)
+        .stdin(if stdin.is_some() {
+            Stdio::piped()
+        } else {
+            Stdio::null()
+        })
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the yieldlab binary runs");
+    if let Some(input) = stdin {
+        let mut pipe = child.stdin.take().expect("piped stdin");
+        let input = input.to_string();
+        std::thread::spawn(move || {
+            let _ = pipe.write_all(input.as_bytes());
+        });
+    }
+    let mut out_pipe = child.stdout.take().expect("piped stdout");
+    let mut err_pipe = child.stderr.take().expect("piped stderr");
+    let out_t = std::thread::spawn(move || {
+        let mut b = Vec::new();
+        let _ = out_pipe.read_to_end(&mut b);
+        b
+    });
+    let err_t = std::thread::spawn(move || {
+        let mut b = Vec::new();
+        let _ = err_pipe.read_to_end(&mut b);
+        b
+    });
+    let start = std::time::Instant::now();
+    let status = loop {
+        if let Some(s) = child.try_wait().expect("wait for yieldlab") {
+            break Some(s);
         }
-        None => cmd.output().expect("the yieldlab binary runs"),
+        if start.elapsed() > HANG_LIMIT {
+            let _ = child.kill();
+            let _ = child.wait();
+            break None;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    };
+    let stdout = String::from_utf8_lossy(&out_t.join().unwrap_or_default()).into_owned();
+    let mut stderr = String::from_utf8_lossy(&err_t.join().unwrap_or_default()).into_owned();
+    let code = match status {
+        Some(s) => s.code().unwrap_or(-1),
+        None => {
+            stderr.push_str(&format!("\nHANG: killed after {HANG_LIMIT:?}"));
+            -2
+        }
     };
     Run {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        code,
+        stdout,
+        stderr,
     }
 }
 
