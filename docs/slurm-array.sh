@@ -1,6 +1,8 @@
 #!/bin/bash
-# A sweep split over 8 array tasks: each runs shard $SLURM_ARRAY_TASK_ID of 8.
+# A sweep split over 8 array tasks: each runs shard $SLURM_ARRAY_TASK_ID of 8
+# (docs/run-shard.sh; SWEEP, OUT and YIELDLAB override what runs and where).
 # Submit from the repository root: sbatch docs/slurm-array.sh
+# A task that failed or was killed resumes from the run cache: sbatch --array=K docs/slurm-array.sh
 #SBATCH --job-name=yieldlab-sweep
 #SBATCH --array=0-7
 #SBATCH --cpus-per-task=2
@@ -8,7 +10,6 @@
 #SBATCH --time=01:00:00
 #SBATCH --output=slurm-%A_%a.out
 set -euo pipefail
-N=8
-yieldlab run strategies/sweeps/harvest_interval_x_capital.toml \
-  --shard "${SLURM_ARRAY_TASK_ID}/${N}" --parquet --series none --quiet \
-  --out results/harvest-sweep
+# The count is the array's size, not the number of tasks resubmitted: 8 here.
+export SHARDS="${SHARDS:-8}"
+exec sh docs/run-shard.sh

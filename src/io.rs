@@ -125,6 +125,37 @@ pub fn read_input_text(path: &Path, limit: u64) -> Result<String, InputError> {
     })
 }
 
+/// Runs a third-party reader (polars) so that a panic inside it — an unsupported
+/// column type, a malformed file it does not check — becomes an error naming what it
+/// said, instead of ending the process. The panic message is kept from stderr while the
+/// reader runs (the hook is process-wide: readers run on the loading thread, one file at
+/// a time).
+pub fn contain_panic<T>(f: impl FnOnce() -> T) -> Result<T, String> {
+    use std::sync::{Arc, Mutex};
+    let said: Arc<Mutex<Option<String>>> = Arc::default();
+    let keep = Arc::clone(&said);
+    let previous = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let text = info
+            .payload()
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| info.payload().downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "a panic without a message".into());
+        if let Ok(mut slot) = keep.lock() {
+            slot.get_or_insert(text);
+        }
+    }));
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f));
+    std::panic::set_hook(previous);
+    result.map_err(|_| {
+        said.lock()
+            .ok()
+            .and_then(|mut s| s.take())
+            .unwrap_or_else(|| "the reader failed".into())
+    })
+}
+
 /// The record of the files yieldlab wrote in an output folder (relative paths, `/`
 /// separated, one per line).
 pub const OWNED_FILE: &str = ".yieldlab-owned";
@@ -478,6 +509,22 @@ impl Drop for OutDir {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_panic_inside_a_reader_becomes_its_message() {
+        let r: Result<(), String> = contain_panic(|| panic!("activate 'dtype-x' feature"));
+        assert_eq!(r.unwrap_err(), "activate 'dtype-x' feature");
+        assert_eq!(contain_panic(|| 7).unwrap(), 7);
+    }
+
+    #[test]
+    fn safe_names_keep_different_texts_apart() {
+        assert_eq!(safe_name("lp_weth-1"), "lp_weth-1");
+        let (a, b) = (safe_name("α"), safe_name("β"));
+        assert_ne!(a, b);
+        assert!(a.is_ascii() && b.is_ascii());
+        assert_ne!(safe_name("a b"), safe_name("a_b"));
+    }
 
     #[test]
     fn writes_and_replaces_without_leftovers() {

@@ -4,6 +4,12 @@
 //! them into a `market::Market`; later parts (protocol math, engine, batch runner,
 //! metrics, reports) read that market and never touch files themselves.
 
+// Library code never panics on what it is given: no `unwrap`/`expect` outside tests (an
+// invariant of our own that cannot be an error says why where it is allowed). Inputs
+// are bounded where they are read (declared domains: `market::Field::range`, durations,
+// capital, sizes), so arithmetic on them cannot overflow downstream.
+#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
+
 pub mod amm;
 pub mod batch;
 pub mod cli;

@@ -108,3 +108,38 @@ fn parquet_errors_name_the_row() {
         run.stderr
     );
 }
+
+/// What polars writes for liquidity above 2^63: Int128, or Decimal(38, 0). Both read as
+/// numbers (they panicked the loader before: polars lacked the dtypes).
+#[test]
+fn int128_and_decimal_columns_read_as_numbers() {
+    let dir = tempfile::tempdir().unwrap();
+    let big: [i128; 2] = [1 << 100, (1 << 100) + (1 << 80)];
+    for (name, dtype) in [
+        ("i128", DataType::Int128),
+        ("decimal", DataType::Decimal(38, 0)),
+    ] {
+        // A pool file: liquidity is a pool field.
+        let manifest = format!(
+            "[dataset]\nname = \"pq\"\n[[pools]]\nid = \"p\"\nkind = \"concentrated\"\nchain = \"ethereum\"\ntokens = [\"WETH\", \"USDC\"]\nfee = 0.003\n[[files]]\npath = \"{name}.parquet\"\nkind = \"pool\"\nid = \"p\"\ntimestamp = \"time\"\ncolumns = {{ price = \"price\", liquidity = \"liquidity\" }}\n"
+        );
+        let m = dir.path().join(format!("{name}.toml"));
+        std::fs::write(&m, manifest).unwrap();
+        let liquidity = Series::new("liquidity".into(), &big[..])
+            .cast(&dtype)
+            .unwrap();
+        assert_eq!(liquidity.dtype(), &dtype);
+        let df = DataFrame::new_infer_height(vec![
+            Series::new("time".into(), &[1_640_995_200i64, 1_640_998_800][..]).into(),
+            Series::new("price".into(), &[3000.0f64, 3001.0][..]).into(),
+            liquidity.into(),
+        ])
+        .unwrap();
+        write_parquet(&dir.path().join(format!("{name}.parquet")), df);
+        let ds = Dataset::load(&m, None).unwrap_or_else(|e| panic!("{name}: {e}"));
+        let p = ds.get(SeriesKind::Pool, "p").unwrap();
+        let l = &p.fields[&Field::Liquidity];
+        assert!((l[0] / 2f64.powi(100) - 1.0).abs() < 1e-12, "{name}: {l:?}");
+        assert!(l[1] > l[0], "{name}");
+    }
+}

@@ -147,7 +147,10 @@ impl RunCache {
     pub fn chunk(&self, ordinal: usize, keys: &[String]) -> std::io::Result<Journal> {
         let name = format!("chunk-{ordinal:06}.jsonl");
         let path = self.dir.join(&name);
-        self.used.lock().expect("cache lock").push(name);
+        self.used
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .push(name);
         let mut found = HashMap::new();
         let mut kept: Vec<u8> = Vec::new();
         let mut stale = false;
@@ -186,7 +189,10 @@ impl RunCache {
 
     /// Removes the journals of runs that are no longer part of this folder's plan.
     pub fn remove_unused(&self) {
-        let used = self.used.lock().expect("cache lock");
+        let used = self
+            .used
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         if let Ok(entries) = std::fs::read_dir(&self.dir) {
             for e in entries.flatten() {
                 let f = e.file_name().to_string_lossy().into_owned();
@@ -218,7 +224,10 @@ impl Journal {
         })
         .map_err(std::io::Error::other)?;
         line.push(b'\n');
-        self.file.lock().expect("journal lock").write_all(&line)
+        self.file
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .write_all(&line)
     }
 }
 

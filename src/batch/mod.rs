@@ -35,6 +35,9 @@ pub enum RunError {
     /// The run cache could not be read or written.
     #[error("{path}: run cache: {message}; remove the folder or pass --no-cache")]
     Cache { path: PathBuf, message: String },
+    /// A broken invariant of ours (a bug), reported instead of a panic.
+    #[error("internal error: {0}; please report it")]
+    Internal(String),
 }
 
 /// A finished run with what it ran on.
@@ -900,7 +903,7 @@ impl Plan {
             .iter()
             .find(|j| j.index == index)
             .cloned()
-            .expect("a run of this plan");
+            .ok_or_else(|| RunError::Internal(format!("run {index} is not a run of this plan")))?;
         job.spec.config.light = false;
         self.run(&job)
     }

@@ -340,13 +340,9 @@ pub fn expand(text: &str, path: &Path, max_runs: usize) -> Result<Vec<Variant>, 
                 for sample in &samples {
                     let mut d = doc.clone();
                     let mut params = Vec::new();
-                    if let Some((s, e)) = span {
-                        d.as_table_mut()
-                            .expect("table")
-                            .insert("start".into(), Value::String(format_ts(*s)));
-                        d.as_table_mut()
-                            .expect("table")
-                            .insert("end".into(), Value::String(format_ts(*e)));
+                    if let (Some((s, e)), Some(t)) = (span, d.as_table_mut()) {
+                        t.insert("start".into(), Value::String(format_ts(*s)));
+                        t.insert("end".into(), Value::String(format_ts(*e)));
                         params.push(("window".to_string(), format_ts(*s)[..10].to_string()));
                     }
                     for (k, a) in axes.iter().enumerate() {

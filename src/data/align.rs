@@ -331,8 +331,10 @@ fn partial(s: &RawSeries, field: Field, values: &[f64], grid: &TimeGrid) -> Vec<
 /// The earliest grid point at which a series has every required field, and the latest
 /// grid point it can serve, for a grid of `step`.
 fn coverage(s: &RawSeries, step: i64) -> (Timestamp, Timestamp) {
-    let first = s.ts[0];
-    let last = *s.ts.last().expect("series are never empty");
+    // Series are never empty (the loader refuses a file without rows).
+    let (Some(&first), Some(&last)) = (s.ts.first(), s.ts.last()) else {
+        return (Timestamp::MAX, Timestamp::MIN);
+    };
     let has_level = s
         .fields
         .keys()
@@ -523,10 +525,11 @@ pub fn build_market(
     }
     let step = spec
         .step
-        .unwrap_or_else(|| all.iter().map(|s| s.bar).min().expect("non-empty"));
+        .or_else(|| all.iter().map(|s| s.bar).min())
+        .unwrap_or(3600);
     let covers: Vec<(Timestamp, Timestamp)> = all.iter().map(|s| coverage(s, step)).collect();
     let start = spec.start.unwrap_or_else(|| {
-        let latest = covers.iter().map(|c| c.0).max().expect("non-empty");
+        let latest = covers.iter().map(|c| c.0).max().unwrap_or_default();
         latest.div_euclid(step) * step
             + if latest.rem_euclid(step) == 0 {
                 0
@@ -536,7 +539,8 @@ pub fn build_market(
     });
     let end = spec
         .end
-        .unwrap_or_else(|| covers.iter().map(|c| c.1).min().expect("non-empty"));
+        .or_else(|| covers.iter().map(|c| c.1).min())
+        .unwrap_or_default();
     if end < start {
         // Name each series' own first and last rows (not the grid-adjusted coverage,
         // which can end before it starts when the grid step is longer than the data).
@@ -597,7 +601,11 @@ pub fn build_market(
     };
     for s in pools {
         let (fields, partial) = align_series_partial(s, &grid, &mut report)?;
-        let meta = ds.pools.get(&s.id).cloned().expect("checked on load");
+        let meta = ds
+            .pools
+            .get(&s.id)
+            .cloned()
+            .ok_or_else(|| ds.unknown(SeriesKind::Pool, &s.id, "the pool metadata"))?;
         market.pools.insert(
             s.id.clone(),
             PoolSeries {
@@ -637,7 +645,11 @@ pub fn build_market(
                     first: "never".into(),
                     start: format_ts(grid.start),
                 })?;
-        let chain = ds.chains.get(&s.id).cloned().expect("checked on load");
+        let chain = ds
+            .chains
+            .get(&s.id)
+            .cloned()
+            .ok_or_else(|| ds.unknown(SeriesKind::Gas, &s.id, "the [[chains]] list"))?;
         market.gas.insert(
             s.id.clone(),
             GasSeries {

@@ -38,7 +38,7 @@ pub fn summarize(s: &RawSeries) -> SeriesSummary {
         file: s.file.clone(),
         rows: s.ts.len(),
         first: format_ts(s.ts[0]),
-        last: format_ts(*s.ts.last().expect("never empty")),
+        last: format_ts(s.ts.last().copied().unwrap_or_default()),
         bar: format_duration(s.bar),
         gaps: gaps.len(),
         largest_gap: largest.map(format_duration).unwrap_or_else(|| "-".into()),

@@ -405,7 +405,8 @@ fn load_file(
                     },
                 });
             }
-            let t = ts[i].expect("checked above");
+            // Checked above: a row without its time was skipped or refused.
+            let Some(t) = ts[i] else { continue };
             if let Some((pt, pi)) = prev {
                 let series = format!("{} '{id}'", entry.kind);
                 let order_error = |message: String| DataError::BadValue {
@@ -582,7 +583,10 @@ fn load_peer_minute(
     pools: &BTreeMap<String, PoolMeta>,
     manifest: &Path,
 ) -> Result<(RawSeries, Vec<LoadedFile>), DataError> {
-    let id = plan.entry.id.clone().expect("checked by plan");
+    let id = plan.entry.id.clone().ok_or_else(|| DataError::Manifest {
+        path: manifest.to_path_buf(),
+        message: format!("{}: format = \"peer_minute\" needs `id`", plan.entry.path),
+    })?;
     let described = plan.describe(manifest);
     let meta = pools.get(&id).ok_or_else(|| DataError::Unknown {
         context: described.clone(),
@@ -642,28 +646,30 @@ fn load_peer_minute(
         let table = Table::read(path, FileFormat::Csv, b',', &described)?;
         let t = table.timestamps(&col("timestamp"), Unit::AutoTime)?;
         let close = table.numbers(Field::Tick, &col("closeTick"), plain)?;
-        let in0 = table.numbers(Field::VolumeUsd, &col("inAmount0"), plain)?;
-        let in1 = table.numbers(Field::VolumeUsd, &col("inAmount1"), plain)?;
+        // Raw token units: the domain of raw reserves.
+        let in0 = table.numbers(Field::Reserve0, &col("inAmount0"), plain)?;
+        let in1 = table.numbers(Field::Reserve1, &col("inAmount1"), plain)?;
         let liq = table.numbers(Field::Liquidity, &col("currentLiquidity"), plain)?;
         for i in 0..table.height() {
-            let missing = [
-                ("timestamp", t[i].is_none()),
-                ("closeTick", close[i].is_none()),
-                ("inAmount0", in0[i].is_none()),
-                ("inAmount1", in1[i].is_none()),
-                ("currentLiquidity", liq[i].is_none()),
-            ]
-            .into_iter()
-            .find(|m| m.1);
-            if let Some((c, _)) = missing {
+            let (Some(now), Some(tk), Some(raw0), Some(raw1), Some(l)) =
+                (t[i], close[i], in0[i], in1[i], liq[i])
+            else {
+                let c = [
+                    ("timestamp", t[i].is_none()),
+                    ("closeTick", close[i].is_none()),
+                    ("inAmount0", in0[i].is_none()),
+                    ("inAmount1", in1[i].is_none()),
+                ]
+                .into_iter()
+                .find(|m| m.1)
+                .map_or("currentLiquidity", |m| m.0);
                 return Err(DataError::BadValue {
                     path: path.clone(),
                     location: table.location(i),
                     column: c.into(),
                     message: "empty value".into(),
                 });
-            }
-            let now = t[i].expect("checked");
+            };
             if let Some((p, pfile, prow)) = prev {
                 if now <= p {
                     let ploc = if pfile == file_no {
@@ -686,16 +692,15 @@ fn load_peer_minute(
                 }
             }
             prev = Some((now, file_no, i));
-            let tk = close[i].expect("checked");
             // token1 per token0 in whole tokens.
             let p = 1.0001f64.powf(tk) * 10f64.powi(d0 - d1);
-            let a0 = in0[i].expect("checked") / 10f64.powi(d0);
-            let a1 = in1[i].expect("checked") / 10f64.powi(d1);
+            let a0 = raw0 / 10f64.powi(d0);
+            let a1 = raw1 / 10f64.powi(d1);
             let vol = if usd0 { a0 + a1 / p } else { a1 + a0 * p };
             ts.push(now);
             price.push(p);
             volume.push(vol);
-            liquidity.push(liq[i].expect("checked"));
+            liquidity.push(l);
             tick.push(tk);
         }
         loaded.push(LoadedFile {

@@ -60,7 +60,12 @@ impl Table {
                     path: path.to_path_buf(),
                     message: e.to_string(),
                 })?;
-                ParquetReader::new(f).finish().map_err(|e| DataError::Format {
+                crate::io::contain_panic(|| ParquetReader::new(f).finish())
+                    .map_err(|m| DataError::Format {
+                        path: path.to_path_buf(),
+                        message: format!("the Parquet reader failed on this file ({m}); check its column types (numbers, text, timestamps)"),
+                    })?
+                    .map_err(|e| DataError::Format {
                     path: path.to_path_buf(),
                     message: format!(
                         "not a readable Parquet file ({}); check the path, or set format = \"csv\" if it is CSV",
@@ -180,7 +185,8 @@ impl Table {
                 let ints = s.cast(&DataType::Int64).map_err(io)?;
                 Ok(Values::Time(ints.i64().map_err(io)?.clone(), per_sec))
             }
-            dt if dt.is_primitive_numeric() => {
+            // Int128 and Decimal: on-chain integers (liquidity above 2^63) as f64.
+            dt if dt.is_primitive_numeric() || dt.is_decimal() => {
                 let f = s.cast(&DataType::Float64).map_err(io)?;
                 Ok(Values::Number(f.f64().map_err(io)?.clone()))
             }
@@ -460,12 +466,18 @@ fn read_csv(path: &Path, delimiter: u8) -> Result<DataFrame, DataError> {
     if let Some(line) = lone_cr_line(path, 1 << 20) {
         return Err(lone_cr_error(path, line));
     }
-    let result = CsvReadOptions::default()
-        .with_has_header(true)
-        .with_infer_schema_length(Some(0))
-        .with_parse_options(CsvParseOptions::default().with_separator(delimiter))
-        .try_into_reader_with_file_path(Some(path.to_path_buf()))
-        .and_then(|r| r.finish());
+    let read = || {
+        CsvReadOptions::default()
+            .with_has_header(true)
+            .with_infer_schema_length(Some(0))
+            .with_parse_options(CsvParseOptions::default().with_separator(delimiter))
+            .try_into_reader_with_file_path(Some(path.to_path_buf()))
+            .and_then(|r| r.finish())
+    };
+    let result = match crate::io::contain_panic(read) {
+        Ok(r) => r,
+        Err(m) => Err(PolarsError::ComputeError(m.into())),
+    };
     result.map_err(|e| {
         if let Some(line) = lone_cr_line(path, crate::io::MAX_DATA_BYTES) {
             return lone_cr_error(path, line);

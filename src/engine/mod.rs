@@ -992,7 +992,12 @@ impl<'a> Engine<'a> {
             return cached;
         }
         let pv = &self.book.pool_list[a.pid];
-        let p = pv.price.as_ref().expect("amm pools have prices")[i];
+        // AMM positions open only in priced pools (`PoolView::exposure`); NaN otherwise,
+        // which the step's value check reports with the pool's name.
+        let p = match &pv.price {
+            Some(s) => s[i],
+            None => f64::NAN,
+        };
         let (x, y) = match (a.kind, a.range) {
             (PoolKind::Stableswap, _) => self.stable_hat[a.pid][i],
             (_, Some((sa, sb))) => v3::amounts_unchecked(p.sqrt(), sa, sb, 1.0),
@@ -1263,7 +1268,11 @@ impl<'a> Engine<'a> {
                         .market
                         .rate(market)
                         .and_then(|r| r.field(Field::SupplyApr))
-                        .expect("checked at open");
+                        .ok_or_else(|| {
+                            EngineError::Spec(format!(
+                                "lending market '{market}' has no supply_apr series"
+                            ))
+                        })?;
                     let growth = lending::compounded_per_second(rate[i - 1], dt);
                     let earned = *amount * (growth - 1.0);
                     self.att.interest.add(earned * self.book.price(*asset, i));
@@ -1453,7 +1462,14 @@ impl<'a> Engine<'a> {
         };
         let gwei = match c.gwei {
             GasPrice::Constant(g) => g,
-            GasPrice::Series => self.market.gas(chain).expect("resolved").gas_price_gwei[i],
+            GasPrice::Series => match self.market.gas(chain) {
+                Some(g) => g.gas_price_gwei[i],
+                None => {
+                    return Err(EngineError::Spec(format!(
+                        "no gas price series for chain '{chain}'"
+                    )))
+                }
+            },
         };
         let native_usd = match c.native_price {
             NativePrice::Asset(k) => self.book.price(k, i),
@@ -2208,7 +2224,7 @@ impl<'a> Engine<'a> {
                 if let Err(m) = &pv.fee {
                     return Err(EngineError::Spec(m.clone()));
                 }
-                let p = pv.price.as_ref().expect("amm")[i];
+                let p = pv.price.as_ref().map_or(f64::NAN, |s| s[i]);
                 let kind = pv.meta.kind;
                 let range = match range {
                     Some((lo, hi)) => {

@@ -43,7 +43,7 @@ fn table_rows(outputs: &[RunOutput]) -> (Vec<String>, Vec<Vec<String>>) {
     let cols = summary_columns();
     let idx: Vec<usize> = SHOWN
         .iter()
-        .map(|c| cols.iter().position(|x| x == c).expect("known column"))
+        .filter_map(|c| cols.iter().position(|x| x == c))
         .collect();
     let rows = outputs
         .iter()
