@@ -889,6 +889,13 @@ fn adversarial_cases() -> Vec<Case> {
             expect: Fails(&["pool.csv", "line"]),
         },
         Case {
+            name: "adversarial: a data file of one 2 MiB line",
+            files: vec![("pool.csv", "x".repeat(2 << 20))],
+            args: CHECK,
+            stdin: None,
+            expect: Fails(&["pool.csv: malformed CSV, line 1", "header line is longer than"]),
+        },
+        Case {
             name: "adversarial: --max-runs 1 on two files",
             files: vec![("s.toml", strategy(LP, "")), ("t.toml", strategy(LP, ""))],
             args: &["run", "s.toml", "t.toml", "--out", "out", "--max-runs", "1"],

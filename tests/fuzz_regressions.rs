@@ -106,3 +106,83 @@ fn loader_seeds_and_findings_load_or_fail_cleanly() {
         }
     }
 }
+
+/// Seeds and findings of a target, findings first.
+fn seeds_and_cases(target: &str) -> Vec<(PathBuf, Vec<u8>)> {
+    let mut inputs = cases(target);
+    let dir = common::repo().join("fuzz/seeds").join(target);
+    let mut seeds: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .collect();
+    seeds.sort();
+    assert!(!seeds.is_empty(), "{target}: no seeds");
+    inputs.extend(seeds.into_iter().map(|p| {
+        let d = std::fs::read(&p).unwrap();
+        (p, d)
+    }));
+    inputs
+}
+
+/// Plans and runs a fuzz input (manifest `----` CSV `----` strategy) as the `run`
+/// target does; returns how many runs finished.
+fn plan_and_run(data: &[u8]) -> Result<usize, String> {
+    let mut parts: Vec<&[u8]> = Vec::new();
+    let mut rest = data;
+    for _ in 0..2 {
+        let p = rest
+            .windows(5)
+            .position(|w| w == b"----\n")
+            .ok_or("not three parts")?;
+        parts.push(&rest[..p]);
+        rest = &rest[p + 5..];
+    }
+    parts.push(rest);
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("manifest.toml"), parts[0]).unwrap();
+    std::fs::write(dir.path().join("a.csv"), parts[1]).unwrap();
+    let s = dir.path().join("s.toml");
+    std::fs::write(&s, parts[2]).unwrap();
+    let opts = yieldlab::batch::BatchOptions {
+        max_runs: 20,
+        progress: false,
+        ..Default::default()
+    };
+    let plan = yieldlab::batch::plan(&[s], &opts).map_err(|e| e.to_string())?;
+    let mut done = 0;
+    plan.run_records(false, true, |_, output| {
+        if let Some(o) = output {
+            assert!(o.result.final_value().is_finite());
+            done += 1;
+        }
+        Ok(())
+    })
+    .map_err(|e| e.to_string())?;
+    Ok(done)
+}
+
+#[test]
+fn run_seeds_and_findings_run_or_fail_cleanly() {
+    let inputs = seeds_and_cases("run");
+    // The seeds are valid: each runs to the end.
+    let mut ran = 0;
+    for (path, data) in inputs {
+        match plan_and_run(&data) {
+            Ok(n) => ran += n,
+            Err(e) => assert!(!e.is_empty(), "{}", path.display()),
+        }
+    }
+    assert!(ran >= 3, "the three seeds run: {ran}");
+}
+
+#[test]
+fn expand_seeds_and_findings_stay_within_the_limit() {
+    for (path, data) in seeds_and_cases("expand") {
+        let text = String::from_utf8_lossy(&data);
+        match yieldlab::batch::sweep::expand(&text, &path, 1_000) {
+            Ok(v) => assert!(v.len() <= 1_000, "{}", path.display()),
+            Err(e) => assert!(!e.is_empty(), "{}", path.display()),
+        }
+    }
+}

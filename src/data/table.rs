@@ -462,7 +462,32 @@ fn lone_cr_error(path: &Path, line: usize) -> DataError {
     }
 }
 
+/// Longest header line a CSV may have (about 20,000 columns of 50 characters).
+const MAX_HEADER_BYTES: usize = 1 << 20;
+
+/// The header must end within `MAX_HEADER_BYTES`: a file with no line break there is
+/// not a table (a binary file, or one long line), and reading it would hold it whole.
+fn header_too_long(path: &Path) -> Option<DataError> {
+    use std::io::Read;
+    let f = File::open(path).ok()?;
+    let mut head = Vec::new();
+    f.take(MAX_HEADER_BYTES as u64 + 1)
+        .read_to_end(&mut head)
+        .ok()?;
+    (head.len() > MAX_HEADER_BYTES && !head.contains(&b'\n')).then(|| DataError::Csv {
+        path: path.to_path_buf(),
+        location: ", line 1".into(),
+        message: format!(
+            "the header line is longer than {} KiB (no line break): not a CSV table; check the path and the format",
+            MAX_HEADER_BYTES >> 10
+        ),
+    })
+}
+
 fn read_csv(path: &Path, delimiter: u8) -> Result<DataFrame, DataError> {
+    if let Some(e) = header_too_long(path) {
+        return Err(e);
+    }
     if let Some(line) = lone_cr_line(path, 1 << 20) {
         return Err(lone_cr_error(path, line));
     }
