@@ -81,8 +81,9 @@ pub struct RunArgs {
     #[arg(long, value_name = "K/N")]
     pub shard: Option<String>,
     /// Refuse invocations that expand to more runs than this.
-    #[arg(long, value_name = "N", default_value_t = crate::batch::sweep::DEFAULT_MAX_RUNS)]
-    pub max_runs: usize,
+    #[arg(long, value_name = "N", default_value_t = crate::batch::sweep::DEFAULT_MAX_RUNS as u64,
+          value_parser = clap::value_parser!(u64).range(1..))]
+    pub max_runs: u64,
     /// No progress bar.
     #[arg(long)]
     pub quiet: bool,
@@ -341,7 +342,7 @@ fn run_and_write(a: RunArgs, report: bool, out: &mut dyn std::io::Write) -> Resu
         .map_err(bad_input)?;
     let opts = crate::batch::BatchOptions {
         data_root: a.data.clone(),
-        max_runs: a.max_runs,
+        max_runs: usize::try_from(a.max_runs).unwrap_or(usize::MAX),
         shard,
         series: explicit.unwrap_or(crate::batch::SeriesPolicy::All),
         progress: !a.quiet,

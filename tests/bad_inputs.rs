@@ -896,6 +896,13 @@ fn adversarial_cases() -> Vec<Case> {
             expect: Fails(&["pool.csv: malformed CSV, line 1", "header line is longer than"]),
         },
         Case {
+            name: "adversarial: --max-runs 0",
+            files: vec![("s.toml", strategy(LP, ""))],
+            args: &["run", "s.toml", "--out", "out", "--max-runs", "0"],
+            stdin: None,
+            expect: Fails(&["--max-runs", "0 is not in 1.."]),
+        },
+        Case {
             name: "adversarial: --max-runs 1 on two files",
             files: vec![("s.toml", strategy(LP, "")), ("t.toml", strategy(LP, ""))],
             args: &["run", "s.toml", "t.toml", "--out", "out", "--max-runs", "1"],
