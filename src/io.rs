@@ -407,14 +407,11 @@ impl OutDir {
                 )));
             }
         }
-        let staging = dir.join(format!(
-            "{PRIVATE_PREFIX}staging{}.{}",
-            claim.key,
-            std::process::id()
-        ));
+        // `.pid-` ends the key, so one key's prefix is never another's (".part-…").
+        let prefix = format!("{PRIVATE_PREFIX}staging{}.pid-", claim.key);
+        let staging = dir.join(format!("{prefix}{}", std::process::id()));
         // A staging folder of an earlier, killed writer with this key (its lock is ours now).
         if let Ok(entries) = std::fs::read_dir(dir) {
-            let prefix = format!("{PRIVATE_PREFIX}staging{}.", claim.key);
             for e in entries.flatten() {
                 if e.file_name().to_string_lossy().starts_with(&prefix) {
                     let _ = std::fs::remove_dir_all(e.path());
@@ -524,6 +521,27 @@ mod tests {
         assert_ne!(a, b);
         assert!(a.is_ascii() && b.is_ascii());
         assert_ne!(safe_name("a b"), safe_name("a_b"));
+    }
+
+    #[test]
+    fn a_claim_clears_only_its_own_keys_staging() {
+        let dir = tempfile::tempdir().unwrap();
+        let shard = dir.path().join(".yieldlab-staging.part-0-of-2.pid-999");
+        let killed = dir.path().join(".yieldlab-staging.pid-999");
+        std::fs::create_dir_all(&shard).unwrap();
+        std::fs::create_dir_all(&killed).unwrap();
+        let out = OutDir::claim(dir.path(), &Claim::default()).unwrap();
+        assert!(shard.is_dir(), "another key's staging folder is left alone");
+        assert!(
+            !killed.exists(),
+            "a killed writer's staging folder of this key is removed"
+        );
+        std::fs::write(out.staging().join("a.csv"), "x").unwrap();
+        assert_eq!(out.commit(|_| true).unwrap(), vec!["a.csv".to_string()]);
+        assert_eq!(
+            std::fs::read_to_string(dir.path().join(OWNED_FILE)).unwrap(),
+            "a.csv\n"
+        );
     }
 
     #[test]
