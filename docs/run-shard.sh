@@ -18,5 +18,5 @@ if [ -z "$k" ] || [ -z "$n" ]; then
   exit 2
 fi
 exec "${YIELDLAB:-yieldlab}" run "${SWEEP:-strategies/sweeps/harvest_interval_x_capital.toml}" \
-  --shard "$k/$n" --parquet --series none --quiet \
+  --shard "$k/$n" --parquet --series none --progress "${PROGRESS:-auto}" \
   --out "${OUT:-results/harvest-sweep}"

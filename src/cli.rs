@@ -39,6 +39,11 @@ pub enum Command {
     /// Protocol math calculator: one JSON request per line on stdin, one JSON answer per
     /// line on stdout (see README, "yieldlab quote").
     Quote,
+    /// Print a shell completion script: yieldlab completions bash > ~/.local/share/bash-completion/completions/yieldlab
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -55,9 +60,10 @@ pub struct RunArgs {
     /// Strategy files (strategies/*.toml).
     #[arg(required = true)]
     pub strategies: Vec<PathBuf>,
-    /// Folder with the data files, overriding each strategy's dataset folder.
-    #[arg(long, value_name = "DIR")]
-    pub data: Option<PathBuf>,
+    /// Folder with the data files, overriding each strategy's dataset folder
+    /// (`--data` is the old name, kept as an alias).
+    #[arg(long = "data-root", alias = "data", value_name = "DIR")]
+    pub data_root: Option<PathBuf>,
     /// Report folder. Without --out the report goes to reports/latest, which each such
     /// run replaces; a report already in a folder given here is replaced only with --force.
     #[arg(long, value_name = "DIR")]
@@ -84,9 +90,14 @@ pub struct RunArgs {
     #[arg(long, value_name = "N", default_value_t = crate::batch::sweep::DEFAULT_MAX_RUNS as u64,
           value_parser = clap::value_parser!(u64).range(1..))]
     pub max_runs: u64,
-    /// No progress bar.
+    /// No progress (same as --progress off).
     #[arg(long)]
     pub quiet: bool,
+    /// How progress is shown on stderr: auto (a bar in a terminal, plain lines every
+    /// 10 s elsewhere, e.g. cluster logs), bar, lines or off.
+    #[arg(long, value_name = "MODE", default_value = "auto",
+          value_parser = ["auto", "bar", "lines", "off"])]
+    pub progress: String,
 }
 
 fn parse_shard(s: &str) -> Result<(usize, usize), String> {
@@ -254,6 +265,15 @@ pub fn execute(cli: Cli, out: &mut dyn std::io::Write) -> Result<(), Failure> {
             )
             .map_err(|e| Failure { code: 1, message: e.to_string() })
         }
+        Command::Completions { shell } => {
+            use clap::CommandFactory;
+            let mut script = Vec::new();
+            clap_complete::generate(shell, &mut Cli::command(), "yieldlab", &mut script);
+            out.write_all(&script).map_err(|e| Failure {
+                code: 1,
+                message: format!("cannot write the completion script: {e}"),
+            })
+        }
         Command::Quote => {
             let stdin = std::io::stdin();
             crate::quote::run(stdin.lock(), out).map_err(|e| Failure {
@@ -341,11 +361,15 @@ fn run_and_write(a: RunArgs, report: bool, out: &mut dyn std::io::Write) -> Resu
         .transpose()
         .map_err(bad_input)?;
     let opts = crate::batch::BatchOptions {
-        data_root: a.data.clone(),
+        data_root: a.data_root.clone(),
         max_runs: usize::try_from(a.max_runs).unwrap_or(usize::MAX),
         shard,
         series: explicit.unwrap_or(crate::batch::SeriesPolicy::All),
-        progress: !a.quiet,
+        progress: if a.quiet {
+            crate::batch::progress::Progress::Off
+        } else {
+            crate::batch::progress::Progress::parse(&a.progress).map_err(bad_input)?
+        },
     };
     let fail = |e: crate::batch::RunError| Failure {
         code: 2,
@@ -455,6 +479,15 @@ fn run_and_write(a: RunArgs, report: bool, out: &mut dyn std::io::Write) -> Resu
     }
     let runs = writer.runs;
     let failed = writer.failed;
+    // The writes after the last run (series of the kept runs, Parquet, charts) can take
+    // a while: say so wherever progress is shown.
+    let phases = opts.progress.resolved() != crate::batch::progress::Progress::Off;
+    if phases {
+        eprintln!(
+            "progress: writing the report to {} (tables, series, charts)",
+            out_dir.display()
+        );
+    }
     let kept = writer
         .finish_with(|index| plan.rerun_full(index).map_err(|e| e.to_string().into()))
         .map_err(|e| io_fail(e.to_string()))?;
@@ -465,6 +498,9 @@ fn run_and_write(a: RunArgs, report: bool, out: &mut dyn std::io::Write) -> Resu
     outdir
         .commit(|n| crate::report::is_report_output(n, &suffix))
         .map_err(out_fail)?;
+    if phases {
+        eprintln!("progress: report complete in {}", out_dir.display());
+    }
     let shown: Vec<crate::batch::RunOutput> = kept.into_iter().take(30).collect();
     let text = String::from_utf8(crate::report::summary_table(&shown)).unwrap_or_default();
     let mut of = if plan.total != runs + failed {
@@ -502,7 +538,23 @@ fn run_and_write(a: RunArgs, report: bool, out: &mut dyn std::io::Write) -> Resu
 
 /// The whole program: parse, run, map errors to exit codes.
 pub fn main() -> i32 {
-    let cli = match Cli::try_parse() {
+    let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    if args.len() == 1 {
+        // Bare `yieldlab`: the help, on stdout, as a successful answer.
+        use clap::CommandFactory;
+        let mut cmd = Cli::command();
+        return match cmd.print_long_help() {
+            Ok(()) => 0,
+            Err(_) => 1,
+        };
+    }
+    if args.iter().any(|a| {
+        let a = a.to_string_lossy();
+        a == "--data" || a.starts_with("--data=")
+    }) {
+        eprintln!("note: --data is deprecated; use --data-root (the same flag on every command)");
+    }
+    let cli = match Cli::try_parse_from(args) {
         Ok(c) => c,
         Err(e) => {
             let code = if e.use_stderr() { 2 } else { 0 };

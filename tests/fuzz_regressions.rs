@@ -139,7 +139,7 @@ fn plan_and_run(data: &[u8]) -> Result<usize, String> {
     std::fs::write(&s, parts[2]).unwrap();
     let opts = yieldlab::batch::BatchOptions {
         max_runs: 20,
-        progress: false,
+        progress: yieldlab::batch::progress::Progress::Off,
         ..Default::default()
     };
     let plan = yieldlab::batch::plan(&[s], &opts).map_err(|e| e.to_string())?;

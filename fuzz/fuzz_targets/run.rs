@@ -29,7 +29,7 @@ fuzz_target!(|data: &[u8]| {
         std::fs::write(&s, parts[2]).expect("write strategy");
         let opts = yieldlab::batch::BatchOptions {
             max_runs: 20,
-            progress: false,
+            progress: yieldlab::batch::progress::Progress::Off,
             ..Default::default()
         };
         let Ok(plan) = yieldlab::batch::plan(&[s], &opts) else {

@@ -7,6 +7,7 @@
 
 pub mod bootstrap;
 pub mod cache;
+pub mod progress;
 pub mod sweep;
 
 use std::path::{Path, PathBuf};
@@ -497,7 +498,7 @@ pub struct BatchOptions {
     /// (K, N): run only the runs whose index is K modulo N.
     pub shard: Option<(usize, usize)>,
     pub series: SeriesPolicy,
-    pub progress: bool,
+    pub progress: progress::Progress,
 }
 
 impl Default for BatchOptions {
@@ -507,7 +508,7 @@ impl Default for BatchOptions {
             max_runs: sweep::DEFAULT_MAX_RUNS,
             shard: None,
             series: SeriesPolicy::All,
-            progress: false,
+            progress: progress::Progress::Off,
         }
     }
 }
@@ -817,12 +818,12 @@ impl Plan {
     /// the others go on; bad input still stops everything.
     pub fn run_records(
         &self,
-        progress: bool,
+        progress: impl Into<progress::Progress>,
         keep_outputs: bool,
         mut sink: impl FnMut(crate::report::RunRecord, Option<RunOutput>) -> Result<(), RunError>,
     ) -> Result<(), RunError> {
         use crate::report::RunRecord;
-        let bar = progress_bar(self.jobs.len(), progress);
+        let bar = progress::Reporter::new(self.jobs.len(), progress.into());
         for (ordinal, chunk) in self.jobs.chunks(CHUNK).enumerate() {
             let keys: Vec<String> = match &self.cache {
                 Some(c) => chunk.iter().map(|j| self.key(c, j)).collect(),
@@ -885,7 +886,7 @@ impl Plan {
                 sink(record, output)?;
             }
         }
-        bar.finish_and_clear();
+        bar.finish();
         Ok(())
     }
 
@@ -991,31 +992,6 @@ impl Plan {
             }),
         })
     }
-}
-
-/// A progress bar on stderr with runs done, runs/s and ETA. It appears only after the
-/// first second, only when stderr is a terminal, and never when `enabled` is false.
-fn progress_bar(total: usize, enabled: bool) -> indicatif::ProgressBar {
-    use std::io::IsTerminal;
-    if !enabled || !std::io::stderr().is_terminal() {
-        return indicatif::ProgressBar::hidden();
-    }
-    let bar = indicatif::ProgressBar::with_draw_target(
-        Some(total as u64),
-        indicatif::ProgressDrawTarget::hidden(),
-    );
-    bar.set_style(
-        indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} runs  {per_sec}  ETA {eta}")
-            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
-    );
-    let shown = bar.clone();
-    std::thread::spawn(move || {
-        std::thread::sleep(std::time::Duration::from_secs(1));
-        if !shown.is_finished() {
-            shown.set_draw_target(indicatif::ProgressDrawTarget::stderr());
-        }
-    });
-    bar
 }
 
 /// Runs strategy files and keeps every result (small invocations: `compare`, tests).
