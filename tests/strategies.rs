@@ -126,7 +126,15 @@ fn run_command_writes_the_report_folder() {
         .lines()
         .nth(1)
         .unwrap()
-        .starts_with("hodl,2022-01-01T00:00:00Z,100000,100000,"));
+        .starts_with("hodl,2022-01-01T00:00:00Z,100000.0,100000.0,"));
+    // Money and ratio cells always carry a decimal point (0.0, not 0), so that readers
+    // inferring types get floats for every such column.
+    for line in series.lines().skip(1).take(50) {
+        let cells: Vec<&str> = line.split(',').collect();
+        for c in &cells[2..cells.len() - 1] {
+            assert!(c.contains('.') || c.contains("NaN"), "{c} in {line}");
+        }
+    }
     assert!(out.join("runs.txt").is_file() && out.join("schema.md").is_file());
     let events = std::fs::read_to_string(out.join("events.csv")).unwrap();
     assert!(events.contains("lend,0,2022-01-01T00:00:00Z,deposit,usdc_lending"));

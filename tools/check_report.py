@@ -36,3 +36,12 @@ assert (summary["skipped_actions"] >= 0).all() and summary["gas_paid_by"].eq("po
 assert ts_pq.height == len(ts) and summary_pq.height == len(summary)
 assert events.schema["timestamp"] == pl.Datetime("us", "UTC") or str(events.schema["timestamp"]).startswith("Datetime")
 print(f"report {d}: {len(runs)} runs, {len(ts)} series rows, {events.height} events: pandas and polars read it")
+
+# Default type inference gives floats for every money and ratio column, whatever the
+# values (a column of zeros included): CSV cells always carry a decimal point.
+ts_inferred = pl.read_csv(f"{d}/timeseries.csv")
+money = [c for c in ts_inferred.columns if c.endswith("_usd")]
+assert money and all(ts_inferred[c].dtype == pl.Float64 for c in money), ts_inferred.schema
+usd_cols = [c for c in summary_pq.columns if c.endswith("_usd")]
+assert all(summary_pq[c].dtype == pl.Float64 for c in usd_cols), summary_pq.schema
+print("money and ratio columns read as Float64 from CSV (default inference) and Parquet")

@@ -17,15 +17,28 @@ use crate::io::write_atomic;
 use crate::metrics;
 use crate::units::format_ts;
 
-/// USD figures: rounded half-even to 6 decimals. Fractions: to 10 decimals.
+/// USD figures: rounded half-even to 6 decimals. Fractions: to 10 decimals. Both are
+/// always written with a decimal point (`0.0`, `100000.0`), so that CSV readers that
+/// infer types (pandas, polars, DuckDB) read every money and ratio column as floats,
+/// whatever its values, and the Parquet tables made from them have one schema.
 fn usd(x: f64) -> String {
-    crate::engine::ledger::usd(x).normalize().to_string()
+    decimal_text(crate::engine::ledger::usd(x))
 }
 
 fn frac(x: f64) -> String {
     Decimal::from_f64(x)
-        .map(|d| d.round_dp(10).normalize().to_string())
+        .map(|d| decimal_text(d.round_dp(10)))
         .unwrap_or_else(|| "NaN".into())
+}
+
+/// A decimal as text with at least one digit after the point.
+fn decimal_text(d: Decimal) -> String {
+    let t = d.normalize().to_string();
+    if t.contains('.') {
+        t
+    } else {
+        t + ".0"
+    }
 }
 
 /// An undefined figure (a ratio whose denominator is zero) is an empty cell.
@@ -431,10 +444,10 @@ pub fn events_rows(o: &RunOutput) -> Vec<Vec<String>> {
                 format_ts(e.timestamp),
                 e.action.to_string(),
                 e.target.clone(),
-                e.amount_usd.normalize().to_string(),
-                e.gas_usd.normalize().to_string(),
-                e.swap_cost_usd.normalize().to_string(),
-                e.vault_fee_usd.normalize().to_string(),
+                decimal_text(e.amount_usd),
+                decimal_text(e.gas_usd),
+                decimal_text(e.swap_cost_usd),
+                decimal_text(e.vault_fee_usd),
                 e.note.clone(),
             ]
         })
