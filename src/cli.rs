@@ -90,7 +90,8 @@ pub struct RunArgs {
     #[arg(long, value_name = "N", default_value_t = crate::batch::sweep::DEFAULT_MAX_RUNS as u64,
           value_parser = clap::value_parser!(u64).range(1..))]
     pub max_runs: u64,
-    /// No progress (same as --progress off).
+    /// Print nothing on success: no progress, no summary table (errors and warnings
+    /// still go to stderr).
     #[arg(long)]
     pub quiet: bool,
     /// How progress is shown on stderr: auto (a bar in a terminal, plain lines every
@@ -511,15 +512,17 @@ fn run_and_write(a: RunArgs, report: bool, out: &mut dyn std::io::Write) -> Resu
     if hits > 0 {
         of.push_str(&format!(" ({hits} read from the run cache)"));
     }
-    writeln!(
-        out,
-        "{text}wrote {runs} run(s){of} to {}",
-        out_dir.display()
-    )
-    .map_err(|e| Failure {
-        code: 1,
-        message: e.to_string(),
-    })?;
+    if !a.quiet {
+        writeln!(
+            out,
+            "{text}wrote {runs} run(s){of} to {}",
+            out_dir.display()
+        )
+        .map_err(|e| Failure {
+            code: 1,
+            message: e.to_string(),
+        })?;
+    }
     if failed > 0 {
         for f in failures.iter().take(10) {
             eprintln!("failed run {f}");

@@ -106,7 +106,7 @@ struct Case {
 }
 
 const CHECK: &[&str] = &["data", "check", "manifest.toml"];
-const RUN: &[&str] = &["run", "s.toml", "--out", "out", "--quiet"];
+const RUN: &[&str] = &["run", "s.toml", "--out", "out", "--progress", "off"];
 
 fn data(name: &'static str, file: &'static str, text: String, expect: Expect) -> Case {
     Case {

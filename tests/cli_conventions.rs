@@ -1,7 +1,7 @@
 //! Command-line conventions: bare `yieldlab` is help on stdout (exit 0); completions for
 //! bash, zsh and fish; `--data-root` on every command (`--data` still works, with a
 //! note); progress as plain lines outside a terminal, through the final writes, and
-//! none with `--progress off` or `--quiet`.
+//! none with `--progress off` or `--quiet`; `--quiet` prints nothing on success.
 
 mod common;
 
@@ -38,7 +38,7 @@ fn completions_for_three_shells() {
     assert_eq!(yl(&["completions", "tcsh"]).code, 2);
 }
 
-fn run_with_env(args: &[&str], cwd: &Path) -> (i32, String) {
+fn run_with_env(args: &[&str], cwd: &Path) -> (i32, String, String) {
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_yieldlab"))
         .args(args)
         .current_dir(cwd)
@@ -48,6 +48,7 @@ fn run_with_env(args: &[&str], cwd: &Path) -> (i32, String) {
     (
         out.status.code().unwrap_or(-1),
         String::from_utf8_lossy(&out.stderr).into_owned(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
     )
 }
 
@@ -58,7 +59,7 @@ fn data_root_and_progress_lines() {
     let s = repo.join("strategies/lend.toml");
     let data = repo.join("data");
     let out = dir.path().join("a");
-    let (code, err) = run_with_env(
+    let (code, err, _) = run_with_env(
         &[
             "run",
             s.to_str().unwrap(),
@@ -96,8 +97,14 @@ fn data_root_and_progress_lines() {
             out.to_str().unwrap(),
         ];
         args.extend_from_slice(extra);
-        let (code, err) = run_with_env(&args, &repo);
+        let (code, err, stdout) = run_with_env(&args, &repo);
         assert_eq!(code, 0, "{err}");
+        // --quiet prints nothing on success; --progress off still prints the summary.
+        assert_eq!(
+            stdout.is_empty(),
+            extra == ["--quiet"],
+            "{extra:?}: {stdout}"
+        );
         assert!(
             err.contains("--data is deprecated; use --data-root"),
             "{err}"

@@ -139,7 +139,7 @@ fn killed_runs_leave_only_complete_files_and_resume_to_identical_output() {
     let runs = 20;
     let reference = dir.path().join("reference");
     let args = |out: &Path, force: bool| {
-        let mut v: Vec<String> = ["compare", arg(&f), "--out", arg(out), "--quiet"]
+        let mut v: Vec<String> = ["compare", arg(&f), "--out", arg(out), "--progress", "off"]
             .iter()
             .map(|s| s.to_string())
             .collect();
@@ -267,7 +267,8 @@ fn the_cache_is_never_used_across_a_change_of_strategy_or_data() {
             arg(&f),
             "--out",
             arg(&out),
-            "--quiet",
+            "--progress",
+            "off",
             "--force",
             "--series",
             "none",

@@ -55,7 +55,8 @@ fn output_is_identical_on_one_or_two_threads() {
                 &f,
                 "--out",
                 out.to_str().unwrap(),
-                "--quiet",
+                "--progress",
+                "off",
                 "--parquet",
             ],
         );
@@ -108,7 +109,8 @@ fn shards_add_up_to_the_whole_sweep() {
                 &f,
                 "--out",
                 whole.to_str().unwrap(),
-                "--quiet",
+                "--progress",
+                "off",
                 "--series",
                 "none"
             ]
@@ -125,7 +127,8 @@ fn shards_add_up_to_the_whole_sweep() {
                 &f,
                 "--out",
                 parts.to_str().unwrap(),
-                "--quiet",
+                "--progress",
+                "off",
                 "--shard",
                 &shard,
                 "--parquet",
@@ -267,7 +270,8 @@ fn series_policy_and_run_limit() {
             &f,
             "--out",
             out.to_str().unwrap(),
-            "--quiet",
+            "--progress",
+            "off",
             "--series",
             "best:2",
         ],
@@ -384,7 +388,8 @@ fn a_failed_run_is_reported_and_the_sweep_goes_on() {
             &g,
             "--out",
             dir.path().join("o2").to_str().unwrap(),
-            "--quiet",
+            "--progress",
+            "off",
         ],
     );
     assert_eq!(r.code, 2, "{}", r.stderr);
