@@ -419,13 +419,9 @@ fn run_and_write(a: RunArgs, report: bool, out: &mut dyn std::io::Write) -> Resu
             message: format!("{}: cannot write the report: {e}", out_dir.display()),
         },
     };
-    let mut produces = crate::report::output_names(&suffix);
-    if suffix.is_empty() {
-        produces.push("runs.txt".into());
-    }
     let claim = crate::io::Claim {
         key: suffix.clone(),
-        produces,
+        produces: crate::report::produced_names(&suffix),
         replace,
         foreign_ok: a.force,
         force_flag: "--force",

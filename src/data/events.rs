@@ -150,7 +150,6 @@ impl Rows {
     }
 }
 
-/// A file that could not be opened: not found (named by the manifest entry), or why not.
 /// Checks an event file before it is opened (a regular file within the size limit).
 fn check_file(path: &Path, referenced_by: &str) -> Result<(), DataError> {
     crate::io::check_input_file(path, crate::io::MAX_DATA_BYTES)
@@ -165,6 +164,7 @@ fn check_file(path: &Path, referenced_by: &str) -> Result<(), DataError> {
         })
 }
 
+/// A file that could not be opened: not found (named by the manifest entry), or why not.
 fn open_error(path: &Path, referenced_by: &str, e: std::io::Error) -> DataError {
     match e.kind() {
         std::io::ErrorKind::NotFound => DataError::FileNotFound {

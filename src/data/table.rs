@@ -439,57 +439,51 @@ pub fn check_domain(field: Field, x: f64) -> Result<(), String> {
     }
 }
 
-/// The line of the first carriage return not followed by a line feed (an old-Mac line
-/// ending, or one mixed into a file of \n or \r\n lines) within the first `limit`
-/// bytes: no CSV reader here splits lines on it, so a row (or the header) would run into
-/// the next one.
-fn lone_cr_line(path: &Path, limit: u64) -> Option<usize> {
-    use std::io::Read;
-    let f = File::open(path).ok()?;
-    let mut bytes = Vec::new();
-    f.take(limit).read_to_end(&mut bytes).ok()?;
-    let at = bytes
-        .windows(2)
-        .position(|w| w[0] == b'\r' && w[1] != b'\n')?;
-    Some(1 + bytes[..at].iter().filter(|b| **b == b'\n').count())
-}
-
-fn lone_cr_error(path: &Path, line: usize) -> DataError {
-    DataError::Csv {
-        path: path.to_path_buf(),
-        location: format!(", line {line}"),
-        message: "the line ends with a lone carriage return (\\r without \\n); save the file with \\n or \\r\\n line endings".into(),
-    }
-}
-
 /// Longest header line a CSV may have (about 20,000 columns of 50 characters).
 const MAX_HEADER_BYTES: usize = 1 << 20;
 
-/// The header must end within `MAX_HEADER_BYTES`: a file with no line break there is
-/// not a table (a binary file, or one long line), and reading it would hold it whole.
-fn header_too_long(path: &Path) -> Option<DataError> {
+/// Scans the first `limit` bytes of a CSV, streamed in blocks (never held whole), for
+/// what no CSV reader here handles: no line break within `MAX_HEADER_BYTES` (not a
+/// table: a binary file or one long line), or a carriage return not followed by a line
+/// feed (an old-Mac line ending, or one mixed into a file of \n or \r\n lines), which
+/// would run a row into the next one. The error names line 1 or the line of that CR.
+fn scan_line_endings(path: &Path, limit: u64) -> Option<DataError> {
     use std::io::Read;
-    let f = File::open(path).ok()?;
-    let mut head = Vec::new();
-    f.take(MAX_HEADER_BYTES as u64 + 1)
-        .read_to_end(&mut head)
-        .ok()?;
-    (head.len() > MAX_HEADER_BYTES && !head.contains(&b'\n')).then(|| DataError::Csv {
+    let csv_error = |line: usize, message: String| DataError::Csv {
         path: path.to_path_buf(),
-        location: ", line 1".into(),
-        message: format!(
-            "the header line is longer than {} KiB (no line break): not a CSV table; check the path and the format",
-            MAX_HEADER_BYTES >> 10
-        ),
-    })
+        location: format!(", line {line}"),
+        message,
+    };
+    let mut f = File::open(path).ok()?.take(limit);
+    let mut block = vec![0u8; 1 << 16];
+    let (mut seen, mut line, mut after_cr) = (0usize, 1usize, false);
+    loop {
+        let n = f.read(&mut block).ok()?;
+        if n == 0 {
+            return None;
+        }
+        for &b in &block[..n] {
+            if after_cr && b != b'\n' {
+                return Some(csv_error(line, "the line ends with a lone carriage return (\\r without \\n); save the file with \\n or \\r\\n line endings".into()));
+            }
+            after_cr = b == b'\r';
+            if b == b'\n' {
+                line += 1;
+            }
+        }
+        seen += n;
+        if line == 1 && seen > MAX_HEADER_BYTES {
+            return Some(csv_error(1, format!(
+                "the header line is longer than {} KiB (no line break): not a CSV table; check the path and the format",
+                MAX_HEADER_BYTES >> 10
+            )));
+        }
+    }
 }
 
 fn read_csv(path: &Path, delimiter: u8) -> Result<DataFrame, DataError> {
-    if let Some(e) = header_too_long(path) {
+    if let Some(e) = scan_line_endings(path, MAX_HEADER_BYTES as u64 + 1) {
         return Err(e);
-    }
-    if let Some(line) = lone_cr_line(path, 1 << 20) {
-        return Err(lone_cr_error(path, line));
     }
     let read = || {
         CsvReadOptions::default()
@@ -504,8 +498,8 @@ fn read_csv(path: &Path, delimiter: u8) -> Result<DataFrame, DataError> {
         Err(m) => Err(PolarsError::ComputeError(m.into())),
     };
     result.map_err(|e| {
-        if let Some(line) = lone_cr_line(path, crate::io::MAX_DATA_BYTES) {
-            return lone_cr_error(path, line);
+        if let Some(e) = scan_line_endings(path, crate::io::MAX_DATA_BYTES) {
+            return e;
         }
         // polars says what went wrong but not where; find the line with the csv crate.
         let (location, detail) = locate_csv_error(path, delimiter);

@@ -1552,20 +1552,7 @@ impl<'a> Engine<'a> {
         amount: f64,
         note: String,
     ) {
-        if self.config.light {
-            return;
-        }
-        self.ledger.push(LedgerEntry {
-            step: i,
-            timestamp: self.market.grid.at(i),
-            action,
-            target: target.to_string(),
-            amount_usd: ledger::usd(amount),
-            gas_usd: ledger::usd(0.0),
-            swap_cost_usd: ledger::usd(0.0),
-            vault_fee_usd: ledger::usd(0.0),
-            note,
-        });
+        self.log_entry(i, action, target, [amount, 0.0, 0.0, 0.0], note);
     }
 
     /// Records an action not executed, with its reason.
@@ -1592,6 +1579,18 @@ impl<'a> Engine<'a> {
         swap: f64,
         vault: f64,
     ) {
+        self.log_entry(i, action, target, [amount, gas, swap, vault], String::new());
+    }
+
+    /// The one place a ledger row is made: `[amount, gas, swap, vault]` in USD.
+    fn log_entry(
+        &mut self,
+        i: usize,
+        action: &'static str,
+        target: &str,
+        [amount, gas, swap, vault]: [f64; 4],
+        note: String,
+    ) {
         // Light runs (sweeps keeping no series) keep no ledger either.
         if self.config.light {
             return;
@@ -1605,7 +1604,7 @@ impl<'a> Engine<'a> {
             gas_usd: ledger::usd(gas),
             swap_cost_usd: ledger::usd(swap),
             vault_fee_usd: ledger::usd(vault),
-            note: String::new(),
+            note,
         });
     }
 

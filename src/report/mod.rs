@@ -507,8 +507,18 @@ pub fn output_names(suffix: &str) -> Vec<String> {
 /// suffix `suffix`: its tables, and for a whole report (no suffix) its pages and charts.
 /// What a new write of that kind does not write again is removed as stale.
 pub fn is_report_output(name: &str, suffix: &str) -> bool {
-    output_names(suffix).iter().any(|n| n == name)
-        || (suffix.is_empty() && (name == "runs.txt" || name.starts_with("charts/")))
+    produced_names(suffix).iter().any(|n| n == name)
+        || (suffix.is_empty() && name.starts_with("charts/"))
+}
+
+/// The files a report write with `suffix` may not replace without `--force`: its
+/// tables, and for a whole report its pages and runs.txt.
+pub fn produced_names(suffix: &str) -> Vec<String> {
+    let mut v = output_names(suffix);
+    if suffix.is_empty() {
+        v.push("runs.txt".into());
+    }
+    v
 }
 
 /// Writes a report folder as runs finish: summary, attribution and events rows are
@@ -719,7 +729,7 @@ pub fn write(
     opts: WriteOptions,
 ) -> Result<(), Box<dyn std::error::Error>> {
     let claim = crate::io::Claim {
-        produces: output_names(""),
+        produces: produced_names(""),
         replace: true,
         force_flag: "--force",
         ..Default::default()
