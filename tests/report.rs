@@ -124,3 +124,73 @@ fn a_report_folder_can_be_compared_again() {
     assert_eq!(bad.code, 2);
     assert!(bad.stderr.contains("no runs.txt"), "{}", bad.stderr);
 }
+
+/// A CSV file as rows of column → cell.
+fn read_rows(path: &Path) -> Vec<std::collections::HashMap<String, String>> {
+    let mut r = csv::Reader::from_path(path).unwrap();
+    let header: Vec<String> = r.headers().unwrap().iter().map(String::from).collect();
+    r.records()
+        .map(|rec| {
+            let rec = rec.unwrap();
+            header.iter().cloned().zip(rec.iter().map(String::from)).collect()
+        })
+        .collect()
+}
+
+#[test]
+fn every_action_is_one_events_row_carrying_its_gas() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("cmp");
+    let files = [
+        "strategies/autocompound.toml",
+        "strategies/lp.toml",
+        "strategies/range_lp.toml",
+        "strategies/pool_hop.toml",
+        "strategies/pool_hop_unbonding.toml",
+    ];
+    let run = compare(&out, &files);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let summary = read_rows(&out.join("summary.csv"));
+    let events = read_rows(&out.join("events.csv"));
+    assert_eq!(summary.len(), files.len());
+    let counted = [
+        ("deposits", &["deposit"][..]),
+        ("withdrawals", &["withdraw"]),
+        ("claims", &["claim"]),
+        ("harvests", &["harvest"]),
+        ("rebalances", &["rebalance"]),
+        ("swaps", &["swap", "sell_rewards"]),
+        ("skipped_actions", &["skipped"]),
+    ];
+    let mut acted = 0;
+    for s in &summary {
+        let rows: Vec<_> = events.iter().filter(|e| e["run"] == s["run"]).collect();
+        for (column, actions) in counted {
+            let n = rows
+                .iter()
+                .filter(|e| actions.contains(&e["action"].as_str()))
+                .count();
+            assert_eq!(
+                s[column].parse::<usize>().unwrap(),
+                n,
+                "{}: summary {column} against its events rows {actions:?}",
+                s["run"]
+            );
+            acted += n;
+        }
+        // No row is only the gas of another row: the gas column sums to the gas bucket.
+        let gas: f64 = rows.iter().map(|e| e["gas_usd"].parse::<f64>().unwrap()).sum();
+        let bucket: f64 = s["gas_usd"].parse().unwrap();
+        assert!(
+            (gas + bucket).abs() < 1e-4 * (1.0 + bucket.abs()),
+            "{}: events gas {gas} against the gas bucket {bucket}",
+            s["run"]
+        );
+        for e in &rows {
+            let gas_only = e["amount_usd"].parse::<f64>().unwrap() == 0.0
+                && e["gas_usd"].parse::<f64>().unwrap() > 0.0;
+            assert!(!gas_only, "{}: a row that is only gas: {e:?}", s["run"]);
+        }
+    }
+    assert!(acted > 500, "the runs act: {acted} rows");
+}

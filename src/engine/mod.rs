@@ -1496,6 +1496,12 @@ impl<'a> Engine<'a> {
     /// pay; converting them to the native token is not charged), or from the external
     /// budget where the strategy file chose one.
     fn charge_gas(&mut self, g: f64, kind: ActionKind, i: usize, target: &str) {
+        self.take_gas(g, i);
+        self.attach_gas(i, kind.name(), target, g);
+    }
+
+    /// Takes `g` USD of gas from whoever pays it and books it (no ledger row).
+    fn take_gas(&mut self, g: f64, i: usize) {
         match self.config.gas.paid_by {
             costs::GasPayer::External => self.external_gas += g,
             costs::GasPayer::Portfolio => {
@@ -1523,7 +1529,23 @@ impl<'a> Engine<'a> {
             }
         }
         self.att.gas.add(-g);
-        self.log(i, kind.name(), target, 0.0, g, 0.0, 0.0);
+    }
+
+    /// Puts an action's gas on its ledger row: the row this step just logged for
+    /// `action`, so that every action is one row with its gas beside its amount. An
+    /// action that logged no row of its own (none today) gets one.
+    fn attach_gas(&mut self, i: usize, action: &'static str, target: &str, g: f64) {
+        if self.config.light {
+            return;
+        }
+        if let Some(row) = self.ledger.last_mut() {
+            if row.step == i && row.action == action && row.gas_usd.is_zero() && row.note.is_empty()
+            {
+                row.gas_usd = ledger::usd(g);
+                return;
+            }
+        }
+        self.log(i, action, target, 0.0, g, 0.0, 0.0);
     }
 
     /// Gas the portfolio must keep for an action (0 when an external budget pays it).
@@ -1851,6 +1873,7 @@ impl<'a> Engine<'a> {
                     }
                 }
                 self.counts.claims += 1;
+                self.log(i, "claim", &pool, value, 0.0, 0.0, 0.0);
                 self.charge_gas(gas, ActionKind::Claim, i, &pool);
                 Ok(Outcome::Done)
             }
@@ -1879,7 +1902,8 @@ impl<'a> Engine<'a> {
                     let name = self.log_name(r);
                     self.log(i, "sell_rewards", &name, v, 0.0, cost, 0.0);
                 }
-                self.charge_gas(gas, ActionKind::Swap, i, "rewards");
+                self.take_gas(gas, i);
+                self.attach_gas(i, "sell_rewards", "rewards", gas);
                 Ok(Outcome::Done)
             }
             Action::Harvest {
@@ -2079,12 +2103,13 @@ impl<'a> Engine<'a> {
                 }
                 self.close(position, i, true)?;
                 if to_chain != from_chain {
-                    self.pay_gas(&from_chain, ActionKind::Bridge, i, 1.0, &to_chain)?;
+                    let bridge_gas = self.gas_usd(&from_chain, ActionKind::Bridge, i)?;
+                    self.take_gas(bridge_gas, i);
                     let fee = value.max(0.0) * self.config.bridge_fee;
                     value -= fee;
                     *self.pf.wallet.entry(0).or_default() -= fee;
                     self.att.swap_costs.add(-fee);
-                    self.log(i, "bridge", &to_chain, value, 0.0, fee, 0.0);
+                    self.log(i, "bridge", &to_chain, value, bridge_gas, fee, 0.0);
                 }
                 if let Target::Yield { pool } = to {
                     let to_tokens = self.book.pool(pool)?.meta.tokens.clone();
@@ -2379,8 +2404,11 @@ impl<'a> Engine<'a> {
         } else {
             self.pf.positions.insert(id, pos);
         }
-        self.counts.deposits += 1;
-        self.log(i, "deposit", &name, v, 0.0, 0.0, 0.0);
+        // A rebalance is one action, one row and one count (not a withdrawal and a deposit).
+        if gas_kind == ActionKind::Deposit {
+            self.counts.deposits += 1;
+        }
+        self.log(i, gas_kind.name(), &name, v, 0.0, 0.0, 0.0);
         debug_assert_eq!(chain, gas_chain);
         self.charge_gas(gas, gas_kind, i, &name);
         Ok((Outcome::Done, Some(id)))
@@ -2413,7 +2441,6 @@ impl<'a> Engine<'a> {
                 principal, asset, ..
             } => *self.pf.wallet.entry(asset).or_default() += principal,
         }
-        self.counts.withdrawals += 1;
     }
 
     fn close(&mut self, id: u32, i: usize, pay: bool) -> Result<(), EngineError> {
@@ -2425,6 +2452,7 @@ impl<'a> Engine<'a> {
             PosKind::Yield { pool, .. } => pool.clone(),
         };
         self.withdraw_to_wallet(id, i);
+        self.counts.withdrawals += 1;
         self.log(i, "withdraw", &name, v, 0.0, 0.0, 0.0);
         if pay {
             self.pay_gas(&chain, ActionKind::Withdraw, i, 1.0, &name)?;
@@ -2472,10 +2500,8 @@ impl<'a> Engine<'a> {
         }
         self.att.swap_costs.add(-sell_cost);
         self.att.vault_fees.add(-fee);
-        if !self.config.light {
-            let chain = self.position_chain(id)?;
-            self.log(i, "harvest", &chain, proceeds, 0.0, sell_cost, fee);
-        }
+        let name = self.position_name(id);
+        self.log(i, "harvest", &name, proceeds, 0.0, sell_cost, fee);
         self.counts.harvests += 1;
         if let Some(p) = self.pf.positions.get_mut(&id) {
             if let PosKind::Amm(a) = &mut p.kind {
@@ -2489,7 +2515,7 @@ impl<'a> Engine<'a> {
         if net > 0.0 {
             *self.pf.wallet.entry(0).or_default() += net;
         }
-        self.charge_gas(gas, ActionKind::Harvest, i, "harvest");
+        self.charge_gas(gas, ActionKind::Harvest, i, &name);
         let net = net.min(self.pf.wallet.get(&0).copied().unwrap_or(0.0));
         if net <= 0.0 {
             return Ok(Outcome::Done);
