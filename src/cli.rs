@@ -386,14 +386,7 @@ fn run_and_write(a: RunArgs, report: bool, out: &mut dyn std::io::Write) -> Resu
     // run again in full at the end (runs are deterministic).
     let light = policy != crate::batch::SeriesPolicy::All;
     plan.set_light(light);
-    let mut params: Vec<String> = Vec::new();
-    for j in &plan.jobs {
-        for (p, _) in &j.params {
-            if !params.contains(p) {
-                params.push(p.clone());
-            }
-        }
-    }
+    let params = plan.params.clone();
     let (out_dir, replace) = match &a.out {
         Some(p) => (p.clone(), a.force),
         None => (PathBuf::from("reports/latest"), true),

@@ -133,6 +133,87 @@ pub fn parse_datetime(text: &str) -> Option<Timestamp> {
         .map(|dt| dt.and_utc().timestamp())
 }
 
+/// A stated timestamp format (a manifest's `timestamp_format`): chrono's strftime
+/// specifiers, e.g. Dune's default `%Y-%m-%d %H:%M:%S%.f UTC`. A format with an offset
+/// (`%z`, `%:z`) converts to UTC; one without is read as UTC; one without a time of day
+/// is midnight UTC.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TimeFormat {
+    text: String,
+    shape: FormatShape,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum FormatShape {
+    Offset,
+    DateTime,
+    Date,
+}
+
+impl TimeFormat {
+    /// Checks a format: every specifier known, and the format able to read back a
+    /// time it wrote (so it names at least a year, month and day).
+    pub fn new(text: &str) -> Result<TimeFormat, String> {
+        use chrono::format::{Item, StrftimeItems};
+        let items: Vec<Item> = StrftimeItems::new(text).collect();
+        if items.iter().any(|i| matches!(i, Item::Error)) {
+            return Err(format!(
+                "'{text}' has a specifier chrono does not know (see https://docs.rs/chrono/latest/chrono/format/strftime; Dune's default is \"%Y-%m-%d %H:%M:%S%.f UTC\")"
+            ));
+        }
+        let has = |specs: &[&str]| specs.iter().any(|s| text.contains(s));
+        let shape = if has(&["%z", "%:z", "%::z", "%#z", "%+"]) {
+            FormatShape::Offset
+        } else if has(&["%H", "%I", "%k", "%l", "%T", "%R", "%X", "%s", "%c"]) {
+            FormatShape::DateTime
+        } else {
+            FormatShape::Date
+        };
+        let f = TimeFormat {
+            text: text.to_string(),
+            shape,
+        };
+        // 2021-03-04T05:06:00Z, written with the format and read back (whole minutes,
+        // so a format without seconds reads it back too).
+        let sample: Timestamp = 1_614_834_360;
+        let written = DateTime::from_timestamp(sample, 0)
+            .map(|d| d.format(text).to_string())
+            .unwrap_or_default();
+        let want = if shape == FormatShape::Date {
+            sample - sample.rem_euclid(86_400)
+        } else {
+            sample
+        };
+        if f.parse(&written) != Some(want) {
+            return Err(format!(
+                "'{text}' cannot read back the time it writes ('{written}'): a format needs at least %Y, %m and %d, and %H:%M for a time of day"
+            ));
+        }
+        Ok(f)
+    }
+
+    pub fn text(&self) -> &str {
+        &self.text
+    }
+
+    /// The UTC seconds of a cell in this format.
+    pub fn parse(&self, cell: &str) -> Option<Timestamp> {
+        let t = cell.trim();
+        match self.shape {
+            FormatShape::Offset => DateTime::parse_from_str(t, &self.text)
+                .ok()
+                .map(|d| d.timestamp()),
+            FormatShape::DateTime => NaiveDateTime::parse_from_str(t, &self.text)
+                .ok()
+                .map(|d| d.and_utc().timestamp()),
+            FormatShape::Date => NaiveDate::parse_from_str(t, &self.text)
+                .ok()
+                .and_then(|d| d.and_hms_opt(0, 0, 0))
+                .map(|d| d.and_utc().timestamp()),
+        }
+    }
+}
+
 /// `YYYY-MM-DD` or `YYYY-MM-DD[T ]HH:MM:SS[Z]`, validated through chrono's calendar.
 fn parse_fixed(b: &[u8]) -> Option<Timestamp> {
     let num = |r: std::ops::Range<usize>| -> Option<u32> {
@@ -163,6 +244,30 @@ fn parse_fixed(b: &[u8]) -> Option<Timestamp> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn documented_timestamp_formats_read_their_examples() {
+        // docs/manifest.md, "Timestamp formats".
+        for (cell, format, want) in [
+            (
+                "2021-01-01 00:00:00.000 UTC",
+                "%Y-%m-%d %H:%M:%S%.f UTC",
+                1_609_459_200,
+            ),
+            ("03/27/2022 23:01", "%m/%d/%Y %H:%M", 1_648_422_060),
+            (
+                "2022-03-27 23:01:15 +0200",
+                "%Y-%m-%d %H:%M:%S %z",
+                1_648_414_875,
+            ),
+            ("27.03.2022", "%d.%m.%Y", 1_648_339_200),
+        ] {
+            let f = TimeFormat::new(format).unwrap();
+            assert_eq!(f.parse(cell), Some(want), "{cell} as {format}");
+        }
+        assert!(TimeFormat::new("%Y-%m").is_err());
+        assert!(TimeFormat::new("%Y-%m-%d %Q").is_err());
+    }
 
     #[test]
     fn fixed_shapes_parse_like_chrono() {

@@ -143,3 +143,146 @@ fn int128_and_decimal_columns_read_as_numbers() {
         assert!(l[1] > l[0], "{name}");
     }
 }
+
+/// The Arrow schema a Parquet file declares (what pyarrow, pandas and DuckDB read).
+fn arrow_schema(path: &std::path::Path) -> Vec<(String, polars_arrow::datatypes::ArrowDataType)> {
+    use base64::Engine as _;
+    let mut f = std::fs::File::open(path).unwrap();
+    let meta = polars_parquet::read::read_metadata(&mut f).unwrap();
+    // The stored schema as written (polars' own reading of it turns strings into views).
+    let encoded = meta
+        .key_value_metadata()
+        .iter()
+        .flatten()
+        .find(|kv| kv.key == "ARROW:schema")
+        .and_then(|kv| kv.value.clone())
+        .expect("an ARROW:schema key");
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(encoded)
+        .unwrap();
+    let message = if bytes[..4] == [255u8; 4] {
+        &bytes[8..]
+    } else {
+        &bytes[..]
+    };
+    let schema = polars_arrow::io::ipc::read::deserialize_schema(message)
+        .unwrap()
+        .0;
+    schema
+        .iter_values()
+        .map(|f| (f.name.to_string(), f.dtype.clone()))
+        .collect()
+}
+
+#[test]
+fn report_tables_have_declared_types_the_same_in_every_output_and_shard() {
+    use polars_arrow::datatypes::{ArrowDataType as A, TimeUnit as U};
+    let dir = tempfile::tempdir().unwrap();
+    let repo = common::repo();
+    let lend = dir.path().join("lend");
+    let run = common::yieldlab(
+        &[
+            "run",
+            "strategies/lend.toml",
+            "--parquet",
+            "--quiet",
+            "--out",
+            lend.to_str().unwrap(),
+        ],
+        &repo,
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    // A vault sweep whose capitals mix 1000 and 1500.5, as 2 shards: each shard holds the
+    // runs of one capital.
+    let sweep =
+        std::fs::read_to_string(repo.join("strategies/sweeps/harvest_interval_x_capital.toml"))
+            .unwrap()
+            .replace(
+                "../../data/manifest.toml",
+                repo.join("data/manifest.toml").to_str().unwrap(),
+            )
+            .replace("end = \"2022-12-31\"", "end = \"2022-02-28\"")
+            .replace(
+                "\"strategy.interval\" = [\"1h\", \"6h\", \"1d\", \"3d\", \"7d\", \"30d\"]",
+                "\"strategy.interval\" = [\"1d\", \"7d\"]",
+            )
+            .replace(
+                "capital_usd = { from = 1000, to = 1000000, log_steps = 4 }",
+                "capital_usd = [1000, 1500.5]",
+            );
+    let file = dir.path().join("vault.toml");
+    std::fs::write(&file, sweep).unwrap();
+    let out = dir.path().join("sweep");
+    for k in ["0/2", "1/2"] {
+        let run = common::yieldlab(
+            &[
+                "run",
+                file.to_str().unwrap(),
+                "--parquet",
+                "--quiet",
+                "--shard",
+                k,
+                "--out",
+                out.to_str().unwrap(),
+            ],
+            &repo,
+        );
+        assert_eq!(run.code, 0, "{}", run.stderr);
+    }
+    let utc = A::Timestamp(U::Microsecond, Some("UTC".into()));
+    for table in ["summary", "timeseries", "events", "attribution"] {
+        let files = [
+            lend.join(format!("{table}.parquet")),
+            out.join(format!("{table}.part-0-of-2.parquet")),
+            out.join(format!("{table}.part-1-of-2.parquet")),
+        ];
+        let schemas: Vec<_> = files.iter().map(|f| arrow_schema(f)).collect();
+        assert_eq!(schemas[1], schemas[2], "{table}: the two shards' schemas");
+        for (f, s) in files.iter().zip(&schemas) {
+            for (name, t) in s {
+                let want = match name.as_str() {
+                    "timestamp" | "start" | "end" => utc.clone(),
+                    "run"
+                    | "kind"
+                    | "action"
+                    | "target"
+                    | "note"
+                    | "component"
+                    | "error"
+                    | "allocation"
+                    | "param:strategy.interval" => A::LargeUtf8,
+                    "deposits"
+                    | "harvests"
+                    | "steps"
+                    | "step"
+                    | "run_index"
+                    | "param_seconds:strategy.interval" => A::Int64,
+                    n if n.ends_with("_usd") || n == "apy" || n == "param:capital_usd" => {
+                        A::Float64
+                    }
+                    _ => t.clone(),
+                };
+                assert_eq!(t, &want, "{}: column {name}", f.display());
+                assert!(
+                    !matches!(t, A::Utf8View | A::BinaryView),
+                    "{}: {name} is a view type",
+                    f.display()
+                );
+            }
+        }
+        // A column of the lending run and of the vault sweep has one type in both
+        // (interest_usd is all zeros in the sweep).
+        for (name, t) in &schemas[0] {
+            if let Some((_, u)) = schemas[1].iter().find(|(n, _)| n == name) {
+                assert_eq!(t, u, "{table}.{name}: lending run against the sweep");
+            }
+        }
+    }
+    let s = arrow_schema(&out.join("summary.part-0-of-2.parquet"));
+    assert!(s
+        .iter()
+        .any(|(n, _)| n == "param_seconds:strategy.interval"));
+    assert!(s
+        .iter()
+        .any(|(n, t)| n == "interest_usd" && *t == A::Float64));
+}

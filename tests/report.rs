@@ -132,7 +132,11 @@ fn read_rows(path: &Path) -> Vec<std::collections::HashMap<String, String>> {
     r.records()
         .map(|rec| {
             let rec = rec.unwrap();
-            header.iter().cloned().zip(rec.iter().map(String::from)).collect()
+            header
+                .iter()
+                .cloned()
+                .zip(rec.iter().map(String::from))
+                .collect()
         })
         .collect()
 }
@@ -179,7 +183,10 @@ fn every_action_is_one_events_row_carrying_its_gas() {
             acted += n;
         }
         // No row is only the gas of another row: the gas column sums to the gas bucket.
-        let gas: f64 = rows.iter().map(|e| e["gas_usd"].parse::<f64>().unwrap()).sum();
+        let gas: f64 = rows
+            .iter()
+            .map(|e| e["gas_usd"].parse::<f64>().unwrap())
+            .sum();
         let bucket: f64 = s["gas_usd"].parse().unwrap();
         assert!(
             (gas + bucket).abs() < 1e-4 * (1.0 + bucket.abs()),

@@ -81,15 +81,19 @@ fn output_is_identical_on_one_or_two_threads() {
     let head = summary.lines().next().unwrap();
     assert!(
         head.ends_with(
-            ",spec_hash,error,param:capital_usd,param:strategy.interval,param:vault.others_usd"
+            ",spec_hash,error,param:capital_usd,param:strategy.interval,param_seconds:strategy.interval,param:vault.others_usd"
         ),
         "{head}"
     );
     let rows: Vec<&str> = summary.lines().skip(1).collect();
     assert_eq!(rows.len(), 18);
-    assert!(rows[0].ends_with(",1000.0,1d,0"), "{}", rows[0]);
-    assert!(rows[1].ends_with(",1000.0,1d,1000000"), "{}", rows[1]);
-    assert!(rows[17].ends_with(",100000.0,30d,1000000"), "{}", rows[17]);
+    assert!(rows[0].ends_with(",1000.0,1d,86400,0"), "{}", rows[0]);
+    assert!(rows[1].ends_with(",1000.0,1d,86400,1000000"), "{}", rows[1]);
+    assert!(
+        rows[17].ends_with(",100000.0,30d,2592000,1000000"),
+        "{}",
+        rows[17]
+    );
     // Sharing the vault with $1M of others makes harvest gas cheaper for us.
     let final_of = |r: &str| r.split(',').nth(9).unwrap().parse::<f64>().unwrap();
     assert!(final_of(rows[1]) > final_of(rows[0]));

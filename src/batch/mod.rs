@@ -532,6 +532,9 @@ pub struct Plan {
     pub jobs: Vec<Job>,
     /// Total runs before sharding.
     pub total: usize,
+    /// The swept parameters of all runs before sharding, with their kinds, so every
+    /// shard writes the same columns with the same types.
+    pub params: Vec<crate::report::ParamColumn>,
     datasets: Vec<Dataset>,
     markets: Vec<(Arc<Market>, AlignReport)>,
     cache: Option<PlanCache>,
@@ -697,6 +700,7 @@ pub fn plan(paths: &[PathBuf], opts: &BatchOptions) -> Result<Plan, RunError> {
     }
     unique_names(&mut jobs);
     let total = jobs.len();
+    let params = crate::report::ParamColumn::of_runs(jobs.iter().map(|j| j.params.as_slice()));
     if let Some((k, n)) = opts.shard {
         jobs.retain(|j| j.index % n == k);
     }
@@ -760,6 +764,7 @@ pub fn plan(paths: &[PathBuf], opts: &BatchOptions) -> Result<Plan, RunError> {
         }
     }
     Ok(Plan {
+        params,
         jobs,
         total,
         datasets,

@@ -105,7 +105,7 @@ impl Dataset {
             }
         }
         let plans = manifest.plan(manifest_path, &root)?;
-        let mut tables: HashMap<(PathBuf, u8), Table> = HashMap::new();
+        let mut tables: HashMap<(PathBuf, u8, Option<String>), Table> = HashMap::new();
         let mut files = Vec::new();
         let mut pools: BTreeMap<String, PoolMeta> = manifest
             .pools
@@ -153,12 +153,13 @@ impl Dataset {
                 continue;
             }
             let delim = plan.entry.delimiter.unwrap_or(',') as u8;
-            let key = (plan.path.clone(), delim);
+            let key = (plan.path.clone(), delim, plan.entry.records.clone());
             if !tables.contains_key(&key) {
                 let t = Table::read(
                     &plan.path,
                     plan.format,
                     delim,
+                    plan.entry.records.as_deref(),
                     &plan.describe(manifest_path),
                 )?;
                 files.push(LoadedFile {
@@ -351,7 +352,7 @@ fn load_file(
 ) -> Result<Vec<RawSeries>, DataError> {
     let entry = &plan.entry;
     let n = table.height();
-    let ts = table.timestamps(&plan.time.0, plan.time.1)?;
+    let ts = table.timestamps(&plan.time.0, plan.time.1, plan.time_format.as_ref())?;
     let mut cols: Vec<(Field, bool, Vec<Option<f64>>, &str)> = Vec::new();
     for (field, detail, unit) in &plan.fields {
         cols.push((
@@ -643,8 +644,8 @@ fn load_peer_minute(
     // The previous row: (time, file index, row index), to name it in an error.
     let mut prev: Option<(Timestamp, usize, usize)> = None;
     for (file_no, path) in paths.iter().enumerate() {
-        let table = Table::read(path, FileFormat::Csv, b',', &described)?;
-        let t = table.timestamps(&col("timestamp"), Unit::AutoTime)?;
+        let table = Table::read(path, FileFormat::Csv, b',', None, &described)?;
+        let t = table.timestamps(&col("timestamp"), Unit::AutoTime, None)?;
         let close = table.numbers(Field::Tick, &col("closeTick"), plain)?;
         // Raw token units: the domain of raw reserves.
         let in0 = table.numbers(Field::Reserve0, &col("inAmount0"), plain)?;

@@ -86,6 +86,10 @@ pub struct PoolEntry {
 pub enum FileFormat {
     Csv,
     Parquet,
+    /// A JSON file holding an array of records (objects), at the top level or under
+    /// the key `records` names (DefiLlama's `{"status": …, "data": [...]}`: `records =
+    /// "data"`). Every value is read as text, as in a CSV file.
+    Json,
     /// A folder of per-day minute-bar CSVs in the layout of the Python peer backtester
     /// (demeter): `timestamp, netAmount0, netAmount1, closeTick, openTick, lowestTick,
     /// highestTick, inAmount0, inAmount1, currentLiquidity`; raw token amounts, ticks
@@ -186,6 +190,10 @@ pub struct FileEntry {
     /// Field separator of a CSV file, default ','.
     #[serde(default)]
     pub delimiter: Option<char>,
+    /// A JSON file: the dotted key path of the array of records (`data`, `result.rows`);
+    /// default: the file is the array.
+    #[serde(default)]
+    pub records: Option<String>,
     /// The series id, for a file that holds one series.
     #[serde(default)]
     pub id: Option<String>,
@@ -198,6 +206,10 @@ pub struct FileEntry {
     /// The timestamp column (required except for `format = "peer_minute"`).
     #[serde(default)]
     pub timestamp: Option<ColumnSpec>,
+    /// How the timestamp text is written, in chrono's strftime specifiers (e.g. Dune's
+    /// `%Y-%m-%d %H:%M:%S%.f UTC`); default: ISO-8601 or unix seconds.
+    #[serde(default)]
+    pub timestamp_format: Option<String>,
     #[serde(default)]
     pub columns: BTreeMap<String, ColumnSpec>,
     /// For `peer_minute`: which token (0 or 1) is worth one dollar, to value volume.
@@ -280,6 +292,8 @@ pub struct FilePlan {
     pub path: PathBuf,
     pub format: FileFormat,
     pub time: (ColumnDetail, Unit),
+    /// The stated `timestamp_format`, checked.
+    pub time_format: Option<crate::units::TimeFormat>,
     pub fields: Vec<(Field, ColumnDetail, Unit)>,
     pub bar: Option<i64>,
     pub carry_limit: Option<i64>,
@@ -411,8 +425,14 @@ impl Manifest {
             let format = match entry.format {
                 Some(f) => f,
                 None if entry.path.ends_with(".parquet") => FileFormat::Parquet,
+                None if entry.path.ends_with(".json") => FileFormat::Json,
                 None => FileFormat::Csv,
             };
+            if entry.records.is_some() && format != FileFormat::Json {
+                return Err(err(format!(
+                    "{at}: `records` names the array of a JSON file; this file is {format:?} (set format = \"json\", or remove `records`)"
+                )));
+            }
             if let Some(d) = entry.delimiter {
                 if !d.is_ascii() {
                     return Err(err(format!(
@@ -447,6 +467,23 @@ impl Manifest {
             let time_detail = timestamp.detail();
             let time_unit = Unit::for_field(None, time_detail.unit.as_deref())
                 .map_err(|m| err(format!("{at}: timestamp: {m}")))?;
+            let time_format = match &entry.timestamp_format {
+                None => None,
+                Some(_) if format == FileFormat::PeerMinute => {
+                    return Err(err(format!(
+                        "{at}: `timestamp_format` does not go with format = \"peer_minute\" (its timestamps are unix seconds)"
+                    )))
+                }
+                Some(_) if matches!(time_unit, Unit::UnixSeconds | Unit::UnixMillis) => {
+                    return Err(err(format!(
+                        "{at}: `timestamp_format` reads text, but the timestamp's unit says unix time; drop one of them"
+                    )))
+                }
+                Some(f) => Some(
+                    crate::units::TimeFormat::new(f)
+                        .map_err(|m| err(format!("{at}: timestamp_format: {m}")))?,
+                ),
+            };
             let mut fields = Vec::new();
             for (name, spec) in &entry.columns {
                 let field = Field::from_name(name).ok_or_else(|| {
@@ -524,6 +561,7 @@ impl Manifest {
                 path: root.join(&entry.path),
                 format,
                 time: (time_detail, time_unit),
+                time_format,
                 fields,
                 bar,
                 carry_limit,

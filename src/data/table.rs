@@ -38,6 +38,7 @@ impl Table {
         path: &Path,
         format: FileFormat,
         delimiter: u8,
+        records: Option<&str>,
         referenced_by: &str,
     ) -> Result<Table, DataError> {
         let len = crate::io::check_input_file(path, crate::io::MAX_DATA_BYTES).map_err(|e| {
@@ -55,6 +56,7 @@ impl Table {
         }
         let mut df = match format {
             FileFormat::Csv | FileFormat::PeerMinute => read_csv(path, delimiter)?,
+            FileFormat::Json => read_json(path, records)?,
             FileFormat::Parquet => {
                 let f = File::open(path).map_err(|e| DataError::Io {
                     path: path.to_path_buf(),
@@ -132,6 +134,7 @@ impl Table {
         match self.format {
             FileFormat::Csv | FileFormat::PeerMinute => format!("line {}", i + 2),
             FileFormat::Parquet => format!("row {}", i + 1),
+            FileFormat::Json => format!("record {}", i + 1),
         }
     }
 
@@ -256,6 +259,7 @@ impl Table {
         &self,
         detail: &ColumnDetail,
         unit: Unit,
+        format: Option<&crate::units::TimeFormat>,
     ) -> Result<Vec<Option<Timestamp>>, DataError> {
         let column = detail.column.as_str();
         self.require(column, "timestamp")?;
@@ -292,8 +296,11 @@ impl Table {
                         out.push(None);
                         continue;
                     };
-                    let ts = match unit {
-                        Unit::Iso => parse_datetime(t).ok_or_else(|| {
+                    let ts = match (format, unit) {
+                        (Some(f), _) => f.parse(t).ok_or_else(|| {
+                            bad(i, format!("'{t}' does not match the manifest's timestamp_format '{}'", f.text()))
+                        })?,
+                        (None, Unit::Iso) => parse_datetime(t).ok_or_else(|| {
                             bad(i, format!("'{t}' is not an ISO-8601 date or date-time (e.g. 2022-01-01 or 2022-01-01T13:00:00Z)"))
                         })?,
                         _ => match t.parse::<f64>() {
@@ -311,6 +318,9 @@ impl Table {
                     };
                     out.push(Some(ts));
                 }
+            }
+            Values::Number(_) | Values::Time(..) if format.is_some() => {
+                return Err(bad(0, "holds numbers or datetimes, not text; `timestamp_format` reads text: remove it from the manifest".into()));
             }
             Values::Number(s) => {
                 if unit == Unit::Iso {
@@ -509,6 +519,108 @@ fn read_csv(path: &Path, delimiter: u8) -> Result<DataFrame, DataError> {
             message: detail.unwrap_or_else(|| first_line(&e.to_string())),
         }
     })
+}
+
+/// The largest JSON file read (a JSON document is parsed whole in memory).
+const MAX_JSON_BYTES: u64 = 1 << 30;
+
+/// A JSON array of records as a frame of text columns (in first-seen key order), as a
+/// CSV file is read: strings as they are, numbers as written, booleans as
+/// `true`/`false`, null or a missing key as an empty cell, nested values as JSON text.
+fn read_json(path: &Path, records: Option<&str>) -> Result<DataFrame, DataError> {
+    let fail = |message: String| DataError::Format {
+        path: path.to_path_buf(),
+        message,
+    };
+    let text = crate::io::read_input_text(path, MAX_JSON_BYTES).map_err(|e| DataError::Io {
+        path: path.to_path_buf(),
+        message: e.to_string(),
+    })?;
+    let doc: serde_json::Value = serde_json::from_str(&text).map_err(|e| {
+        fail(format!(
+            "not valid JSON at line {}, column {}: {e}",
+            e.line(),
+            e.column()
+        ))
+    })?;
+    let arrays_in = |v: &serde_json::Value| -> String {
+        let keys: Vec<String> = v
+            .as_object()
+            .map(|o| {
+                o.iter()
+                    .filter(|(_, x)| x.is_array())
+                    .map(|(k, _)| format!("\"{k}\""))
+                    .collect()
+            })
+            .unwrap_or_default();
+        if keys.is_empty() {
+            "no key of it holds an array".into()
+        } else {
+            format!("keys holding an array: {}", keys.join(", "))
+        }
+    };
+    let mut at = &doc;
+    let mut walked = String::new();
+    for key in records.iter().flat_map(|r| r.split('.')) {
+        at = at.get(key).ok_or_else(|| {
+            fail(format!(
+                "`records = \"{}\"`: {} has no key \"{key}\" ({})",
+                records.unwrap_or(""),
+                if walked.is_empty() {
+                    "the top level".to_string()
+                } else {
+                    format!("\"{walked}\"")
+                },
+                arrays_in(at)
+            ))
+        })?;
+        walked = if walked.is_empty() {
+            key.to_string()
+        } else {
+            format!("{walked}.{key}")
+        };
+    }
+    let Some(rows) = at.as_array() else {
+        return Err(fail(match records {
+            None if at.is_object() => format!(
+                "the top level is an object, not an array of records; name the array with `records` in the manifest ({})",
+                arrays_in(at)
+            ),
+            _ => format!(
+                "{} is not an array of records",
+                if walked.is_empty() { "the top level".to_string() } else { format!("\"{walked}\"") }
+            ),
+        }));
+    };
+    let mut names: Vec<String> = Vec::new();
+    for (i, r) in rows.iter().enumerate() {
+        let obj = r.as_object().ok_or_else(|| {
+            fail(format!(
+                "record {} is not an object (a record maps column names to values)",
+                i + 1
+            ))
+        })?;
+        for k in obj.keys() {
+            if !names.contains(k) {
+                names.push(k.clone());
+            }
+        }
+    }
+    let columns: Vec<Column> = names
+        .iter()
+        .map(|name| {
+            let cells: Vec<Option<String>> = rows
+                .iter()
+                .map(|r| match r.get(name) {
+                    None | Some(serde_json::Value::Null) => None,
+                    Some(serde_json::Value::String(s)) => Some(s.clone()),
+                    Some(other) => Some(other.to_string()),
+                })
+                .collect();
+            Series::new(name.as_str().into(), cells).into()
+        })
+        .collect();
+    DataFrame::new(rows.len(), columns).map_err(|e| fail(e.to_string()))
 }
 
 fn first_line(s: &str) -> String {

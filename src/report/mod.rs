@@ -48,6 +48,118 @@ fn opt_frac(x: Option<f64>) -> String {
 
 pub mod charts;
 pub mod html;
+pub mod parquet;
+
+/// What the values of a swept parameter are, over the whole sweep (every shard sees
+/// the same, so every shard writes the same column types).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ParamKind {
+    /// Every value a whole number.
+    Int,
+    /// Every value a number, some with a fraction: written with a decimal point.
+    Float,
+    Bool,
+    /// Every value a duration (`30m`, `1d`): written as given, plus a
+    /// `param_seconds:<path>` column of seconds that sorts and computes.
+    Duration,
+    Text,
+}
+
+impl ParamKind {
+    fn column_type(self) -> parquet::ColumnType {
+        match self {
+            ParamKind::Int => parquet::ColumnType::Int,
+            ParamKind::Float => parquet::ColumnType::Float,
+            ParamKind::Bool => parquet::ColumnType::Bool,
+            ParamKind::Duration | ParamKind::Text => parquet::ColumnType::Text,
+        }
+    }
+}
+
+/// A swept parameter's summary column(s).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ParamColumn {
+    pub path: String,
+    pub kind: ParamKind,
+}
+
+impl ParamColumn {
+    /// The kind of a parameter from all its values (empty ones ignored).
+    pub fn infer<'a>(path: &str, values: impl IntoIterator<Item = &'a str>) -> ParamColumn {
+        let values: Vec<&str> = values.into_iter().filter(|v| !v.is_empty()).collect();
+        let all = |f: &dyn Fn(&str) -> bool| !values.is_empty() && values.iter().all(|v| f(v));
+        let number = |v: &str| v.parse::<f64>().is_ok_and(f64::is_finite);
+        let kind = if all(&|v| v.parse::<i64>().is_ok()) {
+            ParamKind::Int
+        } else if all(&number) {
+            ParamKind::Float
+        } else if all(&|v| v == "true" || v == "false") {
+            ParamKind::Bool
+        } else if all(&|v| !number(v) && crate::units::parse_duration(v).is_ok()) {
+            ParamKind::Duration
+        } else {
+            ParamKind::Text
+        };
+        ParamColumn {
+            path: path.to_string(),
+            kind,
+        }
+    }
+
+    /// The kinds of the parameters of some runs, in first-seen order.
+    pub fn of_runs<'a>(
+        runs: impl IntoIterator<Item = &'a [(String, String)]> + Clone,
+    ) -> Vec<ParamColumn> {
+        let mut paths: Vec<&str> = Vec::new();
+        for r in runs.clone() {
+            for (p, _) in r {
+                if !paths.contains(&p.as_str()) {
+                    paths.push(p);
+                }
+            }
+        }
+        paths
+            .into_iter()
+            .map(|p| {
+                let values = runs
+                    .clone()
+                    .into_iter()
+                    .flat_map(|r| r.iter().filter(|x| x.0 == p).map(|x| x.1.as_str()));
+                ParamColumn::infer(p, values)
+            })
+            .collect()
+    }
+
+    pub fn column(&self) -> String {
+        format!("param:{}", self.path)
+    }
+
+    /// `param_seconds:<path>` for a duration parameter.
+    pub fn seconds_column(&self) -> Option<String> {
+        (self.kind == ParamKind::Duration).then(|| format!("param_seconds:{}", self.path))
+    }
+
+    /// The cells of a run's value (`None`: the run has no such parameter).
+    fn cells(&self, value: Option<&str>, row: &mut Vec<String>) {
+        let v = value.unwrap_or("");
+        row.push(match self.kind {
+            ParamKind::Float if !v.is_empty() => v
+                .parse::<f64>()
+                .ok()
+                .and_then(Decimal::from_f64_retain)
+                .map(decimal_text)
+                .unwrap_or_else(|| v.to_string()),
+            _ => v.to_string(),
+        });
+        if self.kind == ParamKind::Duration {
+            row.push(
+                crate::units::parse_duration(v)
+                    .map(|s| s.to_string())
+                    .unwrap_or_default(),
+            );
+        }
+    }
+}
 
 pub fn summary_columns() -> Vec<String> {
     let mut c: Vec<String> = [
@@ -120,11 +232,14 @@ pub fn summary_columns() -> Vec<String> {
 
 /// The summary header: the fixed columns, `spec_hash`, `error`, then one
 /// `param:<path>` column per swept parameter.
-pub fn summary_header(params: &[String]) -> Vec<String> {
+pub fn summary_header(params: &[ParamColumn]) -> Vec<String> {
     let mut c = summary_columns();
     c.push("spec_hash".into());
     c.push("error".into());
-    c.extend(params.iter().map(|p| format!("param:{p}")));
+    for p in params {
+        c.push(p.column());
+        c.extend(p.seconds_column());
+    }
     c
 }
 
@@ -209,15 +324,12 @@ impl RunRecord {
     }
 
     /// The full summary row with the values of `params` (empty where the run has none).
-    pub fn summary_row(&self, params: &[String]) -> Vec<String> {
+    pub fn summary_row(&self, params: &[ParamColumn]) -> Vec<String> {
         let mut row = self.summary.clone();
-        row.extend(params.iter().map(|p| {
-            self.params
-                .iter()
-                .find(|x| &x.0 == p)
-                .map(|x| x.1.clone())
-                .unwrap_or_default()
-        }));
+        for p in params {
+            let value = self.params.iter().find(|x| x.0 == p.path);
+            p.cells(value.map(|x| x.1.as_str()), &mut row);
+        }
         row
     }
 }
@@ -527,7 +639,7 @@ pub fn produced_names(suffix: &str) -> Vec<String> {
 pub struct ReportWriter {
     dir: PathBuf,
     opts: WriteOptions,
-    params: Vec<String>,
+    params: Vec<ParamColumn>,
     suffix: String,
     tables: Vec<(&'static str, PathBuf, Table)>,
     policy: SeriesPolicy,
@@ -547,7 +659,7 @@ impl ReportWriter {
     pub fn new(
         dir: &Path,
         opts: WriteOptions,
-        params: Vec<String>,
+        params: Vec<ParamColumn>,
         policy: SeriesPolicy,
         shard: Option<(usize, usize)>,
     ) -> std::io::Result<ReportWriter> {
@@ -680,7 +792,10 @@ impl ReportWriter {
             if self.opts.parquet {
                 let bytes = std::fs::read(&path)?;
                 let file_name = format!("{name}{}.parquet", self.suffix);
-                write_atomic(&self.dir.join(&file_name), &parquet_from_csv(&bytes)?)?;
+                write_atomic(
+                    &self.dir.join(&file_name),
+                    &parquet::from_csv(&bytes, &self.params)?,
+                )?;
             }
         }
         let ts = timeseries_csv(&kept)?;
@@ -689,14 +804,18 @@ impl ReportWriter {
         if self.opts.parquet {
             put(
                 format!("timeseries{}.parquet", self.suffix),
-                &parquet_from_csv(&ts)?,
+                &parquet::from_csv(&ts, &self.params)?,
             )?;
         }
         if !self.samples.is_empty() {
-            put(
-                format!("distribution{}.csv", self.suffix),
-                &distribution_csv(&self.samples)?,
-            )?;
+            let bytes = distribution_csv(&self.samples)?;
+            put(format!("distribution{}.csv", self.suffix), &bytes)?;
+            if self.opts.parquet {
+                put(
+                    format!("distribution{}.parquet", self.suffix),
+                    &parquet::from_csv(&bytes, &[])?,
+                )?;
+            }
         }
         put("schema.md".into(), SCHEMA.as_bytes())?;
         if self.opts.report && !kept.is_empty() {
@@ -802,31 +921,9 @@ fn distribution_csv(samples: &[Sample]) -> std::io::Result<Vec<u8>> {
     csv_text(&header, rows.into_iter())
 }
 
-/// The swept parameter paths of some runs, in first-seen order.
-pub fn param_columns(outputs: &[RunOutput]) -> Vec<String> {
-    let mut v: Vec<String> = Vec::new();
-    for o in outputs {
-        for (p, _) in &o.params {
-            if !v.contains(p) {
-                v.push(p.clone());
-            }
-        }
-    }
-    v
-}
-
-/// A CSV table as Parquet, column types inferred by polars from the whole table.
-fn parquet_from_csv(bytes: &[u8]) -> Result<Vec<u8>, Box<dyn std::error::Error>> {
-    use polars::prelude::*;
-    let cursor = std::io::Cursor::new(bytes.to_vec());
-    let mut df = CsvReadOptions::default()
-        .with_has_header(true)
-        .with_infer_schema_length(None)
-        .into_reader_with_file_handle(cursor)
-        .finish()?;
-    let mut out = Vec::new();
-    ParquetWriter::new(&mut out).finish(&mut df)?;
-    Ok(out)
+/// The swept parameters of some runs, in first-seen order, with their kinds.
+pub fn param_columns(outputs: &[RunOutput]) -> Vec<ParamColumn> {
+    ParamColumn::of_runs(outputs.iter().map(|o| o.params.as_slice()))
 }
 
 /// A short fixed-width table for the terminal: run, final value, APY, vs HODL, IL, fees,
