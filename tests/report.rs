@@ -65,6 +65,14 @@ fn compare_writes_charts_html_markdown_and_tables() {
     assert!(html.contains("<table class=\"sortable\" id=\"summary\">"));
     assert_eq!(html.matches("<figure").count(), charts.len());
     assert_eq!(html.matches("<svg").count(), charts.len());
+    // The line charts carry their data for the interactive version, the script that draws
+    // it is inline, and the static SVG stays for readers without JavaScript.
+    assert_eq!(
+        html.matches("class=\"chart-data\"").count(),
+        4,
+        "equity, drawdown, IL vs fees of range_lp and pool_hop"
+    );
+    assert!(html.contains("function nearest(") && html.contains("dblclick"));
     for name in ["hodl", "range_lp", "pool_hop"] {
         assert!(
             html.contains(&format!("<h3 id=\"run-{name}\">")),
@@ -73,7 +81,7 @@ fn compare_writes_charts_html_markdown_and_tables() {
     }
     assert!(html.contains("gas units per action"), "assumptions");
     // Self-contained: nothing to fetch (the SVG namespace URI is a name, not a fetch).
-    let fetches = html.replace("xmlns=\"http://www.w3.org/2000/svg\"", "");
+    let fetches = html.replace("http://www.w3.org/2000/svg", "");
     assert!(
         !fetches.contains("http://") && !fetches.contains("https://") && !fetches.contains("<img"),
         "self-contained"
@@ -200,4 +208,64 @@ fn every_action_is_one_events_row_carrying_its_gas() {
         }
     }
     assert!(acted > 500, "the runs act: {acted} rows");
+}
+
+#[test]
+fn the_report_opens_with_a_ranked_verdict_and_warns_when_periods_differ() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("same");
+    let run = compare(&out, &["strategies/hodl.toml", "strategies/lend.toml"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let html = std::fs::read_to_string(out.join("report.html")).unwrap();
+    let verdict = html.find("<section id=\"verdict\">").expect("a verdict");
+    assert!(
+        verdict < html.find("id=\"summary\"").unwrap(),
+        "the verdict comes first"
+    );
+    // Ranked by net APY: lending beat holding ETH/USDC over the embedded period.
+    let ranking = &html[verdict..html[verdict..].find("</ol>").unwrap() + verdict];
+    let (lend, hodl) = (
+        ranking.find("<li>lend:").unwrap(),
+        ranking.find("<li>hodl:").unwrap(),
+    );
+    assert!(lend < hodl, "{ranking}");
+    assert!(ranking.contains("decided by interest +$"), "{ranking}");
+    assert!(
+        ranking.contains("against lending the stablecoin"),
+        "{ranking}"
+    );
+    assert!(
+        !html.contains("id=\"period-warning\""),
+        "one period: no warning"
+    );
+    let md = std::fs::read_to_string(out.join("report.md")).unwrap();
+    assert!(md.contains("## Verdict") && md.contains("1. lend:"), "{md}");
+
+    // A run over another period gets the warning, naming both periods.
+    let short = dir.path().join("hodl_2022h1.toml");
+    let text = std::fs::read_to_string(common::repo().join("strategies/hodl.toml"))
+        .unwrap()
+        .replace(
+            "../data/manifest.toml",
+            common::repo().join("data/manifest.toml").to_str().unwrap(),
+        )
+        .replace(
+            "capital_usd = 100000",
+            "capital_usd = 100000\nend = \"2022-06-30\"",
+        );
+    std::fs::write(&short, text).unwrap();
+    let out = dir.path().join("mixed");
+    let run = compare(&out, &["strategies/lend.toml", short.to_str().unwrap()]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let html = std::fs::read_to_string(out.join("report.html")).unwrap();
+    let w = html
+        .find("id=\"period-warning\"")
+        .expect("a period warning");
+    let warning = &html[w..w + html[w..].find("</p>").unwrap()];
+    assert!(
+        warning.contains("2 different periods")
+            && warning.contains("2022-06-30")
+            && warning.contains("hodl_2022h1"),
+        "{warning}"
+    );
 }

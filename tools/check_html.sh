@@ -18,5 +18,18 @@ svgs=$(grep -o '<svg' "$dom" | wc -l)
 grep -q 'id="summary"' "$dom" || { echo "check_html: no summary table in the rendered page"; exit 1; }
 # Header row + one row per run.
 [ "$rows" -eq $((runs + 1)) ] || { echo "check_html: $rows table rows for $runs runs"; exit 1; }
-[ "$figures" -eq "$charts" ] && [ "$svgs" -eq "$charts" ] || { echo "check_html: $figures figures, $svgs svg, $charts charts"; exit 1; }
-echo "check_html: report.html rendered in Chromium: summary table with $runs runs, $charts charts"
+# Every chart is a figure with its static SVG; the line charts also drew an interactive
+# one (the script ran): a legend of toggle buttons, a zoom reset, and one polyline per line.
+interactive=$(grep -o 'class="interactive"' "$dom" | wc -l)
+drawn=$(grep -o 'class="ichart"' "$dom" | wc -l)
+[ "$figures" -eq "$charts" ] && [ "$svgs" -eq $((charts + drawn)) ] || { echo "check_html: $figures figures, $svgs svg, $charts charts, $drawn interactive"; exit 1; }
+[ "$interactive" -ge 2 ] && [ "$drawn" -eq "$interactive" ] || { echo "check_html: $drawn of $interactive interactive charts drawn"; exit 1; }
+grep -q 'class="reset"' "$dom" && grep -q 'class="entry"' "$dom" || { echo "check_html: no legend toggles or zoom reset"; exit 1; }
+# The verdict ranks every run; the column chooser offers every summary column.
+grep -q '<section id="verdict">' "$dom" || { echo "check_html: no verdict"; exit 1; }
+ranked=$(sed -n '/<ol class="ranking">/,/<\/ol>/p' "$dom" | grep -o '<li>' | wc -l)
+[ "$ranked" -eq "$runs" ] || { echo "check_html: the verdict ranks $ranked of $runs runs"; exit 1; }
+columns=$(head -1 "$dir/summary.csv" | tr ',' '\n' | wc -l)
+boxes=$(grep -o 'type="checkbox" data-col=' "$dom" | wc -l)
+[ "$boxes" -eq "$columns" ] || { echo "check_html: the column chooser offers $boxes of $columns columns"; exit 1; }
+echo "check_html: report.html rendered in Chromium: verdict ranking $runs runs, summary table with a chooser of $columns columns, $charts charts ($drawn interactive)"

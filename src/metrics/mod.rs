@@ -24,6 +24,7 @@ pub mod il;
 pub mod returns;
 pub mod sharpe;
 pub mod sortino;
+pub mod verdict;
 pub mod volatility;
 
 pub use drawdown::{max_drawdown, max_drawdown_duration, max_drawdown_from};

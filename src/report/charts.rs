@@ -8,6 +8,7 @@ use std::sync::Once;
 
 use plotters::coord::Shift;
 use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use crate::batch::RunOutput;
 use crate::engine::BUCKETS;
@@ -32,6 +33,38 @@ pub struct Chart {
     pub name: String,
     pub title: String,
     pub svg: String,
+    /// For line charts: the lines as JSON, which report.html draws as an interactive
+    /// chart (hover values, zoom, legend toggling) over the static SVG.
+    pub data: Option<String>,
+}
+
+/// A line chart's data for the interactive version: at most 700 points per line.
+fn line_data(title: &str, x_label: Option<&str>, y_label: &str, lines: &[Line]) -> String {
+    let lines: Vec<serde_json::Value> = lines
+        .iter()
+        .map(|(label, points, dashed, c)| {
+            let col = color(*c);
+            let pts: Vec<[f64; 2]> = thin(points, 700)
+                .iter()
+                .filter(|p| p.0.is_finite() && p.1.is_finite())
+                .map(|p| [p.0, (p.1 * 1e6).round() / 1e6])
+                .collect();
+            serde_json::json!({
+                "label": label,
+                "dashed": dashed,
+                "color": format!("#{:02x}{:02x}{:02x}", col.0, col.1, col.2),
+                "points": pts,
+            })
+        })
+        .collect();
+    serde_json::json!({
+        "title": title,
+        "time": x_label.is_none(),
+        "x": x_label.unwrap_or("date (UTC)"),
+        "y": y_label,
+        "lines": lines,
+    })
+    .to_string()
 }
 
 fn color(i: usize) -> RGBColor {
@@ -119,8 +152,19 @@ where
     root.fill(&WHITE)?;
     let pts: Vec<Vec<(f64, f64)>> = lines.iter().map(|l| l.1.clone()).collect();
     let (x0, x1, y0, y1) = bounds(&pts);
-    let mut chart = ChartBuilder::on(&root)
-        .caption(title, (FONT, 24).into_font())
+    // The legend sits in its own strip on the right, never on the data.
+    let (title_area, body) = root.split_vertically(40);
+    title_area.draw(&Text::new(
+        title.to_string(),
+        (W as i32 / 2, 12),
+        (FONT, 22)
+            .into_font()
+            .color(&BLACK)
+            .pos(Pos::new(HPos::Center, VPos::Top)),
+    ))?;
+    let (plot, legend) = body.split_horizontally(W - LEGEND_W);
+    draw_legend(&legend, lines)?;
+    let mut chart = ChartBuilder::on(&plot)
         .margin(12)
         .x_label_area_size(40)
         .y_label_area_size(90)
@@ -146,28 +190,59 @@ where
     for (label, points, dashed, c) in lines {
         let col = color(*c);
         let style = ShapeStyle::from(&col).stroke_width(if *dashed { 1 } else { 2 });
+        let _ = label;
         if *dashed {
             chart.draw_series(DashedLineSeries::new(points.iter().copied(), 6, 4, style))?;
         } else {
-            chart
-                .draw_series(LineSeries::new(points.iter().copied(), style))?
-                .label(label.as_str())
-                .legend(move |(x, y)| {
-                    PathElement::new(
-                        vec![(x, y), (x + 20, y)],
-                        ShapeStyle::from(&col).stroke_width(2),
-                    )
-                });
+            chart.draw_series(LineSeries::new(points.iter().copied(), style))?;
         }
     }
-    chart
-        .configure_series_labels()
-        .position(SeriesLabelPosition::UpperLeft)
-        .background_style(WHITE.mix(0.85))
-        .border_style(BLACK.mix(0.4))
-        .label_font((FONT, 14))
-        .draw()?;
     root.present()?;
+    Ok(())
+}
+
+/// Width of the legend strip of a line chart.
+const LEGEND_W: u32 = 250;
+
+/// A line chart's legend, one row per solid line (dashed baselines share their run's
+/// colour and are named in the title), as many as fit.
+fn draw_legend<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, lines: &[Line]) -> Result<()>
+where
+    DB::ErrorType: 'static,
+{
+    let rows: Vec<&Line> = lines.iter().filter(|l| !l.2).collect();
+    let fit = ((H as i32 - 120) / 20).max(1) as usize;
+    for (k, (label, _, _, c)) in rows.iter().take(fit).enumerate() {
+        let y = 30 + 20 * k as i32;
+        let col = color(*c);
+        area.draw(&PathElement::new(
+            vec![(8, y), (30, y)],
+            ShapeStyle::from(&col).stroke_width(3),
+        ))?;
+        let text: String = if label.chars().count() > 30 {
+            label.chars().take(29).collect::<String>() + "…"
+        } else {
+            label.clone()
+        };
+        area.draw(&Text::new(
+            text,
+            (36, y),
+            (FONT, 13)
+                .into_font()
+                .color(&BLACK)
+                .pos(Pos::new(HPos::Left, VPos::Center)),
+        ))?;
+    }
+    if rows.len() > fit {
+        area.draw(&Text::new(
+            format!("… and {} more", rows.len() - fit),
+            (36, 30 + 20 * fit as i32),
+            (FONT, 13)
+                .into_font()
+                .color(&BLACK)
+                .pos(Pos::new(HPos::Left, VPos::Center)),
+        ))?;
+    }
     Ok(())
 }
 
@@ -203,6 +278,7 @@ macro_rules! render {
             name: $name.to_string(),
             title: $title.to_string(),
             svg,
+            data: None,
         }
     }};
 }
@@ -221,12 +297,14 @@ pub fn equity(dir: &Path, outputs: &[RunOutput]) -> Result<Chart> {
         }
     }
     let title = "Portfolio value (USD); dashed: holding each run's initial tokens";
-    Ok(render!(dir, "equity", title, |root| draw_lines(
+    let mut c = render!(dir, "equity", title, |root| draw_lines(
         root,
         title,
         "value (USD)",
         &lines
-    )))
+    ));
+    c.data = Some(line_data(title, None, "value (USD)", &lines));
+    Ok(c)
 }
 
 pub fn drawdown(dir: &Path, outputs: &[RunOutput]) -> Result<Chart> {
@@ -249,12 +327,14 @@ pub fn drawdown(dir: &Path, outputs: &[RunOutput]) -> Result<Chart> {
         })
         .collect();
     let title = "Drawdown from the running peak (%)";
-    Ok(render!(dir, "drawdown", title, |root| draw_lines(
+    let mut c = render!(dir, "drawdown", title, |root| draw_lines(
         root,
         title,
         "drawdown (%)",
         &lines
-    )))
+    ));
+    c.data = Some(line_data(title, None, "drawdown (%)", &lines));
+    Ok(c)
 }
 
 pub fn il_vs_fees(dir: &Path, o: &RunOutput) -> Result<Chart> {
@@ -282,9 +362,11 @@ pub fn il_vs_fees(dir: &Path, o: &RunOutput) -> Result<Chart> {
         o.spec.name
     );
     let name = file_name("il_vs_fees", &o.spec.name);
-    Ok(render!(dir, name, title, |root| draw_lines(
+    let mut c = render!(dir, name, title, |root| draw_lines(
         root, &title, "USD", &lines
-    )))
+    ));
+    c.data = Some(line_data(&title, None, "USD", &lines));
+    Ok(c)
 }
 
 fn draw_attribution<DB: DrawingBackend>(
@@ -309,22 +391,14 @@ where
     let mut chart = ChartBuilder::on(&root)
         .caption(title, (FONT, 24).into_font())
         .margin(12)
-        .x_label_area_size(40)
+        .x_label_area_size(if n > 7 { 160 } else { 40 })
         .y_label_area_size(90)
         // Room on the right for the legend.
         .build_cartesian_2d(-0.5f64..(n as f64 + 1.2), (lo - pad)..(hi + pad))?;
     chart
         .configure_mesh()
         .disable_x_mesh()
-        .x_labels(n.max(1))
-        .x_label_formatter(&|x| {
-            let k = x.round();
-            if (x - k).abs() < 1e-6 && k >= 0.0 && (k as usize) < names.len() {
-                names[k as usize].clone()
-            } else {
-                String::new()
-            }
-        })
+        .x_labels(0)
         .y_label_formatter(&|y| format!("{y:.0}"))
         .y_desc("USD")
         .label_style((FONT, 13))
@@ -362,6 +436,26 @@ where
         .border_style(BLACK.mix(0.4))
         .label_font((FONT, 13))
         .draw()?;
+    // Every bar's run name under the axis (the mesh's own labels skip some); turned
+    // when there are many.
+    let many = n > 7;
+    for (k, name) in names.iter().enumerate() {
+        let (x, y) = chart.backend_coord(&(k as f64, lo - pad));
+        let text: String = if name.chars().count() > 24 {
+            name.chars().take(23).collect::<String>() + "…"
+        } else {
+            name.clone()
+        };
+        let font = (FONT, 13).into_font();
+        let style = if many {
+            font.transform(FontTransform::Rotate90)
+                .color(&BLACK)
+                .pos(Pos::new(HPos::Left, VPos::Center))
+        } else {
+            font.color(&BLACK).pos(Pos::new(HPos::Center, VPos::Top))
+        };
+        root.draw(&Text::new(text, (x, y + 6), style))?;
+    }
     root.present()?;
     Ok(())
 }
@@ -498,6 +592,44 @@ pub fn png_path(dir: &Path, c: &Chart) -> PathBuf {
     dir.join(format!("{}.png", c.name))
 }
 
+/// The heatmap's colour of `v` on a scale diverging around 0 with `m` at either end:
+/// red below 0, white at 0, green above; `None` beyond the scale is drawn at its end.
+fn diverging(v: f64, m: f64) -> RGBColor {
+    let t = if m > 0.0 {
+        (v / m).clamp(-1.0, 1.0)
+    } else {
+        0.0
+    };
+    let mix = |a: u8, b: u8, t: f64| (a as f64 + (b as f64 - a as f64) * t).round() as u8;
+    let (end, t) = if t < 0.0 {
+        (RGBColor(178, 24, 43), -t)
+    } else {
+        (RGBColor(27, 120, 55), t)
+    };
+    RGBColor(mix(247, end.0, t), mix(247, end.1, t), mix(247, end.2, t))
+}
+
+/// The scale's end: the largest |value|, or the 90th percentile of |values| when the
+/// largest is over twice that (one outlier would wash out every other cell); cells
+/// beyond it are clipped to the end colour and marked.
+fn scale_end(values: &[f64]) -> f64 {
+    let mut a: Vec<f64> = values
+        .iter()
+        .map(|v| v.abs())
+        .filter(|v| v.is_finite())
+        .collect();
+    a.sort_by(f64::total_cmp);
+    let Some(&max) = a.last() else {
+        return 0.0;
+    };
+    let p90 = a[((a.len() - 1) as f64 * 0.9).round() as usize];
+    if max > 2.0 * p90 && p90 > 0.0 {
+        p90
+    } else {
+        max
+    }
+}
+
 fn draw_heatmap<DB: DrawingBackend>(
     root: DrawingArea<DB, Shift>,
     title: &str,
@@ -510,12 +642,10 @@ where
     DB::ErrorType: 'static,
 {
     root.fill(&WHITE)?;
-    let (lo, hi) = cells
-        .iter()
-        .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), c| {
-            (a.min(c.2), b.max(c.2))
-        });
-    let mut chart = ChartBuilder::on(&root)
+    let values: Vec<f64> = cells.iter().map(|c| c.2).collect();
+    let m = scale_end(&values);
+    let (main, bar) = root.split_horizontally(W - 130);
+    let mut chart = ChartBuilder::on(&main)
         .caption(title, (FONT, 22).into_font())
         .margin(12)
         .x_label_area_size(50)
@@ -544,38 +674,56 @@ where
         .label_style((FONT, 13))
         .axis_desc_style((FONT, 15))
         .draw()?;
-    let span = (hi - lo).max(1e-12);
     chart.draw_series(cells.iter().map(|(x, y, v)| {
-        // Red (low) to green (high) through white.
-        let t = (v - lo) / span;
-        let c = if t < 0.5 {
-            RGBColor(
-                220,
-                (220.0 * t * 2.0) as u8 + 35,
-                (220.0 * t * 2.0) as u8 + 35,
-            )
-        } else {
-            RGBColor(
-                (220.0 * (1.0 - t) * 2.0) as u8 + 35,
-                200,
-                (220.0 * (1.0 - t) * 2.0) as u8 + 35,
-            )
-        };
         Rectangle::new(
             [
                 (*x as f64 - 0.5, *y as f64 - 0.5),
                 (*x as f64 + 0.5, *y as f64 + 0.5),
             ],
-            c.filled(),
+            diverging(*v, m).filled(),
         )
     }))?;
     chart.draw_series(cells.iter().map(|(x, y, v)| {
-        Text::new(
-            format!("{:.1} %", 100.0 * v),
-            (*x as f64 - 0.25, *y as f64),
-            (FONT, 13).into_font(),
-        )
+        // Dark cells get white text; a clipped cell is marked with a star.
+        let dark = m > 0.0 && (v / m).abs() > 0.6;
+        let clipped = v.abs() > m * (1.0 + 1e-9);
+        let text = format!("{:.1} %{}", 100.0 * v, if clipped { " *" } else { "" });
+        let style = (FONT, 13)
+            .into_font()
+            .color(if dark { &WHITE } else { &BLACK })
+            .pos(Pos::new(HPos::Center, VPos::Center));
+        Text::new(text, (*x as f64, *y as f64), style)
     }))?;
+    // The colour bar: −m at the bottom, 0, +m at the top.
+    let (bw, top, bottom) = (24i32, 60i32, H as i32 - 90);
+    let steps = 60;
+    for k in 0..steps {
+        let y0 = top + (bottom - top) * k / steps;
+        let y1 = top + (bottom - top) * (k + 1) / steps;
+        let v = m * (1.0 - 2.0 * (k as f64 + 0.5) / steps as f64);
+        bar.draw(&Rectangle::new(
+            [(10, y0), (10 + bw, y1)],
+            diverging(v, m).filled(),
+        ))?;
+    }
+    bar.draw(&Rectangle::new(
+        [(10, top), (10 + bw, bottom)],
+        BLACK.mix(0.5),
+    ))?;
+    let font = (FONT, 13).into_font();
+    for (frac, v) in [(0.0, m), (0.5, 0.0), (1.0, -m)] {
+        let y = top + ((bottom - top) as f64 * frac) as i32;
+        bar.draw(&Text::new(
+            format!("{:+.1} %", 100.0 * v),
+            (14 + bw, y - 7),
+            font.clone(),
+        ))?;
+    }
+    bar.draw(&Text::new("net APY", (6, top - 28), font.clone()))?;
+    if values.iter().any(|v| v.abs() > m * (1.0 + 1e-9)) {
+        bar.draw(&Text::new("* beyond", (6, bottom + 14), font.clone()))?;
+        bar.draw(&Text::new("the scale", (6, bottom + 30), font))?;
+    }
     root.present()?;
     Ok(())
 }
@@ -741,9 +889,11 @@ fn lines_chart_on(
     std::fs::create_dir_all(dir)?;
     let name = file_name(name, "");
     let name = name.trim_end_matches('_').to_string();
-    Ok(render!(dir, name, title, |root| draw_lines_x(
+    let mut c = render!(dir, name, title, |root| draw_lines_x(
         root, title, x_label, y_label, lines
-    )))
+    ));
+    c.data = Some(line_data(title, x_label, y_label, lines));
+    Ok(c)
 }
 
 /// A chart of lines over time written as `<name>.png` and `.svg` (for other modules).

@@ -39,6 +39,182 @@ const SHOWN: [&str; 18] = [
     "vault_fees_usd",
 ];
 
+/// Every summary column (parameters included, for sweeps) and every run's cells.
+fn all_rows(outputs: &[RunOutput]) -> (Vec<String>, Vec<Vec<String>>) {
+    let params = super::param_columns(outputs);
+    let cols = super::summary_header(&params);
+    let rows = outputs
+        .iter()
+        .map(|o| super::RunRecord::of(o).summary_row(&params))
+        .collect();
+    (cols, rows)
+}
+
+/// What the verdict reads of each run.
+fn figures(o: &RunOutput) -> crate::metrics::verdict::RunFigures {
+    let r = &o.result;
+    let m = crate::metrics::run_metrics(r, 0.0);
+    crate::metrics::verdict::RunFigures {
+        name: o.spec.name.clone(),
+        final_value: m.final_value,
+        apy: m.apy,
+        liquidation_apy: m.liquidation_apy,
+        hodl_final: m.hodl_final,
+        hodl_apy: m.hodl_apy,
+        lend: o.lend_baseline.as_ref().ok().map(|b| {
+            (
+                b.final_value,
+                crate::metrics::apy(
+                    crate::metrics::total_return(r.capital, b.final_value),
+                    m.years,
+                ),
+            )
+        }),
+        buckets: r.attribution,
+    }
+}
+
+/// USD with a sign and thousands separators: `+$1,234`, `−$56`.
+fn money(x: f64) -> String {
+    if !x.is_finite() {
+        return "n/a".into();
+    }
+    let whole = format!("{:.0}", x.abs());
+    let mut grouped = String::new();
+    for (k, c) in whole.chars().enumerate() {
+        if k > 0 && (whole.len() - k) % 3 == 0 {
+            grouped.push(',');
+        }
+        grouped.push(c);
+    }
+    format!("{}${grouped}", if x < 0.0 { "\u{2212}" } else { "+" })
+}
+
+fn pct(x: f64) -> String {
+    if !x.is_finite() {
+        return "n/a".into();
+    }
+    let t = format!("{:.2} %", 100.0 * x);
+    // No "-0.00 %".
+    if t == "-0.00 %" {
+        "0.00 %".into()
+    } else {
+        t
+    }
+}
+
+/// The verdict as sentences: the winner, then every run ranked (plain text, escaped
+/// by the caller).
+fn verdict_lines(outputs: &[RunOutput]) -> (String, Vec<String>) {
+    use crate::metrics::verdict::{bucket_words, rank};
+    let ranked = rank(&outputs.iter().map(figures).collect::<Vec<_>>());
+    let why = |r: &crate::metrics::verdict::Ranked| -> String {
+        let mut parts: Vec<String> = r
+            .deciding
+            .iter()
+            .map(|(b, x)| format!("{} {}", bucket_words(b), money(*x)))
+            .collect();
+        if parts.is_empty() {
+            parts.push("no yield or cost beyond market moves".into());
+        }
+        let mut s = format!("decided by {}", parts.join(" and "));
+        if r.market_driven {
+            s.push_str("; market moves (the price effect, shared with HODL) were larger still");
+        }
+        s
+    };
+    let line = |k: usize, r: &crate::metrics::verdict::Ranked| -> String {
+        let exit = if r.after_exit && pct(r.rank_apy) != pct(r.apy) {
+            format!(
+                "{} net APY after closing out ({} before)",
+                pct(r.rank_apy),
+                pct(r.apy)
+            )
+        } else if r.after_exit {
+            format!("{} net APY, closing out included", pct(r.rank_apy))
+        } else {
+            format!("{} net APY (exit not priced)", pct(r.apy))
+        };
+        let lend = match (r.vs_lend_usd, r.lend_apy) {
+            (Some(d), Some(a)) => {
+                format!("; {} against lending the stablecoin ({})", money(d), pct(a))
+            }
+            _ => "; no lending baseline covers the run".into(),
+        };
+        format!(
+            "{}. {}: {exit}; {} against holding its initial tokens (HODL {}){lend}; {}.",
+            k + 1,
+            r.name,
+            money(r.vs_hodl_usd),
+            pct(r.hodl_apy),
+            why(r)
+        )
+    };
+    let lines: Vec<String> = ranked.iter().enumerate().map(|(k, r)| line(k, r)).collect();
+    let head = match ranked.first() {
+        Some(w) if ranked.len() > 1 => format!(
+            "{} returned the most after every cost: {} net APY{}, {} against holding its tokens; {}.",
+            w.name,
+            pct(w.rank_apy),
+            if w.after_exit { " after closing out" } else { "" },
+            money(w.vs_hodl_usd),
+            why(w)
+        ),
+        Some(w) => format!("{}: {} net APY after every cost; {}.", w.name, pct(w.rank_apy), why(w)),
+        None => String::new(),
+    };
+    (head, lines)
+}
+
+/// A warning when the runs do not cover one period on one dataset.
+fn period_warning(outputs: &[RunOutput]) -> Option<String> {
+    // Grids of different steps over one period end a step apart, and a series that
+    // ends a day early changes no APY: the same period within the coarsest step or 1 %
+    // of the longest run, whichever is more.
+    let step = outputs.iter().map(|o| o.result.grid.step).max()?;
+    let span = outputs
+        .iter()
+        .map(|o| o.result.grid.end() - o.result.grid.start)
+        .max()?;
+    let tolerance = step.max(span / 100);
+    let same = |a: &RunOutput, b: &RunOutput| {
+        let (g, h) = (a.result.grid, b.result.grid);
+        a.dataset == b.dataset
+            && (g.start - h.start).abs() <= tolerance
+            && (g.end() - h.end()).abs() <= tolerance
+    };
+    // The runs grouped by period and dataset, in first-seen order.
+    let mut groups: Vec<Vec<&RunOutput>> = Vec::new();
+    for o in outputs {
+        match groups.iter_mut().find(|g| same(g[0], o)) {
+            Some(g) => g.push(o),
+            None => groups.push(vec![o]),
+        }
+    }
+    if groups.len() < 2 {
+        return None;
+    }
+    let each: Vec<String> = groups
+        .iter()
+        .map(|g| {
+            let grid = g[0].result.grid;
+            let names: Vec<&str> = g.iter().map(|o| o.spec.name.as_str()).collect();
+            format!(
+                "{} to {} on {}: {}",
+                crate::units::format_ts(grid.start),
+                crate::units::format_ts(grid.end()),
+                g[0].dataset,
+                names.join(", ")
+            )
+        })
+        .collect();
+    Some(format!(
+        "These runs cover {} different periods or datasets, so their returns are not directly comparable (a bull month against a bear year): {}.",
+        groups.len(),
+        each.join("; ")
+    ))
+}
+
 fn table_rows(outputs: &[RunOutput]) -> (Vec<String>, Vec<Vec<String>>) {
     let cols = summary_columns();
     let idx: Vec<usize> = SHOWN
@@ -55,6 +231,22 @@ fn table_rows(outputs: &[RunOutput]) -> (Vec<String>, Vec<Vec<String>>) {
     (SHOWN.iter().map(|s| s.to_string()).collect(), rows)
 }
 
+/// Whether a summary column is shown before the reader chooses: the headline
+/// columns, and every swept parameter.
+fn shown(col: &str) -> bool {
+    SHOWN.contains(&col) || col.starts_with("param:")
+}
+
+/// Columns hidden until chosen carry class `opt` (hidden only once the script runs, so
+/// without JavaScript every column is there).
+fn opt_class(col: &str) -> &'static str {
+    if shown(col) {
+        ""
+    } else {
+        " class=\"opt\""
+    }
+}
+
 fn pretty(cell: &str, col: &str) -> String {
     match cell.parse::<f64>() {
         Ok(x) if col.ends_with("_usd") => format!("{x:.2}"),
@@ -64,7 +256,7 @@ fn pretty(cell: &str, col: &str) -> String {
                 "apy" | "hodl_apy" | "lend_baseline_apy" | "liquidation_apy" | "max_drawdown"
             ) =>
         {
-            format!("{:.2} %", 100.0 * x)
+            pct(x)
         }
         Ok(x) if col == "sharpe" => format!("{x:.2}"),
         _ => cell.to_string(),
@@ -225,14 +417,43 @@ document.querySelectorAll('table.sortable th').forEach(function (th, col) {
 });
 "#;
 
+/// The interactive line charts (src/report/chart.js, our own; no library, no network).
+const CHART_JS: &str = include_str!("chart.js");
+
+/// The column chooser: hides the `opt` columns on load, and shows or hides a column
+/// as its box is ticked.
+const COLUMNS_JS: &str = r#"
+(function () {
+  var table = document.getElementById('summary');
+  if (!table) return;
+  function set(col, on) {
+    Array.from(table.rows).forEach(function (r) {
+      var c = r.cells[col];
+      if (c) c.style.display = on ? '' : 'none';
+    });
+  }
+  document.querySelectorAll('#columns input[data-col]').forEach(function (box) {
+    var col = parseInt(box.dataset.col, 10);
+    set(col, box.checked);
+    box.addEventListener('change', function () { set(col, box.checked); });
+  });
+})();
+"#;
+
 pub fn html(outputs: &[RunOutput], charts: &[Chart]) -> String {
     let mut h = String::new();
     let _ = write!(
         h,
         "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>yieldlab comparison</title>\n<style>\
 body{{font-family:sans-serif;margin:2em;color:#222;max-width:1250px}}table{{border-collapse:collapse;font-size:13px}}\
-th,td{{border:1px solid #ccc;padding:4px 8px;text-align:right}}th{{background:#f0f0f0;cursor:pointer}}td:first-child,td:nth-child(2){{text-align:left}}\
-figure{{margin:1.5em 0}}figcaption{{font-weight:bold}}pre{{background:#f7f7f7;padding:8px}}svg{{max-width:100%;height:auto}}</style></head><body>\n"
+th,td{{border:1px solid #ccc;padding:4px 8px;text-align:right;white-space:nowrap}}th{{background:#f0f0f0;cursor:pointer}}td:first-child,td:nth-child(2){{text-align:left}}\
+figure{{margin:1.5em 0}}figcaption{{font-weight:bold}}pre{{background:#f7f7f7;padding:8px}}svg{{max-width:100%;height:auto}}\
+.scroll{{overflow-x:auto;max-width:100%}}.lead{{font-size:17px}}.warn{{background:#fff4d6;border-left:4px solid #e0a800;padding:8px 12px}}\
+.chooser{{columns:4 220px;font-size:13px;padding:6px 0}}.chooser label{{display:block}}#columns summary{{cursor:pointer;margin-bottom:6px}}\
+.ichart{{position:relative}}.ichart svg{{width:100%;height:auto;cursor:crosshair;user-select:none}}.legend{{display:flex;flex-wrap:wrap;gap:4px;margin:4px 0}}\
+.legend button{{font-size:12px;border:1px solid #ccc;background:#fafafa;border-radius:3px;padding:2px 6px;cursor:pointer}}.legend button.off{{opacity:0.35}}\
+.sw{{display:inline-block;width:18px;vertical-align:middle;margin-right:4px}}.tip{{display:none;position:absolute;pointer-events:none;background:rgba(255,255,255,0.95);\
+border:1px solid #999;padding:6px 8px;font-size:12px;max-width:280px;box-shadow:0 1px 4px rgba(0,0,0,0.2)}}.tip .when{{font-weight:bold;margin-bottom:3px}}.ctitle{{font-size:17px;text-align:center;margin-top:6px}}</style></head><body>\n"
     );
     let _ = writeln!(
         h,
@@ -243,13 +464,40 @@ figure{{margin:1.5em 0}}figcaption{{font-weight:bold}}pre{{background:#f7f7f7;pa
         h,
         "<p>Returns are net of gas, swap costs, vault fees and impermanent loss. APY is compounded (CAGR, 365-day years); every figure is in <code>summary.csv</code> beside this file. Click a column to sort.</p>"
     );
-    let (cols, rows) = table_rows(outputs);
+    let (head, lines) = verdict_lines(outputs);
+    let _ = writeln!(h, "<section id=\"verdict\"><h2>Verdict</h2>\n<p class=\"lead\">{}</p>\n<ol class=\"ranking\">", esc(&head));
+    for l in &lines {
+        // The ranking number is the list's own.
+        let text = l.split_once(". ").map_or(l.as_str(), |x| x.1);
+        let _ = writeln!(h, "<li>{}</li>", esc(text));
+    }
+    let _ = writeln!(h, "</ol>");
+    if let Some(w) = period_warning(outputs) {
+        let _ = writeln!(h, "<p class=\"warn\" id=\"period-warning\">{}</p>", esc(&w));
+    }
+    let _ = writeln!(h, "</section>");
+    let (cols, rows) = all_rows(outputs);
     let _ = writeln!(
         h,
-        "<h2>Summary</h2>\n<table class=\"sortable\" id=\"summary\"><thead><tr>"
+        "<h2>Summary</h2>\n<details id=\"columns\"><summary>Columns ({} of {} shown; choose)</summary><div class=\"chooser\">",
+        cols.iter().filter(|c| shown(c)).count(),
+        cols.len()
+    );
+    for (k, c) in cols.iter().enumerate() {
+        let _ = write!(
+            h,
+            "<label><input type=\"checkbox\" data-col=\"{k}\"{}> {}</label>",
+            if shown(c) { " checked" } else { "" },
+            esc(c)
+        );
+    }
+    let _ = writeln!(h, "</div></details>");
+    let _ = writeln!(
+        h,
+        "<div class=\"scroll\"><table class=\"sortable\" id=\"summary\"><thead><tr>"
     );
     for c in &cols {
-        let _ = write!(h, "<th>{}</th>", esc(c));
+        let _ = write!(h, "<th data-name=\"{0}\"{1}>{0}</th>", esc(c), opt_class(c));
     }
     let _ = writeln!(h, "</tr></thead><tbody>");
     for r in &rows {
@@ -257,21 +505,38 @@ figure{{margin:1.5em 0}}figcaption{{font-weight:bold}}pre{{background:#f7f7f7;pa
         for (cell, col) in r.iter().zip(&cols) {
             let _ = write!(
                 h,
-                "<td data-v=\"{}\">{}</td>",
+                "<td data-v=\"{}\"{}>{}</td>",
                 esc(cell),
+                opt_class(col),
                 esc(&pretty(cell, col))
             );
         }
         let _ = writeln!(h, "</tr>");
     }
-    let _ = writeln!(h, "</tbody></table>");
+    let _ = writeln!(h, "</tbody></table></div>");
     let _ = writeln!(h, "<h2>Charts</h2>");
     for c in charts {
+        // The title is drawn in the chart itself (no second caption).
+        let data = c
+            .data
+            .as_ref()
+            .map(|d| {
+                format!(
+                    "\n<script type=\"application/json\" class=\"chart-data\">{}</script>",
+                    d.replace("</", "<\\/")
+                )
+            })
+            .unwrap_or_default();
         let _ = writeln!(
             h,
-            "<figure id=\"chart-{}\"><figcaption>{}</figcaption>\n{}\n</figure>",
+            "<figure id=\"chart-{}\" aria-label=\"{}\"{}>\n{}{data}\n</figure>",
             esc(&c.name),
             esc(&c.title),
+            if c.data.is_some() {
+                " class=\"interactive\""
+            } else {
+                ""
+            },
             c.svg
         );
     }
@@ -310,7 +575,10 @@ figure{{margin:1.5em 0}}figcaption{{font-weight:bold}}pre{{background:#f7f7f7;pa
         }
         let _ = writeln!(h, "</ul>");
     }
-    let _ = writeln!(h, "<script>{SORT_JS}</script>\n</body></html>");
+    let _ = writeln!(
+        h,
+        "<script>{SORT_JS}{COLUMNS_JS}{CHART_JS}</script>\n</body></html>"
+    );
     h
 }
 
@@ -318,6 +586,15 @@ pub fn markdown(outputs: &[RunOutput], charts: &[Chart]) -> String {
     let mut m = String::new();
     let _ = writeln!(m, "# yieldlab: {} strategies compared\n", outputs.len());
     let _ = writeln!(m, "Returns are net of gas, swap costs, vault fees and impermanent loss; APY is compounded (365-day years). All figures: `summary.csv`.\n");
+    let (head, lines) = verdict_lines(outputs);
+    let _ = writeln!(m, "## Verdict\n\n{head}\n");
+    for l in &lines {
+        let _ = writeln!(m, "{l}");
+    }
+    let _ = writeln!(m);
+    if let Some(w) = period_warning(outputs) {
+        let _ = writeln!(m, "> **Warning:** {w}\n");
+    }
     let (cols, rows) = table_rows(outputs);
     let _ = writeln!(m, "| {} |", cols.join(" | "));
     let _ = writeln!(

@@ -587,11 +587,12 @@ type Table = csv::Writer<std::io::BufWriter<std::fs::File>>;
 /// A bootstrap sample: its run's other parameters, and its (APY, final value, max drawdown).
 type Sample = (Vec<(String, String)>, [f64; 3]);
 
-/// A run whose series the policy keeps: its index, final value, and its output when the
-/// caller had it (else it is made again at the end).
+/// A run whose series the policy keeps: its index, net APY (what `best:N` ranks by, so
+/// a sweep over capital keeps the best-returning runs, not the largest), and its output
+/// when the caller had it (else it is made again at the end).
 struct Kept {
     index: usize,
-    final_value: f64,
+    apy: f64,
     output: Option<RunOutput>,
 }
 
@@ -732,9 +733,10 @@ impl ReportWriter {
                 .push((base, [r.apy(), r.final_value(), r.max_drawdown()]));
         }
         self.runs += 1;
+        let apy = r.apy();
         let k = Kept {
             index: r.index,
-            final_value: r.final_value(),
+            apy: if apy.is_nan() { f64::NEG_INFINITY } else { apy },
             output,
         };
         match self.policy {
@@ -745,11 +747,9 @@ impl ReportWriter {
                     self.kept.push(k);
                 } else if let Some(worst) = (0..self.kept.len()).min_by(|a, b| {
                     let (a, b) = (&self.kept[*a], &self.kept[*b]);
-                    a.final_value
-                        .total_cmp(&b.final_value)
-                        .then(b.index.cmp(&a.index))
+                    a.apy.total_cmp(&b.apy).then(b.index.cmp(&a.index))
                 }) {
-                    if k.final_value > self.kept[worst].final_value {
+                    if k.apy > self.kept[worst].apy {
                         self.kept[worst] = k;
                     }
                 }

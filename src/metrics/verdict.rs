@@ -1,0 +1,157 @@
+//! Who won and why: runs ranked by net APY after every cost (after the exit, where it
+//! could be priced), each against its HODL and the lending baseline, with the
+//! attribution buckets that moved it most. Computed here; `report` only renders it.
+
+use crate::engine::BUCKETS;
+
+/// What the verdict needs of one run.
+#[derive(Debug, Clone)]
+pub struct RunFigures {
+    pub name: String,
+    pub final_value: f64,
+    pub apy: f64,
+    /// APY on the liquidation value (after closing everything), where it was priced.
+    pub liquidation_apy: Option<f64>,
+    pub hodl_final: f64,
+    pub hodl_apy: f64,
+    /// The lending baseline's final value and APY, where one covers the run.
+    pub lend: Option<(f64, f64)>,
+    /// The attribution buckets at the end, in `BUCKETS` order.
+    pub buckets: [f64; 11],
+}
+
+/// One run's line of the verdict.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Ranked {
+    pub name: String,
+    /// The APY the ranking used: after the exit where priced, else the mark-to-market APY.
+    pub rank_apy: f64,
+    pub after_exit: bool,
+    pub apy: f64,
+    pub vs_hodl_usd: f64,
+    pub hodl_apy: f64,
+    pub vs_lend_usd: Option<f64>,
+    pub lend_apy: Option<f64>,
+    /// The one or two buckets with the largest effect other than market moves, (name,
+    /// USD), largest first; a second only where it is at least a quarter of the first.
+    pub deciding: Vec<(&'static str, f64)>,
+    /// Market moves (the price effect) outweighed every other bucket.
+    pub market_driven: bool,
+}
+
+/// Runs ranked best first (ties keep input order). A run whose APY is not a number
+/// (a failed or empty run) ranks last.
+pub fn rank(runs: &[RunFigures]) -> Vec<Ranked> {
+    let mut v: Vec<Ranked> = runs.iter().map(ranked).collect();
+    v.sort_by(|a, b| {
+        let key = |r: &Ranked| {
+            if r.rank_apy.is_nan() {
+                f64::NEG_INFINITY
+            } else {
+                r.rank_apy
+            }
+        };
+        key(b).total_cmp(&key(a))
+    });
+    v
+}
+
+fn ranked(r: &RunFigures) -> Ranked {
+    let (rank_apy, after_exit) = match r.liquidation_apy {
+        Some(a) if a.is_finite() => (a, true),
+        _ => (r.apy, false),
+    };
+    let mut others: Vec<(&'static str, f64)> = BUCKETS
+        .iter()
+        .zip(r.buckets)
+        .filter(|(b, x)| **b != "price_effect" && x.is_finite() && x.abs() >= 0.005)
+        .map(|(b, x)| (*b, x))
+        .collect();
+    others.sort_by(|a, b| b.1.abs().total_cmp(&a.1.abs()));
+    let mut deciding: Vec<(&'static str, f64)> = others.iter().take(1).copied().collect();
+    if let (Some(first), Some(second)) = (others.first(), others.get(1)) {
+        if second.1.abs() >= 0.25 * first.1.abs() {
+            deciding.push(*second);
+        }
+    }
+    let price = r.buckets[0];
+    let market_driven = price.is_finite() && others.first().is_none_or(|f| price.abs() > f.1.abs());
+    Ranked {
+        name: r.name.clone(),
+        rank_apy,
+        after_exit,
+        apy: r.apy,
+        vs_hodl_usd: r.final_value - r.hodl_final,
+        hodl_apy: r.hodl_apy,
+        vs_lend_usd: r.lend.map(|(f, _)| r.final_value - f),
+        lend_apy: r.lend.map(|(_, a)| a),
+        deciding,
+        market_driven,
+    }
+}
+
+/// A bucket's name in words.
+pub fn bucket_words(b: &str) -> &'static str {
+    match b {
+        "price_effect" => "market moves",
+        "impermanent_loss" => "impermanent loss",
+        "fees" => "trading fees",
+        "rewards" => "rewards",
+        "reward_price_change" => "reward token price change",
+        "interest" => "interest",
+        "gas" => "gas",
+        "swap_costs" => "swap costs",
+        "vault_fees" => "vault fees",
+        "unreleased_profit" => "profit not yet released",
+        "event_losses" => "stress-event losses",
+        _ => "other",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn run(name: &str, apy: f64, liq: Option<f64>, buckets: [f64; 11]) -> RunFigures {
+        RunFigures {
+            name: name.into(),
+            final_value: 1000.0 + buckets.iter().sum::<f64>(),
+            apy,
+            liquidation_apy: liq,
+            hodl_final: 1000.0,
+            hodl_apy: 0.0,
+            lend: Some((1030.0, 0.03)),
+            buckets,
+        }
+    }
+
+    #[test]
+    fn ranks_by_apy_after_the_exit_and_names_what_decided() {
+        let mut lp = [0.0; 11];
+        lp[1] = -40.0; // impermanent loss
+        lp[2] = 150.0; // fees
+        lp[6] = -5.0; // gas: under a quarter of the fees, not named
+        let mut lend = [0.0; 11];
+        lend[5] = 30.0;
+        // The LP is ahead before the exit, behind after it.
+        let v = rank(&[
+            run("lp", 0.11, Some(0.02), lp),
+            run("lend", 0.03, None, lend),
+            run("broken", f64::NAN, None, [0.0; 11]),
+        ]);
+        let names: Vec<&str> = v.iter().map(|r| r.name.as_str()).collect();
+        assert_eq!(names, ["lend", "lp", "broken"]);
+        assert!(v[1].after_exit && !v[0].after_exit);
+        assert_eq!(
+            v[1].deciding,
+            vec![("fees", 150.0), ("impermanent_loss", -40.0)]
+        );
+        assert_eq!(v[0].deciding, vec![("interest", 30.0)]);
+        assert_eq!(v[0].vs_lend_usd, Some(0.0));
+        assert!(!v[1].market_driven);
+        let mut hodl = [0.0; 11];
+        hodl[0] = 500.0;
+        hodl[6] = -1.0;
+        assert!(ranked(&run("hodl", 0.5, None, hodl)).market_driven);
+    }
+}

@@ -1,0 +1,181 @@
+// yieldlab's interactive line charts (report.html; no network, no library). Each
+// figure element with a JSON script child of class chart-data gets an
+// SVG drawn from that data in place of its static SVG (which stays for readers without
+// JavaScript): hover for the values at a time, drag across to zoom, double-click or
+// "reset zoom" to go back, click a legend entry to hide or show its line.
+(function () {
+  var NS = 'http://www.w3.org/2000/svg';
+  var W = 1100, H = 520, L = 90, R = 20, T = 16, B = 46;
+  function el(name, attrs, parent) {
+    var e = document.createElementNS(NS, name);
+    for (var k in attrs) e.setAttribute(k, attrs[k]);
+    if (parent) parent.appendChild(e);
+    return e;
+  }
+  function fmtX(d, x) {
+    if (!d.time) return (Math.round(x * 1000) / 1000).toString();
+    return new Date(x * 1000).toISOString().slice(0, 16).replace('T', ' ');
+  }
+  function fmtY(y, span) {
+    var digits = Math.max(0, Math.min(6, 2 - Math.floor(Math.log10(span || 1))));
+    return y.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
+  }
+  function ticks(lo, hi, n) {
+    var step = Math.pow(10, Math.floor(Math.log10((hi - lo) / n || 1)));
+    var err = (hi - lo) / n / step;
+    if (err >= 5) step *= 10; else if (err >= 2) step *= 5; else if (err >= 1.5) step *= 2;
+    var out = [];
+    for (var v = Math.ceil(lo / step) * step; v <= hi + step * 1e-9; v += step) out.push(v);
+    return out;
+  }
+  // Index of the point of `pts` nearest to x (points sorted by x).
+  function nearest(pts, x) {
+    var a = 0, b = pts.length - 1;
+    if (b < 0) return -1;
+    while (b - a > 1) { var m = (a + b) >> 1; if (pts[m][0] < x) a = m; else b = m; }
+    return Math.abs(pts[a][0] - x) <= Math.abs(pts[b][0] - x) ? a : b;
+  }
+  function chart(fig, d) {
+    var box = document.createElement('div');
+    box.className = 'ichart';
+    var title = document.createElement('div');
+    title.className = 'ctitle';
+    title.textContent = d.title;
+    box.appendChild(title);
+    var bar = document.createElement('div');
+    bar.className = 'legend';
+    var reset = document.createElement('button');
+    reset.textContent = 'reset zoom';
+    reset.className = 'reset';
+    var svg = el('svg', { viewBox: '0 0 ' + W + ' ' + H, role: 'img', 'aria-label': d.title });
+    box.appendChild(bar); box.appendChild(svg);
+    var tip = document.createElement('div');
+    tip.className = 'tip';
+    box.appendChild(tip);
+    var shown = d.lines.map(function () { return true; });
+    var all = [Infinity, -Infinity];
+    d.lines.forEach(function (l) {
+      if (l.points.length) {
+        all[0] = Math.min(all[0], l.points[0][0]);
+        all[1] = Math.max(all[1], l.points[l.points.length - 1][0]);
+      }
+    });
+    var view = all.slice();
+    d.lines.forEach(function (l, k) {
+      var b = document.createElement('button');
+      b.className = 'entry';
+      b.innerHTML = '<span class="sw" style="border-top:3px ' + (l.dashed ? 'dashed ' : 'solid ') + l.color + '"></span>';
+      b.appendChild(document.createTextNode(l.label));
+      b.addEventListener('click', function () {
+        shown[k] = !shown[k];
+        b.classList.toggle('off', !shown[k]);
+        draw();
+      });
+      bar.appendChild(b);
+    });
+    bar.appendChild(reset);
+    reset.addEventListener('click', function () { view = all.slice(); draw(); });
+    var sx, sy, yr;
+    function draw() {
+      while (svg.firstChild) svg.removeChild(svg.firstChild);
+      var lo = Infinity, hi = -Infinity;
+      d.lines.forEach(function (l, k) {
+        if (!shown[k]) return;
+        l.points.forEach(function (p) {
+          if (p[0] >= view[0] && p[0] <= view[1]) { lo = Math.min(lo, p[1]); hi = Math.max(hi, p[1]); }
+        });
+      });
+      if (!(hi >= lo)) { lo = 0; hi = 1; }
+      if (hi === lo) { hi += 1; lo -= 1; }
+      var pad = (hi - lo) * 0.05; lo -= pad; hi += pad;
+      yr = [lo, hi];
+      sx = function (x) { return L + (x - view[0]) / (view[1] - view[0] || 1) * (W - L - R); };
+      sy = function (y) { return T + (hi - y) / (hi - lo) * (H - T - B); };
+      el('rect', { x: L, y: T, width: W - L - R, height: H - T - B, fill: 'white', stroke: '#999' }, svg);
+      ticks(lo, hi, 7).forEach(function (v) {
+        el('line', { x1: L, x2: W - R, y1: sy(v), y2: sy(v), stroke: '#e4e4e4' }, svg);
+        var t = el('text', { x: L - 6, y: sy(v) + 4, 'text-anchor': 'end', 'font-size': 12 }, svg);
+        t.textContent = fmtY(v, hi - lo);
+      });
+      ticks(view[0], view[1], 7).forEach(function (v) {
+        var t = el('text', { x: sx(v), y: H - B + 16, 'text-anchor': 'middle', 'font-size': 12 }, svg);
+        t.textContent = d.time ? fmtX(d, v).slice(0, 10) : fmtX(d, v);
+      });
+      var xl = el('text', { x: (L + W - R) / 2, y: H - 8, 'text-anchor': 'middle', 'font-size': 13 }, svg);
+      xl.textContent = d.x;
+      var yl = el('text', { x: 14, y: (T + H - B) / 2, 'text-anchor': 'middle', 'font-size': 13,
+        transform: 'rotate(-90 14 ' + (T + H - B) / 2 + ')' }, svg);
+      yl.textContent = d.y;
+      var clip = 'clip' + Math.random().toString(36).slice(2);
+      var cp = el('clipPath', { id: clip }, el('defs', {}, svg));
+      el('rect', { x: L, y: T, width: W - L - R, height: H - T - B }, cp);
+      var g = el('g', { 'clip-path': 'url(#' + clip + ')' }, svg);
+      d.lines.forEach(function (l, k) {
+        if (!shown[k]) return;
+        var pts = l.points.filter(function (p) { return p[0] >= view[0] && p[0] <= view[1]; });
+        el('polyline', {
+          points: pts.map(function (p) { return sx(p[0]).toFixed(1) + ',' + sy(p[1]).toFixed(1); }).join(' '),
+          fill: 'none', stroke: l.color, 'stroke-width': l.dashed ? 1 : 2,
+          'stroke-dasharray': l.dashed ? '6 4' : 'none'
+        }, g);
+      });
+      rule = el('line', { y1: T, y2: H - B, stroke: '#555', 'stroke-width': 1, visibility: 'hidden' }, svg);
+      sel = el('rect', { y: T, height: H - T - B, fill: 'rgba(60,120,200,0.15)', visibility: 'hidden' }, svg);
+    }
+    var rule, sel, drag = null;
+    function dataX(ev) {
+      var r = svg.getBoundingClientRect();
+      var px = (ev.clientX - r.left) / r.width * W;
+      return { px: px, x: view[0] + (px - L) / (W - L - R) * (view[1] - view[0]) };
+    }
+    svg.addEventListener('mousemove', function (ev) {
+      var p = dataX(ev);
+      if (p.px < L || p.px > W - R) { tip.style.display = 'none'; rule.setAttribute('visibility', 'hidden'); return; }
+      if (drag !== null) {
+        sel.setAttribute('x', Math.min(drag.px, p.px));
+        sel.setAttribute('width', Math.abs(p.px - drag.px));
+        sel.setAttribute('visibility', 'visible');
+      }
+      var rows = [], at = null;
+      d.lines.forEach(function (l, k) {
+        if (!shown[k]) return;
+        var i = nearest(l.points, p.x);
+        if (i < 0) return;
+        var q = l.points[i];
+        if (at === null) at = q[0];
+        rows.push('<div><span class="sw" style="border-top:3px solid ' + l.color + '"></span>' +
+          l.label.replace(/&/g, '&amp;').replace(/</g, '&lt;') + ': <b>' + fmtY(q[1], yr[1] - yr[0]) + '</b></div>');
+      });
+      if (at === null) return;
+      rule.setAttribute('x1', sx(at)); rule.setAttribute('x2', sx(at));
+      rule.setAttribute('visibility', 'visible');
+      tip.innerHTML = '<div class="when">' + fmtX(d, at) + '</div>' + rows.join('');
+      tip.style.display = 'block';
+      var r = box.getBoundingClientRect();
+      var left = ev.clientX - r.left + 16;
+      if (left + 280 > r.width) left = ev.clientX - r.left - 296;
+      tip.style.left = Math.max(0, left) + 'px';
+      tip.style.top = (ev.clientY - r.top + 10) + 'px';
+    });
+    svg.addEventListener('mouseleave', function () { tip.style.display = 'none'; rule.setAttribute('visibility', 'hidden'); });
+    svg.addEventListener('mousedown', function (ev) { drag = dataX(ev); ev.preventDefault(); });
+    window.addEventListener('mouseup', function (ev) {
+      if (drag === null) return;
+      var p = dataX(ev), a = Math.min(drag.x, p.x), b = Math.max(drag.x, p.x);
+      drag = null;
+      sel.setAttribute('visibility', 'hidden');
+      if (b - a > (view[1] - view[0]) / 200) {
+        view = [Math.max(a, all[0]), Math.min(b, all[1])];
+        draw();
+      }
+    });
+    svg.addEventListener('dblclick', function () { view = all.slice(); draw(); });
+    draw();
+    var fallback = fig.querySelector('svg');
+    if (fallback) fallback.style.display = 'none';
+    fig.appendChild(box);
+  }
+  document.querySelectorAll('figure script.chart-data').forEach(function (s) {
+    try { chart(s.closest('figure'), JSON.parse(s.textContent)); } catch (e) { /* the static SVG stays */ }
+  });
+})();
