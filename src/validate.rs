@@ -928,11 +928,13 @@ fn report_text(summaries: &[CheckSummary], notes: &[String], charts: &[Chart]) -
     let mut shown: Vec<&Chart> = charts.iter().collect();
     shown.sort_by(|a, b| a.name.cmp(&b.name));
     for c in shown {
-        body.push_str(&format!("<figure>{}</figure>", c.svg));
+        body.push_str(&crate::report::html::figure(c));
         md.push_str(&format!("\n![{}]({}.png)\n", c.title, c.name));
     }
     let html = format!(
-        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>yieldlab validate</title><style>body{{font-family:sans-serif;max-width:1100px;margin:2em auto}}table{{border-collapse:collapse}}td,th{{border:1px solid #ccc;padding:4px 8px}}figure{{margin:1em 0}}</style></head><body>{body}</body></html>\n"
+        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>yieldlab validate</title><style>body{{font-family:sans-serif;max-width:1100px;margin:2em auto}}table{{border-collapse:collapse}}td,th{{border:1px solid #ccc;padding:4px 8px}}figure{{margin:1em 0}}svg{{max-width:100%;height:auto}}{}</style></head><body>{body}<script>{}</script></body></html>\n",
+        crate::report::html::CHART_CSS,
+        crate::report::html::CHART_JS
     );
     (html, md)
 }

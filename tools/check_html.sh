@@ -27,7 +27,7 @@ drawn=$(grep -o 'class="ichart"' "$dom" | wc -l)
 grep -q 'class="reset"' "$dom" && grep -q 'class="entry"' "$dom" || { echo "check_html: no legend toggles or zoom reset"; exit 1; }
 # The verdict ranks every run; the column chooser offers every summary column.
 grep -q '<section id="verdict">' "$dom" || { echo "check_html: no verdict"; exit 1; }
-ranked=$(sed -n '/<ol class="ranking">/,/<\/ol>/p' "$dom" | grep -o '<li>' | wc -l)
+ranked=$(sed -n '/<section id="verdict">/,/<\/section>/p' "$dom" | grep -o '<li>' | wc -l)
 [ "$ranked" -eq "$runs" ] || { echo "check_html: the verdict ranks $ranked of $runs runs"; exit 1; }
 columns=$(head -1 "$dir/summary.csv" | tr ',' '\n' | wc -l)
 boxes=$(grep -o 'type="checkbox" data-col=' "$dom" | wc -l)

@@ -17,6 +17,7 @@
     return new Date(x * 1000).toISOString().slice(0, 16).replace('T', ' ');
   }
   function fmtY(y, span) {
+    if (Math.abs(y) < 1e-9 * (span || 1)) y = 0;
     var digits = Math.max(0, Math.min(6, 2 - Math.floor(Math.log10(span || 1))));
     return y.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
   }
@@ -98,6 +99,7 @@
         t.textContent = fmtY(v, hi - lo);
       });
       ticks(view[0], view[1], 7).forEach(function (v) {
+        if (sx(v) < L + 30 || sx(v) > W - R - 30) return;
         var t = el('text', { x: sx(v), y: H - B + 16, 'text-anchor': 'middle', 'font-size': 12 }, svg);
         t.textContent = d.time ? fmtX(d, v).slice(0, 10) : fmtX(d, v);
       });

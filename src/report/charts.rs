@@ -286,10 +286,10 @@ macro_rules! render {
 pub fn equity(dir: &Path, outputs: &[RunOutput]) -> Result<Chart> {
     let mut lines = Vec::new();
     for (k, o) in outputs.iter().enumerate() {
-        lines.push((o.spec.name.clone(), xy(o, &o.result.series.value), false, k));
+        lines.push((super::run_label(o), xy(o, &o.result.series.value), false, k));
         if o.spec.params.kind() != "hodl" {
             lines.push((
-                format!("{} HODL", o.spec.name),
+                format!("{} HODL", super::run_label(o)),
                 xy(o, &o.result.series.hodl_value),
                 true,
                 k,
@@ -323,7 +323,7 @@ pub fn drawdown(dir: &Path, outputs: &[RunOutput]) -> Result<Chart> {
                     100.0 * (v / peak - 1.0)
                 })
                 .collect();
-            (o.spec.name.clone(), xy(o, &dd), false, k)
+            (super::run_label(o), xy(o, &dd), false, k)
         })
         .collect();
     let title = "Drawdown from the running peak (%)";
@@ -441,8 +441,10 @@ where
     let many = n > 7;
     for (k, name) in names.iter().enumerate() {
         let (x, y) = chart.backend_coord(&(k as f64, lo - pad));
-        let text: String = if name.chars().count() > 24 {
-            name.chars().take(23).collect::<String>() + "…"
+        // A long name keeps its end (a sweep's runs differ in their `#k`).
+        let count = name.chars().count();
+        let text: String = if count > 24 {
+            "…".to_string() + &name.chars().skip(count - 23).collect::<String>()
         } else {
             name.clone()
         };
@@ -547,7 +549,7 @@ fn file_name(prefix: &str, run: &str) -> String {
     format!("{prefix}_{}", crate::io::safe_name(run))
 }
 
-/// Most runs a chart draws; with more, the best by final value (ties: lower index).
+/// Most runs a chart draws; with more, the best by net APY (ties: lower index).
 pub const MAX_RUNS_PER_CHART: usize = 10;
 
 /// Every chart that applies to these runs, written into `dir`. With more than
@@ -558,13 +560,19 @@ pub fn all(dir: &Path, outputs: &[RunOutput]) -> Result<Vec<Chart>> {
     let shown: Vec<RunOutput> = if outputs.len() <= MAX_RUNS_PER_CHART {
         outputs.to_vec()
     } else {
-        let mut v: Vec<&RunOutput> = outputs.iter().collect();
-        v.sort_by(|a, b| {
-            b.result
-                .final_value()
-                .total_cmp(&a.result.final_value())
-                .then(a.index.cmp(&b.index))
-        });
+        // The best by net APY (by final value, a sweep over capital would show only its
+        // largest capitals).
+        let apy = |o: &RunOutput| {
+            let a = crate::metrics::run_metrics(&o.result, 0.0).apy;
+            if a.is_nan() {
+                f64::NEG_INFINITY
+            } else {
+                a
+            }
+        };
+        let mut v: Vec<(f64, &RunOutput)> = outputs.iter().map(|o| (apy(o), o)).collect();
+        v.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.index.cmp(&b.1.index)));
+        let v: Vec<&RunOutput> = v.into_iter().map(|x| x.1).collect();
         let mut best: Vec<RunOutput> = v.into_iter().take(MAX_RUNS_PER_CHART).cloned().collect();
         best.sort_by_key(|o| o.index);
         best

@@ -55,7 +55,7 @@ fn figures(o: &RunOutput) -> crate::metrics::verdict::RunFigures {
     let r = &o.result;
     let m = crate::metrics::run_metrics(r, 0.0);
     crate::metrics::verdict::RunFigures {
-        name: o.spec.name.clone(),
+        name: super::run_label(o),
         final_value: m.final_value,
         apy: m.apy,
         liquidation_apy: m.liquidation_apy,
@@ -230,6 +230,9 @@ fn table_rows(outputs: &[RunOutput]) -> (Vec<String>, Vec<Vec<String>>) {
         .collect();
     (SHOWN.iter().map(|s| s.to_string()).collect(), rows)
 }
+
+/// Runs of the verdict shown before the rest folds away.
+const VERDICT_OPEN: usize = 10;
 
 /// Whether a summary column is shown before the reader chooses: the headline
 /// columns, and every swept parameter.
@@ -418,7 +421,41 @@ document.querySelectorAll('table.sortable th').forEach(function (th, col) {
 "#;
 
 /// The interactive line charts (src/report/chart.js, our own; no library, no network).
-const CHART_JS: &str = include_str!("chart.js");
+pub const CHART_JS: &str = include_str!("chart.js");
+
+/// The style the interactive charts need (legend buttons, hover box, title).
+pub const CHART_CSS: &str = ".ichart{position:relative}.ichart svg{width:100%;height:auto;cursor:crosshair;user-select:none}\
+.legend{display:flex;flex-wrap:wrap;gap:4px;margin:4px 0}.legend button{font-size:12px;border:1px solid #ccc;background:#fafafa;\
+border-radius:3px;padding:2px 6px;cursor:pointer}.legend button.off{opacity:0.35}.sw{display:inline-block;width:18px;\
+vertical-align:middle;margin-right:4px}.tip{display:none;position:absolute;pointer-events:none;background:rgba(255,255,255,0.95);\
+border:1px solid #999;padding:6px 8px;font-size:12px;max-width:280px;box-shadow:0 1px 4px rgba(0,0,0,0.2)}\
+.tip .when{font-weight:bold;margin-bottom:3px}.ctitle{font-size:17px;text-align:center;margin-top:6px}";
+
+/// A chart as a figure: its static SVG (titled inside, so no second caption) and, for
+/// a line chart, its data for `CHART_JS` to draw the interactive version from.
+pub fn figure(c: &Chart) -> String {
+    let data = c
+        .data
+        .as_ref()
+        .map(|d| {
+            format!(
+                "\n<script type=\"application/json\" class=\"chart-data\">{}</script>",
+                d.replace("</", "<\\/")
+            )
+        })
+        .unwrap_or_default();
+    format!(
+        "<figure id=\"chart-{}\" aria-label=\"{}\"{}>\n{}{data}\n</figure>",
+        esc(&c.name),
+        esc(&c.title),
+        if c.data.is_some() {
+            " class=\"interactive\""
+        } else {
+            ""
+        },
+        c.svg
+    )
+}
 
 /// The column chooser: hides the `opt` columns on load, and shows or hides a column
 /// as its box is ticked.
@@ -449,11 +486,7 @@ body{{font-family:sans-serif;margin:2em;color:#222;max-width:1250px}}table{{bord
 th,td{{border:1px solid #ccc;padding:4px 8px;text-align:right;white-space:nowrap}}th{{background:#f0f0f0;cursor:pointer}}td:first-child,td:nth-child(2){{text-align:left}}\
 figure{{margin:1.5em 0}}figcaption{{font-weight:bold}}pre{{background:#f7f7f7;padding:8px}}svg{{max-width:100%;height:auto}}\
 .scroll{{overflow-x:auto;max-width:100%}}.lead{{font-size:17px}}.warn{{background:#fff4d6;border-left:4px solid #e0a800;padding:8px 12px}}\
-.chooser{{columns:4 220px;font-size:13px;padding:6px 0}}.chooser label{{display:block}}#columns summary{{cursor:pointer;margin-bottom:6px}}\
-.ichart{{position:relative}}.ichart svg{{width:100%;height:auto;cursor:crosshair;user-select:none}}.legend{{display:flex;flex-wrap:wrap;gap:4px;margin:4px 0}}\
-.legend button{{font-size:12px;border:1px solid #ccc;background:#fafafa;border-radius:3px;padding:2px 6px;cursor:pointer}}.legend button.off{{opacity:0.35}}\
-.sw{{display:inline-block;width:18px;vertical-align:middle;margin-right:4px}}.tip{{display:none;position:absolute;pointer-events:none;background:rgba(255,255,255,0.95);\
-border:1px solid #999;padding:6px 8px;font-size:12px;max-width:280px;box-shadow:0 1px 4px rgba(0,0,0,0.2)}}.tip .when{{font-weight:bold;margin-bottom:3px}}.ctitle{{font-size:17px;text-align:center;margin-top:6px}}</style></head><body>\n"
+.chooser{{columns:4 220px;font-size:13px;padding:6px 0}}.chooser label{{display:block}}#columns summary{{cursor:pointer;margin-bottom:6px}}{CHART_CSS}</style></head><body>\n"
     );
     let _ = writeln!(
         h,
@@ -466,12 +499,23 @@ border:1px solid #999;padding:6px 8px;font-size:12px;max-width:280px;box-shadow:
     );
     let (head, lines) = verdict_lines(outputs);
     let _ = writeln!(h, "<section id=\"verdict\"><h2>Verdict</h2>\n<p class=\"lead\">{}</p>\n<ol class=\"ranking\">", esc(&head));
-    for l in &lines {
-        // The ranking number is the list's own.
+    for (k, l) in lines.iter().enumerate() {
+        // The ranking number is the list's own; past the tenth, the rest folds away.
+        if k == VERDICT_OPEN && lines.len() > VERDICT_OPEN {
+            let _ = writeln!(
+                h,
+                "</ol><details><summary>{} more runs, ranked</summary><ol class=\"ranking\" start=\"{}\">",
+                lines.len() - VERDICT_OPEN,
+                VERDICT_OPEN + 1
+            );
+        }
         let text = l.split_once(". ").map_or(l.as_str(), |x| x.1);
         let _ = writeln!(h, "<li>{}</li>", esc(text));
     }
     let _ = writeln!(h, "</ol>");
+    if lines.len() > VERDICT_OPEN {
+        let _ = writeln!(h, "</details>");
+    }
     if let Some(w) = period_warning(outputs) {
         let _ = writeln!(h, "<p class=\"warn\" id=\"period-warning\">{}</p>", esc(&w));
     }
@@ -516,29 +560,7 @@ border:1px solid #999;padding:6px 8px;font-size:12px;max-width:280px;box-shadow:
     let _ = writeln!(h, "</tbody></table></div>");
     let _ = writeln!(h, "<h2>Charts</h2>");
     for c in charts {
-        // The title is drawn in the chart itself (no second caption).
-        let data = c
-            .data
-            .as_ref()
-            .map(|d| {
-                format!(
-                    "\n<script type=\"application/json\" class=\"chart-data\">{}</script>",
-                    d.replace("</", "<\\/")
-                )
-            })
-            .unwrap_or_default();
-        let _ = writeln!(
-            h,
-            "<figure id=\"chart-{}\" aria-label=\"{}\"{}>\n{}{data}\n</figure>",
-            esc(&c.name),
-            esc(&c.title),
-            if c.data.is_some() {
-                " class=\"interactive\""
-            } else {
-                ""
-            },
-            c.svg
-        );
+        let _ = writeln!(h, "{}", figure(c));
     }
     let _ = writeln!(h, "<h2>Strategies</h2>");
     for o in outputs {

@@ -334,6 +334,16 @@ impl RunRecord {
     }
 }
 
+/// A run's name with its swept parameters, for charts and the verdict:
+/// `sweep#3 (strategy.interval = 1d, capital_usd = 1000.0)`; the bare name without any.
+pub fn run_label(o: &RunOutput) -> String {
+    if o.params.is_empty() {
+        return o.spec.name.clone();
+    }
+    let ps: Vec<String> = o.params.iter().map(|(p, v)| format!("{p} = {v}")).collect();
+    format!("{} ({})", o.spec.name, ps.join(", "))
+}
+
 /// The fixed summary columns of a run.
 pub fn summary_fixed(o: &RunOutput) -> Vec<String> {
     summary_fixed_with(o, &metrics::run_metrics(&o.result, 0.0))

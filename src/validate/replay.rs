@@ -620,7 +620,7 @@ pub fn write(
             periods: compared,
             median: miss,
             worst: miss,
-            unit: "% not exact",
+            unit: "% of values differ",
         });
         notes.push(format!(
             "Snapshot replay: from an on-chain state (every initialised tick in a band around the price, the positions the window touches), the {} events that follow are replayed exactly and the result compared with the next on-chain state: feeGrowthGlobal0/1X128, sqrtPriceX96, tick, liquidity, every initialised tick's liquidityNet and feeGrowthOutside0/1X128 inside the start state's band ({} ticks of the end state lie outside it and cannot be compared), and feeGrowthInside0/1LastX128 of the positions the events touched that the end state lists. tokensOwed and balances need Collect events, which the set lacks.",
