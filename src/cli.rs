@@ -53,6 +53,208 @@ pub enum DataCommand {
     Check(CheckArgs),
     /// Generate the seeded synthetic dataset (the embedded default in data/).
     Synth(SynthArgs),
+    /// Fetch data from a public source into a folder: a CSV file and a ready
+    /// manifest.toml (resumable: start the same command again after a failure).
+    #[command(subcommand)]
+    Fetch(FetchCommand),
+}
+
+/// Request pacing, retries and the output folder, shared by every source.
+#[derive(Debug, Args)]
+pub struct FetchCommon {
+    /// Output folder (the CSV and manifest.toml).
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+    /// Most requests per second.
+    #[arg(long, value_name = "N", default_value_t = 2.0)]
+    pub rate: f64,
+    /// Retries of a request answered 429 or 5xx, or not answered (waiting as
+    /// Retry-After says, else twice as long each time).
+    #[arg(long, value_name = "N", default_value_t = 5)]
+    pub retries: u32,
+    /// Seconds before a request is given up.
+    #[arg(long, value_name = "S", default_value_t = 60)]
+    pub timeout: u64,
+    /// Write into an --out folder that holds files yieldlab did not write (they are kept).
+    #[arg(long)]
+    pub force: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum FetchCommand {
+    /// DefiLlama yields: /pools and /chart/{pool} (tvlUsd, apy, apyBase, apyReward).
+    Defillama {
+        /// A pool's DefiLlama uuid (repeat for more).
+        #[arg(long = "pool", value_name = "UUID", required = true)]
+        pools: Vec<String>,
+        /// The pools' kind (constant_product, concentrated, stableswap); default: from
+        /// their project's name where it says.
+        #[arg(long, value_name = "KIND")]
+        kind: Option<String>,
+        #[arg(long, value_name = "URL", default_value = "https://yields.llama.fi")]
+        base_url: String,
+        #[command(flatten)]
+        common: FetchCommon,
+    },
+    /// A Uniswap v3 subgraph (The Graph or any endpoint of its schema): poolDayDatas or
+    /// poolHourDatas of one pool.
+    Subgraph {
+        /// The GraphQL endpoint.
+        #[arg(long, value_name = "URL")]
+        url: String,
+        /// API key, sent as `Authorization: Bearer <key>` (or set THEGRAPH_API_KEY).
+        #[arg(
+            long,
+            value_name = "KEY",
+            env = "THEGRAPH_API_KEY",
+            hide_env_values = true
+        )]
+        key: Option<String>,
+        /// The pool's address.
+        #[arg(long, value_name = "ADDRESS")]
+        pool: String,
+        /// Hourly bars (poolHourDatas) instead of daily.
+        #[arg(long)]
+        hourly: bool,
+        #[arg(long, value_name = "DATE")]
+        start: String,
+        #[arg(long, value_name = "DATE")]
+        end: String,
+        #[arg(long, value_name = "NAME", default_value = "ethereum")]
+        chain: String,
+        /// The series id in the manifest (default univ3_<token0>_<token1>_<fee tier>).
+        #[arg(long, value_name = "ID")]
+        id: Option<String>,
+        #[command(flatten)]
+        common: FetchCommon,
+    },
+    /// An Etherscan-style daily average gas price (module=stats&action=dailyavggasprice).
+    Etherscan {
+        /// API key (or set ETHERSCAN_API_KEY).
+        #[arg(
+            long,
+            value_name = "KEY",
+            env = "ETHERSCAN_API_KEY",
+            hide_env_values = true
+        )]
+        key: String,
+        #[arg(
+            long,
+            value_name = "URL",
+            default_value = "https://api.etherscan.io/api"
+        )]
+        base_url: String,
+        #[arg(long, value_name = "DATE")]
+        start: String,
+        #[arg(long, value_name = "DATE")]
+        end: String,
+        #[arg(long, value_name = "NAME", default_value = "ethereum")]
+        chain: String,
+        #[command(flatten)]
+        common: FetchCommon,
+    },
+}
+
+fn fetch(cmd: FetchCommand, out: &mut dyn std::io::Write) -> Result<(), Failure> {
+    use crate::data::fetch::{self, Client, FetchError, FetchOptions};
+    let fail = |e: FetchError| match e {
+        FetchError::Source(m) => bad_input(m),
+        FetchError::Out(crate::io::OutError::Refused(m)) => bad_input(m),
+        FetchError::Io(m) => Failure {
+            code: 1,
+            message: m,
+        },
+        FetchError::Out(e) => Failure {
+            code: 1,
+            message: e.to_string(),
+        },
+    };
+    let date = |flag: &str, s: &str| {
+        crate::units::parse_datetime(s)
+            .ok_or_else(|| bad_input(format!("--{flag} '{s}': not a date (e.g. 2023-01-31)")))
+    };
+    let options = |c: &FetchCommon| FetchOptions {
+        out: c.out.clone(),
+        rate: c.rate,
+        retries: c.retries,
+        timeout: std::time::Duration::from_secs(c.timeout.clamp(1, 3600)),
+        force: c.force,
+    };
+    let (fetched, client, opts) = match cmd {
+        FetchCommand::Defillama {
+            pools,
+            kind,
+            base_url,
+            common,
+        } => {
+            let kind = kind
+                .map(|k| match k.as_str() {
+                    "constant_product" => Ok(crate::market::PoolKind::ConstantProduct),
+                    "concentrated" => Ok(crate::market::PoolKind::Concentrated),
+                    "stableswap" => Ok(crate::market::PoolKind::Stableswap),
+                    _ => Err(bad_input(format!(
+                        "--kind '{k}': use constant_product, concentrated or stableswap"
+                    ))),
+                })
+                .transpose()?;
+            let opts = options(&common);
+            let mut c = Client::new(opts.clone()).map_err(fail)?;
+            let f = fetch::defillama(&mut c, &base_url, &pools, kind).map_err(fail)?;
+            (f, c, opts)
+        }
+        FetchCommand::Subgraph {
+            url,
+            key,
+            pool,
+            hourly,
+            start,
+            end,
+            chain,
+            id,
+            common,
+        } => {
+            let opts = options(&common);
+            let mut c = Client::new(opts.clone()).map_err(fail)?;
+            let r = fetch::SubgraphRequest {
+                url: &url,
+                key: key.as_deref(),
+                pool: &pool,
+                hourly,
+                start: date("start", &start)?,
+                end: date("end", &end)?,
+                chain: &chain,
+                id: id.as_deref(),
+            };
+            let f = fetch::subgraph(&mut c, &r).map_err(fail)?;
+            (f, c, opts)
+        }
+        FetchCommand::Etherscan {
+            key,
+            base_url,
+            start,
+            end,
+            chain,
+            common,
+        } => {
+            let opts = options(&common);
+            let mut c = Client::new(opts.clone()).map_err(fail)?;
+            let f = fetch::etherscan(
+                &mut c,
+                &base_url,
+                &key,
+                &chain,
+                date("start", &start)?,
+                date("end", &end)?,
+            )
+            .map_err(fail)?;
+            (f, c, opts)
+        }
+    };
+    fetch::write(&fetched, &opts).map_err(fail)?;
+    writeln!(out, "{}", fetch::summary(&fetched, &client, &opts.out)).map_err(|e| Failure {
+        code: 1,
+        message: e.to_string(),
+    })
 }
 
 #[derive(Debug, Args)]
@@ -282,6 +484,7 @@ pub fn execute(cli: Cli, out: &mut dyn std::io::Write) -> Result<(), Failure> {
                 message: format!("quote: cannot read stdin or write stdout: {e}"),
             })
         }
+        Command::Data(DataCommand::Fetch(cmd)) => fetch(cmd, out),
         Command::Data(DataCommand::Synth(a)) => {
             let mut p = match &a.params {
                 Some(path) => {

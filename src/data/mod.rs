@@ -6,6 +6,7 @@ pub mod align;
 pub mod check;
 pub mod error;
 pub mod events;
+pub mod fetch;
 pub mod load;
 pub mod manifest;
 pub mod quality;
