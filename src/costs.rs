@@ -6,7 +6,9 @@
 //! chain's native token price at that step (USD), plus a fixed L1 data fee (USD) on
 //! rollups. Where the market has no gas series for the chain, the chain preset's
 //! constant gas price is used; where it has no price series for the native token, the
-//! preset's constant native price is used. `docs/costs.md` gives the numbers' sources.
+//! preset's constant native price is used. The defaults are listed in docs/accounting.md
+//! ("Rules"); they are round typical figures, not measurements of one protocol, and a
+//! report lists the ones its run used under "Assumptions".
 
 use std::collections::BTreeMap;
 

@@ -14,7 +14,10 @@ proptest! {
         rng_seed: proptest::test_runner::RngSeed::Fixed(
             std::env::var("PROPTEST_RNG_SEED").ok().and_then(|s| s.parse().ok()).unwrap_or(20261129)
         ),
-        failure_persistence: None,
+        // The committed regressions (amm_properties.proptest-regressions) replay first.
+        failure_persistence: Some(Box::new(
+            proptest::test_runner::FileFailurePersistence::SourceParallel("proptest-regressions"),
+        )),
         ..ProptestConfig::default()
     })]
 
@@ -58,18 +61,7 @@ proptest! {
     /// v3 amounts are continuous at the range edges.
     #[test]
     fn v3_amounts_are_continuous_at_the_edges(sa in 0.01f64..100.0, width in 1.0001f64..10.0, l in 1.0f64..1e12) {
-        // Steps of 1e-15 of the price: the amounts may move by at most what the
-        // derivative allows over such a step (L/s² per unit of √p), far below 1e-9.
-        let sb = sa * width;
-        for edge in [sa, sb] {
-            let below = v3::amounts_for_liquidity(edge * (1.0 - 1e-15), sa, sb, l).unwrap();
-            let above = v3::amounts_for_liquidity(edge * (1.0 + 1e-15), sa, sb, l).unwrap();
-            let at = v3::amounts_for_liquidity(edge, sa, sb, l).unwrap();
-            let scale = l * (sb - sa) / (sa * sb) + l * (sb - sa);
-            for (x, y) in [(below, at), (at, above)] {
-                prop_assert!((x.0 - y.0).abs() <= 1e-9 * scale && (x.1 - y.1).abs() <= 1e-9 * scale);
-            }
-        }
+        v3_edges_continuous(sa, width, l)?;
     }
 
     /// A range position never beats holding (no fees), in or out of range.
@@ -133,4 +125,28 @@ proptest! {
         // Doubling the harvest count compounds at least as much (same horizon; leftover periods accrue simply).
         prop_assert!(v2 >= v * (1.0 - 1e-12));
     }
+}
+
+/// The body of `v3_amounts_are_continuous_at_the_edges`. Steps of 1e-15 of the price:
+/// the amounts may move by at most what the derivative allows over such a step (L/s²
+/// per unit of √p), far below 1e-9.
+fn v3_edges_continuous(sa: f64, width: f64, l: f64) -> Result<(), TestCaseError> {
+    let sb = sa * width;
+    for edge in [sa, sb] {
+        let below = v3::amounts_for_liquidity(edge * (1.0 - 1e-15), sa, sb, l).unwrap();
+        let above = v3::amounts_for_liquidity(edge * (1.0 + 1e-15), sa, sb, l).unwrap();
+        let at = v3::amounts_for_liquidity(edge, sa, sb, l).unwrap();
+        let scale = l * (sb - sa) / (sa * sb) + l * (sb - sa);
+        for (x, y) in [(below, at), (at, above)] {
+            prop_assert!((x.0 - y.0).abs() <= 1e-9 * scale && (x.1 - y.1).abs() <= 1e-9 * scale);
+        }
+    }
+    Ok(())
+}
+
+/// The case committed in amm_properties.proptest-regressions, replayed by name too
+/// (proptest replays it first as well, from the file).
+#[test]
+fn committed_regression_v3_edges_smallest_range() {
+    v3_edges_continuous(0.01, 1.0001, 1.0).unwrap();
 }

@@ -65,13 +65,15 @@ fn compare_writes_charts_html_markdown_and_tables() {
     assert!(html.contains("<table class=\"sortable\" id=\"summary\">"));
     assert_eq!(html.matches("<figure").count(), charts.len());
     assert_eq!(html.matches("<svg").count(), charts.len());
-    // The line charts carry their data for the interactive version, the script that draws
-    // it is inline, and the static SVG stays for readers without JavaScript.
+    // The line charts and the attribution carry their data for the interactive version,
+    // the script that draws it is inline, and the static SVG stays for readers without
+    // JavaScript.
     assert_eq!(
         html.matches("class=\"chart-data\"").count(),
-        4,
-        "equity, drawdown, IL vs fees of range_lp and pool_hop"
+        5,
+        "equity, drawdown, attribution, IL vs fees of range_lp and pool_hop"
     );
+    assert!(html.contains("\"kind\":\"bars\""));
     assert!(html.contains("function nearest(") && html.contains("dblclick"));
     for name in ["hodl", "range_lp", "pool_hop"] {
         assert!(

@@ -33,3 +33,38 @@ columns=$(head -1 "$dir/summary.csv" | tr ',' '\n' | wc -l)
 boxes=$(grep -o 'type="checkbox" data-col=' "$dom" | wc -l)
 [ "$boxes" -eq "$columns" ] || { echo "check_html: the column chooser offers $boxes of $columns columns"; exit 1; }
 echo "check_html: report.html rendered in Chromium: verdict ranking $runs runs, summary table with a chooser of $columns columns, $charts charts ($drawn interactive)"
+
+# The interactive charts respond: a copy of the page with a probe script hovers the
+# first line chart (its tooltip shows values), drags across it (zoom changes the time
+# axis), and clicks its first legend entry (one line fewer).
+probe="$dir/.probe.html"
+trap 'rm -f "$probe"' EXIT
+{ cat "$dir/report.html"; cat <<'JS'
+<script>
+window.addEventListener('load', function () {
+  var box = document.querySelector('figure.interactive .ichart');
+  var svg = box.querySelector('svg'), r = svg.getBoundingClientRect();
+  var at = function (f) { return { clientX: r.left + r.width * f, clientY: r.top + r.height / 2, bubbles: true }; };
+  svg.dispatchEvent(new MouseEvent('mousemove', at(0.5)));
+  var tip = box.querySelector('.tip');
+  var hover = tip.style.display === 'block' && /\d/.test(tip.textContent);
+  var labels = function () { return Array.from(box.querySelectorAll('svg text')).map(function (t) { return t.textContent; }).join('|'); };
+  var before = labels();
+  svg.dispatchEvent(new MouseEvent('mousedown', at(0.3)));
+  svg.dispatchEvent(new MouseEvent('mousemove', at(0.6)));
+  window.dispatchEvent(new MouseEvent('mouseup', at(0.6)));
+  var zoom = labels() !== before;
+  var lines = box.querySelectorAll('svg polyline').length;
+  box.querySelector('.entry').click();
+  var toggle = box.querySelectorAll('svg polyline').length === lines - 1;
+  document.body.setAttribute('data-probe', [hover, zoom, toggle].join(','));
+});
+</script>
+JS
+} > "$probe"
+"$browser" --headless --no-sandbox --disable-gpu --disable-quic --no-first-run \
+  --disable-background-networking --disable-component-update --disable-sync \
+  --user-data-dir="$(mktemp -d)" --window-size=1400,1000 --virtual-time-budget=5000 \
+  --dump-dom "file://$probe" 2>/dev/null | grep -o 'data-probe="[^"]*"' > "$dom.probe" || true
+grep -q 'data-probe="true,true,true"' "$dom.probe" || { echo "check_html: the charts did not respond (hover, zoom, legend): $(cat "$dom.probe")"; exit 1; }
+echo "check_html: the first line chart answers hover (values shown), a drag (zoomed) and a legend click (line hidden)"

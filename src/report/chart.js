@@ -2,7 +2,8 @@
 // figure element with a JSON script child of class chart-data gets an
 // SVG drawn from that data in place of its static SVG (which stays for readers without
 // JavaScript): hover for the values at a time, drag across to zoom, double-click or
-// "reset zoom" to go back, click a legend entry to hide or show its line.
+// "reset zoom" to go back, click a legend entry to hide or show its line. The
+// attribution's stacked bars show a run's buckets on hover.
 (function () {
   var NS = 'http://www.w3.org/2000/svg';
   var W = 1100, H = 520, L = 90, R = 20, T = 16, B = 46;
@@ -177,7 +178,100 @@
     if (fallback) fallback.style.display = 'none';
     fig.appendChild(box);
   }
+  // Stacked bars (the attribution): positives up and negatives down in bucket order;
+  // hover a bar for its run's buckets and total; click a legend entry to leave a
+  // bucket out.
+  function bars(fig, d) {
+    var box = document.createElement('div');
+    box.className = 'ichart';
+    var title = document.createElement('div');
+    title.className = 'ctitle';
+    title.textContent = d.title;
+    box.appendChild(title);
+    var bar = document.createElement('div');
+    bar.className = 'legend';
+    box.appendChild(bar);
+    var svg = el('svg', { viewBox: '0 0 ' + W + ' ' + H, role: 'img', 'aria-label': d.title });
+    box.appendChild(svg);
+    var tip = document.createElement('div');
+    tip.className = 'tip';
+    box.appendChild(tip);
+    var shown = d.buckets.map(function () { return true; });
+    d.buckets.forEach(function (b, k) {
+      var e = document.createElement('button');
+      e.className = 'entry';
+      e.innerHTML = '<span class="sw" style="border-top:8px solid ' + b.color + '"></span>';
+      e.appendChild(document.createTextNode(b.label));
+      e.addEventListener('click', function () { shown[k] = !shown[k]; e.classList.toggle('off', !shown[k]); draw(); });
+      bar.appendChild(e);
+    });
+    var n = d.runs.length, BT = 120;
+    function draw() {
+      while (svg.firstChild) svg.removeChild(svg.firstChild);
+      var lo = 0, hi = 0;
+      d.runs.forEach(function (_, r) {
+        var up = 0, down = 0;
+        d.buckets.forEach(function (b, k) { if (!shown[k]) return; var v = b.values[r]; if (v > 0) up += v; else down += v; });
+        hi = Math.max(hi, up); lo = Math.min(lo, down);
+      });
+      if (hi === lo) hi = lo + 1;
+      var pad = (hi - lo) * 0.05; lo -= pad; hi += pad;
+      var sy = function (y) { return T + (hi - y) / (hi - lo) * (H - T - BT); };
+      var slot = (W - L - R) / Math.max(n, 1);
+      el('rect', { x: L, y: T, width: W - L - R, height: H - T - BT, fill: 'white', stroke: '#999' }, svg);
+      ticks(lo, hi, 7).forEach(function (v) {
+        el('line', { x1: L, x2: W - R, y1: sy(v), y2: sy(v), stroke: '#e4e4e4' }, svg);
+        var t = el('text', { x: L - 6, y: sy(v) + 4, 'text-anchor': 'end', 'font-size': 12 }, svg);
+        t.textContent = fmtY(v, hi - lo);
+      });
+      el('line', { x1: L, x2: W - R, y1: sy(0), y2: sy(0), stroke: '#555' }, svg);
+      var yl = el('text', { x: 14, y: (T + H - BT) / 2, 'text-anchor': 'middle', 'font-size': 13,
+        transform: 'rotate(-90 14 ' + (T + H - BT) / 2 + ')' }, svg);
+      yl.textContent = d.y;
+      d.runs.forEach(function (name, r) {
+        var x = L + slot * r + slot * 0.15, w = slot * 0.7, up = 0, down = 0;
+        d.buckets.forEach(function (b, k) {
+          var v = b.values[r];
+          if (!shown[k] || v === 0) return;
+          var y0 = v > 0 ? up : down, y1 = y0 + v;
+          if (v > 0) up = y1; else down = y1;
+          el('rect', { x: x, width: w, y: Math.min(sy(y0), sy(y1)), height: Math.abs(sy(y0) - sy(y1)), fill: b.color }, svg);
+        });
+        var hit = el('rect', { x: L + slot * r, width: slot, y: T, height: H - T - BT, fill: 'transparent' }, svg);
+        hit.addEventListener('mousemove', function (ev) {
+          var total = 0, rows = [];
+          d.buckets.forEach(function (b, k) {
+            if (!shown[k]) return;
+            total += b.values[r];
+            if (b.values[r] !== 0) rows.push('<div><span class="sw" style="border-top:8px solid ' + b.color + '"></span>' +
+              b.label + ': <b>' + fmtY(b.values[r], 100) + '</b></div>');
+          });
+          tip.innerHTML = '<div class="when">' + name.replace(/&/g, '&amp;').replace(/</g, '&lt;') + '</div>' + rows.join('') +
+            '<div>total: <b>' + fmtY(total, 100) + '</b></div>';
+          tip.style.display = 'block';
+          var b = box.getBoundingClientRect();
+          var left = ev.clientX - b.left + 16;
+          if (left + 280 > b.width) left = ev.clientX - b.left - 296;
+          tip.style.left = Math.max(0, left) + 'px';
+          tip.style.top = (ev.clientY - b.top + 10) + 'px';
+        });
+        hit.addEventListener('mouseleave', function () { tip.style.display = 'none'; });
+        var label = name.length > 24 ? '\u2026' + name.slice(-23) : name;
+        var tx = L + slot * (r + 0.5), ty = H - BT + 14;
+        var t = el('text', { x: tx, y: ty, 'font-size': 12, 'text-anchor': n > 7 ? 'start' : 'middle',
+          transform: n > 7 ? 'rotate(60 ' + tx + ' ' + ty + ')' : '' }, svg);
+        t.textContent = label;
+      });
+    }
+    draw();
+    var fallback = fig.querySelector('svg');
+    if (fallback) fallback.style.display = 'none';
+    fig.appendChild(box);
+  }
   document.querySelectorAll('figure script.chart-data').forEach(function (s) {
-    try { chart(s.closest('figure'), JSON.parse(s.textContent)); } catch (e) { /* the static SVG stays */ }
+    try {
+      var d = JSON.parse(s.textContent);
+      if (d.kind === 'bars') bars(s.closest('figure'), d); else chart(s.closest('figure'), d);
+    } catch (e) { /* the static SVG stays */ }
   });
 })();

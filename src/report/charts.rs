@@ -464,9 +464,41 @@ where
 
 pub fn attribution(dir: &Path, outputs: &[RunOutput]) -> Result<Chart> {
     let title = "Where each run's result came from (USD, cumulative)";
-    Ok(render!(dir, "attribution", title, |root| draw_attribution(
+    let mut c = render!(dir, "attribution", title, |root| draw_attribution(
         root, title, outputs
-    )))
+    ));
+    // The interactive version: stacked bars with each run's buckets on hover.
+    let buckets: Vec<serde_json::Value> = BUCKETS
+        .iter()
+        .enumerate()
+        .map(|(b, name)| {
+            let col = color(b);
+            serde_json::json!({
+                "label": name,
+                "color": format!("#{:02x}{:02x}{:02x}", col.0, col.1, col.2),
+                "values": outputs
+                    .iter()
+                    .map(|o| (o.result.attribution[b] * 100.0).round() / 100.0)
+                    .collect::<Vec<f64>>(),
+            })
+        })
+        .filter(|v| {
+            v["values"]
+                .as_array()
+                .is_some_and(|a| a.iter().any(|x| x.as_f64() != Some(0.0)))
+        })
+        .collect();
+    c.data = Some(
+        serde_json::json!({
+            "kind": "bars",
+            "title": title,
+            "y": "USD",
+            "runs": outputs.iter().map(|o| o.spec.name.clone()).collect::<Vec<_>>(),
+            "buckets": buckets,
+        })
+        .to_string(),
+    );
+    Ok(c)
 }
 
 fn draw_allocation<DB: DrawingBackend>(
