@@ -80,6 +80,20 @@ pub struct FetchCommon {
     pub force: bool,
 }
 
+/// The period and chain of a fetched series.
+#[derive(Debug, Args)]
+pub struct FetchPeriod {
+    /// First day (e.g. 2023-01-01).
+    #[arg(long, value_name = "DATE")]
+    pub start: String,
+    /// Last day.
+    #[arg(long, value_name = "DATE")]
+    pub end: String,
+    /// The chain the series belongs to (its name in the manifest).
+    #[arg(long, value_name = "NAME", default_value = "ethereum")]
+    pub chain: String,
+}
+
 #[derive(Debug, Subcommand)]
 pub enum FetchCommand {
     /// DefiLlama yields: /pools and /chart/{pool} (tvlUsd, apy, apyBase, apyReward).
@@ -116,12 +130,8 @@ pub enum FetchCommand {
         /// Hourly bars (poolHourDatas) instead of daily.
         #[arg(long)]
         hourly: bool,
-        #[arg(long, value_name = "DATE")]
-        start: String,
-        #[arg(long, value_name = "DATE")]
-        end: String,
-        #[arg(long, value_name = "NAME", default_value = "ethereum")]
-        chain: String,
+        #[command(flatten)]
+        period: FetchPeriod,
         /// The series id in the manifest (default univ3_<token0>_<token1>_<fee tier>).
         #[arg(long, value_name = "ID")]
         id: Option<String>,
@@ -144,12 +154,8 @@ pub enum FetchCommand {
             default_value = "https://api.etherscan.io/api"
         )]
         base_url: String,
-        #[arg(long, value_name = "DATE")]
-        start: String,
-        #[arg(long, value_name = "DATE")]
-        end: String,
-        #[arg(long, value_name = "NAME", default_value = "ethereum")]
-        chain: String,
+        #[command(flatten)]
+        period: FetchPeriod,
         #[command(flatten)]
         common: FetchCommon,
     },
@@ -207,9 +213,7 @@ fn fetch(cmd: FetchCommand, out: &mut dyn std::io::Write) -> Result<(), Failure>
             key,
             pool,
             hourly,
-            start,
-            end,
-            chain,
+            period,
             id,
             common,
         } => {
@@ -220,9 +224,9 @@ fn fetch(cmd: FetchCommand, out: &mut dyn std::io::Write) -> Result<(), Failure>
                 key: key.as_deref(),
                 pool: &pool,
                 hourly,
-                start: date("start", &start)?,
-                end: date("end", &end)?,
-                chain: &chain,
+                start: date("start", &period.start)?,
+                end: date("end", &period.end)?,
+                chain: &period.chain,
                 id: id.as_deref(),
             };
             let f = fetch::subgraph(&mut c, &r).map_err(fail)?;
@@ -231,9 +235,7 @@ fn fetch(cmd: FetchCommand, out: &mut dyn std::io::Write) -> Result<(), Failure>
         FetchCommand::Etherscan {
             key,
             base_url,
-            start,
-            end,
-            chain,
+            period,
             common,
         } => {
             let opts = options(&common);
@@ -242,9 +244,9 @@ fn fetch(cmd: FetchCommand, out: &mut dyn std::io::Write) -> Result<(), Failure>
                 &mut c,
                 &base_url,
                 &key,
-                &chain,
-                date("start", &start)?,
-                date("end", &end)?,
+                &period.chain,
+                date("start", &period.start)?,
+                date("end", &period.end)?,
             )
             .map_err(fail)?;
             (f, c, opts)

@@ -37,23 +37,38 @@
     while (b - a > 1) { var m = (a + b) >> 1; if (pts[m][0] < x) a = m; else b = m; }
     return Math.abs(pts[a][0] - x) <= Math.abs(pts[b][0] - x) ? a : b;
   }
-  function chart(fig, d) {
-    var box = document.createElement('div');
-    box.className = 'ichart';
+  // A chart's frame: its title, legend bar, drawing and hover box; the static SVG of
+  // the figure is hidden once the frame is in place (`show`).
+  function frame(fig, d) {
+    var f = { box: document.createElement('div'), bar: document.createElement('div'),
+      tip: document.createElement('div'),
+      svg: el('svg', { viewBox: '0 0 ' + W + ' ' + H, role: 'img', 'aria-label': d.title }) };
     var title = document.createElement('div');
     title.className = 'ctitle';
     title.textContent = d.title;
-    box.appendChild(title);
-    var bar = document.createElement('div');
-    bar.className = 'legend';
+    f.box.className = 'ichart'; f.bar.className = 'legend'; f.tip.className = 'tip';
+    [title, f.bar, f.svg, f.tip].forEach(function (e) { f.box.appendChild(e); });
+    f.show = function () {
+      var fallback = fig.querySelector('svg');
+      if (fallback) fallback.style.display = 'none';
+      fig.appendChild(f.box);
+    };
+    // The hover box beside the pointer, kept inside the chart.
+    f.place = function (ev) {
+      var b = f.box.getBoundingClientRect();
+      var left = ev.clientX - b.left + 16;
+      if (left + 280 > b.width) left = ev.clientX - b.left - 296;
+      f.tip.style.left = Math.max(0, left) + 'px';
+      f.tip.style.top = (ev.clientY - b.top + 10) + 'px';
+      f.tip.style.display = 'block';
+    };
+    return f;
+  }
+  function chart(fig, d) {
+    var f = frame(fig, d), box = f.box, bar = f.bar, svg = f.svg, tip = f.tip;
     var reset = document.createElement('button');
     reset.textContent = 'reset zoom';
     reset.className = 'reset';
-    var svg = el('svg', { viewBox: '0 0 ' + W + ' ' + H, role: 'img', 'aria-label': d.title });
-    box.appendChild(bar); box.appendChild(svg);
-    var tip = document.createElement('div');
-    tip.className = 'tip';
-    box.appendChild(tip);
     var shown = d.lines.map(function () { return true; });
     var all = [Infinity, -Infinity];
     d.lines.forEach(function (l) {
@@ -153,12 +168,7 @@
       rule.setAttribute('x1', sx(at)); rule.setAttribute('x2', sx(at));
       rule.setAttribute('visibility', 'visible');
       tip.innerHTML = '<div class="when">' + fmtX(d, at) + '</div>' + rows.join('');
-      tip.style.display = 'block';
-      var r = box.getBoundingClientRect();
-      var left = ev.clientX - r.left + 16;
-      if (left + 280 > r.width) left = ev.clientX - r.left - 296;
-      tip.style.left = Math.max(0, left) + 'px';
-      tip.style.top = (ev.clientY - r.top + 10) + 'px';
+      f.place(ev);
     });
     svg.addEventListener('mouseleave', function () { tip.style.display = 'none'; rule.setAttribute('visibility', 'hidden'); });
     svg.addEventListener('mousedown', function (ev) { drag = dataX(ev); ev.preventDefault(); });
@@ -174,28 +184,13 @@
     });
     svg.addEventListener('dblclick', function () { view = all.slice(); draw(); });
     draw();
-    var fallback = fig.querySelector('svg');
-    if (fallback) fallback.style.display = 'none';
-    fig.appendChild(box);
+    f.show();
   }
   // Stacked bars (the attribution): positives up and negatives down in bucket order;
   // hover a bar for its run's buckets and total; click a legend entry to leave a
   // bucket out.
   function bars(fig, d) {
-    var box = document.createElement('div');
-    box.className = 'ichart';
-    var title = document.createElement('div');
-    title.className = 'ctitle';
-    title.textContent = d.title;
-    box.appendChild(title);
-    var bar = document.createElement('div');
-    bar.className = 'legend';
-    box.appendChild(bar);
-    var svg = el('svg', { viewBox: '0 0 ' + W + ' ' + H, role: 'img', 'aria-label': d.title });
-    box.appendChild(svg);
-    var tip = document.createElement('div');
-    tip.className = 'tip';
-    box.appendChild(tip);
+    var f = frame(fig, d), bar = f.bar, svg = f.svg, tip = f.tip;
     var shown = d.buckets.map(function () { return true; });
     d.buckets.forEach(function (b, k) {
       var e = document.createElement('button');
@@ -248,12 +243,7 @@
           });
           tip.innerHTML = '<div class="when">' + name.replace(/&/g, '&amp;').replace(/</g, '&lt;') + '</div>' + rows.join('') +
             '<div>total: <b>' + fmtY(total, 100) + '</b></div>';
-          tip.style.display = 'block';
-          var b = box.getBoundingClientRect();
-          var left = ev.clientX - b.left + 16;
-          if (left + 280 > b.width) left = ev.clientX - b.left - 296;
-          tip.style.left = Math.max(0, left) + 'px';
-          tip.style.top = (ev.clientY - b.top + 10) + 'px';
+          f.place(ev);
         });
         hit.addEventListener('mouseleave', function () { tip.style.display = 'none'; });
         var label = name.length > 24 ? '\u2026' + name.slice(-23) : name;
@@ -264,9 +254,7 @@
       });
     }
     draw();
-    var fallback = fig.querySelector('svg');
-    if (fallback) fallback.style.display = 'none';
-    fig.appendChild(box);
+    f.show();
   }
   document.querySelectorAll('figure script.chart-data').forEach(function (s) {
     try {
