@@ -22,6 +22,7 @@ use common::markets::{meta, vault, Mk};
 use proptest::prelude::*;
 use yieldlab::costs::{self, VaultFees};
 use yieldlab::engine::{self, RunConfig, StressEvent};
+use yieldlab::engine::{Bucket, LedgerAction};
 use yieldlab::market::*;
 use yieldlab::metrics;
 use yieldlab::strategy::{hodl, lp, pool_hop, range_lp, StrategyParams};
@@ -95,7 +96,7 @@ proptest! {
         let r = run(&m, &vault(interval), cfg);
         let low = r.series.value.iter().cloned().fold(f64::INFINITY, f64::min);
         prop_assert!(low >= -1e-9 * capital, "value went to {low}");
-        let skipped: Vec<_> = r.ledger.iter().filter(|e| e.action == "skipped").collect();
+        let skipped: Vec<_> = r.ledger.iter().filter(|e| e.action == LedgerAction::Skipped).collect();
         prop_assert_eq!(skipped.len(), r.counts.skipped as usize);
         for e in skipped {
             prop_assert!(e.note.contains("not executed") && e.note.contains("gas"), "{}", e.note);
@@ -130,8 +131,8 @@ proptest! {
             )
             .m;
         let p = StrategyParams::Lp(lp::Params { pool: "pool".into(), claim_every: None, sell_rewards: false });
-        let one = run(&m, &p, config(capital)).attribution[2];
-        let two = run(&m, &p, config(2.0 * capital)).attribution[2];
+        let one = run(&m, &p, config(capital)).attribution[Bucket::Fees as usize];
+        let two = run(&m, &p, config(2.0 * capital)).attribution[Bucket::Fees as usize];
         prop_assert!(one > 0.0 && two <= 2.0 * one * (1.0 + 1e-12), "{one} then {two}");
         // Never more than the pool's fees.
         prop_assert!(two <= volume * 0.003 * (n - 1) as f64 * (1.0 + 1e-12));
@@ -168,7 +169,7 @@ fn an_external_gas_budget_is_its_own_figure() {
     assert_eq!(ext.counts.skipped, 0);
     assert!(ext.counts.harvests > 100);
     assert!(ext.external_gas > 50_000.0);
-    assert!((ext.attribution[6] + ext.external_gas).abs() < 1e-6);
+    assert!((ext.attribution[Bucket::Gas as usize] + ext.external_gas).abs() < 1e-6);
     assert!(ext.final_value() < 0.0);
     assert_eq!(metrics::run_metrics(&ext, 0.0).max_drawdown, -1.0);
 }
@@ -206,7 +207,7 @@ fn a_range_out_of_range_for_whole_bars_earns_nothing() {
     });
     let r = run(&m, &p, config(10_000.0));
     assert_eq!(r.counts.rebalances, 0);
-    let fees = |i: usize| r.series.buckets[i][2];
+    let fees = |i: usize| r.series.buckets[i][Bucket::Fees as usize];
     assert!(fees(9) > 0.0, "in range it earns");
     // The bar of the jump earns its in-range share of the path; every later bar nothing.
     for i in 11..n {
@@ -458,7 +459,7 @@ fn a_locked_position_cannot_be_withdrawn_or_moved_before_its_unlock() {
     let unbond = r
         .ledger
         .iter()
-        .find(|e| e.action == "unbond")
+        .find(|e| e.action == LedgerAction::Unbond)
         .expect("an unbond row");
     assert_eq!(unbond.step, 48);
     assert!(
@@ -469,14 +470,14 @@ fn a_locked_position_cannot_be_withdrawn_or_moved_before_its_unlock() {
     let withdraw = r
         .ledger
         .iter()
-        .find(|e| e.action == "withdraw")
+        .find(|e| e.action == LedgerAction::Withdraw)
         .expect("a withdrawal");
     assert_eq!(withdraw.step, 72, "waits for the lock ({} )", withdraw.step);
     assert_eq!(r.counts.moves, 1);
     assert_eq!(r.series.allocation_at(60), "a (unbonding)");
     assert_eq!(r.series.allocation_at(100), "b");
     // The waiting position earns nothing, and the depeg (hours 55–64) hits it.
-    let fees = |i: usize| r.series.buckets[i][2];
+    let fees = |i: usize| r.series.buckets[i][Bucket::Fees as usize];
     assert_eq!(fees(49), fees(71), "no yield while waiting");
     assert!(fees(100) > fees(73), "earns again in b");
     assert!(
@@ -521,13 +522,17 @@ fn a_deposit_waits_for_its_pools_deposit_window() {
     let wait = r
         .ledger
         .iter()
-        .find(|e| e.action == "deposit_wait")
+        .find(|e| e.action == LedgerAction::DepositWait)
         .unwrap();
     assert_eq!(wait.step, 0);
     assert!(wait.note.contains("2022-01-06T00:00:00Z"), "{}", wait.note);
-    let dep = r.ledger.iter().find(|e| e.action == "deposit").unwrap();
+    let dep = r
+        .ledger
+        .iter()
+        .find(|e| e.action == LedgerAction::Deposit)
+        .unwrap();
     assert_eq!(dep.step, 120);
     // Until then the capital is idle USD: no fees, no price effect.
     assert_eq!(r.series.value[119], 10_000.0);
-    assert!(r.attribution[2] > 0.0);
+    assert!(r.attribution[Bucket::Fees as usize] > 0.0);
 }

@@ -5,6 +5,7 @@
 mod common;
 
 use std::collections::BTreeMap;
+use yieldlab::engine::{Bucket, LedgerAction};
 
 use common::markets::{meta, vault, Mk};
 use yieldlab::amm::{v2, v3};
@@ -65,12 +66,12 @@ fn fees_scale_with_our_share_and_dilute_as_capital_grows() {
     let m = cp_market(|_| 2000.0, 1e6, 1e5);
     let a = run(&m, lp_params("pool"), config(10_000.0));
     let b = run(&m, lp_params("pool"), config(1_000_000.0));
-    let fees_a = a.attribution[2];
-    let fees_b = b.attribution[2];
+    let fees_a = a.attribution[Bucket::Fees as usize];
+    let fees_b = b.attribution[Bucket::Fees as usize];
     // Each hour: fee = volume × 0.3 % × ours / (TVL + ours), compounded into ours; the
     // deposit is the capital less the deposit's gas (the only gas these runs pay).
     let expect = |r: &engine::RunResult| {
-        let deposited = r.capital + r.attribution[6];
+        let deposited = r.capital + r.attribution[Bucket::Gas as usize];
         let mut v = deposited;
         for _ in 1..N {
             v += 1e5 * 0.003 * v / (1e6 + v);
@@ -99,14 +100,14 @@ fn constant_product_il_matches_the_closed_form() {
     let m = cp_market(|i| 1000.0 + 3000.0 * i as f64 / (N - 1) as f64, 1e6, 0.0);
     let r = run(&m, lp_params("pool"), config(10_000.0));
     // The deposit is the capital less its gas: k of the 5 WETH + 5000 USDC.
-    let gas = -r.attribution[6];
+    let gas = -r.attribution[Bucket::Gas as usize];
     let k = (10_000.0 - gas) / 10_000.0;
     let tokens_end = k * (5.0 * 4000.0 + 5000.0);
     let expect = tokens_end * v2::impermanent_loss(4.0).unwrap();
     assert!(
-        (r.attribution[1] - expect).abs() < 1e-6,
+        (r.attribution[Bucket::ImpermanentLoss as usize] - expect).abs() < 1e-6,
         "{} vs {expect}",
-        r.attribution[1]
+        r.attribution[Bucket::ImpermanentLoss as usize]
     );
     // Value = the tokens + IL, exactly; the HODL baseline also holds the entry gas as USD.
     assert!((r.final_value() - (tokens_end + expect)).abs() < 1e-6);
@@ -159,11 +160,11 @@ fn range_il_matches_the_closed_form() {
     let closed = v3::range_il(p0 * 0.7, p0 * 1.3, p0, price(N - 1)).unwrap();
     // The position's IL relative to holding its deposit, valued in USD at the end (the
     // HODL baseline's entry gas, kept as USD, is not part of the deposit).
-    let hodl_end = r.hodl_final() + r.attribution[6];
+    let hodl_end = r.hodl_final() + r.attribution[Bucket::Gas as usize];
     assert!(
-        (r.attribution[1] / hodl_end - closed.il).abs() < 1e-9,
+        (r.attribution[Bucket::ImpermanentLoss as usize] / hodl_end - closed.il).abs() < 1e-9,
         "{} vs {}",
-        r.attribution[1] / hodl_end,
+        r.attribution[Bucket::ImpermanentLoss as usize] / hodl_end,
         closed.il
     );
 }
@@ -195,20 +196,23 @@ fn gas_is_charged_per_action_at_that_steps_prices() {
     let r = run(&m, params, config(10_000.0));
     let expect = default_gas_units(ActionKind::Deposit) * gwei(0) * 1e-9 * eth(0);
     assert!(
-        (r.attribution[6] + expect).abs() < 1e-9,
+        (r.attribution[Bucket::Gas as usize] + expect).abs() < 1e-9,
         "{} vs {expect}",
-        r.attribution[6]
+        r.attribution[Bucket::Gas as usize]
     );
     let entry = r
         .ledger
         .iter()
-        .find(|e| e.action == "deposit" && !e.gas_usd.is_zero())
+        .find(|e| e.action == LedgerAction::Deposit && !e.gas_usd.is_zero())
         .unwrap();
     assert_eq!(entry.step, 0);
     // Interest: 5 % APR per-second compounded over N − 1 hours.
     // The supplied amount is the capital less the deposit's gas.
     let growth = yieldlab::amm::lending::compounded_per_second(0.05, ((N - 1) * 3600) as f64);
-    assert!((r.attribution[5] - (10_000.0 - expect) * (growth - 1.0)).abs() < 1e-6);
+    assert!(
+        (r.attribution[Bucket::Interest as usize] - (10_000.0 - expect) * (growth - 1.0)).abs()
+            < 1e-6
+    );
 }
 
 /// A farm: FARM/USDC constant product with reward emissions in FARM.
@@ -252,12 +256,12 @@ fn harvesting_more_often_than_gas_allows_lowers_the_result() {
         hourly
             .ledger
             .iter()
-            .filter(|e| e.action == "skipped")
+            .filter(|e| e.action == LedgerAction::Skipped)
             .count(),
         hourly.counts.skipped as usize
     );
     assert!(daily.counts.harvests + daily.counts.skipped < 10 && daily.counts.harvests > 0);
-    assert!(hourly.attribution[6] < daily.attribution[6]);
+    assert!(hourly.attribution[Bucket::Gas as usize] < daily.attribution[Bucket::Gas as usize]);
     assert!(
         hourly.final_value() < daily.final_value(),
         "{} vs {}",
@@ -281,13 +285,15 @@ fn a_reward_token_crash_before_harvest_loses_money() {
     };
     let crashed = run(&m, vault("7d"), crash);
     assert!(
-        crashed.attribution[4] < 0.0,
+        crashed.attribution[Bucket::RewardPriceChange as usize] < 0.0,
         "unharvested rewards lost value: {}",
-        crashed.attribution[4]
+        crashed.attribution[Bucket::RewardPriceChange as usize]
     );
     assert!(crashed.final_value() < calm.final_value());
     // Rewards were valued when earned: the same before the crash.
-    assert!(crashed.attribution[3] < calm.attribution[3]);
+    assert!(
+        crashed.attribution[Bucket::Rewards as usize] < calm.attribution[Bucket::Rewards as usize]
+    );
 }
 
 #[test]
@@ -316,9 +322,9 @@ fn a_depeg_in_a_stablecoin_pool_loses_money() {
         config(100_000.0),
     );
     assert!(
-        r.attribution[1] < -100.0,
+        r.attribution[Bucket::ImpermanentLoss as usize] < -100.0,
         "IL through the invariant: {}",
-        r.attribution[1]
+        r.attribution[Bucket::ImpermanentLoss as usize]
     );
     assert!(r.final_value() < r.hodl_final(), "worse than holding 50/50");
     assert!(r.final_value() < 100_000.0 * 0.951);
@@ -411,7 +417,7 @@ fn a_fixed_emission_rate_pays_rewards_diluted_by_our_capital() {
         .m;
     let r = run(&m, lp_params("farm"), config(1_000_000.0));
     // 100 FARM ($1 each) an hour to the pool; we hold half of it ($1M of $2M).
-    let tokens = r.attribution[3];
+    let tokens = r.attribution[Bucket::Rewards as usize];
     let expect = (N - 1) as f64 * 100.0 * 0.5;
     assert!((tokens / expect - 1.0).abs() < 0.05, "{tokens} vs {expect}");
 }
@@ -430,11 +436,11 @@ fn exploits_and_depeg_events_cost_what_they_say() {
     };
     let r = run(&m, lp_params("pool"), hit);
     // The haircut is 30 % of the position: the capital less the deposit's gas.
-    let position = 10_000.0 + base.attribution[6];
+    let position = 10_000.0 + base.attribution[Bucket::Gas as usize];
     assert!(
-        (r.attribution[10] + 0.3 * position).abs() < 1e-6,
+        (r.attribution[Bucket::EventLosses as usize] + 0.3 * position).abs() < 1e-6,
         "{}",
-        r.attribution[10]
+        r.attribution[Bucket::EventLosses as usize]
     );
     assert!((r.final_value() - (base.final_value() - 0.3 * position)).abs() < 1e-6);
     // A depeg of USDC to 0.9 recovering over a day shows in the price effect, then heals.
@@ -583,7 +589,7 @@ fn the_engines_fees_are_the_function_validate_checks() {
         let expected: f64 = (1..N)
             .map(|i| pv.fee_income(&book, i, range, l, 0.0).unwrap().1)
             .sum();
-        let fees = r.attribution[2];
+        let fees = r.attribution[Bucket::Fees as usize];
         assert!(expected > 0.0);
         assert!(
             (fees / expected - 1.0).abs() < 1e-9,

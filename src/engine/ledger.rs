@@ -64,20 +64,73 @@ pub struct Attribution {
     pub event_losses: Sum,
 }
 
-/// Names of the buckets in output order, and a getter for each.
-pub const BUCKETS: [&str; 11] = [
-    "price_effect",
-    "impermanent_loss",
-    "fees",
-    "rewards",
-    "reward_price_change",
-    "interest",
-    "gas",
-    "swap_costs",
-    "vault_fees",
-    "unreleased_profit",
-    "event_losses",
-];
+/// An attribution bucket; its position in `Bucket::ALL` is its index in every bucket
+/// array (`RunResult::attribution`, the per-step series), so no code indexes by number.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Bucket {
+    PriceEffect,
+    ImpermanentLoss,
+    Fees,
+    Rewards,
+    RewardPriceChange,
+    Interest,
+    Gas,
+    SwapCosts,
+    VaultFees,
+    UnreleasedProfit,
+    EventLosses,
+}
+
+impl Bucket {
+    /// Every bucket, in output order.
+    pub const ALL: [Bucket; 11] = [
+        Bucket::PriceEffect,
+        Bucket::ImpermanentLoss,
+        Bucket::Fees,
+        Bucket::Rewards,
+        Bucket::RewardPriceChange,
+        Bucket::Interest,
+        Bucket::Gas,
+        Bucket::SwapCosts,
+        Bucket::VaultFees,
+        Bucket::UnreleasedProfit,
+        Bucket::EventLosses,
+    ];
+
+    /// The bucket's column name (`<name>_usd` in the tables).
+    pub const fn name(self) -> &'static str {
+        match self {
+            Bucket::PriceEffect => "price_effect",
+            Bucket::ImpermanentLoss => "impermanent_loss",
+            Bucket::Fees => "fees",
+            Bucket::Rewards => "rewards",
+            Bucket::RewardPriceChange => "reward_price_change",
+            Bucket::Interest => "interest",
+            Bucket::Gas => "gas",
+            Bucket::SwapCosts => "swap_costs",
+            Bucket::VaultFees => "vault_fees",
+            Bucket::UnreleasedProfit => "unreleased_profit",
+            Bucket::EventLosses => "event_losses",
+        }
+    }
+
+    /// This bucket's value in a bucket array.
+    #[inline]
+    pub const fn of(self, values: &[f64; 11]) -> f64 {
+        values[self as usize]
+    }
+}
+
+/// Names of the buckets in output order.
+pub const BUCKETS: [&str; 11] = {
+    let mut names = [""; 11];
+    let mut k = 0;
+    while k < 11 {
+        names[k] = Bucket::ALL[k].name();
+        k += 1;
+    }
+    names
+};
 
 impl Attribution {
     pub fn values(&self) -> [f64; 11] {
@@ -105,12 +158,72 @@ impl Attribution {
     }
 }
 
+/// What a ledger row records (the `action` column of events.csv).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LedgerAction {
+    Deposit,
+    Withdraw,
+    Claim,
+    Swap,
+    SellRewards,
+    Harvest,
+    Rebalance,
+    Bridge,
+    Exploit,
+    WithdrawalFee,
+    Unbond,
+    DepositWait,
+    Skipped,
+}
+
+impl LedgerAction {
+    pub const fn name(self) -> &'static str {
+        match self {
+            LedgerAction::Deposit => "deposit",
+            LedgerAction::Withdraw => "withdraw",
+            LedgerAction::Claim => "claim",
+            LedgerAction::Swap => "swap",
+            LedgerAction::SellRewards => "sell_rewards",
+            LedgerAction::Harvest => "harvest",
+            LedgerAction::Rebalance => "rebalance",
+            LedgerAction::Bridge => "bridge",
+            LedgerAction::Exploit => "exploit",
+            LedgerAction::WithdrawalFee => "withdrawal_fee",
+            LedgerAction::Unbond => "unbond",
+            LedgerAction::DepositWait => "deposit_wait",
+            LedgerAction::Skipped => "skipped",
+        }
+    }
+}
+
+impl std::fmt::Display for LedgerAction {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl From<crate::costs::ActionKind> for LedgerAction {
+    fn from(k: crate::costs::ActionKind) -> Self {
+        use crate::costs::ActionKind as K;
+        match k {
+            K::Deposit => LedgerAction::Deposit,
+            K::Withdraw => LedgerAction::Withdraw,
+            K::Claim => LedgerAction::Claim,
+            K::Swap => LedgerAction::Swap,
+            K::Harvest => LedgerAction::Harvest,
+            K::Rebalance => LedgerAction::Rebalance,
+            K::Bridge => LedgerAction::Bridge,
+        }
+    }
+}
+
 /// One discrete cash flow of a run.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct LedgerEntry {
     pub step: usize,
     pub timestamp: i64,
-    pub action: &'static str,
+    pub action: LedgerAction,
     /// The pool, market or asset acted on.
     pub target: String,
     /// Value moved by the action (USD).
@@ -148,6 +261,18 @@ mod tests {
             naive += 1.0;
         }
         assert_ne!(naive - 1e16, 1000.0);
+    }
+
+    #[test]
+    fn buckets_index_their_arrays_in_output_order() {
+        let a = Attribution::default();
+        let mut v = a.values();
+        v[6] = -3.0;
+        assert_eq!(Bucket::Gas.of(&v), -3.0);
+        for (k, b) in Bucket::ALL.iter().enumerate() {
+            assert_eq!(*b as usize, k);
+            assert_eq!(BUCKETS[k], b.name());
+        }
     }
 
     #[test]

@@ -37,7 +37,7 @@ use crate::costs::{self, ActionKind, GasConfig, SlippageModel, VaultFees};
 use crate::market::{Field, Market, PoolKind, TimeGrid};
 use crate::units::{format_ts, Timestamp, YEAR};
 pub use book::{Book, PoolSettings, PoolView, StressEvent, VecMap, Wallet, USD};
-pub use ledger::{Attribution, LedgerEntry, Sum, BUCKETS};
+pub use ledger::{Attribution, Bucket, LedgerAction, LedgerEntry, Sum, BUCKETS};
 
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum EngineError {
@@ -1330,12 +1330,12 @@ impl<'a> Engine<'a> {
         self.charge_vaults(
             i,
             self.config.vault_fees.withdrawal_fee,
-            Some("withdrawal_fee"),
+            Some(LedgerAction::WithdrawalFee),
         );
     }
 
     /// Takes `fraction` of every vault position as a vault fee.
-    fn charge_vaults(&mut self, i: usize, fraction: f64, log: Option<&'static str>) {
+    fn charge_vaults(&mut self, i: usize, fraction: f64, log: Option<LedgerAction>) {
         if fraction <= 0.0 {
             return;
         }
@@ -1386,7 +1386,7 @@ impl<'a> Engine<'a> {
                 let v = self.position_value(&self.pf.positions[&id], i);
                 self.scale_position(id, 1.0 - haircut);
                 self.att.event_losses.add(-v * haircut);
-                self.log(i, "exploit", &pool, v * haircut, 0.0, 0.0, 0.0);
+                self.log(i, LedgerAction::Exploit, &pool, v * haircut, 0.0, 0.0, 0.0);
             }
         }
     }
@@ -1497,7 +1497,7 @@ impl<'a> Engine<'a> {
     /// budget where the strategy file chose one.
     fn charge_gas(&mut self, g: f64, kind: ActionKind, i: usize, target: &str) {
         self.take_gas(g, i);
-        self.attach_gas(i, kind.name(), target, g);
+        self.attach_gas(i, kind.into(), target, g);
     }
 
     /// Takes `g` USD of gas from whoever pays it and books it (no ledger row).
@@ -1534,7 +1534,7 @@ impl<'a> Engine<'a> {
     /// Puts an action's gas on its ledger row: the row this step just logged for
     /// `action`, so that every action is one row with its gas beside its amount. An
     /// action that logged no row of its own (none today) gets one.
-    fn attach_gas(&mut self, i: usize, action: &'static str, target: &str, g: f64) {
+    fn attach_gas(&mut self, i: usize, action: LedgerAction, target: &str, g: f64) {
         if self.config.light {
             return;
         }
@@ -1569,7 +1569,7 @@ impl<'a> Engine<'a> {
     fn log_note(
         &mut self,
         i: usize,
-        action: &'static str,
+        action: LedgerAction,
         target: &str,
         amount: f64,
         note: String,
@@ -1582,7 +1582,7 @@ impl<'a> Engine<'a> {
         self.counts.skipped += 1;
         self.log_note(
             i,
-            "skipped",
+            LedgerAction::Skipped,
             target,
             0.0,
             format!("{what} not executed: {reason}"),
@@ -1594,7 +1594,7 @@ impl<'a> Engine<'a> {
     fn log(
         &mut self,
         i: usize,
-        action: &'static str,
+        action: LedgerAction,
         target: &str,
         amount: f64,
         gas: f64,
@@ -1608,7 +1608,7 @@ impl<'a> Engine<'a> {
     fn log_entry(
         &mut self,
         i: usize,
-        action: &'static str,
+        action: LedgerAction,
         target: &str,
         [amount, gas, swap, vault]: [f64; 4],
         note: String,
@@ -1723,7 +1723,7 @@ impl<'a> Engine<'a> {
             self.att.swap_costs.add(-cost);
             self.counts.swaps += 1;
             let name = self.log_name(target);
-            self.log(i, "swap", &name, sold, 0.0, cost, 0.0);
+            self.log(i, LedgerAction::Swap, &name, sold, 0.0, cost, 0.0);
         }
         Ok(())
     }
@@ -1764,7 +1764,7 @@ impl<'a> Engine<'a> {
                 self.att.swap_costs.add(-cost);
                 self.counts.swaps += 1;
                 let name = self.log_name(a);
-                self.log(i, "swap", &name, v, 0.0, cost, 0.0);
+                self.log(i, LedgerAction::Swap, &name, v, 0.0, cost, 0.0);
             }
         }
         Ok(())
@@ -1873,7 +1873,7 @@ impl<'a> Engine<'a> {
                     }
                 }
                 self.counts.claims += 1;
-                self.log(i, "claim", &pool, value, 0.0, 0.0, 0.0);
+                self.log(i, LedgerAction::Claim, &pool, value, 0.0, 0.0, 0.0);
                 self.charge_gas(gas, ActionKind::Claim, i, &pool);
                 Ok(Outcome::Done)
             }
@@ -1900,10 +1900,10 @@ impl<'a> Engine<'a> {
                     self.att.swap_costs.add(-cost);
                     self.counts.swaps += 1;
                     let name = self.log_name(r);
-                    self.log(i, "sell_rewards", &name, v, 0.0, cost, 0.0);
+                    self.log(i, LedgerAction::SellRewards, &name, v, 0.0, cost, 0.0);
                 }
                 self.take_gas(gas, i);
-                self.attach_gas(i, "sell_rewards", "rewards", gas);
+                self.attach_gas(i, LedgerAction::SellRewards, "rewards", gas);
                 Ok(Outcome::Done)
             }
             Action::Harvest {
@@ -2023,7 +2023,7 @@ impl<'a> Engine<'a> {
             });
         }
         self.pf.version += 1;
-        self.log_note(i, "unbond", &name, v, note);
+        self.log_note(i, LedgerAction::Unbond, &name, v, note);
         Ok(Some(Outcome::Done))
     }
 
@@ -2109,7 +2109,15 @@ impl<'a> Engine<'a> {
                     value -= fee;
                     *self.pf.wallet.entry(0).or_default() -= fee;
                     self.att.swap_costs.add(-fee);
-                    self.log(i, "bridge", &to_chain, value, bridge_gas, fee, 0.0);
+                    self.log(
+                        i,
+                        LedgerAction::Bridge,
+                        &to_chain,
+                        value,
+                        bridge_gas,
+                        fee,
+                        0.0,
+                    );
                 }
                 if let Target::Yield { pool } = to {
                     let to_tokens = self.book.pool(pool)?.meta.tokens.clone();
@@ -2121,7 +2129,7 @@ impl<'a> Engine<'a> {
                         *self.pf.wallet.entry(0).or_default() -= cost;
                         self.att.swap_costs.add(-cost);
                         self.counts.swaps += 1;
-                        self.log(i, "swap", pool, v, 0.0, cost, 0.0);
+                        self.log(i, LedgerAction::Swap, pool, v, 0.0, cost, 0.0);
                     }
                 }
                 let (outcome, _) = self.open(to.clone(), value, i, ActionKind::Deposit)?;
@@ -2216,7 +2224,7 @@ impl<'a> Engine<'a> {
                 self.pending_deposits.push((next, target, budget));
                 self.log_note(
                     i,
-                    "deposit_wait",
+                    LedgerAction::DepositWait,
                     &target_name,
                     v,
                     format!(
@@ -2408,7 +2416,7 @@ impl<'a> Engine<'a> {
         if gas_kind == ActionKind::Deposit {
             self.counts.deposits += 1;
         }
-        self.log(i, gas_kind.name(), &name, v, 0.0, 0.0, 0.0);
+        self.log(i, gas_kind.into(), &name, v, 0.0, 0.0, 0.0);
         debug_assert_eq!(chain, gas_chain);
         self.charge_gas(gas, gas_kind, i, &name);
         Ok((Outcome::Done, Some(id)))
@@ -2453,7 +2461,7 @@ impl<'a> Engine<'a> {
         };
         self.withdraw_to_wallet(id, i);
         self.counts.withdrawals += 1;
-        self.log(i, "withdraw", &name, v, 0.0, 0.0, 0.0);
+        self.log(i, LedgerAction::Withdraw, &name, v, 0.0, 0.0, 0.0);
         if pay {
             self.pay_gas(&chain, ActionKind::Withdraw, i, 1.0, &name)?;
         }
@@ -2501,7 +2509,15 @@ impl<'a> Engine<'a> {
         self.att.swap_costs.add(-sell_cost);
         self.att.vault_fees.add(-fee);
         let name = self.position_name(id);
-        self.log(i, "harvest", &name, proceeds, 0.0, sell_cost, fee);
+        self.log(
+            i,
+            LedgerAction::Harvest,
+            &name,
+            proceeds,
+            0.0,
+            sell_cost,
+            fee,
+        );
         self.counts.harvests += 1;
         if let Some(p) = self.pf.positions.get_mut(&id) {
             if let PosKind::Amm(a) = &mut p.kind {

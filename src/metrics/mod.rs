@@ -17,6 +17,8 @@
 //! denominator is zero is undefined (`None`, an empty cell), never 0.
 //! | `break_even` | the capital below which gas eats the yield |
 
+use crate::engine::Bucket;
+
 pub mod break_even;
 pub mod calmar;
 pub mod drawdown;
@@ -131,11 +133,11 @@ pub fn run_metrics(r: &crate::engine::RunResult, risk_free: f64) -> RunMetrics {
         max_drawdown_days: max_drawdown_duration(&r.series.value) as f64 * g.step as f64 / 86_400.0,
         calmar: calmar::calmar(apy(ret, yrs), mdd),
         hodl_max_drawdown: max_drawdown_from(r.capital, &r.series.hodl_value),
-        il_fraction: il::il_fraction(a[1], fin),
+        il_fraction: il::il_fraction(Bucket::ImpermanentLoss.of(&a), fin),
         // Yield = fees + rewards + interest; gas = the gas bucket.
         break_even_capital: break_even::break_even_capital(
-            a[6],
-            a[2] + a[3] + a[5],
+            Bucket::Gas.of(&a),
+            Bucket::Fees.of(&a) + Bucket::Rewards.of(&a) + Bucket::Interest.of(&a),
             r.capital,
             yrs,
         ),

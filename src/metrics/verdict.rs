@@ -2,7 +2,7 @@
 //! could be priced), each against its HODL and the lending baseline, with the
 //! attribution buckets that moved it most. Computed here; `report` only renders it.
 
-use crate::engine::BUCKETS;
+use crate::engine::Bucket;
 
 /// What the verdict needs of one run.
 #[derive(Debug, Clone)]
@@ -34,7 +34,7 @@ pub struct Ranked {
     pub lend_apy: Option<f64>,
     /// The one or two buckets with the largest effect other than market moves, (name,
     /// USD), largest first; a second only where it is at least a quarter of the first.
-    pub deciding: Vec<(&'static str, f64)>,
+    pub deciding: Vec<(Bucket, f64)>,
     /// Market moves (the price effect) outweighed every other bucket.
     pub market_driven: bool,
 }
@@ -61,20 +61,19 @@ fn ranked(r: &RunFigures) -> Ranked {
         Some(a) if a.is_finite() => (a, true),
         _ => (r.apy, false),
     };
-    let mut others: Vec<(&'static str, f64)> = BUCKETS
+    let mut others: Vec<(Bucket, f64)> = Bucket::ALL
         .iter()
-        .zip(r.buckets)
-        .filter(|(b, x)| **b != "price_effect" && x.is_finite() && x.abs() >= 0.005)
-        .map(|(b, x)| (*b, x))
+        .map(|b| (*b, b.of(&r.buckets)))
+        .filter(|(b, x)| *b != Bucket::PriceEffect && x.is_finite() && x.abs() >= 0.005)
         .collect();
     others.sort_by(|a, b| b.1.abs().total_cmp(&a.1.abs()));
-    let mut deciding: Vec<(&'static str, f64)> = others.iter().take(1).copied().collect();
+    let mut deciding: Vec<(Bucket, f64)> = others.iter().take(1).copied().collect();
     if let (Some(first), Some(second)) = (others.first(), others.get(1)) {
         if second.1.abs() >= 0.25 * first.1.abs() {
             deciding.push(*second);
         }
     }
-    let price = r.buckets[0];
+    let price = Bucket::PriceEffect.of(&r.buckets);
     let market_driven = price.is_finite() && others.first().is_none_or(|f| price.abs() > f.1.abs());
     Ranked {
         name: r.name.clone(),
@@ -91,20 +90,19 @@ fn ranked(r: &RunFigures) -> Ranked {
 }
 
 /// A bucket's name in words.
-pub fn bucket_words(b: &str) -> &'static str {
+pub fn bucket_words(b: Bucket) -> &'static str {
     match b {
-        "price_effect" => "market moves",
-        "impermanent_loss" => "impermanent loss",
-        "fees" => "trading fees",
-        "rewards" => "rewards",
-        "reward_price_change" => "reward token price change",
-        "interest" => "interest",
-        "gas" => "gas",
-        "swap_costs" => "swap costs",
-        "vault_fees" => "vault fees",
-        "unreleased_profit" => "profit not yet released",
-        "event_losses" => "stress-event losses",
-        _ => "other",
+        Bucket::PriceEffect => "market moves",
+        Bucket::ImpermanentLoss => "impermanent loss",
+        Bucket::Fees => "trading fees",
+        Bucket::Rewards => "rewards",
+        Bucket::RewardPriceChange => "reward token price change",
+        Bucket::Interest => "interest",
+        Bucket::Gas => "gas",
+        Bucket::SwapCosts => "swap costs",
+        Bucket::VaultFees => "vault fees",
+        Bucket::UnreleasedProfit => "profit not yet released",
+        Bucket::EventLosses => "stress-event losses",
     }
 }
 
@@ -128,11 +126,11 @@ mod tests {
     #[test]
     fn ranks_by_apy_after_the_exit_and_names_what_decided() {
         let mut lp = [0.0; 11];
-        lp[1] = -40.0; // impermanent loss
-        lp[2] = 150.0; // fees
-        lp[6] = -5.0; // gas: under a quarter of the fees, not named
+        lp[Bucket::ImpermanentLoss as usize] = -40.0;
+        lp[Bucket::Fees as usize] = 150.0;
+        lp[Bucket::Gas as usize] = -5.0; // under a quarter of the fees: not named
         let mut lend = [0.0; 11];
-        lend[5] = 30.0;
+        lend[Bucket::Interest as usize] = 30.0;
         // The LP is ahead before the exit, behind after it.
         let v = rank(&[
             run("lp", 0.11, Some(0.02), lp),
@@ -144,14 +142,14 @@ mod tests {
         assert!(v[1].after_exit && !v[0].after_exit);
         assert_eq!(
             v[1].deciding,
-            vec![("fees", 150.0), ("impermanent_loss", -40.0)]
+            vec![(Bucket::Fees, 150.0), (Bucket::ImpermanentLoss, -40.0)]
         );
-        assert_eq!(v[0].deciding, vec![("interest", 30.0)]);
+        assert_eq!(v[0].deciding, vec![(Bucket::Interest, 30.0)]);
         assert_eq!(v[0].vs_lend_usd, Some(0.0));
         assert!(!v[1].market_driven);
         let mut hodl = [0.0; 11];
-        hodl[0] = 500.0;
-        hodl[6] = -1.0;
+        hodl[Bucket::PriceEffect as usize] = 500.0;
+        hodl[Bucket::Gas as usize] = -1.0;
         assert!(ranked(&run("hodl", 0.5, None, hodl)).market_driven);
     }
 }

@@ -11,7 +11,7 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use crate::batch::RunOutput;
-use crate::engine::BUCKETS;
+use crate::engine::{Bucket, BUCKETS};
 use crate::units::format_ts;
 
 type Result<T> = std::result::Result<T, Box<dyn std::error::Error>>;
@@ -339,9 +339,12 @@ pub fn drawdown(dir: &Path, outputs: &[RunOutput]) -> Result<Chart> {
 
 pub fn il_vs_fees(dir: &Path, o: &RunOutput) -> Result<Chart> {
     let b = &o.result.series.buckets;
-    let il: Vec<f64> = b.iter().map(|x| x[1]).collect();
-    let earned: Vec<f64> = b.iter().map(|x| x[2] + x[3]).collect();
-    let net: Vec<f64> = b.iter().map(|x| x[1] + x[2] + x[3]).collect();
+    let il: Vec<f64> = b.iter().map(|x| Bucket::ImpermanentLoss.of(x)).collect();
+    let earned: Vec<f64> = b
+        .iter()
+        .map(|x| Bucket::Fees.of(x) + Bucket::Rewards.of(x))
+        .collect();
+    let net: Vec<f64> = il.iter().zip(&earned).map(|(a, b)| a + b).collect();
     let lines = vec![
         ("impermanent loss".to_string(), xy(o, &il), false, 3),
         (
@@ -616,7 +619,7 @@ pub fn all(dir: &Path, outputs: &[RunOutput]) -> Result<Vec<Chart>> {
     ];
     if outputs.len() <= MAX_RUNS_PER_CHART {
         for o in outputs {
-            if o.result.attribution[1] != 0.0 {
+            if Bucket::ImpermanentLoss.of(&o.result.attribution) != 0.0 {
                 charts.push(il_vs_fees(dir, o)?);
             }
             if o.spec.params.kind() == "pool_hop" {

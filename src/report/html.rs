@@ -112,7 +112,7 @@ fn verdict_lines(outputs: &[RunOutput]) -> (String, Vec<String>) {
         let mut parts: Vec<String> = r
             .deciding
             .iter()
-            .map(|(b, x)| format!("{} {}", bucket_words(b), money(*x)))
+            .map(|(b, x)| format!("{} {}", bucket_words(*b), money(*x)))
             .collect();
         if parts.is_empty() {
             parts.push("no yield or cost beyond market moves".into());

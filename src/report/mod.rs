@@ -12,7 +12,7 @@ use rust_decimal::prelude::FromPrimitive;
 use rust_decimal::Decimal;
 
 use crate::batch::{RunOutput, SeriesPolicy};
-use crate::engine::BUCKETS;
+use crate::engine::{Bucket, BUCKETS};
 use crate::io::write_atomic;
 use crate::metrics;
 use crate::units::format_ts;
@@ -965,11 +965,11 @@ pub fn summary_table(outputs: &[RunOutput]) -> Vec<u8> {
             r.final_value(),
             100.0 * m.apy,
             r.final_value() - r.hodl_final(),
-            a[1],
-            a[2],
-            a[3],
-            a[6],
-            a[8]
+            Bucket::ImpermanentLoss.of(&a),
+            Bucket::Fees.of(&a),
+            Bucket::Rewards.of(&a),
+            Bucket::Gas.of(&a),
+            Bucket::VaultFees.of(&a)
         );
     }
     t.into_bytes()
