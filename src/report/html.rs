@@ -424,7 +424,7 @@ document.querySelectorAll('table.sortable th').forEach(function (th, col) {
 pub const CHART_JS: &str = include_str!("chart.js");
 
 /// The style the interactive charts need (legend buttons, hover box, title).
-pub const CHART_CSS: &str = ".ichart{position:relative}.ichart svg{width:100%;height:auto;cursor:crosshair;user-select:none}\
+pub const CHART_CSS: &str = ".ichart{position:relative;max-width:1250px}.ichart svg{width:100%;height:auto;cursor:crosshair;user-select:none}\
 .legend{display:flex;flex-wrap:wrap;gap:4px;margin:4px 0}.legend button{font-size:12px;border:1px solid #ccc;background:#fafafa;\
 border-radius:3px;padding:2px 6px;cursor:pointer}.legend button.off{opacity:0.35}.sw{display:inline-block;width:18px;\
 vertical-align:middle;margin-right:4px}.tip{display:none;position:absolute;pointer-events:none;background:rgba(255,255,255,0.95);\
@@ -482,7 +482,7 @@ pub fn html(outputs: &[RunOutput], charts: &[Chart]) -> String {
     let _ = write!(
         h,
         "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>yieldlab comparison</title>\n<style>\
-body{{font-family:sans-serif;margin:2em;color:#222;max-width:1250px}}table{{border-collapse:collapse;font-size:13px}}\
+body{{font-family:sans-serif;margin:2em;color:#222;max-width:1800px}}p,li{{max-width:1250px}}table{{border-collapse:collapse;font-size:13px}}\
 th,td{{border:1px solid #ccc;padding:4px 8px;text-align:right;white-space:nowrap}}th{{background:#f0f0f0;cursor:pointer}}td:first-child,td:nth-child(2){{text-align:left}}\
 figure{{margin:1.5em 0}}figcaption{{font-weight:bold}}pre{{background:#f7f7f7;padding:8px}}svg{{max-width:100%;height:auto}}\
 .scroll{{overflow-x:auto;max-width:100%}}.lead{{font-size:17px}}.warn{{background:#fff4d6;border-left:4px solid #e0a800;padding:8px 12px}}\
