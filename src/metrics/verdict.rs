@@ -39,20 +39,21 @@ pub struct Ranked {
     pub market_driven: bool,
 }
 
+/// An APY as a ranking key: a run whose APY is not a number (failed, empty) ranks last.
+/// The one rule for every ranking of runs (the verdict, `best:N`, the charts' best runs).
+pub fn rank_key(apy: f64) -> f64 {
+    if apy.is_nan() {
+        f64::NEG_INFINITY
+    } else {
+        apy
+    }
+}
+
 /// Runs ranked best first (ties keep input order). A run whose APY is not a number
 /// (a failed or empty run) ranks last.
 pub fn rank(runs: &[RunFigures]) -> Vec<Ranked> {
     let mut v: Vec<Ranked> = runs.iter().map(ranked).collect();
-    v.sort_by(|a, b| {
-        let key = |r: &Ranked| {
-            if r.rank_apy.is_nan() {
-                f64::NEG_INFINITY
-            } else {
-                r.rank_apy
-            }
-        };
-        key(b).total_cmp(&key(a))
-    });
+    v.sort_by(|a, b| rank_key(b.rank_apy).total_cmp(&rank_key(a.rank_apy)));
     v
 }
 

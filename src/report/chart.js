@@ -65,7 +65,7 @@
     return f;
   }
   function chart(fig, d) {
-    var f = frame(fig, d), box = f.box, bar = f.bar, svg = f.svg, tip = f.tip;
+    var f = frame(fig, d), bar = f.bar, svg = f.svg, tip = f.tip;
     var reset = document.createElement('button');
     reset.textContent = 'reset zoom';
     reset.className = 'reset';

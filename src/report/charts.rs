@@ -598,12 +598,7 @@ pub fn all(dir: &Path, outputs: &[RunOutput]) -> Result<Vec<Chart>> {
         // The best by net APY (by final value, a sweep over capital would show only its
         // largest capitals).
         let apy = |o: &RunOutput| {
-            let a = crate::metrics::run_metrics(&o.result, 0.0).apy;
-            if a.is_nan() {
-                f64::NEG_INFINITY
-            } else {
-                a
-            }
+            crate::metrics::verdict::rank_key(crate::metrics::run_metrics(&o.result, 0.0).apy)
         };
         let mut v: Vec<(f64, &RunOutput)> = outputs.iter().map(|o| (apy(o), o)).collect();
         v.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.index.cmp(&b.1.index)));

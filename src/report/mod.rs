@@ -746,7 +746,7 @@ impl ReportWriter {
         let apy = r.apy();
         let k = Kept {
             index: r.index,
-            apy: if apy.is_nan() { f64::NEG_INFINITY } else { apy },
+            apy: crate::metrics::verdict::rank_key(apy),
             output,
         };
         match self.policy {
