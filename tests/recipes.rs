@@ -98,6 +98,9 @@ fn fixture(recipe: &str, dir: &Path) {
              37889002,2023-01-01 00:00:17,SWAP,0xab,1,4,,0x03,0x03,-2000,1500000000000,446382924064782744,0,1772030394567893218393470213463842,200311,,,,\n\
              37889009,2023-01-01 00:00:31,SWAP,0xac,0,7,,0x04,0x04,3000,-2200000000000,446382924064782744,0,1772030394567893218393470213463855,200311,,,,\n",
         ),
+        // Trading Strategy's CLMM candles: one Parquet file of two pairs, amounts and
+        // liquidity as decimal256(76) raw integers.
+        "tradingstrategy_clmm" => clmm_candles(&dir.join("clmm-candles-1m.parquet")),
         other => panic!("docs/recipes.md has a recipe '{other}' that no fixture here tests"),
     }
 }
@@ -114,7 +117,8 @@ fn every_recipe_in_the_docs_loads_its_sources_layout() {
             "demeter_tick",
             "dune",
             "etherscan",
-            "thegraph"
+            "thegraph",
+            "tradingstrategy_clmm"
         ],
         "the recipes the docs give"
     );
@@ -156,4 +160,167 @@ fn the_etherscan_chart_export_reads_wei_as_gwei() {
         .get(yieldlab::market::SeriesKind::Gas, "ethereum")
         .unwrap();
     assert!((g.fields[&yieldlab::market::Field::GasPriceGwei][0] - 16.734510286).abs() < 1e-9);
+}
+
+/// The pair of the recipe and its liquidity: the largest i128, far beyond i64, in a
+/// 32-byte decimal as pyarrow writes it.
+const CLMM_PAIR: i32 = 2697765;
+fn clmm_liquidity() -> polars_arrow::types::i256 {
+    polars_arrow::types::i256::from_words(0, i128::MAX)
+}
+
+/// Writes a CLMM candle file in Trading Strategy's schema (`tradingstrategy.clmm.CLMM`):
+/// three minutes of the recipe's pair interleaved with another pair's rows.
+fn clmm_candles(path: &Path) {
+    use polars_arrow::array::{Array, FixedSizeBinaryArray, PrimitiveArray};
+    use polars_arrow::datatypes::{ArrowDataType, ArrowSchema, Field, TimeUnit};
+    use polars_arrow::types::i256;
+    use polars_parquet::write::{
+        row_group_iter, schema_to_metadata_key, to_parquet_schema, CompressionOptions, Encoding,
+        FileWriter, StatisticsOptions, Version, WriteOptions,
+    };
+    let (mut pair, mut bucket, mut tick) = (vec![], vec![], vec![]);
+    let (mut liq, mut in0, mut in1, mut net) = (vec![], vec![], vec![], vec![]);
+    let t0 = 1_704_067_200_000i64; // 2024-01-01 00:00 UTC, in ms (as pyarrow stores timestamp[s])
+    for m in 0..3i64 {
+        for (p, t) in [(CLMM_PAIR, 200_310 + m as i32), (99, -50)] {
+            pair.push(p);
+            bucket.push(t0 + 60_000 * m);
+            tick.push(t);
+            liq.push(if p == CLMM_PAIR {
+                clmm_liquidity()
+            } else {
+                i256::from_words(0, 7)
+            });
+            // 2,000 USDC in and 1 WETH in, raw.
+            in0.push(i256::from_words(0, 2_000_000_000));
+            in1.push(i256::from_words(0, 1_000_000_000_000_000_000));
+            net.push(-i256::from_words(0, 5));
+        }
+    }
+    // polars' writer cannot encode 256-bit integers, so the decimals are written as what
+    // they are on disk (32-byte big-endian two's complement) under pyarrow's declared
+    // schema: `decimal256(76, 0)` in the Parquet schema and in ARROW:schema.
+    let wide = |v: &[i256]| {
+        let bytes: Vec<u8> = v.iter().flat_map(|x| x.0.to_be_bytes()).collect();
+        Box::new(FixedSizeBinaryArray::new(
+            ArrowDataType::FixedSizeBinary(32),
+            polars_buffer::Buffer::from(bytes),
+            None,
+        )) as Box<dyn Array>
+    };
+    let int = |v: &[i32]| Box::new(PrimitiveArray::<i32>::from_slice(v)) as Box<dyn Array>;
+    let time = Box::new(
+        PrimitiveArray::<i64>::from_slice(&bucket)
+            .to(ArrowDataType::Timestamp(TimeUnit::Millisecond, None)),
+    ) as Box<dyn Array>;
+    let columns: Vec<(&str, Box<dyn Array>)> = vec![
+        ("pair_id", int(&pair)),
+        ("bucket", time),
+        ("open_tick", int(&tick)),
+        ("close_tick", int(&tick)),
+        ("high_tick", int(&tick)),
+        ("low_tick", int(&tick)),
+        ("current_liquidity", wide(&liq)),
+        ("net_amount0", wide(&net)),
+        ("net_amount1", wide(&net)),
+        ("in_amount0", wide(&in0)),
+        ("in_amount1", wide(&in1)),
+    ];
+    let schema_of = |declared: bool| -> ArrowSchema {
+        columns
+            .iter()
+            .map(|(n, a)| {
+                let dtype = match a.dtype() {
+                    ArrowDataType::FixedSizeBinary(_) if declared => {
+                        ArrowDataType::Decimal256(76, 0)
+                    }
+                    d => d.clone(),
+                };
+                let f = Field::new((*n).into(), dtype, false);
+                (f.name.clone(), f)
+            })
+            .collect()
+    };
+    let (on_disk, declared) = (schema_of(false), schema_of(true));
+    let options = WriteOptions {
+        statistics: StatisticsOptions::empty(),
+        version: Version::V2,
+        compression: CompressionOptions::Snappy,
+        data_page_size: None,
+    };
+    let parquet_schema = to_parquet_schema(&declared).unwrap();
+    let encodings: Vec<Vec<Encoding>> = on_disk
+        .iter_values()
+        .map(|_| vec![Encoding::Plain])
+        .collect();
+    let fields = parquet_schema.fields().to_vec();
+    let rows = pair.len();
+    let arrays = columns.into_iter().map(|(_, a)| a).collect();
+    let batch = polars_arrow::record_batch::RecordBatchT::try_new(
+        rows,
+        std::sync::Arc::new(on_disk.clone()),
+        arrays,
+    )
+    .unwrap();
+    let mut out = Vec::new();
+    let mut w = FileWriter::new_with_parquet_schema(&mut out, on_disk, parquet_schema, options);
+    w.write(
+        rows as u64,
+        row_group_iter(batch, encodings.into(), fields, options),
+    )
+    .unwrap();
+    w.end(Some(vec![schema_to_metadata_key(&declared)]))
+        .unwrap();
+    std::fs::write(path, out).unwrap();
+}
+
+#[test]
+fn clmm_candles_read_one_pair_with_wide_decimal_liquidity() {
+    let manifest = recipes()["tradingstrategy_clmm"].clone();
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("manifest.toml"), &manifest).unwrap();
+    fixture("tradingstrategy_clmm", dir.path());
+    let ds = yieldlab::data::Dataset::load(&dir.path().join("manifest.toml"), None).unwrap();
+    let p = ds
+        .get(yieldlab::market::SeriesKind::Pool, "usdc_weth_0p05")
+        .unwrap();
+    use yieldlab::market::Field;
+    assert_eq!(p.ts.len(), 3, "only the pair's three rows");
+    assert_eq!(p.fields[&Field::Tick], [200_310.0, 200_311.0, 200_312.0]);
+    // 2^127 - 1, rounded once.
+    let want = 2f64.powi(127);
+    assert_eq!(p.fields[&Field::Liquidity][0], want);
+    assert_eq!(clmm_liquidity().to_string().parse::<f64>().unwrap(), want);
+    // Token1 per token0 (WETH per USDC) from the close tick and the decimals.
+    let price = 1.0001f64.powf(200_310.0) * 1e-12;
+    assert!((p.fields[&Field::Price][0] / price - 1.0).abs() < 1e-12);
+    // 2,000 USDC + 1 WETH valued at the bar's price in USDC.
+    let vol = 2000.0 + 1.0 / price;
+    assert!((p.fields[&Field::VolumeUsd][0] / vol - 1.0).abs() < 1e-12);
+
+    // Without pair_id, a file of two pairs is refused, naming both.
+    let without = manifest.replace("pair_id = 2697765\n", "");
+    assert_ne!(without, manifest, "the recipe sets pair_id");
+    std::fs::write(dir.path().join("manifest.toml"), &without).unwrap();
+    let run = common::yieldlab(&["data", "check", "manifest.toml"], dir.path());
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("holds 2 pairs (2697765, 99)") && run.stderr.contains("pair_id"),
+        "{}",
+        run.stderr
+    );
+    // A pair the file does not hold.
+    std::fs::write(
+        dir.path().join("manifest.toml"),
+        manifest.replace("2697765", "5"),
+    )
+    .unwrap();
+    let run = common::yieldlab(&["data", "check", "manifest.toml"], dir.path());
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("no row has pair_id = 5"),
+        "{}",
+        run.stderr
+    );
 }

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # CI: the report's tables read together with their declared types (tools/check_tables.py):
 # a lending run, and a vault sweep run as 2 shards whose capitals are 1000 and 1500.5;
-# then every Parquet file opened with the oldest pyarrow docs/outputs.md promises.
+# then every Parquet file opened with the oldest pyarrow docs/outputs.md promises; and a
+# CLMM candle file written by both pyarrows loads through its recipe (tools/check_clmm.py).
 # Usage: tools/check_tables.sh PYTHON PYTHON_WITH_PYARROW_12
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -21,3 +22,6 @@ for k in 0 1; do
 done
 "$py" tools/check_tables.py "$work/lend" "$work/sweep"
 "$old" tools/check_tables.py --open-only "$work/lend" "$work/sweep"
+# Trading Strategy's CLMM candles as pyarrow (new and old) writes them: decimal256(76).
+"$py" tools/check_clmm.py "$bin"
+"$old" tools/check_clmm.py "$bin"

@@ -132,8 +132,8 @@ impl Dataset {
         let mut series: BTreeMap<(SeriesKind, String), RawSeries> = BTreeMap::new();
         let mut origin: BTreeMap<(SeriesKind, String), String> = BTreeMap::new();
         for plan in &plans {
-            if plan.format == FileFormat::PeerMinute {
-                let (s, loaded) = load_peer_minute(plan, &pools, manifest_path)?;
+            if plan.format.is_candles() {
+                let (s, loaded) = load_candles(plan, &pools, manifest_path)?;
                 let k = (s.kind, s.id.clone());
                 if origin.contains_key(&k) {
                     return Err(DataError::Manifest {
@@ -575,23 +575,54 @@ pub fn most_common_step(ts: &[Timestamp]) -> Option<i64> {
         .map(|(step, _)| step)
 }
 
-/// Loads a folder of peer-format minute bars (`format = "peer_minute"`): every `*.csv`
-/// in it, in name order, as one pool series with price (from `closeTick` and the pool's
-/// decimals), USD volume (from the swapped-in amounts, valued through `usd_token`),
-/// active liquidity and tick. Values are bar closes.
-fn load_peer_minute(
+/// The column names of a candle layout with fixed columns.
+struct CandleLayout {
+    close_tick: &'static str,
+    in0: &'static str,
+    in1: &'static str,
+    liquidity: &'static str,
+    /// The column naming the pair, in a file of several.
+    pair: Option<&'static str>,
+}
+
+/// demeter-fetch's minute CSVs.
+const DEMETER: CandleLayout = CandleLayout {
+    close_tick: "closeTick",
+    in0: "inAmount0",
+    in1: "inAmount1",
+    liquidity: "currentLiquidity",
+    pair: None,
+};
+
+/// Trading Strategy's CLMM candles (the same quantities, snake_case, one Parquet file).
+const TRADING_STRATEGY: CandleLayout = CandleLayout {
+    close_tick: "close_tick",
+    in0: "in_amount0",
+    in1: "in_amount1",
+    liquidity: "current_liquidity",
+    pair: Some("pair_id"),
+};
+
+/// Loads Uniswap v3 minute candles with fixed columns: a folder of demeter-fetch CSVs
+/// (`format = "peer_minute"`, every `*.csv` in name order) or Trading Strategy's CLMM
+/// candle Parquet file (`format = "clmm_candles"`, the rows of one `pair_id`). One pool
+/// series with price (from the close tick and the pool's decimals), USD volume (from the
+/// swapped-in amounts, valued through `usd_token`), active liquidity and tick. Values are
+/// bar closes.
+fn load_candles(
     plan: &FilePlan,
     pools: &BTreeMap<String, PoolMeta>,
     manifest: &Path,
 ) -> Result<(RawSeries, Vec<LoadedFile>), DataError> {
+    let name = plan.format.name();
     let id = plan.entry.id.clone().ok_or_else(|| DataError::Manifest {
         path: manifest.to_path_buf(),
-        message: format!("{}: format = \"peer_minute\" needs `id`", plan.entry.path),
+        message: format!("{}: format = \"{name}\" needs `id`", plan.entry.path),
     })?;
     let described = plan.describe(manifest);
     let meta = pools.get(&id).ok_or_else(|| DataError::Unknown {
         context: described.clone(),
-        what: "pool (peer_minute files need a [[pools]] entry with decimals)",
+        what: "pool (candle files need a [[pools]] entry with decimals)",
         name: id.clone(),
         suggestion: suggest(&id, pools.keys().map(String::as_str)),
         known: list_names(pools.keys().map(String::as_str)),
@@ -601,34 +632,26 @@ fn load_peer_minute(
         _ => {
             return Err(DataError::Manifest {
                 path: manifest.to_path_buf(),
-                message: format!("[[pools]] '{id}': peer_minute data needs `decimals = [d0, d1]` to turn ticks and raw amounts into prices and tokens"),
+                message: format!("[[pools]] '{id}': {name} data needs `decimals = [d0, d1]` to turn ticks and raw amounts into prices and tokens"),
             })
         }
     };
-    let dir = &plan.path;
-    let mut paths: Vec<PathBuf> = std::fs::read_dir(dir)
-        .map_err(|e| match e.kind() {
-            std::io::ErrorKind::NotFound => DataError::FileNotFound {
-                path: dir.clone(),
-                referenced_by: described.clone(),
-                hint: "; peer_minute expects a folder of per-day CSV files".into(),
-            },
-            _ => DataError::Io {
-                path: dir.clone(),
-                message: e.to_string(),
-            },
-        })?
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.extension().is_some_and(|x| x == "csv"))
-        .collect();
-    paths.sort();
-    if paths.is_empty() {
-        return Err(DataError::FileNotFound {
-            path: dir.join("*.csv"),
-            referenced_by: described,
-            hint: "; the folder has no .csv files".into(),
-        });
-    }
+    let (layout, file_format, dir, paths) = match plan.format {
+        FileFormat::ClmmCandles => {
+            let dir = plan.path.parent().unwrap_or(Path::new("")).to_path_buf();
+            (
+                &TRADING_STRATEGY,
+                FileFormat::Parquet,
+                dir,
+                vec![plan.path.clone()],
+            )
+        }
+        _ => {
+            let dir = plan.path.clone();
+            let paths = csv_folder(&dir, &described)?;
+            (&DEMETER, FileFormat::Csv, dir, paths)
+        }
+    };
     let col = |name: &str| ColumnDetail {
         column: name.into(),
         unit: None,
@@ -644,26 +667,27 @@ fn load_peer_minute(
     // The previous row: (time, file index, row index), to name it in an error.
     let mut prev: Option<(Timestamp, usize, usize)> = None;
     for (file_no, path) in paths.iter().enumerate() {
-        let table = Table::read(path, FileFormat::Csv, b',', None, &described)?;
-        let t = table.timestamps(&col("timestamp"), Unit::AutoTime, None)?;
-        let close = table.numbers(Field::Tick, &col("closeTick"), plain)?;
+        let table = Table::read(path, file_format, b',', None, &described)?;
+        let t = table.timestamps(&plan.time.0, plan.time.1, None)?;
+        let close = table.numbers(Field::Tick, &col(layout.close_tick), plain)?;
         // Raw token units: the domain of raw reserves.
-        let in0 = table.numbers(Field::Reserve0, &col("inAmount0"), plain)?;
-        let in1 = table.numbers(Field::Reserve1, &col("inAmount1"), plain)?;
-        let liq = table.numbers(Field::Liquidity, &col("currentLiquidity"), plain)?;
-        for i in 0..table.height() {
+        let in0 = table.numbers(Field::Reserve0, &col(layout.in0), plain)?;
+        let in1 = table.numbers(Field::Reserve1, &col(layout.in1), plain)?;
+        let liq = table.numbers(Field::Liquidity, &col(layout.liquidity), plain)?;
+        let rows = pair_rows(&table, layout, plan.entry.pair_id)?;
+        for &i in &rows {
             let (Some(now), Some(tk), Some(raw0), Some(raw1), Some(l)) =
                 (t[i], close[i], in0[i], in1[i], liq[i])
             else {
                 let c = [
-                    ("timestamp", t[i].is_none()),
-                    ("closeTick", close[i].is_none()),
-                    ("inAmount0", in0[i].is_none()),
-                    ("inAmount1", in1[i].is_none()),
+                    (plan.time.0.column.as_str(), t[i].is_none()),
+                    (layout.close_tick, close[i].is_none()),
+                    (layout.in0, in0[i].is_none()),
+                    (layout.in1, in1[i].is_none()),
                 ]
                 .into_iter()
                 .find(|m| m.1)
-                .map_or("currentLiquidity", |m| m.0);
+                .map_or(layout.liquidity, |m| m.0);
                 return Err(DataError::BadValue {
                     path: path.clone(),
                     location: table.location(i),
@@ -681,9 +705,9 @@ fn load_peer_minute(
                     return Err(DataError::BadValue {
                         path: path.clone(),
                         location: table.location(i),
-                        column: "timestamp".into(),
+                        column: plan.time.0.column.clone(),
                         message: format!(
-                            "{} is not after {} ({}, {}); the files must be in time order, one row per minute",
+                            "{} is not after {} ({}, {}); the rows must be in time order, one per bar",
                             format_ts(now),
                             format_ts(p),
                             paths[pfile].display(),
@@ -705,8 +729,12 @@ fn load_peer_minute(
             tick.push(tk);
         }
         loaded.push(LoadedFile {
-            path: path.strip_prefix(dir).unwrap_or(path).display().to_string(),
-            rows: table.height(),
+            path: path
+                .strip_prefix(&dir)
+                .unwrap_or(path)
+                .display()
+                .to_string(),
+            rows: rows.len(),
             bytes: table.bytes,
         });
     }
@@ -731,4 +759,78 @@ fn load_peer_minute(
         },
         loaded,
     ))
+}
+
+/// The `*.csv` files of a demeter-fetch folder, in name order.
+fn csv_folder(dir: &Path, described: &str) -> Result<Vec<PathBuf>, DataError> {
+    let mut paths: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map_err(|e| match e.kind() {
+            std::io::ErrorKind::NotFound => DataError::FileNotFound {
+                path: dir.to_path_buf(),
+                referenced_by: described.to_string(),
+                hint: "; peer_minute expects a folder of per-day CSV files".into(),
+            },
+            _ => DataError::Io {
+                path: dir.to_path_buf(),
+                message: e.to_string(),
+            },
+        })?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "csv"))
+        .collect();
+    paths.sort();
+    if paths.is_empty() {
+        return Err(DataError::FileNotFound {
+            path: dir.join("*.csv"),
+            referenced_by: described.to_string(),
+            hint: "; the folder has no .csv files".into(),
+        });
+    }
+    Ok(paths)
+}
+
+/// The rows of a candle table that belong to the pair: all rows of a one-pair layout;
+/// in a file of several pairs, the rows whose pair column equals `pair_id` (required when
+/// the file holds more than one pair; the error lists those it holds).
+fn pair_rows(
+    table: &Table,
+    layout: &CandleLayout,
+    pair_id: Option<i64>,
+) -> Result<Vec<usize>, DataError> {
+    let Some(column) = layout.pair else {
+        return Ok((0..table.height()).collect());
+    };
+    table.require(column, "pair_id")?;
+    let (names, rows) = table.groups(column)?;
+    let found = || list_names(names.iter().map(String::as_str));
+    let want = match (pair_id, names.as_slice()) {
+        (Some(p), _) => p.to_string(),
+        (None, [one]) => one.clone(),
+        (None, _) => {
+            return Err(DataError::BadValue {
+                path: table.path.clone(),
+                location: "every row".into(),
+                column: column.into(),
+                message: format!(
+                    "the file holds {} pairs ({}); set `pair_id` in its [[files]] entry to the one this pool is",
+                    names.len(),
+                    found()
+                ),
+            })
+        }
+    };
+    let Some(k) = names.iter().position(|n| *n == want) else {
+        return Err(DataError::BadValue {
+            path: table.path.clone(),
+            location: "every row".into(),
+            column: column.into(),
+            message: format!("no row has pair_id = {want}; the file holds {}", found()),
+        });
+    };
+    Ok(rows
+        .iter()
+        .enumerate()
+        .filter(|(_, g)| **g as usize == k)
+        .map(|(i, _)| i)
+        .collect())
 }

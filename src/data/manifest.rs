@@ -96,6 +96,31 @@ pub enum FileFormat {
     /// possibly written as `200311.0`. Price comes from `closeTick` and the pool's
     /// decimals, USD volume from the swapped-in amounts (see `usd_token`).
     PeerMinute,
+    /// Trading Strategy's CLMM candles (`fetch_clmm_liquidity_provision_candles_by_pair_ids`):
+    /// one Parquet file, possibly of several pairs, with `pair_id, bucket, open_tick,
+    /// close_tick, high_tick, low_tick, current_liquidity, net_amount0, net_amount1,
+    /// in_amount0, in_amount1`; the amounts and liquidity as `decimal256(76)` raw
+    /// integers. Read like `peer_minute` (the same quantities under other names); `pair_id`
+    /// picks the pair.
+    ClmmCandles,
+}
+
+impl FileFormat {
+    /// The candle layouts whose columns are fixed (no [files.columns]).
+    pub fn is_candles(self) -> bool {
+        matches!(self, FileFormat::PeerMinute | FileFormat::ClmmCandles)
+    }
+
+    /// The manifest's name for the format.
+    pub fn name(self) -> &'static str {
+        match self {
+            FileFormat::Csv => "csv",
+            FileFormat::Parquet => "parquet",
+            FileFormat::Json => "json",
+            FileFormat::PeerMinute => "peer_minute",
+            FileFormat::ClmmCandles => "clmm_candles",
+        }
+    }
 }
 
 /// When a row's level values (prices, TVL, rates) were known.
@@ -212,9 +237,14 @@ pub struct FileEntry {
     pub timestamp_format: Option<String>,
     #[serde(default)]
     pub columns: BTreeMap<String, ColumnSpec>,
-    /// For `peer_minute`: which token (0 or 1) is worth one dollar, to value volume.
+    /// For `peer_minute` and `clmm_candles`: which token (0 or 1) is worth one dollar,
+    /// to value volume.
     #[serde(default)]
     pub usd_token: Option<u8>,
+    /// For `clmm_candles`: the pair whose rows to read (`pair_id` column), required when
+    /// the file holds more than one.
+    #[serde(default)]
+    pub pair_id: Option<i64>,
     #[serde(default)]
     pub values_at: ValuesAt,
     /// The bar length (e.g. "1h", "1d"); default: the most common step in the data.
@@ -440,11 +470,12 @@ impl Manifest {
                     )));
                 }
             }
-            if format == FileFormat::PeerMinute {
+            if format.is_candles() {
+                let name = format.name();
                 if entry.kind != SeriesKind::Pool || entry.id.is_none() || !entry.columns.is_empty()
                 {
                     return Err(err(format!(
-                        "{at}: format = \"peer_minute\" is a pool file with an `id` and no [files.columns] (its columns are fixed)"
+                        "{at}: format = \"{name}\" is a pool file with an `id` and no [files.columns] (its columns are fixed)"
                     )));
                 }
                 if !matches!(entry.usd_token, None | Some(0) | Some(1)) {
@@ -452,12 +483,18 @@ impl Manifest {
                 }
             } else if entry.usd_token.is_some() {
                 return Err(err(format!(
-                    "{at}: `usd_token` only goes with format = \"peer_minute\""
+                    "{at}: `usd_token` only goes with format = \"peer_minute\" or \"clmm_candles\""
+                )));
+            }
+            if entry.pair_id.is_some() && format != FileFormat::ClmmCandles {
+                return Err(err(format!(
+                    "{at}: `pair_id` only goes with format = \"clmm_candles\""
                 )));
             }
             let timestamp = match (&entry.timestamp, format) {
                 (Some(t), _) => t.clone(),
                 (None, FileFormat::PeerMinute) => ColumnSpec::Name("timestamp".into()),
+                (None, FileFormat::ClmmCandles) => ColumnSpec::Name("bucket".into()),
                 (None, _) => {
                     return Err(err(format!(
                         "{at}: missing `timestamp` (the column holding each row's time)"
@@ -469,9 +506,10 @@ impl Manifest {
                 .map_err(|m| err(format!("{at}: timestamp: {m}")))?;
             let time_format = match &entry.timestamp_format {
                 None => None,
-                Some(_) if format == FileFormat::PeerMinute => {
+                Some(_) if format.is_candles() => {
                     return Err(err(format!(
-                        "{at}: `timestamp_format` does not go with format = \"peer_minute\" (its timestamps are unix seconds)"
+                        "{at}: `timestamp_format` does not go with format = \"{}\" (its timestamps are typed or unix seconds)",
+                        format.name()
                     )))
                 }
                 Some(_) if matches!(time_unit, Unit::UnixSeconds | Unit::UnixMillis) => {
@@ -518,7 +556,7 @@ impl Manifest {
                 }
                 fields.push((field, detail, unit));
             }
-            if fields.is_empty() && format != FileFormat::PeerMinute {
+            if fields.is_empty() && !format.is_candles() {
                 return Err(err(format!("{at}: [files.columns] maps no field")));
             }
             let dur = |name: &str, v: &Option<String>| -> Result<Option<i64>, DataError> {

@@ -9,6 +9,7 @@ pub mod events;
 pub mod fetch;
 pub mod load;
 pub mod manifest;
+mod parquet;
 pub mod quality;
 pub mod synth;
 pub mod table;

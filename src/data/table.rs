@@ -57,24 +57,7 @@ impl Table {
         let mut df = match format {
             FileFormat::Csv | FileFormat::PeerMinute => read_csv(path, delimiter)?,
             FileFormat::Json => read_json(path, records)?,
-            FileFormat::Parquet => {
-                let f = File::open(path).map_err(|e| DataError::Io {
-                    path: path.to_path_buf(),
-                    message: e.to_string(),
-                })?;
-                crate::io::contain_panic(|| ParquetReader::new(f).finish())
-                    .map_err(|m| DataError::Format {
-                        path: path.to_path_buf(),
-                        message: format!("the Parquet reader failed on this file ({m}); check its column types (numbers, text, timestamps)"),
-                    })?
-                    .map_err(|e| DataError::Format {
-                    path: path.to_path_buf(),
-                    message: format!(
-                        "not a readable Parquet file ({}); check the path, or set format = \"csv\" if it is CSV",
-                        first_line(&e.to_string())
-                    ),
-                })?
-            }
+            FileFormat::Parquet | FileFormat::ClmmCandles => super::parquet::read(path)?,
         };
         // A UTF-8 byte order mark (Excel exports) must not become part of the first name.
         let first = df.get_column_names().first().map(|s| s.to_string());
@@ -105,7 +88,7 @@ impl Table {
     /// the end of a truncated file): "line N has K of the header's M fields". Reads the
     /// file again, so only for error messages.
     pub fn short_row(&self, i: usize) -> Option<String> {
-        if self.format == FileFormat::Parquet {
+        if matches!(self.format, FileFormat::Parquet | FileFormat::ClmmCandles) {
             return None;
         }
         let mut r = csv::ReaderBuilder::new()
@@ -133,7 +116,7 @@ impl Table {
     pub fn location(&self, i: usize) -> String {
         match self.format {
             FileFormat::Csv | FileFormat::PeerMinute => format!("line {}", i + 2),
-            FileFormat::Parquet => format!("row {}", i + 1),
+            FileFormat::Parquet | FileFormat::ClmmCandles => format!("row {}", i + 1),
             FileFormat::Json => format!("record {}", i + 1),
         }
     }
