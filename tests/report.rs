@@ -70,10 +70,11 @@ fn compare_writes_charts_html_markdown_and_tables() {
     // JavaScript.
     assert_eq!(
         html.matches("class=\"chart-data\"").count(),
-        5,
-        "equity, drawdown, attribution, IL vs fees of range_lp and pool_hop"
+        6,
+        "equity, drawdown, attribution, IL vs fees of range_lp and pool_hop, allocation"
     );
     assert!(html.contains("\"kind\":\"bars\""));
+    allocation_lanes_cover_the_run(&html, &out);
     assert!(html.contains("function nearest(") && html.contains("dblclick"));
     for name in ["hodl", "range_lp", "pool_hop"] {
         assert!(
@@ -269,5 +270,106 @@ fn the_report_opens_with_a_ranked_verdict_and_warns_when_periods_differ() {
             && warning.contains("2022-06-30")
             && warning.contains("hodl_2022h1"),
         "{warning}"
+    );
+}
+
+/// The pool hop's interactive allocation chart: its stretches follow one another without
+/// gap from the run's first to its last time, and name exactly the pools of the
+/// timeseries' `allocation` column, in as many stretches as that column has changes + 1.
+fn allocation_lanes_cover_the_run(html: &str, out: &Path) {
+    let at = html
+        .find("<figure id=\"chart-allocation_pool_hop\"")
+        .expect("the allocation figure");
+    let json = &html[at..];
+    let start = json.find("class=\"chart-data\">").unwrap() + "class=\"chart-data\">".len();
+    let end = start + json[start..].find("</script>").unwrap();
+    let d: serde_json::Value = serde_json::from_str(&json[start..end]).unwrap();
+    let lanes: Vec<&str> = d["lanes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap())
+        .collect();
+    let spans: Vec<(usize, i64, i64)> = d["spans"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| {
+            (
+                s[0].as_u64().unwrap() as usize,
+                s[1].as_i64().unwrap(),
+                s[2].as_i64().unwrap(),
+            )
+        })
+        .collect();
+    let mut r = csv::Reader::from_path(out.join("timeseries.csv")).unwrap();
+    let h = r.headers().unwrap().clone();
+    let col = |n: &str| h.iter().position(|x| x == n).unwrap();
+    let (run, ts, alloc) = (col("run"), col("timestamp"), col("allocation"));
+    let rows: Vec<(i64, String)> = r
+        .records()
+        .map(|x| x.unwrap())
+        .filter(|x| &x[run] == "pool_hop")
+        .map(|x| {
+            let t = chrono::DateTime::parse_from_rfc3339(&x[ts])
+                .unwrap()
+                .timestamp();
+            (t, x[alloc].to_string())
+        })
+        .collect();
+    let mut pools: Vec<&str> = rows.iter().map(|r| r.1.as_str()).collect();
+    pools.sort();
+    pools.dedup();
+    assert_eq!(lanes, pools, "one lane per pool the capital sat in");
+    let changes = rows.windows(2).filter(|w| w[0].1 != w[1].1).count();
+    assert_eq!(spans.len(), changes + 1, "one stretch per stay");
+    assert_eq!(spans[0].1, rows[0].0, "from the first time");
+    assert_eq!(
+        spans.last().unwrap().2,
+        rows.last().unwrap().0,
+        "to the last"
+    );
+    for w in spans.windows(2) {
+        assert_eq!(w[0].2, w[1].1, "stretches follow one another");
+        assert_ne!(w[0].0, w[1].0, "a new stretch is a move");
+    }
+}
+
+#[test]
+fn a_sweep_report_has_interactive_parameter_lines_and_a_heatmap() {
+    let dir = tempfile::tempdir().unwrap();
+    let body = format!(
+        "data = {:?}\ncapital_usd = 10000\nstart = \"2022-01-01\"\nend = \"2022-03-31\"\ngrid = \"1d\"\n[strategy]\nkind = \"autocompound\"\npool = \"farm_weth_v2\"\nharvest = \"interval\"\ninterval = \"1d\"\n[vault]\npreset = \"beefy\"\n[sweep]\n\"strategy.interval\" = [\"1d\", \"7d\", \"30d\"]\ncapital_usd = [1000, 100000]\n",
+        common::repo().join("data/manifest.toml").to_str().unwrap()
+    );
+    let file = dir.path().join("sweep.toml");
+    std::fs::write(&file, body).unwrap();
+    let out = dir.path().join("rep");
+    let run = compare(&out, &[file.to_str().unwrap()]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let html = std::fs::read_to_string(out.join("report.html")).unwrap();
+    // Each swept parameter's line: its values, in sweep order, name the x axis.
+    for (id, cats) in [
+        ("sweep_strategy_interval", r#""cats":["1d","7d","30d"]"#),
+        ("sweep_capital_usd", r#""cats":["1000","100000"]"#),
+    ] {
+        let at = html
+            .find(&format!("<figure id=\"chart-{id}\" "))
+            .unwrap_or_else(|| panic!("{id} figure"));
+        let fig = &html[at..at + html[at..].find("</figure>").unwrap()];
+        assert!(fig.contains("class=\"chart-data\""), "{id} is interactive");
+        assert!(fig.contains(cats), "{id}: {cats}");
+    }
+    // The heatmap stays static: every cell printed, a colour bar around 0.
+    let svg = std::fs::read_to_string(out.join("charts/sweep_heatmap.svg")).unwrap();
+    assert_eq!(
+        svg.matches('%').count(),
+        6 + 3,
+        "six cells, each with its value, and three colour-bar ticks"
+    );
+    // The attribution names a swept run by its parameters.
+    assert!(
+        html.contains(r#""runs":["capital_usd=1000, interval=1d","capital_usd=1000, interval=7d""#),
+        "bars labelled by parameters"
     );
 }

@@ -57,7 +57,19 @@ window.addEventListener('load', function () {
   var lines = box.querySelectorAll('svg polyline').length;
   box.querySelector('.entry').click();
   var toggle = box.querySelectorAll('svg polyline').length === lines - 1;
-  document.body.setAttribute('data-probe', [hover, zoom, toggle].join(','));
+  // Every interactive chart (lines, categories, lanes, bars) answers a hover at its middle.
+  var boxes = Array.from(document.querySelectorAll('figure.interactive .ichart'));
+  var answered = boxes.filter(function (b) {
+    var s = b.querySelector('svg');
+    s.scrollIntoView({ block: 'center' });
+    var q = s.getBoundingClientRect();
+    var target = document.elementFromPoint(q.left + q.width * 0.5, q.top + q.height * 0.45);
+    if (!target || !s.contains(target)) return false;
+    target.dispatchEvent(new MouseEvent('mousemove', { clientX: q.left + q.width * 0.5, clientY: q.top + q.height * 0.45, bubbles: true }));
+    var t = b.querySelector('.tip');
+    return t.style.display === 'block' && t.textContent.length > 0;
+  }).length;
+  document.body.setAttribute('data-probe', [hover, zoom, toggle].join(',') + ';' + answered + '/' + boxes.length);
 });
 </script>
 JS
@@ -66,5 +78,8 @@ JS
   --disable-background-networking --disable-component-update --disable-sync \
   --user-data-dir="$(mktemp -d)" --window-size=1400,1000 --virtual-time-budget=5000 \
   --dump-dom "file://$probe" 2>/dev/null | grep -o 'data-probe="[^"]*"' > "$dom.probe" || true
-grep -q 'data-probe="true,true,true"' "$dom.probe" || { echo "check_html: the charts did not respond (hover, zoom, legend): $(cat "$dom.probe")"; exit 1; }
-echo "check_html: the first line chart answers hover (values shown), a drag (zoomed) and a legend click (line hidden)"
+grep -q 'data-probe="true,true,true;' "$dom.probe" || { echo "check_html: the charts did not respond (hover, zoom, legend): $(cat "$dom.probe")"; exit 1; }
+answered="$(sed -e 's/.*;\([0-9]*\)\/\([0-9]*\)"/\1 \2/' "$dom.probe")"
+read -r got of <<< "$answered"
+[ "$got" -eq "$of" ] && [ "$of" -eq "$drawn" ] || { echo "check_html: $got of $of interactive charts answered a hover ($drawn drawn)"; exit 1; }
+echo "check_html: the first line chart answers hover (values shown), a drag (zoomed) and a legend click (line hidden); all $of interactive charts answer a hover"

@@ -2,8 +2,11 @@
 // figure element with a JSON script child of class chart-data gets an
 // SVG drawn from that data in place of its static SVG (which stays for readers without
 // JavaScript): hover for the values at a time, drag across to zoom, double-click or
-// "reset zoom" to go back, click a legend entry to hide or show its line. The
-// attribution's stacked bars show a run's buckets on hover.
+// "reset zoom" to go back, click a legend entry to hide or show its line. A chart of
+// categories (a sweep's parameter values, `cats`) puts them on its x axis; a chart of
+// lanes (`lanes` and `spans`: which pool held the capital when) draws a bar per stretch
+// and names the lane and its dates on hover. The attribution's stacked bars show a
+// run's buckets on hover.
 (function () {
   var NS = 'http://www.w3.org/2000/svg';
   var W = 1100, H = 520, L = 90, R = 20, T = 16, B = 46;
@@ -13,7 +16,9 @@
     if (parent) parent.appendChild(e);
     return e;
   }
+  function esc(t) { return t.replace(/&/g, '&amp;').replace(/</g, '&lt;'); }
   function fmtX(d, x) {
+    if (d.cats) return d.cats[Math.round(x)] === undefined ? '' : d.cats[Math.round(x)];
     if (!d.time) return (Math.round(x * 1000) / 1000).toString();
     return new Date(x * 1000).toISOString().slice(0, 16).replace('T', ' ');
   }
@@ -66,6 +71,7 @@
   }
   function chart(fig, d) {
     var f = frame(fig, d), bar = f.bar, svg = f.svg, tip = f.tip;
+    var lanes = d.lanes || null, L = lanes ? 190 : 90;
     var reset = document.createElement('button');
     reset.textContent = 'reset zoom';
     reset.className = 'reset';
@@ -77,6 +83,8 @@
         all[1] = Math.max(all[1], l.points[l.points.length - 1][0]);
       }
     });
+    (d.spans || []).forEach(function (s) { all[0] = Math.min(all[0], s[1]); all[1] = Math.max(all[1], s[2]); });
+    if (d.cats) { all = [-0.5, d.cats.length - 0.5]; }
     var view = all.slice();
     d.lines.forEach(function (l, k) {
       var b = document.createElement('button');
@@ -105,17 +113,24 @@
       if (!(hi >= lo)) { lo = 0; hi = 1; }
       if (hi === lo) { hi += 1; lo -= 1; }
       var pad = (hi - lo) * 0.05; lo -= pad; hi += pad;
+      if (lanes) { lo = -0.5; hi = lanes.length - 0.5; }
       yr = [lo, hi];
       sx = function (x) { return L + (x - view[0]) / (view[1] - view[0] || 1) * (W - L - R); };
       sy = function (y) { return T + (hi - y) / (hi - lo) * (H - T - B); };
       el('rect', { x: L, y: T, width: W - L - R, height: H - T - B, fill: 'white', stroke: '#999' }, svg);
-      ticks(lo, hi, 7).forEach(function (v) {
+      (lanes ? lanes.map(function (_, k) { return k; }) : ticks(lo, hi, 7)).forEach(function (v) {
         el('line', { x1: L, x2: W - R, y1: sy(v), y2: sy(v), stroke: '#e4e4e4' }, svg);
         var t = el('text', { x: L - 6, y: sy(v) + 4, 'text-anchor': 'end', 'font-size': 12 }, svg);
-        t.textContent = fmtY(v, hi - lo);
+        t.textContent = lanes ? (lanes[v].length > 26 ? lanes[v].slice(0, 25) + '\u2026' : lanes[v]) : fmtY(v, hi - lo);
       });
-      ticks(view[0], view[1], 7).forEach(function (v) {
-        if (sx(v) < L + 30 || sx(v) > W - R - 30) return;
+      var xt = ticks(view[0], view[1], 7);
+      if (d.cats) {
+        xt = [];
+        var every = Math.max(1, Math.ceil((view[1] - view[0]) / 12));
+        for (var c = Math.ceil(view[0]); c <= view[1]; c += every) xt.push(c);
+      }
+      xt.forEach(function (v) {
+        if (!d.cats && (sx(v) < L + 30 || sx(v) > W - R - 30)) return;
         var t = el('text', { x: sx(v), y: H - B + 16, 'text-anchor': 'middle', 'font-size': 12 }, svg);
         t.textContent = d.time ? fmtX(d, v).slice(0, 10) : fmtX(d, v);
       });
@@ -128,6 +143,12 @@
       var cp = el('clipPath', { id: clip }, el('defs', {}, svg));
       el('rect', { x: L, y: T, width: W - L - R, height: H - T - B }, cp);
       var g = el('g', { 'clip-path': 'url(#' + clip + ')' }, svg);
+      (d.spans || []).forEach(function (s) {
+        if (s[2] < view[0] || s[1] > view[1]) return;
+        var band = (sy(0) - sy(1)) * 0.6;
+        el('rect', { x: sx(s[1]), width: Math.max(1, sx(s[2]) - sx(s[1])), y: sy(s[0]) - band / 2,
+          height: band, fill: d.colors[s[0] % d.colors.length] }, g);
+      });
       d.lines.forEach(function (l, k) {
         if (!shown[k]) return;
         var pts = l.points.filter(function (p) { return p[0] >= view[0] && p[0] <= view[1]; });
@@ -155,6 +176,14 @@
         sel.setAttribute('visibility', 'visible');
       }
       var rows = [], at = null;
+      if (lanes) {
+        (d.spans || []).forEach(function (s) {
+          if (p.x >= s[1] && p.x <= s[2]) {
+            at = p.x;
+            rows.push('<div><b>' + esc(lanes[s[0]]) + '</b></div><div>' + fmtX(d, s[1]) + ' \u2192 ' + fmtX(d, s[2]) + '</div>');
+          }
+        });
+      }
       d.lines.forEach(function (l, k) {
         if (!shown[k]) return;
         var i = nearest(l.points, p.x);
@@ -162,7 +191,7 @@
         var q = l.points[i];
         if (at === null) at = q[0];
         rows.push('<div><span class="sw" style="border-top:3px solid ' + l.color + '"></span>' +
-          l.label.replace(/&/g, '&amp;').replace(/</g, '&lt;') + ': <b>' + fmtY(q[1], yr[1] - yr[0]) + '</b></div>');
+          esc(l.label) + ': <b>' + fmtY(q[1], yr[1] - yr[0]) + '</b></div>');
       });
       if (at === null) return;
       rule.setAttribute('x1', sx(at)); rule.setAttribute('x2', sx(at));
@@ -200,7 +229,13 @@
       e.addEventListener('click', function () { shown[k] = !shown[k]; e.classList.toggle('off', !shown[k]); draw(); });
       bar.appendChild(e);
     });
-    var n = d.runs.length, BT = 120;
+    // Many runs: their names turned upright under the bars, the drawing as tall as
+    // the longest needs (up to 40 characters, the end kept: where runs differ).
+    var n = d.runs.length, many = n > 7;
+    var names = d.runs.map(function (r) { return r.length > 40 ? '\u2026' + r.slice(-39) : r; });
+    var longest = names.reduce(function (m, r) { return Math.max(m, r.length); }, 0);
+    var BT = many ? 24 + Math.ceil(6.6 * longest) : 60, HB = H - 120 + BT;
+    svg.setAttribute('viewBox', '0 0 ' + W + ' ' + HB);
     function draw() {
       while (svg.firstChild) svg.removeChild(svg.firstChild);
       var lo = 0, hi = 0;
@@ -211,17 +246,17 @@
       });
       if (hi === lo) hi = lo + 1;
       var pad = (hi - lo) * 0.05; lo -= pad; hi += pad;
-      var sy = function (y) { return T + (hi - y) / (hi - lo) * (H - T - BT); };
+      var sy = function (y) { return T + (hi - y) / (hi - lo) * (HB - T - BT); };
       var slot = (W - L - R) / Math.max(n, 1);
-      el('rect', { x: L, y: T, width: W - L - R, height: H - T - BT, fill: 'white', stroke: '#999' }, svg);
+      el('rect', { x: L, y: T, width: W - L - R, height: HB - T - BT, fill: 'white', stroke: '#999' }, svg);
       ticks(lo, hi, 7).forEach(function (v) {
         el('line', { x1: L, x2: W - R, y1: sy(v), y2: sy(v), stroke: '#e4e4e4' }, svg);
         var t = el('text', { x: L - 6, y: sy(v) + 4, 'text-anchor': 'end', 'font-size': 12 }, svg);
         t.textContent = fmtY(v, hi - lo);
       });
       el('line', { x1: L, x2: W - R, y1: sy(0), y2: sy(0), stroke: '#555' }, svg);
-      var yl = el('text', { x: 14, y: (T + H - BT) / 2, 'text-anchor': 'middle', 'font-size': 13,
-        transform: 'rotate(-90 14 ' + (T + H - BT) / 2 + ')' }, svg);
+      var yl = el('text', { x: 14, y: (T + HB - BT) / 2, 'text-anchor': 'middle', 'font-size': 13,
+        transform: 'rotate(-90 14 ' + (T + HB - BT) / 2 + ')' }, svg);
       yl.textContent = d.y;
       d.runs.forEach(function (name, r) {
         var x = L + slot * r + slot * 0.15, w = slot * 0.7, up = 0, down = 0;
@@ -232,7 +267,7 @@
           if (v > 0) up = y1; else down = y1;
           el('rect', { x: x, width: w, y: Math.min(sy(y0), sy(y1)), height: Math.abs(sy(y0) - sy(y1)), fill: b.color }, svg);
         });
-        var hit = el('rect', { x: L + slot * r, width: slot, y: T, height: H - T - BT, fill: 'transparent' }, svg);
+        var hit = el('rect', { x: L + slot * r, width: slot, y: T, height: HB - T - BT, fill: 'transparent' }, svg);
         hit.addEventListener('mousemove', function (ev) {
           var total = 0, rows = [];
           d.buckets.forEach(function (b, k) {
@@ -241,16 +276,15 @@
             if (b.values[r] !== 0) rows.push('<div><span class="sw" style="border-top:8px solid ' + b.color + '"></span>' +
               b.label + ': <b>' + fmtY(b.values[r], 100) + '</b></div>');
           });
-          tip.innerHTML = '<div class="when">' + name.replace(/&/g, '&amp;').replace(/</g, '&lt;') + '</div>' + rows.join('') +
+          tip.innerHTML = '<div class="when">' + esc(name) + '</div>' + rows.join('') +
             '<div>total: <b>' + fmtY(total, 100) + '</b></div>';
           f.place(ev);
         });
         hit.addEventListener('mouseleave', function () { tip.style.display = 'none'; });
-        var label = name.length > 24 ? '\u2026' + name.slice(-23) : name;
-        var tx = L + slot * (r + 0.5), ty = H - BT + 14;
-        var t = el('text', { x: tx, y: ty, 'font-size': 12, 'text-anchor': n > 7 ? 'start' : 'middle',
-          transform: n > 7 ? 'rotate(60 ' + tx + ' ' + ty + ')' : '' }, svg);
-        t.textContent = label;
+        var tx = L + slot * (r + 0.5), ty = HB - BT + 10;
+        var t = el('text', { x: tx, y: ty + (many ? 0 : 6), 'font-size': 12, 'text-anchor': many ? 'end' : 'middle',
+          'dominant-baseline': many ? 'middle' : 'auto', transform: many ? 'rotate(-90 ' + tx + ' ' + ty + ')' : '' }, svg);
+        t.textContent = names[r];
       });
     }
     draw();

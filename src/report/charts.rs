@@ -39,7 +39,14 @@ pub struct Chart {
 }
 
 /// A line chart's data for the interactive version: at most 700 points per line.
-fn line_data(title: &str, x_label: Option<&str>, y_label: &str, lines: &[Line]) -> String {
+/// With `cats`, x is the index of a category (a swept parameter's values) named on the axis.
+fn line_data(
+    title: &str,
+    x_label: Option<&str>,
+    y_label: &str,
+    lines: &[Line],
+    cats: Option<&[String]>,
+) -> String {
     let lines: Vec<serde_json::Value> = lines
         .iter()
         .map(|(label, points, dashed, c)| {
@@ -63,6 +70,7 @@ fn line_data(title: &str, x_label: Option<&str>, y_label: &str, lines: &[Line]) 
         "x": x_label.unwrap_or("date (UTC)"),
         "y": y_label,
         "lines": lines,
+        "cats": cats,
     })
     .to_string()
 }
@@ -303,7 +311,7 @@ pub fn equity(dir: &Path, outputs: &[RunOutput]) -> Result<Chart> {
         "value (USD)",
         &lines
     ));
-    c.data = Some(line_data(title, None, "value (USD)", &lines));
+    c.data = Some(line_data(title, None, "value (USD)", &lines, None));
     Ok(c)
 }
 
@@ -333,7 +341,7 @@ pub fn drawdown(dir: &Path, outputs: &[RunOutput]) -> Result<Chart> {
         "drawdown (%)",
         &lines
     ));
-    c.data = Some(line_data(title, None, "drawdown (%)", &lines));
+    c.data = Some(line_data(title, None, "drawdown (%)", &lines, None));
     Ok(c)
 }
 
@@ -368,7 +376,7 @@ pub fn il_vs_fees(dir: &Path, o: &RunOutput) -> Result<Chart> {
     let mut c = render!(dir, name, title, |root| draw_lines(
         root, &title, "USD", &lines
     ));
-    c.data = Some(line_data(&title, None, "USD", &lines));
+    c.data = Some(line_data(&title, None, "USD", &lines, None));
     Ok(c)
 }
 
@@ -390,11 +398,11 @@ where
         hi = hi.max(a.iter().filter(|x| **x > 0.0).sum());
     }
     let pad = (hi - lo).max(1.0) * 0.05;
-    let names: Vec<String> = outputs.iter().map(|o| o.spec.name.clone()).collect();
+    let names: Vec<String> = outputs.iter().map(super::short_label).collect();
     let mut chart = ChartBuilder::on(&root)
         .caption(title, (FONT, 24).into_font())
         .margin(12)
-        .x_label_area_size(if n > 7 { 160 } else { 40 })
+        .x_label_area_size(if n > 7 { 200 } else { 40 })
         .y_label_area_size(90)
         // Room on the right for the legend.
         .build_cartesian_2d(-0.5f64..(n as f64 + 1.2), (lo - pad)..(hi + pad))?;
@@ -444,10 +452,10 @@ where
     let many = n > 7;
     for (k, name) in names.iter().enumerate() {
         let (x, y) = chart.backend_coord(&(k as f64, lo - pad));
-        // A long name keeps its end (a sweep's runs differ in their `#k`).
+        // A long name keeps its end (where runs of one strategy differ).
         let count = name.chars().count();
-        let text: String = if count > 24 {
-            "…".to_string() + &name.chars().skip(count - 23).collect::<String>()
+        let text: String = if count > 30 {
+            "…".to_string() + &name.chars().skip(count - 29).collect::<String>()
         } else {
             name.clone()
         };
@@ -496,7 +504,7 @@ pub fn attribution(dir: &Path, outputs: &[RunOutput]) -> Result<Chart> {
             "kind": "bars",
             "title": title,
             "y": "USD",
-            "runs": outputs.iter().map(|o| o.spec.name.clone()).collect::<Vec<_>>(),
+            "runs": outputs.iter().map(super::short_label).collect::<Vec<_>>(),
             "buckets": buckets,
         })
         .to_string(),
@@ -513,12 +521,7 @@ where
     DB::ErrorType: 'static,
 {
     root.fill(&WHITE)?;
-    let alloc: Vec<&str> = (0..o.result.grid.len())
-        .map(|i| o.result.series.allocation_at(i))
-        .collect();
-    let mut pools: Vec<&str> = alloc.clone();
-    pools.sort();
-    pools.dedup();
+    let (pools, spans) = allocation_spans(o);
     let g = o.result.grid;
     let widest = pools
         .iter()
@@ -552,20 +555,14 @@ where
         .axis_desc_style((FONT, 15))
         .draw()?;
     // One bar per stretch of time in a pool.
-    let mut start = 0usize;
-    for i in 1..=alloc.len() {
-        if i == alloc.len() || alloc[i] != alloc[start] {
-            let k = pools.iter().position(|p| *p == alloc[start]).unwrap_or(0);
-            let (x0, x1) = (g.at(start) as f64, g.at(i.min(alloc.len() - 1)) as f64);
-            chart.draw_series(std::iter::once(Rectangle::new(
-                [
-                    (x0, k as f64 - 0.3),
-                    (x1.max(x0 + g.step as f64), k as f64 + 0.3),
-                ],
-                color(k).filled(),
-            )))?;
-            start = i;
-        }
+    for &(k, x0, x1) in &spans {
+        chart.draw_series(std::iter::once(Rectangle::new(
+            [
+                (x0 as f64, k as f64 - 0.3),
+                ((x1 as f64).max((x0 + g.step) as f64), k as f64 + 0.3),
+            ],
+            color(k).filled(),
+        )))?;
     }
     root.present()?;
     Ok(())
@@ -574,9 +571,54 @@ where
 pub fn allocation(dir: &Path, o: &RunOutput) -> Result<Chart> {
     let title = format!("{}: which pool held the capital", o.spec.name);
     let name = file_name("allocation", &o.spec.name);
-    Ok(render!(dir, name, title, |root| draw_allocation(
-        root, &title, o
-    )))
+    let mut c = render!(dir, name, title, |root| draw_allocation(root, &title, o));
+    c.data = Some(allocation_data(&title, o));
+    Ok(c)
+}
+
+/// The allocation's stretches for the interactive chart: `lanes` (the pools, sorted as in
+/// the static chart) and `spans` `[lane, from, to]` in unix seconds.
+fn allocation_data(title: &str, o: &RunOutput) -> String {
+    let (pools, spans) = allocation_spans(o);
+    let colors: Vec<String> = (0..pools.len().max(1))
+        .map(|k| {
+            let c = color(k);
+            format!("#{:02x}{:02x}{:02x}", c.0, c.1, c.2)
+        })
+        .collect();
+    serde_json::json!({
+        "title": title,
+        "time": true,
+        "x": "date (UTC)",
+        "y": "",
+        "lines": [],
+        "lanes": pools,
+        "colors": colors,
+        "spans": spans.iter().map(|(k, a, b)| serde_json::json!([k, a, b])).collect::<Vec<_>>(),
+    })
+    .to_string()
+}
+
+/// The pools a run's capital sat in (sorted) and each stretch in one of them: (pool
+/// index, first time, the time it moved on or the grid's last time).
+fn allocation_spans(o: &RunOutput) -> (Vec<&str>, Vec<(usize, i64, i64)>) {
+    let g = o.result.grid;
+    let alloc: Vec<&str> = (0..g.len())
+        .map(|i| o.result.series.allocation_at(i))
+        .collect();
+    let mut pools: Vec<&str> = alloc.clone();
+    pools.sort();
+    pools.dedup();
+    let mut spans = Vec::new();
+    let mut start = 0usize;
+    for i in 1..=alloc.len() {
+        if i == alloc.len() || alloc[i] != alloc[start] {
+            let k = pools.iter().position(|p| *p == alloc[start]).unwrap_or(0);
+            spans.push((k, g.at(start), g.at(i.min(alloc.len() - 1))));
+            start = i;
+        }
+    }
+    (pools, spans)
 }
 
 /// A chart file name for a run (no characters that break links).
@@ -867,9 +909,26 @@ pub fn sweep(dir: &Path, points: &[(Vec<(String, String)>, f64)]) -> Result<Vec<
             .collect();
         let title = format!("Net APY by {name} (mean over the other parameters)");
         let file = format!("sweep_{}", name.replace(['.', ':', '/'], "_"));
-        charts.push(render!(dir, file, title, |root| draw_sweep_line(
+        let mut c = render!(dir, file, title, |root| draw_sweep_line(
             root, &title, name, &xs, &ys
-        )));
+        ));
+        let line: Line = (
+            "net APY (%), mean".to_string(),
+            ys.iter()
+                .enumerate()
+                .map(|(i, y)| (i as f64, 100.0 * y))
+                .collect(),
+            false,
+            0,
+        );
+        c.data = Some(line_data(
+            &title,
+            Some(name),
+            "net APY (%)",
+            &[line],
+            Some(&xs),
+        ));
+        charts.push(c);
     }
     if names.len() >= 2 {
         let (px, py) = (&names[0], &names[1]);
@@ -930,7 +989,7 @@ fn lines_chart_on(
     let mut c = render!(dir, name, title, |root| draw_lines_x(
         root, title, x_label, y_label, lines
     ));
-    c.data = Some(line_data(title, x_label, y_label, lines));
+    c.data = Some(line_data(title, x_label, y_label, lines, None));
     Ok(c)
 }
 

@@ -344,6 +344,21 @@ pub fn run_label(o: &RunOutput) -> String {
     format!("{} ({})", o.spec.name, ps.join(", "))
 }
 
+/// A run's name where space is short (a bar's label): a swept run by its parameters,
+/// each by the last part of its path (`interval=1d, capital_usd=1000`; the name, shared
+/// by the whole sweep, says nothing there), any other run by its name.
+pub fn short_label(o: &RunOutput) -> String {
+    if o.params.is_empty() {
+        return o.spec.name.clone();
+    }
+    let ps: Vec<String> = o
+        .params
+        .iter()
+        .map(|(p, v)| format!("{}={v}", p.rsplit('.').next().unwrap_or(p)))
+        .collect();
+    ps.join(", ")
+}
+
 /// The fixed summary columns of a run.
 pub fn summary_fixed(o: &RunOutput) -> Vec<String> {
     summary_fixed_with(o, &metrics::run_metrics(&o.result, 0.0))
