@@ -130,7 +130,7 @@ proptest! {
                 ],
             )
             .m;
-        let p = StrategyParams::Lp(lp::Params { pool: "pool".into(), claim_every: None, sell_rewards: false });
+        let p = StrategyParams::Lp(lp::Params { pool: "pool".into(), claim_every: None, claim_gas_multiple: None, sell_rewards: false });
         let one = run(&m, &p, config(capital)).attribution[Bucket::Fees as usize];
         let two = run(&m, &p, config(2.0 * capital)).attribution[Bucket::Fees as usize];
         prop_assert!(one > 0.0 && two <= 2.0 * one * (1.0 + 1e-12), "{one} then {two}");
@@ -204,6 +204,7 @@ fn a_range_out_of_range_for_whole_bars_earns_nothing() {
         rebalance: range_lp::Rule::OutOfRange,
         drift_pct: None,
         min_interval: Some("1000d".into()),
+        out_of_range_for: None,
     });
     let r = run(&m, &p, config(10_000.0));
     assert_eq!(r.counts.rebalances, 0);
@@ -328,6 +329,7 @@ fn the_liquidation_value_is_the_mark_value_less_exit_costs() {
     let p = StrategyParams::Lp(lp::Params {
         pool: "pool".into(),
         claim_every: None,
+        claim_gas_multiple: None,
         sell_rewards: false,
     });
     let r = run(&m, &p, config(100_000.0));
@@ -508,6 +510,7 @@ fn a_deposit_waits_for_its_pools_deposit_window() {
     let p = StrategyParams::Lp(lp::Params {
         pool: "pool".into(),
         claim_every: None,
+        claim_gas_multiple: None,
         sell_rewards: false,
     });
     let mut cfg = config(10_000.0);

@@ -38,6 +38,7 @@ fn lp_params(pool: &str) -> StrategyParams {
     StrategyParams::Lp(lp::Params {
         pool: pool.into(),
         claim_every: None,
+        claim_gas_multiple: None,
         sell_rewards: true,
     })
 }
@@ -141,6 +142,7 @@ fn range_il_matches_the_closed_form() {
         rebalance: range_lp::Rule::OutOfRange,
         drift_pct: None,
         min_interval: None,
+        out_of_range_for: None,
     });
     // No volume and no liquidity series: the fee model is stated (it earns nothing).
     let mut cfg = config(50_000.0);
@@ -564,6 +566,7 @@ fn the_engines_fees_are_the_function_validate_checks() {
             rebalance: range_lp::Rule::OutOfRange,
             drift_pct: None,
             min_interval: Some("10000d".into()),
+            out_of_range_for: None,
         });
         let mut cfg = config(10_000.0);
         let settings: BTreeMap<String, engine::PoolSettings> = [(
@@ -614,4 +617,135 @@ fn a_value_that_becomes_infinite_fails_the_run_naming_the_step_and_the_pool() {
         text.contains("pool 'pool'") || text.contains("wallet's"),
         "names the pool or holding: {text}"
     );
+}
+
+/// A v3 USDC/WETH pool whose ETH price leaves a ±10 % range for `brief` hours from step 40,
+/// comes back, and leaves for good at step 120.
+fn excursion_market(brief: usize) -> Market {
+    let eth = move |i: usize| {
+        if (40..40 + brief).contains(&i) || i >= 120 {
+            2500.0
+        } else {
+            2000.0
+        }
+    };
+    let price = move |i: usize| 1.0 / eth(i);
+    let tvl = |_| 1e7;
+    let vol = |_| 0.0;
+    let mut mt = meta("v3", PoolKind::Concentrated, ["USDC", "WETH"], 0.0005);
+    mt.decimals = vec![6, 18];
+    Mk::new(N)
+        .price("ETH", eth)
+        .gas(|_| 20.0)
+        .pool(
+            mt,
+            &[
+                (Field::Price, &price),
+                (Field::TvlUsd, &tvl),
+                (Field::VolumeUsd, &vol),
+            ],
+        )
+        .m
+}
+
+#[test]
+fn a_delayed_rebalance_waits_out_excursions_shorter_than_its_delay() {
+    let range = |delay: Option<&str>| {
+        StrategyParams::RangeLp(range_lp::Params {
+            pool: "v3".into(),
+            width_pct: 10.0,
+            rebalance: range_lp::Rule::OutOfRange,
+            drift_pct: None,
+            min_interval: None,
+            out_of_range_for: delay.map(String::from),
+        })
+    };
+    let mut cfg = config(50_000.0);
+    cfg.pools.insert(
+        "v3".into(),
+        engine::PoolSettings {
+            fee_model: Some(yieldlab::fees::FeeModel::TvlShare),
+            ..Default::default()
+        },
+    );
+    // A 12 h excursion: at once, two rebalances (out and back) before the final exit's.
+    let m = excursion_market(12);
+    let now = run(&m, range(None), cfg.clone());
+    assert_eq!(now.counts.rebalances, 3, "out, back in, out for good");
+    // With a 24 h delay the excursion costs nothing; the final exit is acted on 24 h
+    // after it began (step 144), not at step 120.
+    let waited = run(&m, range(Some("24h")), cfg.clone());
+    assert_eq!(waited.counts.rebalances, 1);
+    let when: Vec<usize> = waited
+        .ledger
+        .iter()
+        .filter(|e| e.action == LedgerAction::Rebalance)
+        .map(|e| e.step)
+        .collect();
+    assert_eq!(when, [144]);
+    assert!(waited.attribution[Bucket::Gas as usize] > now.attribution[Bucket::Gas as usize]);
+    // An excursion as long as the delay is acted on.
+    let m = excursion_market(30);
+    let long = run(&m, range(Some("24h")), cfg.clone());
+    assert_eq!(
+        long.counts.rebalances, 3,
+        "the 30 h excursion lasted past 24 h"
+    );
+    // The delay belongs to the out-of-range rule.
+    let mut drift = range(Some("24h"));
+    if let StrategyParams::RangeLp(p) = &mut drift {
+        p.rebalance = range_lp::Rule::Drift;
+        p.drift_pct = Some(5.0);
+    }
+    assert!(drift.build().is_err());
+}
+
+#[test]
+fn a_threshold_claim_waits_until_the_rewards_pay_its_gas_that_many_times() {
+    let m = farm(|_| 1.0, 50.0);
+    let params = StrategyParams::Lp(lp::Params {
+        pool: "farm".into(),
+        claim_every: None,
+        claim_gas_multiple: Some(5.0),
+        sell_rewards: true,
+    });
+    let r = run(&m, params, config(50_000.0));
+    let entries: Vec<&engine::LedgerEntry> = r
+        .ledger
+        .iter()
+        .filter(|e| matches!(e.action, LedgerAction::Claim | LedgerAction::SellRewards))
+        .collect();
+    let claims: Vec<(usize, f64, f64)> = entries
+        .windows(2)
+        .filter(|w| w[0].action == LedgerAction::Claim && w[1].action == LedgerAction::SellRewards)
+        .map(|w| {
+            let f = |d: rust_decimal::Decimal| f64::try_from(d).unwrap();
+            (
+                w[0].step,
+                f(w[0].amount_usd),
+                f(w[0].gas_usd) + f(w[1].gas_usd),
+            )
+        })
+        .collect();
+    assert!(claims.len() >= 3, "{claims:?}");
+    assert_eq!(claims.len() as u32, r.counts.claims);
+    let mut last = 0;
+    for (step, amount, gas) in &claims {
+        assert!(
+            *amount >= 5.0 * gas - 1e-6,
+            "step {step}: {amount} < 5 × {gas}"
+        );
+        // One step's rewards fewer would not have reached the threshold.
+        let per_step = amount / (step - last) as f64;
+        assert!(amount - per_step < 5.0 * gas, "step {step}: claimed late");
+        last = *step;
+    }
+    // Both rules at once are refused.
+    let both = StrategyParams::Lp(lp::Params {
+        pool: "farm".into(),
+        claim_every: Some("7d".into()),
+        claim_gas_multiple: Some(5.0),
+        sell_rewards: true,
+    });
+    assert!(both.build().is_err());
 }

@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 
 use yieldlab::batch::{run_files, RunOutput};
 use yieldlab::report;
+use yieldlab::strategy::StrategyParams;
 
 fn files(dir: &Path) -> Vec<PathBuf> {
     let mut v: Vec<PathBuf> = std::fs::read_dir(dir)
@@ -51,21 +52,29 @@ fn check_golden(outputs: &[RunOutput], golden_dir: &Path) {
             path.display()
         );
     }
+    // No golden file outlives its strategy file.
+    let names: std::collections::BTreeSet<String> = outputs
+        .iter()
+        .map(|o| format!("{}.csv", o.spec.name))
+        .collect();
+    let stored: std::collections::BTreeSet<String> = std::fs::read_dir(golden_dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".csv"))
+        .collect();
+    assert_eq!(stored, names, "golden files of {}", golden_dir.display());
 }
 
 #[test]
 fn shipped_strategies_match_their_golden_summaries() {
+    // Every file of strategies/ (a file without its golden summary fails), and every
+    // kind has at least one.
     let paths = files(&common::repo().join("strategies"));
-    // One file per strategy kind, and the hop delayed by a lock and an unbonding period.
-    assert_eq!(
-        paths.len(),
-        8,
-        "one file per strategy kind, plus pool_hop_unbonding"
-    );
     let outputs = run_files(&paths, None).unwrap();
     let kinds: std::collections::BTreeSet<&str> =
         outputs.iter().map(|o| o.spec.params.kind()).collect();
-    assert_eq!(kinds.len(), 7);
+    let all: std::collections::BTreeSet<&str> = StrategyParams::KINDS.into_iter().collect();
+    assert_eq!(kinds, all, "a shipped file for every kind");
     check_golden(&outputs, &common::repo().join("tests/golden"));
 }
 
@@ -78,7 +87,11 @@ fn strategies_run_on_the_real_datasets() {
     let outputs = run_files(&paths, Some(&root)).unwrap();
     let kinds: std::collections::BTreeSet<&str> =
         outputs.iter().map(|o| o.spec.params.kind()).collect();
-    assert_eq!(kinds.len(), 7, "every kind runs on real data: {kinds:?}");
+    assert_eq!(
+        kinds.len(),
+        StrategyParams::KINDS.len(),
+        "every kind runs on real data: {kinds:?}"
+    );
     check_golden(&outputs, &common::repo().join("tests/golden/shared"));
 }
 

@@ -1,10 +1,13 @@
 //! `lp`: constant-product liquidity in one pool (a concentrated pool is used full
 //! range, which is the same math). Fees accrue into the position (as on-chain v2);
-//! reward emissions, if the pool has them, are claimed every `claim_every` and sold.
+//! reward emissions, if the pool has them, are claimed every `claim_every`, or once
+//! they are worth `claim_gas_multiple` × the gas of claiming them (and of selling them,
+//! with `sell_rewards`), and sold.
 
 use serde::{Deserialize, Serialize};
 
-use super::duration;
+use super::{duration, in_range};
+use crate::costs::ActionKind;
 use crate::engine::{Action, EngineError, Strategy, Target, View};
 use crate::market::Market;
 
@@ -15,6 +18,10 @@ pub struct Params {
     /// Claim rewards this often (e.g. "7d"); never when absent.
     #[serde(default)]
     pub claim_every: Option<String>,
+    /// Claim rewards once their value reaches this multiple of the claim's gas (plus the
+    /// sale's gas when they are sold), checked every step; instead of `claim_every`.
+    #[serde(default)]
+    pub claim_gas_multiple: Option<f64>,
     /// Sell claimed rewards for USD (else hold them).
     #[serde(default = "yes")]
     pub sell_rewards: bool,
@@ -38,6 +45,15 @@ impl Lp {
             .as_deref()
             .map(|d| duration("claim_every", d))
             .transpose()?;
+        if let Some(m) = p.claim_gas_multiple {
+            if claim_every.is_some() {
+                return Err(
+                    "give `claim_every` (a calendar) or `claim_gas_multiple` (a threshold), not both"
+                        .into(),
+                );
+            }
+            in_range("claim_gas_multiple", m, 0.0, 1e6)?;
+        }
         Ok(Lp {
             p,
             claim_every,
@@ -66,16 +82,30 @@ impl Strategy for Lp {
             }]);
         }
         let mut out = Vec::new();
-        if let (Some(every), Some(id)) = (self.claim_every, self.position) {
-            if view.portfolio.positions.get(&id).is_none() {
-                return Ok(out);
-            }
-            if view.ts - self.last_claim >= every && view.pending_rewards_usd(id) > 0.0 {
-                self.last_claim = view.ts;
-                out.push(Action::Claim { position: id });
+        let Some(id) = self.position else {
+            return Ok(out);
+        };
+        if view.portfolio.positions.get(&id).is_none() {
+            return Ok(out);
+        }
+        let pending = view.pending_rewards_usd(id);
+        let claim = match (self.claim_every, self.p.claim_gas_multiple) {
+            (Some(every), _) => view.ts - self.last_claim >= every && pending > 0.0,
+            (None, Some(multiple)) => {
+                let chain = &view.book.pool(&self.p.pool)?.meta.chain;
+                let mut gas = view.gas_usd(chain, ActionKind::Claim);
                 if self.p.sell_rewards {
-                    out.push(Action::SellRewards);
+                    gas += view.gas_usd(chain, ActionKind::Swap);
                 }
+                pending > 0.0 && pending >= multiple * gas
+            }
+            (None, None) => false,
+        };
+        if claim {
+            self.last_claim = view.ts;
+            out.push(Action::Claim { position: id });
+            if self.p.sell_rewards {
+                out.push(Action::SellRewards);
             }
         }
         Ok(out)

@@ -209,6 +209,17 @@ pub enum StrategyParams {
 }
 
 impl StrategyParams {
+    /// Every kind's name, as `kind = "…"` in a strategy file.
+    pub const KINDS: [&'static str; 7] = [
+        "hodl",
+        "lp",
+        "stable_lp",
+        "range_lp",
+        "autocompound",
+        "pool_hop",
+        "lend",
+    ];
+
     pub fn kind(&self) -> &'static str {
         match self {
             StrategyParams::Hodl(_) => "hodl",
@@ -229,6 +240,12 @@ impl StrategyParams {
                 .claim_every
                 .as_deref()
                 .map(|d| ("claim_every", d))
+                .into_iter()
+                .collect(),
+            StrategyParams::RangeLp(p) => p
+                .out_of_range_for
+                .as_deref()
+                .map(|d| ("out_of_range_for", d))
                 .into_iter()
                 .collect(),
             StrategyParams::Autocompound(p) if p.harvest == autocompound::Policy::Interval => p

@@ -1,6 +1,8 @@
 //! `range_lp`: a concentrated range of ±`width_pct` % around the price, moved when the
 //! price leaves it (`rebalance = "out_of_range"`) or drifts more than `drift_pct` % from
-//! the range's centre (`rebalance = "drift"`), at most every `min_interval`. Each
+//! the range's centre (`rebalance = "drift"`), at most every `min_interval`. With
+//! `out_of_range_for = "24h"` an out-of-range rebalance waits until the price has stayed
+//! outside the range that long (a price that comes back in time costs nothing). Each
 //! rebalance collects fees, withdraws, swaps to the new range's ratio and re-deposits,
 //! paying one rebalance's gas and the swap's fee and price impact.
 
@@ -31,15 +33,23 @@ pub struct Params {
     /// Shortest time between rebalances (e.g. "1d"); default no limit.
     #[serde(default)]
     pub min_interval: Option<String>,
+    /// For `out_of_range`: rebalance only once the price has been out of the range this
+    /// long without a break (e.g. "24h"); default at once.
+    #[serde(default)]
+    pub out_of_range_for: Option<String>,
 }
 
 pub struct RangeLp {
     p: Params,
     min_interval: i64,
+    /// How long the price must stay out of range before a rebalance (0: at once).
+    out_for: i64,
     centre: f64,
     last: i64,
-    /// (centre, last) before the latest rebalance, restored if the engine skips it.
-    before: (f64, i64),
+    /// Since when the price has been out of the range without a break.
+    out_since: Option<i64>,
+    /// (centre, last, out_since) before the latest rebalance, restored if the engine skips it.
+    before: (f64, i64, Option<i64>),
 }
 
 impl RangeLp {
@@ -55,12 +65,21 @@ impl RangeLp {
             .map(|d| duration("min_interval", d))
             .transpose()?
             .unwrap_or(0);
+        let out_for = match (&p.out_of_range_for, p.rebalance) {
+            (None, _) => 0,
+            (Some(d), Rule::OutOfRange) => duration("out_of_range_for", d)?,
+            (Some(_), Rule::Drift) => {
+                return Err("out_of_range_for goes with rebalance = \"out_of_range\"".into())
+            }
+        };
         Ok(RangeLp {
             p,
             min_interval,
+            out_for,
             centre: 0.0,
             last: i64::MIN / 2,
-            before: (0.0, i64::MIN / 2),
+            out_since: None,
+            before: (0.0, i64::MIN / 2, None),
         })
     }
 
@@ -100,11 +119,23 @@ impl Strategy for RangeLp {
             }]);
         }
         // No position (its opening was skipped: the capital could not pay the gas).
-        if view.ts - self.last < self.min_interval || view.portfolio.positions.get(&0).is_none() {
+        if view.portfolio.positions.get(&0).is_none() {
+            return Ok(Vec::new());
+        }
+        // The out-of-range clock runs whatever the rebalance limit says.
+        let out = !view.in_range(0);
+        self.out_since = match (out, self.out_since) {
+            (false, _) => None,
+            (true, None) => Some(view.ts),
+            (true, since) => since,
+        };
+        if view.ts - self.last < self.min_interval {
             return Ok(Vec::new());
         }
         let trigger = match self.p.rebalance {
-            Rule::OutOfRange => !view.in_range(0),
+            Rule::OutOfRange => self
+                .out_since
+                .is_some_and(|since| view.ts - since >= self.out_for),
             Rule::Drift => {
                 let d = self.p.drift_pct.unwrap_or(self.p.width_pct) / 100.0;
                 (price / self.centre - 1.0).abs() > d
@@ -114,9 +145,10 @@ impl Strategy for RangeLp {
             return Ok(Vec::new());
         }
         let (lower, upper) = self.bounds(price);
-        self.before = (self.centre, self.last);
+        self.before = (self.centre, self.last, self.out_since);
         self.centre = price;
         self.last = view.ts;
+        self.out_since = None;
         Ok(vec![Action::Rebalance {
             position: 0,
             lower,
@@ -127,7 +159,7 @@ impl Strategy for RangeLp {
     fn skipped(&mut self, action: &Action, _reason: &str) {
         // The range did not move: it is still centred where it was.
         if let Action::Rebalance { .. } = action {
-            (self.centre, self.last) = self.before;
+            (self.centre, self.last, self.out_since) = self.before;
         }
     }
 }
