@@ -489,8 +489,11 @@ impl engine::Strategy for Counting {
         self.calls += 1;
         self.inner.on_step(view)
     }
-    fn skipped(&mut self, action: &engine::Action, reason: &str) {
-        self.inner.skipped(action, reason)
+    fn skipped(&mut self, index: usize, action: &engine::Action, reason: &str) {
+        self.inner.skipped(index, action, reason)
+    }
+    fn opened(&mut self, index: usize, id: u32) {
+        self.inner.opened(index, id)
     }
     fn idle_until(&self) -> Option<i64> {
         if self.honour_idle {

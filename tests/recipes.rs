@@ -195,7 +195,7 @@ fn clmm_candles(path: &Path) {
             // 2,000 USDC in and 1 WETH in, raw.
             in0.push(i256::from_words(0, 2_000_000_000));
             in1.push(i256::from_words(0, 1_000_000_000_000_000_000));
-            net.push(-i256::from_words(0, 5));
+            net.push(i256::from_words(-1, -5)); // -5: two's complement over both words
         }
     }
     // polars' writer cannot encode 256-bit integers, so the decimals are written as what

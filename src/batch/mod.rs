@@ -19,7 +19,7 @@ use crate::data::quality::OutlierPolicy;
 use crate::data::{align::AlignReport, build_market, DataError, Dataset, GridSpec, Selection};
 use crate::engine::{self, EngineError, RunResult};
 use crate::market::{Field, Market, SeriesKind};
-use crate::strategy::{RunSpec, SpecError, StrategyFile, StrategyParams};
+use crate::strategy::{RunSpec, SpecError, StrategyFile};
 
 /// Why a run could not be made.
 #[derive(Debug, thiserror::Error)]
@@ -129,24 +129,20 @@ pub fn lend_baseline(
 /// The ids of the series a run needs: its pools, the assets that price them, the
 /// gas of their chains, its lending market.
 pub fn selection(spec: &RunSpec, ds: &Dataset) -> Selection {
-    let mut pools: Vec<String> = match &spec.params {
-        StrategyParams::Hodl(p) => p.pool.iter().cloned().collect(),
-        StrategyParams::Lp(p) => vec![p.pool.clone()],
-        StrategyParams::StableLp(p) => vec![p.pool.clone()],
-        StrategyParams::RangeLp(p) => vec![p.pool.clone()],
-        StrategyParams::Autocompound(p) => p.pool.iter().cloned().collect(),
-        StrategyParams::PoolHop(p) if !p.pools.is_empty() => p.pools.clone(),
-        StrategyParams::PoolHop(_) => ds
-            .series
-            .values()
-            .filter(|s| s.kind == SeriesKind::Pool && !s.fields.contains_key(&Field::Price))
-            .filter(|s| {
-                s.fields.contains_key(&Field::ApyBase) || s.fields.contains_key(&Field::ApyReward)
-            })
-            .map(|s| s.id.clone())
-            .collect(),
-        StrategyParams::Lend(_) => Vec::new(),
-    };
+    let needs = spec.params.needs();
+    let mut pools = needs.pools.clone();
+    if needs.yield_pools {
+        pools.extend(
+            ds.series
+                .values()
+                .filter(|s| s.kind == SeriesKind::Pool && !s.fields.contains_key(&Field::Price))
+                .filter(|s| {
+                    s.fields.contains_key(&Field::ApyBase)
+                        || s.fields.contains_key(&Field::ApyReward)
+                })
+                .map(|s| s.id.clone()),
+        );
+    }
     // A yield-only pool that is a priced pool of the dataset (same address and chain)
     // takes that pool's price: read it too.
     let priced = |id: &String| {
@@ -203,21 +199,11 @@ pub fn selection(spec: &RunSpec, ds: &Dataset) -> Selection {
             .filter_map(|p| p.exposure.clone())
             .filter(|e| !e.eq_ignore_ascii_case("usd")),
     );
-    let mut rates = Vec::new();
-    match &spec.params {
-        StrategyParams::Hodl(p) => assets.extend(p.weights.keys().cloned()),
-        StrategyParams::Lend(p) => {
-            assets.push(p.asset.clone());
-            chains.push(p.chain.clone());
-            rates.push(p.market.clone());
-        }
-        StrategyParams::Autocompound(p) => {
-            assets.extend(p.asset.iter().cloned());
-            rates.extend(p.market.iter().cloned());
-            chains.push(p.chain.clone().unwrap_or_else(|| "ethereum".into()));
-        }
-        _ => {}
-    }
+    assets.extend(needs.assets);
+    chains.extend(needs.chains);
+    let mut rates = needs.rates;
+    rates.sort();
+    rates.dedup();
     chains.sort();
     chains.dedup();
     for c in &chains {

@@ -171,8 +171,10 @@ mod tests {
         let big = i256::from_words(0, 10i128.pow(30) + 1);
         assert_eq!(exact_to_f64(big, 0).unwrap(), 1e30);
         assert_eq!(exact_to_f64(i256::from_words(0, 12345), 2).unwrap(), 123.45);
+        // Two's complement over both words (polars' own `Neg` for i256 negates only the
+        // high word, so it is not used).
         assert_eq!(
-            exact_to_f64(-i256::from_words(0, 5_000_000), 6).unwrap(),
+            exact_to_f64(i256::from_words(-1, -5_000_000), 6).unwrap(),
             -5.0
         );
         // Above 2^128: the high word counts.

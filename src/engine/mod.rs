@@ -26,6 +26,7 @@
 
 pub mod book;
 pub mod ledger;
+mod transfer;
 
 use std::cell::Cell;
 use std::collections::{BTreeMap, BTreeSet};
@@ -230,6 +231,19 @@ pub enum Action {
     Move {
         position: u32,
         to: Target,
+    },
+    /// Take `usd` of a position's value (all of it at most) into the wallet, as its
+    /// tokens; one withdrawal's gas (and a vault's withdrawal fee). A venue with a lock
+    /// or unbonding delay skips it.
+    Withdraw {
+        position: u32,
+        usd: f64,
+    },
+    /// Add `usd` of the wallet's value to an existing position at this step's price (a
+    /// range keeps its bounds), buying its tokens; one deposit's gas.
+    Deposit {
+        position: u32,
+        usd: f64,
     },
 }
 
@@ -463,9 +477,11 @@ pub trait Strategy {
         Vec::new()
     }
     fn on_step(&mut self, view: &View) -> Result<Vec<Action>, EngineError>;
+    /// The action at `index` of this step's list opened position `id`.
+    fn opened(&mut self, _index: usize, _id: u32) {}
     /// Told when an action it returned was not executed (the portfolio could not pay
     /// its costs), with the reason; the portfolio is as it was before the action.
-    fn skipped(&mut self, _action: &Action, _reason: &str) {}
+    fn skipped(&mut self, _index: usize, _action: &Action, _reason: &str) {}
     /// A promise, asked after each `on_step`: the strategy would return no actions, and
     /// change no state of its own, at any step before this time — so the engine need not
     /// ask it. `None` (the default): ask every step.
@@ -474,17 +490,65 @@ pub trait Strategy {
     }
 }
 
-/// What a strategy sees at step `i`.
+/// What a strategy sees at step `i`. Positions are named by ids: the n-th position a
+/// strategy opened is its id n (a portfolio's legs each see their own positions so).
 pub struct View<'a> {
     pub i: usize,
     pub ts: Timestamp,
     pub market: &'a Market,
     pub book: &'a Book,
-    pub portfolio: &'a Portfolio,
+    portfolio: &'a Portfolio,
     engine: &'a Engine<'a>,
+    /// A leg's ids: its position n is the run's `scope[n]`; `None`: the run's own ids.
+    scope: Option<&'a [u32]>,
 }
 
-impl View<'_> {
+impl<'a> View<'a> {
+    /// The same step as seen by a part of the strategy whose position n is the run's
+    /// position `ids[n]` (a portfolio's leg).
+    pub fn scoped<'b>(&'b self, ids: &'b [u32]) -> View<'b> {
+        View {
+            i: self.i,
+            ts: self.ts,
+            market: self.market,
+            book: self.book,
+            portfolio: self.portfolio,
+            engine: self.engine,
+            scope: Some(ids),
+        }
+    }
+
+    /// The run's id of this view's position `id`.
+    fn global(&self, id: u32) -> Option<u32> {
+        match self.scope {
+            None => Some(id),
+            Some(ids) => ids.get(id as usize).copied(),
+        }
+    }
+
+    /// Position `id`, while it is held.
+    pub fn position(&self, id: u32) -> Option<&Position> {
+        self.global(id)
+            .and_then(|g| self.portfolio.positions.get(&g))
+    }
+
+    /// The positions held, with their ids, in id order.
+    pub fn positions(&self) -> Vec<(u32, &Position)> {
+        match self.scope {
+            None => self
+                .portfolio
+                .positions
+                .iter()
+                .map(|(k, p)| (*k, p))
+                .collect(),
+            Some(ids) => ids
+                .iter()
+                .enumerate()
+                .filter_map(|(n, g)| self.portfolio.positions.get(g).map(|p| (n as u32, p)))
+                .collect(),
+        }
+    }
+
     /// Gas cost in USD of an action on a chain at this step.
     pub fn gas_usd(&self, chain: &str, kind: ActionKind) -> f64 {
         self.engine
@@ -494,16 +558,14 @@ impl View<'_> {
 
     /// The value of a position at this step (USD).
     pub fn position_value(&self, id: u32) -> f64 {
-        self.portfolio
-            .positions
-            .get(&id)
+        self.position(id)
             .map(|p| self.engine.position_value(p, self.i))
             .unwrap_or(0.0)
     }
 
     /// Value of a position's pending reward tokens (USD).
     pub fn pending_rewards_usd(&self, id: u32) -> f64 {
-        match self.portfolio.positions.get(&id).map(|p| &p.kind) {
+        match self.position(id).map(|p| &p.kind) {
             Some(PosKind::Amm(a)) => {
                 let pv = &self.book.pool_list[a.pid];
                 pv.reward
@@ -522,7 +584,7 @@ impl View<'_> {
 
     /// Whether a concentrated position's range holds the current price.
     pub fn in_range(&self, id: u32) -> bool {
-        match self.portfolio.positions.get(&id).map(|p| &p.kind) {
+        match self.position(id).map(|p| &p.kind) {
             Some(PosKind::Amm(a)) => match (a.range, self.pool_price(&a.pool)) {
                 (Some((sa, sb)), Some(p)) => {
                     let s = p.sqrt();
@@ -739,15 +801,24 @@ impl<'a> Engine<'a> {
                     book: &self.book,
                     portfolio: &self.pf,
                     engine: &self,
+                    scope: None,
                 };
                 let actions = strategy.on_step(&view)?;
                 idle_until = strategy.idle_until();
                 actions
             };
-            for a in actions {
-                if let Outcome::Skipped(reason) = self.execute(&a, i)? {
-                    strategy.skipped(&a, &reason);
-                    idle_until = strategy.idle_until();
+            for (k, a) in actions.iter().enumerate() {
+                let next_id = self.pf.next_id;
+                match self.execute(a, i)? {
+                    Outcome::Skipped(reason) => {
+                        strategy.skipped(k, a, &reason);
+                        idle_until = strategy.idle_until();
+                    }
+                    Outcome::Done => {
+                        if matches!(a, Action::Open { .. }) && self.pf.next_id > next_id {
+                            strategy.opened(k, next_id);
+                        }
+                    }
                 }
             }
             if i == 0 {
@@ -1958,6 +2029,8 @@ impl<'a> Engine<'a> {
                 }
                 self.do_move(*position, to, i)
             }
+            Action::Withdraw { position, usd } => self.withdraw_part(*position, *usd, i),
+            Action::Deposit { position, usd } => self.deposit_into(*position, *usd, i),
         }
     }
 
@@ -2427,6 +2500,11 @@ impl<'a> Engine<'a> {
         let Some(pos) = self.pf.positions.remove(&id) else {
             return;
         };
+        self.put_in_wallet(pos, i);
+    }
+
+    /// Puts what a position holds (taken out of the portfolio) into the wallet.
+    fn put_in_wallet(&mut self, pos: Position, i: usize) {
         match pos.kind {
             PosKind::Amm(a) => {
                 let (x, y) = self.amounts(&a, i);

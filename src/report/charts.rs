@@ -627,7 +627,7 @@ fn file_name(prefix: &str, run: &str) -> String {
 }
 
 /// Most runs a chart draws; with more, the best by net APY (ties: lower index).
-pub const MAX_RUNS_PER_CHART: usize = 10;
+pub const MAX_RUNS_PER_CHART: usize = 12;
 
 /// Every chart that applies to these runs, written into `dir`. With more than
 /// `MAX_RUNS_PER_CHART` runs the comparison charts show the best ones and the per-run

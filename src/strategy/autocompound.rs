@@ -48,6 +48,18 @@ pub struct Params {
     pub deposit_trigger_pct: Option<f64>,
 }
 
+impl Params {
+    pub fn needs(&self) -> super::Needs {
+        super::Needs {
+            pools: self.pool.iter().cloned().collect(),
+            assets: self.asset.iter().cloned().collect(),
+            rates: self.market.iter().cloned().collect(),
+            chains: vec![self.chain.clone().unwrap_or_else(|| "ethereum".into())],
+            ..Default::default()
+        }
+    }
+}
+
 pub struct Autocompound {
     p: Params,
     interval: i64,
@@ -138,7 +150,7 @@ impl Strategy for Autocompound {
             return Ok(vec![Action::Open { target, usd: None }]);
         }
         // No position (its opening was skipped: the capital could not pay the gas).
-        if view.portfolio.positions.get(&0).is_none() {
+        if view.position(0).is_none() {
             return Ok(Vec::new());
         }
         let harvest = match self.p.harvest {

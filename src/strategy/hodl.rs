@@ -19,6 +19,16 @@ pub struct Params {
     pub weights: BTreeMap<String, f64>,
 }
 
+impl Params {
+    pub fn needs(&self) -> super::Needs {
+        super::Needs {
+            pools: self.pool.iter().cloned().collect(),
+            assets: self.weights.keys().cloned().collect(),
+            ..Default::default()
+        }
+    }
+}
+
 pub struct Hodl {
     p: Params,
     tokens: Vec<(String, f64)>,

@@ -23,6 +23,17 @@ fn ethereum() -> String {
     "ethereum".into()
 }
 
+impl Params {
+    pub fn needs(&self) -> super::Needs {
+        super::Needs {
+            assets: vec![self.asset.clone()],
+            chains: vec![self.chain.clone()],
+            rates: vec![self.market.clone()],
+            ..Default::default()
+        }
+    }
+}
+
 pub struct Lend {
     p: Params,
 }

@@ -85,7 +85,7 @@ impl Strategy for Lp {
         let Some(id) = self.position else {
             return Ok(out);
         };
-        if view.portfolio.positions.get(&id).is_none() {
+        if view.position(id).is_none() {
             return Ok(out);
         }
         let pending = view.pending_rewards_usd(id);

@@ -12,7 +12,7 @@
 //! grid = "1h"                      # optional: default, the finest bar of the series used
 //!
 //! [strategy]
-//! kind = "lp"                      # hodl | lp | stable_lp | range_lp | autocompound | pool_hop | lend
+//! kind = "lp"                      # hodl | lp | stable_lp | range_lp | autocompound | pool_hop | lend | portfolio
 //! pool = "weth_usdc_v2"            # ... the kind's parameters
 //!
 //! [gas]                            # optional overrides (costs::GasConfig); paid_by = "portfolio" | "external"
@@ -33,6 +33,7 @@ pub mod hodl;
 pub mod lend;
 pub mod lp;
 pub mod pool_hop;
+pub mod portfolio;
 pub mod range_lp;
 pub mod stable_lp;
 
@@ -206,11 +207,41 @@ pub enum StrategyParams {
     Autocompound(autocompound::Params),
     PoolHop(pool_hop::Params),
     Lend(lend::Params),
+    Portfolio(portfolio::Params),
+}
+
+/// What a strategy reads from the market: pools, assets priced, chains, lending
+/// markets; `yield_pools`: every yield-only pool of the dataset (a hop's universe).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Needs {
+    pub pools: Vec<String>,
+    pub assets: Vec<String>,
+    pub chains: Vec<String>,
+    pub rates: Vec<String>,
+    pub yield_pools: bool,
+}
+
+impl Needs {
+    pub fn extend(&mut self, other: Needs) {
+        self.pools.extend(other.pools);
+        self.assets.extend(other.assets);
+        self.chains.extend(other.chains);
+        self.rates.extend(other.rates);
+        self.yield_pools |= other.yield_pools;
+    }
+
+    /// Needs of a kind that reads one pool and nothing else.
+    pub fn pool(pool: &str) -> Needs {
+        Needs {
+            pools: vec![pool.to_string()],
+            ..Needs::default()
+        }
+    }
 }
 
 impl StrategyParams {
     /// Every kind's name, as `kind = "…"` in a strategy file.
-    pub const KINDS: [&'static str; 7] = [
+    pub const KINDS: [&'static str; 8] = [
         "hodl",
         "lp",
         "stable_lp",
@@ -218,6 +249,7 @@ impl StrategyParams {
         "autocompound",
         "pool_hop",
         "lend",
+        "portfolio",
     ];
 
     pub fn kind(&self) -> &'static str {
@@ -229,6 +261,21 @@ impl StrategyParams {
             StrategyParams::Autocompound(_) => "autocompound",
             StrategyParams::PoolHop(_) => "pool_hop",
             StrategyParams::Lend(_) => "lend",
+            StrategyParams::Portfolio(_) => "portfolio",
+        }
+    }
+
+    /// What the strategy reads from the market (each kind's file says).
+    pub fn needs(&self) -> Needs {
+        match self {
+            StrategyParams::Hodl(p) => p.needs(),
+            StrategyParams::Lp(p) => Needs::pool(&p.pool),
+            StrategyParams::StableLp(p) => Needs::pool(&p.pool),
+            StrategyParams::RangeLp(p) => Needs::pool(&p.pool),
+            StrategyParams::Autocompound(p) => p.needs(),
+            StrategyParams::PoolHop(p) => p.needs(),
+            StrategyParams::Lend(p) => p.needs(),
+            StrategyParams::Portfolio(p) => p.needs(),
         }
     }
 
@@ -255,6 +302,13 @@ impl StrategyParams {
                 .into_iter()
                 .collect(),
             StrategyParams::PoolHop(p) => vec![("check_every", p.check_every.as_str())],
+            StrategyParams::Portfolio(p) => p
+                .every
+                .as_deref()
+                .map(|d| ("every", d))
+                .into_iter()
+                .chain(p.legs.iter().flat_map(|l| l.strategy.schedules()))
+                .collect(),
             _ => Vec::new(),
         }
     }
@@ -271,6 +325,7 @@ impl StrategyParams {
             }
             StrategyParams::PoolHop(p) => Box::new(pool_hop::PoolHop::new(p.clone())?),
             StrategyParams::Lend(p) => Box::new(lend::Lend::new(p.clone())?),
+            StrategyParams::Portfolio(p) => Box::new(portfolio::Portfolio::new(p.clone())?),
         })
     }
 }

@@ -55,6 +55,17 @@ fn one() -> usize {
     1
 }
 
+impl Params {
+    /// Its pools, or (none given) every yield-only pool of the dataset.
+    pub fn needs(&self) -> super::Needs {
+        super::Needs {
+            pools: self.pools.clone(),
+            yield_pools: self.pools.is_empty(),
+            ..Default::default()
+        }
+    }
+}
+
 pub struct PoolHop {
     p: Params,
     window: i64,
@@ -141,10 +152,9 @@ impl Strategy for PoolHop {
         // What the run holds, read from the portfolio (a skipped move leaves it as it was):
         // (position id, pool, opened at).
         let held: Vec<(u32, String, i64)> = view
-            .portfolio
-            .positions
-            .iter()
-            .map(|(id, p)| (*id, p.venue().to_string(), view.market.grid.at(p.opened)))
+            .positions()
+            .into_iter()
+            .map(|(id, p)| (id, p.venue().to_string(), view.market.grid.at(p.opened)))
             .collect();
         let total = if view.i == 0 {
             view.wallet_value()
@@ -182,12 +192,7 @@ impl Strategy for PoolHop {
         // A position waiting out a lock or an unbonding delay is already on its way.
         let mut holdings: Vec<(u32, String, i64)> = held
             .iter()
-            .filter(|h| {
-                view.portfolio
-                    .positions
-                    .get(&h.0)
-                    .is_some_and(|p| p.exit.is_none())
-            })
+            .filter(|h| view.position(h.0).is_some_and(|p| p.exit.is_none()))
             .cloned()
             .collect();
         holdings.sort_by(|a, b| {

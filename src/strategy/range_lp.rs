@@ -119,7 +119,7 @@ impl Strategy for RangeLp {
             }]);
         }
         // No position (its opening was skipped: the capital could not pay the gas).
-        if view.portfolio.positions.get(&0).is_none() {
+        if view.position(0).is_none() {
             return Ok(Vec::new());
         }
         // The out-of-range clock runs whatever the rebalance limit says.
@@ -156,7 +156,7 @@ impl Strategy for RangeLp {
         }])
     }
 
-    fn skipped(&mut self, action: &Action, _reason: &str) {
+    fn skipped(&mut self, _index: usize, action: &Action, _reason: &str) {
         // The range did not move: it is still centred where it was.
         if let Action::Rebalance { .. } = action {
             (self.centre, self.last, self.out_since) = self.before;

@@ -1,0 +1,178 @@
+//! Moving part of a position's value out to the wallet, or wallet value into an
+//! existing position: what a portfolio's rebalance between its legs is made of. Each
+//! is one action with its own gas (and, out of a vault, the vault's withdrawal fee);
+//! tokens are bought or left in the wallet as they are, so swap costs arise where the
+//! next action needs other tokens.
+
+use super::*;
+
+impl<'a> Engine<'a> {
+    /// `Action::Withdraw`: `usd` of position `id`'s value (at most all of it) to the
+    /// wallet, in its tokens.
+    pub(super) fn withdraw_part(
+        &mut self,
+        id: u32,
+        usd: f64,
+        i: usize,
+    ) -> Result<Outcome, EngineError> {
+        let value = self.value_of(id, i)?;
+        let name = self.position_name(id);
+        if !(usd.is_finite() && usd > 0.0) || value <= 0.0 {
+            return Ok(Outcome::Done);
+        }
+        if usd >= value {
+            return self.execute(&Action::Close { position: id }, i);
+        }
+        let ts = self.market.grid.at(i);
+        let set = self.config.pools.get(&name).cloned().unwrap_or_default();
+        let p = &self.pf.positions[&id];
+        if p.exit.is_some()
+            || p.locked_until.is_some_and(|t| t > ts)
+            || set.unbonding_secs().map_err(EngineError::Spec)? > 0
+        {
+            return Ok(self.skip(
+                i,
+                "withdraw",
+                &name,
+                "a part of a position locked or unbonding cannot be withdrawn at once".into(),
+            ));
+        }
+        let chain = self.position_chain(id)?;
+        let gas = self.gas_usd(&chain, ActionKind::Withdraw, i)?;
+        if let Some(r) = self.unaffordable("withdraw", gas, self.wallet_value(i) + usd) {
+            return Ok(self.skip(i, "withdraw", &name, r));
+        }
+        let f = usd / value;
+        let vault_fee = if p.vault {
+            self.config.vault_fees.withdrawal_fee
+        } else {
+            0.0
+        };
+        // The part leaves as its share of everything the position holds; the IL it
+        // carried stays booked (as in a full withdrawal).
+        let mut part = self.pf.positions[&id].clone();
+        super::scale(&mut part, f * (1.0 - vault_fee));
+        if vault_fee > 0.0 {
+            self.att.vault_fees.add(-usd * vault_fee);
+        }
+        self.scale_position(id, 1.0 - f);
+        self.put_in_wallet(part, i);
+        self.counts.withdrawals += 1;
+        self.log(
+            i,
+            LedgerAction::Withdraw,
+            &name,
+            usd,
+            0.0,
+            0.0,
+            usd * vault_fee,
+        );
+        self.charge_gas(gas, ActionKind::Withdraw, i, &name);
+        Ok(Outcome::Done)
+    }
+
+    /// `Action::Deposit`: `usd` of the wallet's value (less the gas) added to position
+    /// `id` at step `i`'s price.
+    pub(super) fn deposit_into(
+        &mut self,
+        id: u32,
+        usd: f64,
+        i: usize,
+    ) -> Result<Outcome, EngineError> {
+        let name = self.position_name(id);
+        let Some(p) = self.pf.positions.get(&id) else {
+            return Err(EngineError::Spec(format!(
+                "no position {id} to deposit into"
+            )));
+        };
+        if p.exit.is_some() {
+            return Ok(self.skip(
+                i,
+                "deposit",
+                &name,
+                "the position is waiting to be withdrawn".into(),
+            ));
+        }
+        let chain = self.position_chain(id)?;
+        let gas = self.gas_usd(&chain, ActionKind::Deposit, i)?;
+        let have = self.wallet_value(i);
+        if let Some(r) = self.unaffordable("deposit", gas, have) {
+            return Ok(self.skip(i, "deposit", &name, r));
+        }
+        let budget = usd.min(have - self.reserve(gas)).max(0.0);
+        if budget.is_nan() || budget <= 0.0 {
+            return Ok(Outcome::Done);
+        }
+        let kind = self.pf.positions[&id].kind.clone();
+        let added = match kind {
+            PosKind::Amm(mut a) => {
+                let tokens = &self.book.pool_list[a.pid].token_prices;
+                let (t0, t1) = (tokens[0], tokens[1]);
+                let u = self.unit(&a, i);
+                if u.usd.is_nan() || u.usd <= 0.0 {
+                    return Ok(Outcome::Done);
+                }
+                let l_target = budget / u.usd;
+                self.acquire_pair(t0, u.x * l_target, t1, u.y * l_target, a.pid, i)?;
+                let h0 = self.pf.wallet.get(&t0).copied().unwrap_or(0.0);
+                let h1 = self.pf.wallet.get(&t1).copied().unwrap_or(0.0);
+                let l = match (u.x > 0.0, u.y > 0.0) {
+                    (true, true) => (h0 / u.x).min(h1 / u.y).min(l_target),
+                    (true, false) => (h0 / u.x).min(l_target),
+                    (false, true) => (h1 / u.y).min(l_target),
+                    _ => 0.0,
+                };
+                let (x, y) = (u.x * l, u.y * l);
+                *self.pf.wallet.entry(t0).or_default() -= x;
+                *self.pf.wallet.entry(t1).or_default() -= y;
+                a.l += l;
+                a.basket = [a.basket[0] + x, a.basket[1] + y];
+                let v = l * u.usd;
+                if let Some(pos) = self.pf.positions.get_mut(&id) {
+                    pos.kind = PosKind::Amm(a);
+                }
+                v
+            }
+            PosKind::Lend { asset, .. } => {
+                let amount = budget / self.book.price(asset, i);
+                self.acquire(asset, amount, &[], None, i)?;
+                let got = self
+                    .pf
+                    .wallet
+                    .get(&asset)
+                    .copied()
+                    .unwrap_or(0.0)
+                    .min(amount);
+                *self.pf.wallet.entry(asset).or_default() -= got;
+                if let Some(PosKind::Lend { amount, .. }) =
+                    self.pf.positions.get_mut(&id).map(|p| &mut p.kind)
+                {
+                    *amount += got;
+                }
+                got * self.book.price(asset, i)
+            }
+            PosKind::Yield { pid, asset, .. } => {
+                self.acquire(0, budget, &[], Some(pid), i)?;
+                let got = self
+                    .pf
+                    .wallet
+                    .get(&0)
+                    .copied()
+                    .unwrap_or(0.0)
+                    .min(budget)
+                    .max(0.0);
+                *self.pf.wallet.entry(0).or_default() -= got;
+                if let Some(PosKind::Yield { principal, .. }) =
+                    self.pf.positions.get_mut(&id).map(|p| &mut p.kind)
+                {
+                    *principal += got / self.book.price(asset, i);
+                }
+                got
+            }
+        };
+        self.counts.deposits += 1;
+        self.log(i, LedgerAction::Deposit, &name, added, 0.0, 0.0, 0.0);
+        self.charge_gas(gas, ActionKind::Deposit, i, &name);
+        Ok(Outcome::Done)
+    }
+}
