@@ -1,0 +1,151 @@
+//! A vault's harvest: claim, sell, pay the vault's fees, re-deposit.
+
+use super::*;
+
+impl<'a> Engine<'a> {
+    pub(super) fn harvest(
+        &mut self,
+        id: u32,
+        i: usize,
+        paid_by_others: bool,
+    ) -> Result<Outcome, EngineError> {
+        let Some(pos) = self.pf.positions.get(&id) else {
+            return Err(EngineError::Spec(format!("no position {id} to harvest")));
+        };
+        let ours = self.position_value(pos, i);
+        let vault = pos.vault;
+        let (reward_value, fees_usd) = match &pos.kind {
+            PosKind::Amm(a) => {
+                let pv = &self.book.pool_list[a.pid];
+                (
+                    pv.reward
+                        .map(|r| a.pending * self.book.price(r, i))
+                        .unwrap_or(0.0),
+                    a.fees_usd,
+                )
+            }
+            _ => (0.0, 0.0),
+        };
+        let share = if paid_by_others {
+            0.0
+        } else {
+            ours / (ours + self.config.vault_others_usd.max(0.0))
+        };
+        // The gas, priced on the position's chain without copying its name.
+        let gas = self.gas_usd(self.chain_of(id)?, ActionKind::Harvest, i)? * share;
+        let sell_cost = self.config.reward_swap.cost(reward_value);
+        let proceeds = reward_value - sell_cost + fees_usd;
+        let vf = self.config.vault_fees;
+        let fee = if vault {
+            proceeds.max(0.0) * (vf.performance_fee + vf.call_fee)
+        } else {
+            0.0
+        };
+        let net = proceeds - fee;
+        if let Some(r) = self.unaffordable("harvest", gas, self.wallet_value(i) + net.max(0.0)) {
+            let name = self.position_name(id);
+            return Ok(self.skip(i, "harvest", &name, r));
+        }
+        self.att.swap_costs.add(-sell_cost);
+        self.att.vault_fees.add(-fee);
+        let name = self.position_name(id);
+        self.log(
+            i,
+            LedgerAction::Harvest,
+            &name,
+            proceeds,
+            0.0,
+            sell_cost,
+            fee,
+        );
+        self.counts.harvests += 1;
+        if let Some(p) = self.pf.positions.get_mut(&id) {
+            if let PosKind::Amm(a) = &mut p.kind {
+                a.pending = 0.0;
+                a.fees_usd = 0.0;
+            }
+        }
+        // The proceeds come into the wallet and the gas goes out of it (other wallet
+        // holdings are sold only for what neither its USD nor the proceeds cover); what
+        // the proceeds leave is re-deposited, whole.
+        if net > 0.0 {
+            *self.pf.wallet.entry(0).or_default() += net;
+        }
+        self.charge_gas(gas, ActionKind::Harvest, i, &name);
+        let net = net.min(self.pf.wallet.get(&0).copied().unwrap_or(0.0));
+        if net <= 0.0 {
+            return Ok(Outcome::Done);
+        }
+        enum Redeposit {
+            Amm { pid: usize, unit: UnitAt },
+            Lend { asset: usize },
+            None,
+        }
+        let what = match &self.pf.positions[&id].kind {
+            PosKind::Amm(a) => Redeposit::Amm {
+                pid: a.pid,
+                unit: self.unit(a, i),
+            },
+            PosKind::Lend { asset, .. } => Redeposit::Lend { asset: *asset },
+            PosKind::Yield { .. } => Redeposit::None,
+        };
+        match what {
+            Redeposit::Amm { pid, unit: u } => {
+                let tokens = &self.book.pool_list[pid].token_prices;
+                let (t0, t1) = (tokens[0], tokens[1]);
+                let (u0, u1) = (u.x, u.y);
+                let l_target = net / u.usd;
+                let before = (
+                    self.pf.wallet.get(&t0).copied().unwrap_or(0.0),
+                    self.pf.wallet.get(&t1).copied().unwrap_or(0.0),
+                );
+                self.acquire_pair(
+                    t0,
+                    before.0 + u0 * l_target,
+                    t1,
+                    before.1 + u1 * l_target,
+                    pid,
+                    i,
+                )?;
+                let h0 = self.pf.wallet.get(&t0).copied().unwrap_or(0.0) - before.0;
+                let h1 = self.pf.wallet.get(&t1).copied().unwrap_or(0.0) - before.1;
+                let dl = match (u0 > 0.0, u1 > 0.0) {
+                    (true, true) => (h0 / u0).min(h1 / u1),
+                    (true, false) => h0 / u0,
+                    (false, true) => h1 / u1,
+                    _ => 0.0,
+                }
+                .clamp(0.0, l_target);
+                *self.pf.wallet.entry(t0).or_default() -= u0 * dl;
+                *self.pf.wallet.entry(t1).or_default() -= u1 * dl;
+                let mut positions = std::mem::take(&mut self.pf.positions);
+                if let Some(PosKind::Amm(a)) = positions.get_mut(&id).map(|p| &mut p.kind) {
+                    a.l += dl;
+                    a.basket = [a.basket[0] + u0 * dl, a.basket[1] + u1 * dl];
+                    a.last_il = self.amm_value(a, i) - self.basket_value(a, i);
+                }
+                self.pf.positions = positions;
+            }
+            Redeposit::Lend { asset } => {
+                let need = net / self.book.price(asset, i);
+                let before = self.pf.wallet.get(&asset).copied().unwrap_or(0.0);
+                self.acquire(asset, before + need, &[], None, i)?;
+                let got = (self.pf.wallet.get(&asset).copied().unwrap_or(0.0) - before).max(0.0);
+                *self.pf.wallet.entry(asset).or_default() -= got;
+                if let Some(PosKind::Lend { amount, .. }) =
+                    self.pf.positions.get_mut(&id).map(|p| &mut p.kind)
+                {
+                    *amount += got;
+                }
+            }
+            Redeposit::None => {}
+        }
+        if vault && vf.profit_unlock_secs > 0 {
+            let t = self.market.grid.at(i);
+            self.locked.push((net, t, t + vf.profit_unlock_secs));
+            self.locked_now += net;
+            self.att.unreleased_profit.add(-net);
+        }
+        Ok(Outcome::Done)
+    }
+}

@@ -1,0 +1,231 @@
+//! Opening a position: deposit windows, gas, buying the tokens, the position's entry.
+
+use super::*;
+
+impl<'a> Engine<'a> {
+    /// Opens a position with up to `budget` USD of the wallet, keeping what its gas
+    /// costs; returns its id, or the reason it was skipped (the wallet cannot pay the gas).
+    pub(super) fn open(
+        &mut self,
+        target: Target,
+        budget: f64,
+        i: usize,
+        gas_kind: ActionKind,
+    ) -> Result<(Outcome, Option<u32>), EngineError> {
+        let target_name = match &target {
+            Target::Pool { pool, .. } | Target::Yield { pool } => pool.clone(),
+            Target::Lend { market, .. } => market.clone(),
+        };
+        // A venue with deposit windows takes deposits only while one is open: the value
+        // waits in the wallet until the next one (rebalances are not deposits).
+        if gas_kind == ActionKind::Deposit {
+            let set = self
+                .config
+                .pools
+                .get(&target_name)
+                .cloned()
+                .unwrap_or_default();
+            let ts = self.market.grid.at(i);
+            if let Some(next) = set.next_deposit_window(ts).map_err(EngineError::Spec)? {
+                let v = budget.min(self.wallet_value(i)).max(0.0);
+                self.pending_deposits.push((next, target, budget));
+                self.log_note(
+                    i,
+                    LedgerAction::DepositWait,
+                    &target_name,
+                    v,
+                    format!(
+                        "deposits open only in the venue's windows; the next opens at {}",
+                        format_ts(next)
+                    ),
+                );
+                return Ok((Outcome::Done, None));
+            }
+        }
+        let gas_chain = self.target_chain(&target)?;
+        let gas = self.gas_usd(&gas_chain, gas_kind, i)?;
+        let have = self.wallet_value(i);
+        if let Some(r) = self.unaffordable(gas_kind.name(), gas, have) {
+            return Ok((self.skip(i, gas_kind.name(), &target_name, r), None));
+        }
+        let budget = budget.min(have - self.reserve(gas)).max(0.0);
+        let (kind, chain, name, vault) = match target {
+            Target::Pool { pool, range, vault } => {
+                let pv = self.book.pool_arc(&pool)?;
+                if !book::is_amm(&pv) {
+                    return Err(EngineError::Spec(format!(
+                        "pool '{pool}' has no price series or is not a two-token AMM pool"
+                    )));
+                }
+                if pv.volume.is_some() && pv.fees_usd.is_none() && pv.fee_at(i).is_none() {
+                    return Err(EngineError::Spec(format!("pool '{pool}' has volume but no fee rate: give `fee` in its [[pools]] entry or a fee_rate series")));
+                }
+                if let Err(m) = &pv.fee {
+                    return Err(EngineError::Spec(m.clone()));
+                }
+                let p = pv.price.as_ref().map_or(f64::NAN, |s| s[i]);
+                let kind = pv.meta.kind;
+                let range = match range {
+                    Some((lo, hi)) => {
+                        if kind != PoolKind::Concentrated {
+                            return Err(EngineError::Spec(format!(
+                                "a price range needs a concentrated pool; '{pool}' is {kind}"
+                            )));
+                        }
+                        if !(lo > 0.0 && hi > lo && lo.is_finite() && hi.is_finite()) {
+                            return Err(EngineError::Spec(format!(
+                                "range [{lo}, {hi}] must have 0 < lower < upper"
+                            )));
+                        }
+                        Some((lo.sqrt(), hi.sqrt()))
+                    }
+                    None => None,
+                };
+                self.fee_pools.insert(self.book.pool_ids[&pool]);
+                let mut a = AmmPos {
+                    pool: pool.clone(),
+                    pid: self.book.pool_ids[&pool],
+                    kind,
+                    l: 1.0,
+                    range,
+                    basket: [0.0, 0.0],
+                    last_il: 0.0,
+                    fees_usd: 0.0,
+                    pending: 0.0,
+                    unit: [Cell::new(UnitAt::NONE), Cell::new(UnitAt::NONE)],
+                };
+                let (u0, u1) = self.amounts(&a, i);
+                let (t0, t1) = (pv.token_prices[0], pv.token_prices[1]);
+                let per_l = u0 * self.book.price(t0, i) + u1 * self.book.price(t1, i);
+                let l_target = budget / per_l;
+                self.acquire_pair(t0, u0 * l_target, t1, u1 * l_target, a.pid, i)?;
+                let h0 = self.pf.wallet.get(&t0).copied().unwrap_or(0.0);
+                let h1 = self.pf.wallet.get(&t1).copied().unwrap_or(0.0);
+                let l = match (u0 > 0.0, u1 > 0.0) {
+                    (true, true) => (h0 / u0).min(h1 / u1).min(l_target),
+                    (true, false) => (h0 / u0).min(l_target),
+                    (false, true) => (h1 / u1).min(l_target),
+                    _ => 0.0,
+                };
+                let _ = p;
+                let (x, y) = (u0 * l, u1 * l);
+                *self.pf.wallet.entry(t0).or_default() -= x;
+                *self.pf.wallet.entry(t1).or_default() -= y;
+                a.l = l;
+                a.basket = [x, y];
+                let chain = pv.meta.chain.clone();
+                (PosKind::Amm(a), chain, pool, vault)
+            }
+            Target::Lend {
+                market,
+                asset,
+                chain,
+                vault,
+            } => {
+                let rate = self.market.rate(&market).ok_or_else(|| {
+                    let known: Vec<&str> = self.market.rates.keys().map(String::as_str).collect();
+                    EngineError::Spec(format!(
+                        "lending market '{market}' is not in the market{}; markets: {}",
+                        crate::data::error::suggest(&market, known.iter().copied()),
+                        crate::data::error::list_names(known.iter().copied())
+                    ))
+                })?;
+                if rate.field(Field::SupplyApr).is_none() {
+                    return Err(EngineError::Spec(format!(
+                        "lending market '{market}' has no supply_apr over the run"
+                    )));
+                }
+                let k = self.book.asset(&asset)?;
+                let amount = budget / self.book.price(k, i);
+                self.acquire(k, amount, &[], None, i)?;
+                let have = self.pf.wallet.get(&k).copied().unwrap_or(0.0).min(amount);
+                *self.pf.wallet.entry(k).or_default() -= have;
+                (
+                    PosKind::Lend {
+                        market: market.clone(),
+                        asset: k,
+                        amount: have,
+                        chain: chain.clone(),
+                    },
+                    chain,
+                    market,
+                    vault,
+                )
+            }
+            Target::Yield { pool } => {
+                let pv = self.book.pool_arc(&pool)?;
+                if pv.apy_base.is_none() && pv.apy_reward.is_none() {
+                    return Err(EngineError::Spec(format!(
+                        "pool '{pool}' has no apy_base or apy_reward over the run"
+                    )));
+                }
+                let asset = pv.exposure.ok_or_else(|| {
+                    EngineError::Spec(format!(
+                        "pool '{pool}' has a price (from the data or its tokens): it is held as a pool position, not a yield stream"
+                    ))
+                })?;
+                let pid = self.book.pool_ids[&pool];
+                self.yield_pools.insert(pid);
+                self.acquire(0, budget, &[], Some(pid), i)?;
+                let have = self
+                    .pf
+                    .wallet
+                    .get(&0)
+                    .copied()
+                    .unwrap_or(0.0)
+                    .min(budget)
+                    .max(0.0);
+                *self.pf.wallet.entry(0).or_default() -= have;
+                (
+                    PosKind::Yield {
+                        pool: pool.clone(),
+                        pid,
+                        principal: have / self.book.price(asset, i),
+                        asset,
+                    },
+                    pv.meta.chain.clone(),
+                    pool,
+                    false,
+                )
+            }
+        };
+        let id = self.pf.next_id;
+        self.pf.next_id += 1;
+        self.pf.version += 1;
+        let lock = self
+            .config
+            .pools
+            .get(&name)
+            .map(|s| s.lock_secs())
+            .transpose()
+            .map_err(EngineError::Spec)?
+            .unwrap_or(0);
+        let pos = Position {
+            kind,
+            opened: i,
+            vault,
+            locked_until: (lock > 0).then(|| self.market.grid.at(i).saturating_add(lock)),
+            exit: None,
+        };
+        let v = self.position_value(&pos, i);
+        if let PosKind::Amm(a) = &pos.kind {
+            let il = self.amm_value(a, i) - self.basket_value(a, i);
+            let mut pos = pos.clone();
+            if let PosKind::Amm(m) = &mut pos.kind {
+                m.last_il = il;
+            }
+            self.att.impermanent_loss.add(il);
+            self.pf.positions.insert(id, pos);
+        } else {
+            self.pf.positions.insert(id, pos);
+        }
+        // A rebalance is one action, one row and one count (not a withdrawal and a deposit).
+        if gas_kind == ActionKind::Deposit {
+            self.counts.deposits += 1;
+        }
+        self.log(i, gas_kind.into(), &name, v, 0.0, 0.0, 0.0);
+        debug_assert_eq!(chain, gas_chain);
+        self.charge_gas(gas, gas_kind, i, &name);
+        Ok((Outcome::Done, Some(id)))
+    }
+}

@@ -1,0 +1,336 @@
+//! The phases of a step before the strategy acts: mark to the step's prices, accrue
+//! what the bar earned, vault management fees, stress events, locked profit, and the
+//! exits and deposits whose wait is over.
+
+use super::*;
+
+impl<'a> Engine<'a> {
+    // ---------------------------------------------------------------- steps
+
+    pub(super) fn mark(&mut self, i: usize) {
+        let dp = |book: &Book, a: usize| book.price(a, i) - book.price(a, i - 1);
+        for (a, x) in &self.pf.wallet {
+            if *a == 0 || *x == 0.0 {
+                continue;
+            }
+            let d = x * dp(&self.book, *a);
+            if self.reward_assets.contains(a) {
+                self.att.reward_price_change.add(d);
+            } else {
+                self.att.price_effect.add(d);
+            }
+        }
+        // Positions are taken out of the portfolio while they are marked (no clones).
+        let mut positions = std::mem::take(&mut self.pf.positions);
+        for pos in positions.values_mut() {
+            match &mut pos.kind {
+                PosKind::Amm(a) => {
+                    let pv = &self.book.pool_list[a.pid];
+                    let (t0, t1) = (pv.token_prices[0], pv.token_prices[1]);
+                    self.att
+                        .price_effect
+                        .add(a.basket[0] * dp(&self.book, t0) + a.basket[1] * dp(&self.book, t1));
+                    if let Some(r) = pv.reward {
+                        self.att
+                            .reward_price_change
+                            .add(a.pending * dp(&self.book, r));
+                    }
+                    let il = self.amm_value(a, i) - self.basket_value(a, i);
+                    self.att.impermanent_loss.add(il - a.last_il);
+                    a.last_il = il;
+                }
+                PosKind::Lend { asset, amount, .. } => {
+                    self.att.price_effect.add(*amount * dp(&self.book, *asset));
+                }
+                PosKind::Yield {
+                    asset, principal, ..
+                } => {
+                    self.att
+                        .price_effect
+                        .add(*principal * dp(&self.book, *asset));
+                }
+            }
+        }
+        self.pf.positions = positions;
+    }
+
+    pub(super) fn accrue(&mut self, i: usize) -> Result<(), EngineError> {
+        let dt = (self.market.grid.at(i) - self.market.grid.at(i - 1)) as f64;
+        let mut positions = std::mem::take(&mut self.pf.positions);
+        let mut failure = None;
+        for pos in positions.values_mut() {
+            // A position waiting out an unbonding delay earns only where the venue says so.
+            if pos.exit.as_ref().is_some_and(|e| !e.earns) {
+                continue;
+            }
+            match &mut pos.kind {
+                PosKind::Amm(a) => {
+                    let pv = &self.book.pool_list[a.pid];
+                    let ours = self.amm_value(a, i - 1);
+                    let (model, fee_income, in_range) =
+                        match pv.fee_income(&self.book, i, a.range, a.l, ours) {
+                            Ok(x) => x,
+                            Err(message) => {
+                                failure = Some(EngineError::Numeric {
+                                    step: i,
+                                    at: format_ts(self.market.grid.at(i)),
+                                    message,
+                                });
+                                break;
+                            }
+                        };
+                    self.fee_steps[a.pid][model.index()] += 1;
+                    if a.range.is_some() {
+                        self.counts.steps_with_range += 1;
+                        self.counts.steps_in_range += in_range;
+                    }
+                    let mut reward_usd = 0.0;
+                    if let (Some(r), Some(tvl)) = (pv.reward, &pv.tvl) {
+                        let share = ours / (tvl[i - 1] + ours);
+                        let pr = self.book.price(r, i);
+                        // Emissions from the APY series (USD; a compounded APY as
+                        // per-step growth), else from a fixed token rate.
+                        if let Some(apy) = &pv.apy_reward {
+                            reward_usd = self.growth(a.pid, 1, apy[i - 1], dt / SECS_PER_YEAR)
+                                * tvl[i - 1]
+                                * share;
+                            a.pending += reward_usd / pr;
+                        } else if let Some(per_day) = pv.meta.reward_per_day {
+                            let tokens = per_day * dt / 86_400.0 * share;
+                            reward_usd = tokens * pr;
+                            a.pending += tokens;
+                        }
+                    }
+                    // A pool known by its yields: its reward APY has no token in the
+                    // data; it is paid as value, like its fees (stated in the report).
+                    if let (true, None, Some(apy)) =
+                        (pv.known_by_yields(), pv.reward, &pv.apy_reward)
+                    {
+                        let tvl = pv.tvl.as_ref().map(|t| t[i - 1]).unwrap_or(f64::NAN);
+                        reward_usd = ours
+                            * self.growth(a.pid, 1, apy[i - 1], dt / SECS_PER_YEAR)
+                            * crate::fees::dilution(tvl, ours);
+                        a.fees_usd += reward_usd;
+                    }
+                    self.att.fees.add(fee_income);
+                    self.att.rewards.add(reward_usd);
+                    a.fees_usd += fee_income;
+                    // Constant-product and StableSwap pools compound fees into the
+                    // position on-chain; concentrated positions hold them uncollected
+                    // until collected (rebalance, harvest, close), as v3 does.
+                    if a.kind != PoolKind::Concentrated && a.fees_usd > 0.0 {
+                        let fees = a.fees_usd;
+                        a.fees_usd = 0.0;
+                        self.add_liquidity_value(a, fees, i);
+                    }
+                }
+                PosKind::Lend {
+                    market,
+                    asset,
+                    amount,
+                    ..
+                } => {
+                    let rate = self
+                        .market
+                        .rate(market)
+                        .and_then(|r| r.field(Field::SupplyApr))
+                        .ok_or_else(|| {
+                            EngineError::Spec(format!(
+                                "lending market '{market}' has no supply_apr series"
+                            ))
+                        })?;
+                    let growth = lending::compounded_per_second(rate[i - 1], dt);
+                    let earned = *amount * (growth - 1.0);
+                    self.att.interest.add(earned * self.book.price(*asset, i));
+                    *amount += earned;
+                }
+                PosKind::Yield {
+                    pid,
+                    principal,
+                    asset,
+                    ..
+                } => {
+                    // The published APYs are compounded (DefiLlama's apyBase/apyReward):
+                    // per-step growth (1 + APY)^(dt/year) − 1, diluted by our capital.
+                    let pv = &self.book.pool_list[*pid];
+                    let price = self.book.price(*asset, i);
+                    let ours = *principal * self.book.price(*asset, i - 1);
+                    let tvl = pv.tvl.as_ref().map(|t| t[i - 1]).unwrap_or(f64::NAN);
+                    let dil = crate::fees::dilution(tvl, ours);
+                    let years = dt / SECS_PER_YEAR;
+                    let base = pv.apy_base.as_ref().map(|a| a[i - 1]).unwrap_or(0.0);
+                    let rew = pv.apy_reward.as_ref().map(|a| a[i - 1]).unwrap_or(0.0);
+                    let fee = *principal * self.growth(*pid, 0, base, years) * dil;
+                    let reward = *principal * self.growth(*pid, 1, rew, years) * dil;
+                    self.att.fees.add(fee * price);
+                    self.att.rewards.add(reward * price);
+                    *principal += fee + reward;
+                }
+            }
+        }
+        self.pf.positions = positions;
+        failure.map_or(Ok(()), Err)
+    }
+
+    /// `fees::apy_growth(apy, years)` for pool `pid`'s series `k` (0 base, 1 reward),
+    /// from the last value where the APY and the step repeat.
+    #[inline]
+    pub(super) fn growth(&self, pid: usize, k: usize, apy: f64, years: f64) -> f64 {
+        let c = &self.apy_growth[pid][k];
+        let (a, y, g) = c.get();
+        if a == apy && y == years {
+            return g;
+        }
+        let g = crate::fees::apy_growth(apy, years);
+        c.set((apy, years, g));
+        g
+    }
+
+    pub(super) fn management_fee(&mut self, i: usize) {
+        let dt = (self.market.grid.at(i) - self.market.grid.at(i - 1)) as f64;
+        let cut = self.config.vault_fees.management_fee * dt / SECS_PER_YEAR;
+        self.charge_vaults(i, cut, None);
+    }
+
+    pub(super) fn exit_fees(&mut self, i: usize) {
+        self.charge_vaults(
+            i,
+            self.config.vault_fees.withdrawal_fee,
+            Some(LedgerAction::WithdrawalFee),
+        );
+    }
+
+    /// Takes `fraction` of every vault position as a vault fee.
+    pub(super) fn charge_vaults(&mut self, i: usize, fraction: f64, log: Option<LedgerAction>) {
+        if fraction <= 0.0 {
+            return;
+        }
+        // Positions are taken out while they are charged (no allocation per step).
+        let mut positions = std::mem::take(&mut self.pf.positions);
+        for p in positions.values_mut().filter(|p| p.vault) {
+            let v = self.position_value(p, i);
+            scale(p, 1.0 - fraction);
+            self.att.vault_fees.add(-v * fraction);
+            if let Some(action) = log {
+                self.log(i, action, "vault", v, 0.0, 0.0, v * fraction);
+            }
+        }
+        self.pf.positions = positions;
+    }
+
+    /// Scales a position by `k` (fees taken from it, haircuts).
+    pub(super) fn scale_position(&mut self, id: u32, k: f64) {
+        if let Some(p) = self.pf.positions.get_mut(&id) {
+            scale(p, k);
+        }
+    }
+
+    pub(super) fn exploits(&mut self, i: usize) {
+        if self.book.exploits.is_empty() {
+            return;
+        }
+        let hits: Vec<(String, f64)> = self
+            .book
+            .exploits
+            .iter()
+            .filter(|(s, _, _)| *s == i)
+            .map(|(_, p, h)| (p.clone(), *h))
+            .collect();
+        for (pool, haircut) in hits {
+            let ids: Vec<u32> = self
+                .pf
+                .positions
+                .iter()
+                .filter(|(_, p)| match &p.kind {
+                    PosKind::Amm(a) => a.pool == pool,
+                    PosKind::Yield { pool: q, .. } => *q == pool,
+                    PosKind::Lend { market, .. } => *market == pool,
+                })
+                .map(|(k, _)| *k)
+                .collect();
+            for id in ids {
+                let v = self.position_value(&self.pf.positions[&id], i);
+                self.scale_position(id, 1.0 - haircut);
+                self.att.event_losses.add(-v * haircut);
+                self.log(i, LedgerAction::Exploit, &pool, v * haircut, 0.0, 0.0, 0.0);
+            }
+        }
+    }
+
+    pub(super) fn update_locked(&mut self, i: usize) {
+        if self.locked.is_empty() && self.locked_now == 0.0 {
+            return;
+        }
+        let t = self.market.grid.at(i);
+        let now: f64 = self
+            .locked
+            .iter()
+            .map(|(x, a, b)| {
+                if t >= *b {
+                    0.0
+                } else {
+                    x * (*b - t) as f64 / (*b - *a) as f64
+                }
+            })
+            .sum();
+        self.locked.retain(|(_, _, b)| t < *b);
+        self.att.unreleased_profit.add(self.locked_now - now);
+        self.locked_now = now;
+    }
+
+    /// Completes the withdrawals whose wait is over at step `i`, in position order, then
+    /// the deposits whose window has opened, in the order they were asked for.
+    pub(super) fn complete_exits(&mut self, i: usize) -> Result<(), EngineError> {
+        let ts = self.market.grid.at(i);
+        self.complete_withdrawals(i)?;
+        if self.pending_deposits.iter().any(|d| d.0 <= ts) {
+            let (due, wait): (Vec<_>, Vec<_>) = std::mem::take(&mut self.pending_deposits)
+                .into_iter()
+                .partition(|d| d.0 <= ts);
+            self.pending_deposits = wait;
+            for (_, target, budget) in due {
+                let have = self.wallet_value(i);
+                self.open(target, budget.min(have), i, ActionKind::Deposit)?;
+            }
+        }
+        Ok(())
+    }
+
+    pub(super) fn complete_withdrawals(&mut self, i: usize) -> Result<(), EngineError> {
+        let ts = self.market.grid.at(i);
+        let due: Vec<(u32, Option<Target>)> = self
+            .pf
+            .positions
+            .iter()
+            .filter_map(|(id, p)| {
+                p.exit
+                    .as_ref()
+                    .filter(|e| e.ready_at <= ts)
+                    .map(|e| (*id, e.then.clone()))
+            })
+            .collect();
+        for (id, then) in due {
+            if let Some(p) = self.pf.positions.get_mut(&id) {
+                p.exit = None;
+            }
+            match then {
+                Some(to) => {
+                    self.do_move(id, &to, i)?;
+                }
+                None => {
+                    let chain = self.position_chain(id)?;
+                    let gas = self.gas_usd(&chain, ActionKind::Withdraw, i)?;
+                    let funds = self.wallet_value(i) + self.value_of(id, i)?;
+                    match self.unaffordable("withdraw", gas, funds) {
+                        Some(r) => {
+                            let name = self.position_name(id);
+                            self.skip(i, "withdraw", &name, r);
+                        }
+                        None => self.close(id, i, true)?,
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+}

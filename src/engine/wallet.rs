@@ -1,0 +1,200 @@
+//! The wallet: buying the tokens an action needs (each swap's fee and price impact
+//! through the pool, or the reward-swap model), and taking a position's holdings back.
+
+use super::*;
+
+impl<'a> Engine<'a> {
+    /// Swap cost of converting `usd` of value through a pool, from its own depth: the
+    /// active liquidity of a concentrated pool, the invariant of a StableSwap pool, the
+    /// reserves (TVL) of a constant-product pool. A pool with no depth data is an error
+    /// unless the strategy file stated a slippage model (`[costs] reward_swap`).
+    pub(super) fn pool_swap_cost(
+        &self,
+        pool: &PoolView,
+        usd: f64,
+        i: usize,
+    ) -> Result<f64, EngineError> {
+        let fee = pool.fee_at(i).unwrap_or(self.config.reward_swap.fee);
+        // A concentrated pool trades against its active liquidity: within the current
+        // range it is a constant-product pool of virtual reserves L/√P and L·√P.
+        if let (PoolKind::Concentrated, Some(liq), Some(scale), Some(price)) = (
+            pool.meta.kind,
+            &pool.liquidity,
+            pool.raw_liquidity_scale(),
+            &pool.price,
+        ) {
+            if pool.token_prices.len() == 2 && liq[i].is_finite() && liq[i] > 0.0 {
+                let l = liq[i] / scale;
+                let s = price[i].sqrt();
+                let depth = l / s * self.book.price(pool.token_prices[0], i)
+                    + l * s * self.book.price(pool.token_prices[1], i);
+                return Ok(costs::swap_cost_constant_product(usd, depth, fee));
+            }
+        }
+        let tvl = pool
+            .tvl
+            .as_ref()
+            .map(|t| t[i])
+            .filter(|t| t.is_finite() && *t > 0.0);
+        match (tvl, pool.meta.kind, pool.meta.amplification) {
+            (Some(tvl), PoolKind::Stableswap, Some(amp)) => {
+                Ok(costs::swap_cost_stableswap(usd, tvl, amp, fee))
+            }
+            (Some(_), PoolKind::Stableswap, None) => Err(EngineError::Spec(format!(
+                "pool '{}': a swap through this StableSwap pool needs its amplification; add it to the pool's metadata or `[assume.amplification]`",
+                pool.meta.id
+            ))),
+            (Some(tvl), _, _) => Ok(costs::swap_cost_constant_product(usd, tvl, fee)),
+            (None, _, _) if self.config.reward_swap_stated => Ok(self.config.reward_swap.cost(usd)),
+            (None, _, _) => Err(EngineError::Spec(format!(
+                "pool '{}' has no depth data at {} (no tvl_usd or active liquidity) to price a ${usd:.2} swap through it; add the series to the dataset, state `[assume.pool_tvl_usd]`, or state a slippage model in `[costs] reward_swap`",
+                pool.meta.id,
+                format_ts(self.market.grid.at(i))
+            ))),
+        }
+    }
+
+    /// Makes the wallet hold at least `amount` of `target`, selling other holdings
+    /// (USD first) except `keep`; one swap's cost on the value sold. Free at step 0.
+    pub(super) fn acquire(
+        &mut self,
+        target: usize,
+        amount: f64,
+        keep: &[usize],
+        cost_pool: Option<usize>,
+        i: usize,
+    ) -> Result<(), EngineError> {
+        let have = self.pf.wallet.get(&target).copied().unwrap_or(0.0);
+        if have >= amount {
+            return Ok(());
+        }
+        let pt = self.book.price(target, i);
+        let mut short = (amount - have) * pt;
+        let mut sold = 0.0;
+        // Selling changes amounts, never which assets the wallet holds: walk it by slot.
+        for k in 0..self.pf.wallet.len() {
+            if short <= 0.0 {
+                break;
+            }
+            let (a, &x) = self.pf.wallet.slot(k);
+            if a == target || keep.contains(&a) || x <= 0.0 {
+                continue;
+            }
+            let pa = self.book.price(a, i);
+            let take = (x * pa).min(short);
+            *self.pf.wallet.slot_mut(k) -= take / pa;
+            short -= take;
+            sold += take;
+        }
+        if sold <= 0.0 {
+            return Ok(());
+        }
+        let cost = if i == 0 {
+            0.0
+        } else {
+            match cost_pool.map(|p| &self.book.pool_list[p]) {
+                Some(pv) => self.pool_swap_cost(pv, sold, i)?,
+                None => self.config.reward_swap.cost(sold),
+            }
+        };
+        *self.pf.wallet.entry(target).or_default() += (sold - cost) / pt;
+        if i > 0 {
+            self.att.swap_costs.add(-cost);
+            self.counts.swaps += 1;
+            let name = self.log_name(target);
+            self.log(i, LedgerAction::Swap, &name, sold, 0.0, cost, 0.0);
+        }
+        Ok(())
+    }
+
+    /// Makes the wallet hold at least `need0` of `t0` and `need1` of `t1`: covers what
+    /// is missing from other holdings first, then by swapping the surplus of one token
+    /// into the other (through `pool`, paying its fee and price impact).
+    /// Makes the wallet hold `need0` of `t0` and `need1` of `t1`, swapping through pool
+    /// `pool` (its index in the book) at that pool's cost.
+    pub(super) fn acquire_pair(
+        &mut self,
+        t0: usize,
+        need0: f64,
+        t1: usize,
+        need1: f64,
+        pool: usize,
+        i: usize,
+    ) -> Result<(), EngineError> {
+        self.acquire(t0, need0, &[t1], Some(pool), i)?;
+        self.acquire(t1, need1, &[t0], Some(pool), i)?;
+        for (a, na, b, nb) in [(t0, need0, t1, need1), (t1, need1, t0, need0)] {
+            let have_a = self.pf.wallet.get(&a).copied().unwrap_or(0.0);
+            let have_b = self.pf.wallet.get(&b).copied().unwrap_or(0.0);
+            let deficit = (na - have_a).max(0.0) * self.book.price(a, i);
+            let surplus = (have_b - nb).max(0.0) * self.book.price(b, i);
+            let v = deficit.min(surplus);
+            if v <= 0.0 {
+                continue;
+            }
+            let cost = if i == 0 {
+                0.0
+            } else {
+                self.pool_swap_cost(&self.book.pool_list[pool], v, i)?
+            };
+            *self.pf.wallet.entry(b).or_default() -= v / self.book.price(b, i);
+            *self.pf.wallet.entry(a).or_default() += (v - cost) / self.book.price(a, i);
+            if i > 0 {
+                self.att.swap_costs.add(-cost);
+                self.counts.swaps += 1;
+                let name = self.log_name(a);
+                self.log(i, LedgerAction::Swap, &name, v, 0.0, cost, 0.0);
+            }
+        }
+        Ok(())
+    }
+
+    /// Adds `usd` of value (from fees already counted) to an AMM position's liquidity.
+    pub(super) fn add_liquidity_value(&self, a: &mut AmmPos, usd: f64, i: usize) {
+        // Amounts and value are linear in L.
+        if a.l <= 0.0 {
+            return;
+        }
+        let u = self.unit(a, i);
+        if u.usd <= 0.0 {
+            return;
+        }
+        let dl = usd / u.usd;
+        a.basket = [a.basket[0] + u.x * dl, a.basket[1] + u.y * dl];
+        a.l += dl;
+    }
+
+    /// Moves a position's tokens, fees and rewards into the wallet and removes it.
+    pub(super) fn withdraw_to_wallet(&mut self, id: u32, i: usize) {
+        let Some(pos) = self.pf.positions.remove(&id) else {
+            return;
+        };
+        self.put_in_wallet(pos, i);
+    }
+
+    /// Puts what a position holds (taken out of the portfolio) into the wallet.
+    pub(super) fn put_in_wallet(&mut self, pos: Position, i: usize) {
+        match pos.kind {
+            PosKind::Amm(a) => {
+                let (x, y) = self.amounts(&a, i);
+                let pv = &self.book.pool_list[a.pid];
+                let (t0, t1, r) = (pv.token_prices[0], pv.token_prices[1], pv.reward);
+                // The position's IL stays in its bucket; the wallet now holds the tokens.
+                // Re-base: the wallet's tokens are worth the LP value; the difference
+                // between that and the basket is the IL already booked.
+                *self.pf.wallet.entry(t0).or_default() += x;
+                *self.pf.wallet.entry(t1).or_default() += y;
+                *self.pf.wallet.entry(0).or_default() += a.fees_usd;
+                if let Some(r) = r {
+                    *self.pf.wallet.entry(r).or_default() += a.pending;
+                }
+            }
+            PosKind::Lend { asset, amount, .. } => {
+                *self.pf.wallet.entry(asset).or_default() += amount
+            }
+            PosKind::Yield {
+                principal, asset, ..
+            } => *self.pf.wallet.entry(asset).or_default() += principal,
+        }
+    }
+}
