@@ -900,8 +900,23 @@ impl Plan {
         self.run(&job)
     }
 
-    /// Runs one job.
+    /// Runs one job with the strategy its file names.
     pub fn run(&self, job: &Job) -> Result<RunOutput, RunError> {
+        let mut strategy = job.spec.params.build().map_err(|message| SpecError {
+            path: job.spec.path.clone(),
+            message,
+        })?;
+        self.run_with(job, strategy.as_mut())
+    }
+
+    /// Runs one job with `strategy`, built by the caller: a strategy written outside this
+    /// crate (its file's `kind = "custom"`, whose `[strategy]` states what it reads), or
+    /// any other. The output is what `run` gives, for `report::write` and the rest.
+    pub fn run_with(
+        &self,
+        job: &Job,
+        strategy: &mut dyn engine::Strategy,
+    ) -> Result<RunOutput, RunError> {
         let ds = &self.datasets[job.dataset];
         let (base, align) = &self.markets[job.market];
         let resampled;
@@ -913,17 +928,12 @@ impl Plan {
             }
             None => base,
         };
-        let mut strategy = job.spec.params.build().map_err(|message| SpecError {
-            path: job.spec.path.clone(),
-            message,
+        let result = engine::run(market, strategy, job.spec.config.clone()).map_err(|source| {
+            RunError::Engine {
+                file: job.spec.path.clone(),
+                source,
+            }
         })?;
-        let result =
-            engine::run(market, strategy.as_mut(), job.spec.config.clone()).map_err(|source| {
-                RunError::Engine {
-                    file: job.spec.path.clone(),
-                    source,
-                }
-            })?;
         let ids = || {
             market
                 .pools

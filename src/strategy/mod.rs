@@ -13,6 +13,7 @@
 //!
 //! [strategy]
 //! kind = "lp"                      # hodl | lp | stable_lp | range_lp | autocompound | pool_hop | lend | portfolio
+//!                                  #   (| custom: a Rust strategy run through the library, docs/extending.md)
 //! pool = "weth_usdc_v2"            # ... the kind's parameters
 //!
 //! [gas]                            # optional overrides (costs::GasConfig); paid_by = "portfolio" | "external"
@@ -29,6 +30,7 @@
 //! Unknown keys anywhere are errors that name the key.
 
 pub mod autocompound;
+pub mod custom;
 pub mod hodl;
 pub mod lend;
 pub mod lp;
@@ -208,6 +210,7 @@ pub enum StrategyParams {
     PoolHop(pool_hop::Params),
     Lend(lend::Params),
     Portfolio(portfolio::Params),
+    Custom(custom::Params),
 }
 
 /// What a strategy reads from the market: pools, assets priced, chains, lending
@@ -241,7 +244,7 @@ impl Needs {
 
 impl StrategyParams {
     /// Every kind's name, as `kind = "…"` in a strategy file.
-    pub const KINDS: [&'static str; 8] = [
+    pub const KINDS: [&'static str; 9] = [
         "hodl",
         "lp",
         "stable_lp",
@@ -250,6 +253,7 @@ impl StrategyParams {
         "pool_hop",
         "lend",
         "portfolio",
+        "custom",
     ];
 
     pub fn kind(&self) -> &'static str {
@@ -262,6 +266,7 @@ impl StrategyParams {
             StrategyParams::PoolHop(_) => "pool_hop",
             StrategyParams::Lend(_) => "lend",
             StrategyParams::Portfolio(_) => "portfolio",
+            StrategyParams::Custom(_) => "custom",
         }
     }
 
@@ -276,6 +281,7 @@ impl StrategyParams {
             StrategyParams::PoolHop(p) => p.needs(),
             StrategyParams::Lend(p) => p.needs(),
             StrategyParams::Portfolio(p) => p.needs(),
+            StrategyParams::Custom(p) => p.needs(),
         }
     }
 
@@ -326,6 +332,7 @@ impl StrategyParams {
             StrategyParams::PoolHop(p) => Box::new(pool_hop::PoolHop::new(p.clone())?),
             StrategyParams::Lend(p) => Box::new(lend::Lend::new(p.clone())?),
             StrategyParams::Portfolio(p) => Box::new(portfolio::Portfolio::new(p.clone())?),
+            StrategyParams::Custom(p) => return Err(p.not_built_in()),
         })
     }
 }
@@ -397,9 +404,12 @@ impl RunSpec {
             .map(parse_duration)
             .transpose()
             .map_err(|m| err(format!("grid: {m}")))?;
-        file.strategy
-            .build()
-            .map_err(|m| err(format!("[strategy] ({}): {m}", file.strategy.kind())))?;
+        // A custom strategy is built by the program that runs it (batch::Plan::run_with).
+        if !matches!(file.strategy, StrategyParams::Custom(_)) {
+            file.strategy
+                .build()
+                .map_err(|m| err(format!("[strategy] ({}): {m}", file.strategy.kind())))?;
+        }
         let vault_fees = file.vault.fees().map_err(err)?;
         for (pool, v) in file
             .assume
