@@ -98,19 +98,8 @@ impl<'a> Engine<'a> {
                 let (t0, t1) = (pv.token_prices[0], pv.token_prices[1]);
                 let per_l = u0 * self.book.price(t0, i) + u1 * self.book.price(t1, i);
                 let l_target = budget / per_l;
-                self.acquire_pair(t0, u0 * l_target, t1, u1 * l_target, a.pid, i)?;
-                let h0 = self.pf.wallet.get(&t0).copied().unwrap_or(0.0);
-                let h1 = self.pf.wallet.get(&t1).copied().unwrap_or(0.0);
-                let l = match (u0 > 0.0, u1 > 0.0) {
-                    (true, true) => (h0 / u0).min(h1 / u1).min(l_target),
-                    (true, false) => (h0 / u0).min(l_target),
-                    (false, true) => (h1 / u1).min(l_target),
-                    _ => 0.0,
-                };
                 let _ = p;
-                let (x, y) = (u0 * l, u1 * l);
-                *self.pf.wallet.entry(t0).or_default() -= x;
-                *self.pf.wallet.entry(t1).or_default() -= y;
+                let (l, x, y) = self.fund_liquidity(a.pid, (u0, u1), l_target, i)?;
                 a.l = l;
                 a.basket = [x, y];
                 let chain = pv.meta.chain.clone();
@@ -166,16 +155,7 @@ impl<'a> Engine<'a> {
                 })?;
                 let pid = self.book.pool_ids[&pool];
                 self.yield_pools.insert(pid);
-                self.acquire(0, budget, &[], Some(pid), i)?;
-                let have = self
-                    .pf
-                    .wallet
-                    .get(&0)
-                    .copied()
-                    .unwrap_or(0.0)
-                    .min(budget)
-                    .max(0.0);
-                *self.pf.wallet.entry(0).or_default() -= have;
+                let have = self.fund_usd(budget, pid, i)?;
                 (
                     PosKind::Yield {
                         pool: pool.clone(),

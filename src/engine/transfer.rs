@@ -106,25 +106,12 @@ impl<'a> Engine<'a> {
         let kind = self.pf.positions[&id].kind.clone();
         let added = match kind {
             PosKind::Amm(mut a) => {
-                let tokens = &self.book.pool_list[a.pid].token_prices;
-                let (t0, t1) = (tokens[0], tokens[1]);
                 let u = self.unit(&a, i);
                 if u.usd.is_nan() || u.usd <= 0.0 {
                     return Ok(Outcome::Done);
                 }
                 let l_target = budget / u.usd;
-                self.acquire_pair(t0, u.x * l_target, t1, u.y * l_target, a.pid, i)?;
-                let h0 = self.pf.wallet.get(&t0).copied().unwrap_or(0.0);
-                let h1 = self.pf.wallet.get(&t1).copied().unwrap_or(0.0);
-                let l = match (u.x > 0.0, u.y > 0.0) {
-                    (true, true) => (h0 / u.x).min(h1 / u.y).min(l_target),
-                    (true, false) => (h0 / u.x).min(l_target),
-                    (false, true) => (h1 / u.y).min(l_target),
-                    _ => 0.0,
-                };
-                let (x, y) = (u.x * l, u.y * l);
-                *self.pf.wallet.entry(t0).or_default() -= x;
-                *self.pf.wallet.entry(t1).or_default() -= y;
+                let (l, x, y) = self.fund_liquidity(a.pid, (u.x, u.y), l_target, i)?;
                 a.l += l;
                 a.basket = [a.basket[0] + x, a.basket[1] + y];
                 let v = l * u.usd;
@@ -152,16 +139,7 @@ impl<'a> Engine<'a> {
                 got * self.book.price(asset, i)
             }
             PosKind::Yield { pid, asset, .. } => {
-                self.acquire(0, budget, &[], Some(pid), i)?;
-                let got = self
-                    .pf
-                    .wallet
-                    .get(&0)
-                    .copied()
-                    .unwrap_or(0.0)
-                    .min(budget)
-                    .max(0.0);
-                *self.pf.wallet.entry(0).or_default() -= got;
+                let got = self.fund_usd(budget, pid, i)?;
                 if let Some(PosKind::Yield { principal, .. }) =
                     self.pf.positions.get_mut(&id).map(|p| &mut p.kind)
                 {

@@ -197,4 +197,53 @@ impl<'a> Engine<'a> {
             } => *self.pf.wallet.entry(asset).or_default() += principal,
         }
     }
+
+    /// Funds `l_target` units of a position's liquidity in pool `pid` (per-unit amounts
+    /// `u`) from the wallet: buys what is missing (`acquire_pair`), takes the tokens out
+    /// and returns the liquidity funded (at most `l_target`) and its two amounts.
+    pub(super) fn fund_liquidity(
+        &mut self,
+        pid: usize,
+        u: (f64, f64),
+        l_target: f64,
+        i: usize,
+    ) -> Result<(f64, f64, f64), EngineError> {
+        let (u0, u1) = u;
+        let tokens = &self.book.pool_list[pid].token_prices;
+        let (t0, t1) = (tokens[0], tokens[1]);
+        self.acquire_pair(t0, u0 * l_target, t1, u1 * l_target, pid, i)?;
+        let h0 = self.pf.wallet.get(&t0).copied().unwrap_or(0.0);
+        let h1 = self.pf.wallet.get(&t1).copied().unwrap_or(0.0);
+        let l = match (u0 > 0.0, u1 > 0.0) {
+            (true, true) => (h0 / u0).min(h1 / u1).min(l_target),
+            (true, false) => (h0 / u0).min(l_target),
+            (false, true) => (h1 / u1).min(l_target),
+            _ => 0.0,
+        };
+        let (x, y) = (u0 * l, u1 * l);
+        *self.pf.wallet.entry(t0).or_default() -= x;
+        *self.pf.wallet.entry(t1).or_default() -= y;
+        Ok((l, x, y))
+    }
+
+    /// Takes `budget` USD (at most what the wallet can raise, selling other holdings
+    /// through pool `pid`'s cost) out of the wallet for a yield-only principal.
+    pub(super) fn fund_usd(
+        &mut self,
+        budget: f64,
+        pid: usize,
+        i: usize,
+    ) -> Result<f64, EngineError> {
+        self.acquire(0, budget, &[], Some(pid), i)?;
+        let have = self
+            .pf
+            .wallet
+            .get(&0)
+            .copied()
+            .unwrap_or(0.0)
+            .min(budget)
+            .max(0.0);
+        *self.pf.wallet.entry(0).or_default() -= have;
+        Ok(have)
+    }
 }
