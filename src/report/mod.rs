@@ -161,72 +161,135 @@ impl ParamColumn {
     }
 }
 
+/// What a summary cell is written from: the run and its metrics.
+struct Cells<'a> {
+    o: &'a RunOutput,
+    m: &'a metrics::RunMetrics,
+}
+
+/// How one summary cell is written.
+type Cell = fn(&Cells<'_>) -> String;
+
+/// The summary's columns before the attribution buckets, each with its cell: names and
+/// values in one list, so they cannot drift apart.
+const HEAD: &[(&str, Cell)] = &[
+    ("run", |c| c.o.spec.name.clone()),
+    ("run_index", |c| c.o.index.to_string()),
+    ("kind", |c| c.o.spec.params.kind().to_string()),
+    ("dataset", |c| c.o.dataset.clone()),
+    ("start", |c| format_ts(c.o.result.grid.start)),
+    ("end", |c| format_ts(c.o.result.grid.end())),
+    ("steps", |c| c.o.result.grid.len().to_string()),
+    ("step_seconds", |c| c.o.result.grid.step.to_string()),
+    ("capital_usd", |c| usd(c.o.result.capital)),
+    ("final_value_usd", |c| usd(c.m.final_value)),
+    ("net_pnl_usd", |c| usd(c.m.final_value - c.o.result.capital)),
+    ("total_return", |c| frac(c.m.total_return)),
+    ("apr", |c| frac(c.m.apr)),
+    ("apy", |c| frac(c.m.apy)),
+    ("hodl_final_value_usd", |c| usd(c.m.hodl_final)),
+    ("hodl_return", |c| frac(c.m.hodl_return)),
+    ("hodl_apy", |c| frac(c.m.hodl_apy)),
+    ("vs_hodl_usd", |c| usd(c.m.final_value - c.m.hodl_final)),
+    ("lend_baseline_market", |c| {
+        c.o.lend_baseline
+            .as_ref()
+            .map(|b| b.market.clone())
+            .unwrap_or_default()
+    }),
+    ("lend_baseline_final_usd", |c| {
+        c.o.lend_baseline
+            .as_ref()
+            .map(|b| usd(b.final_value))
+            .unwrap_or_default()
+    }),
+    ("lend_baseline_apy", |c| {
+        c.o.lend_baseline
+            .as_ref()
+            .map(|b| {
+                frac(metrics::apy(
+                    metrics::total_return(c.o.result.capital, b.final_value),
+                    c.m.years,
+                ))
+            })
+            .unwrap_or_default()
+    }),
+    ("vs_lend_baseline_usd", |c| {
+        c.o.lend_baseline
+            .as_ref()
+            .map(|b| usd(c.m.final_value - b.final_value))
+            .unwrap_or_default()
+    }),
+    ("lend_baseline_note", |c| {
+        c.o.lend_baseline
+            .as_ref()
+            .err()
+            .cloned()
+            .unwrap_or_default()
+    }),
+    ("liquidation_value_usd", |c| {
+        c.m.liquidation_value.map(usd).unwrap_or_default()
+    }),
+    ("liquidation_apy", |c| opt_frac(c.m.liquidation_apy)),
+    ("exit_gas_usd", |c| {
+        c.o.result
+            .exit
+            .as_ref()
+            .map(|e| usd(e.gas))
+            .unwrap_or_default()
+    }),
+    ("exit_swap_costs_usd", |c| {
+        c.o.result
+            .exit
+            .as_ref()
+            .map(|e| usd(e.swaps))
+            .unwrap_or_default()
+    }),
+    ("exit_note", |c| {
+        c.o.result.exit.as_ref().err().cloned().unwrap_or_default()
+    }),
+    ("volatility", |c| frac(c.m.volatility)),
+    ("sharpe", |c| opt_frac(c.m.sharpe)),
+    ("sortino", |c| opt_frac(c.m.sortino)),
+    ("max_drawdown", |c| frac(c.m.max_drawdown)),
+    ("max_drawdown_days", |c| frac(c.m.max_drawdown_days)),
+    ("calmar", |c| opt_frac(c.m.calmar)),
+    ("hodl_max_drawdown", |c| frac(c.m.hodl_max_drawdown)),
+    ("il_fraction", |c| opt_frac(c.m.il_fraction)),
+    ("break_even_capital_usd", |c| {
+        c.m.break_even_capital.map(usd).unwrap_or_default()
+    }),
+];
+
+/// The summary's columns after the attribution buckets (`<bucket>_usd`), with their cells.
+const TAIL: &[(&str, Cell)] = &[
+    ("deposits", |c| c.o.result.counts.deposits.to_string()),
+    ("withdrawals", |c| c.o.result.counts.withdrawals.to_string()),
+    ("claims", |c| c.o.result.counts.claims.to_string()),
+    ("harvests", |c| c.o.result.counts.harvests.to_string()),
+    ("rebalances", |c| c.o.result.counts.rebalances.to_string()),
+    ("moves", |c| c.o.result.counts.moves.to_string()),
+    ("swaps", |c| c.o.result.counts.swaps.to_string()),
+    ("skipped_actions", |c| c.o.result.counts.skipped.to_string()),
+    ("time_in_range", |c| {
+        c.m.time_in_range.map(frac).unwrap_or_default()
+    }),
+    ("identity_error_usd", |c| usd(c.o.result.max_identity_error)),
+    ("fee_model", |c| fee_model_cell(&c.o.result)),
+    ("fee_model_steps", |c| fee_steps_cell(&c.o.result)),
+    ("outliers_dropped", |c| {
+        c.o.align.outliers_dropped.to_string()
+    }),
+    ("outliers_kept", |c| c.o.align.outliers_kept.to_string()),
+    ("gas_paid_by", |c| c.o.result.gas_paid_by.name().to_string()),
+    ("external_gas_usd", |c| usd(c.o.result.external_gas)),
+];
+
+/// The summary's fixed columns: `HEAD`, one `<bucket>_usd` per attribution bucket, `TAIL`.
 pub fn summary_columns() -> Vec<String> {
-    let mut c: Vec<String> = [
-        "run",
-        "run_index",
-        "kind",
-        "dataset",
-        "start",
-        "end",
-        "steps",
-        "step_seconds",
-        "capital_usd",
-        "final_value_usd",
-        "net_pnl_usd",
-        "total_return",
-        "apr",
-        "apy",
-        "hodl_final_value_usd",
-        "hodl_return",
-        "hodl_apy",
-        "vs_hodl_usd",
-        "lend_baseline_market",
-        "lend_baseline_final_usd",
-        "lend_baseline_apy",
-        "vs_lend_baseline_usd",
-        "lend_baseline_note",
-        "liquidation_value_usd",
-        "liquidation_apy",
-        "exit_gas_usd",
-        "exit_swap_costs_usd",
-        "exit_note",
-        "volatility",
-        "sharpe",
-        "sortino",
-        "max_drawdown",
-        "max_drawdown_days",
-        "calmar",
-        "hodl_max_drawdown",
-        "il_fraction",
-        "break_even_capital_usd",
-    ]
-    .iter()
-    .map(|s| s.to_string())
-    .collect();
+    let mut c: Vec<String> = HEAD.iter().map(|(n, _)| n.to_string()).collect();
     c.extend(BUCKETS.iter().map(|b| format!("{b}_usd")));
-    c.extend(
-        [
-            "deposits",
-            "withdrawals",
-            "claims",
-            "harvests",
-            "rebalances",
-            "moves",
-            "swaps",
-            "skipped_actions",
-            "time_in_range",
-            "identity_error_usd",
-            "fee_model",
-            "fee_model_steps",
-            "outliers_dropped",
-            "outliers_kept",
-            "gas_paid_by",
-            "external_gas_usd",
-        ]
-        .iter()
-        .map(|s| s.to_string()),
-    );
+    c.extend(TAIL.iter().map(|(n, _)| n.to_string()));
     c
 }
 
@@ -365,84 +428,10 @@ pub fn summary_fixed(o: &RunOutput) -> Vec<String> {
 }
 
 fn summary_fixed_with(o: &RunOutput, m: &metrics::RunMetrics) -> Vec<String> {
-    let r = &o.result;
-    let g = r.grid;
-    let c = r.counts;
-    let mut row = vec![
-        o.spec.name.clone(),
-        o.index.to_string(),
-        o.spec.params.kind().to_string(),
-        o.dataset.clone(),
-        format_ts(g.start),
-        format_ts(g.end()),
-        g.len().to_string(),
-        g.step.to_string(),
-        usd(r.capital),
-        usd(m.final_value),
-        usd(m.final_value - r.capital),
-        frac(m.total_return),
-        frac(m.apr),
-        frac(m.apy),
-        usd(m.hodl_final),
-        frac(m.hodl_return),
-        frac(m.hodl_apy),
-        usd(m.final_value - m.hodl_final),
-        o.lend_baseline
-            .as_ref()
-            .map(|b| b.market.clone())
-            .unwrap_or_default(),
-        o.lend_baseline
-            .as_ref()
-            .map(|b| usd(b.final_value))
-            .unwrap_or_default(),
-        o.lend_baseline
-            .as_ref()
-            .map(|b| {
-                frac(metrics::apy(
-                    metrics::total_return(r.capital, b.final_value),
-                    m.years,
-                ))
-            })
-            .unwrap_or_default(),
-        o.lend_baseline
-            .as_ref()
-            .map(|b| usd(m.final_value - b.final_value))
-            .unwrap_or_default(),
-        o.lend_baseline.as_ref().err().cloned().unwrap_or_default(),
-        m.liquidation_value.map(usd).unwrap_or_default(),
-        opt_frac(m.liquidation_apy),
-        r.exit.as_ref().map(|e| usd(e.gas)).unwrap_or_default(),
-        r.exit.as_ref().map(|e| usd(e.swaps)).unwrap_or_default(),
-        r.exit.as_ref().err().cloned().unwrap_or_default(),
-        frac(m.volatility),
-        opt_frac(m.sharpe),
-        opt_frac(m.sortino),
-        frac(m.max_drawdown),
-        frac(m.max_drawdown_days),
-        opt_frac(m.calmar),
-        frac(m.hodl_max_drawdown),
-        opt_frac(m.il_fraction),
-        m.break_even_capital.map(usd).unwrap_or_default(),
-    ];
-    row.extend(r.attribution.iter().map(|x| usd(*x)));
-    row.extend([
-        c.deposits.to_string(),
-        c.withdrawals.to_string(),
-        c.claims.to_string(),
-        c.harvests.to_string(),
-        c.rebalances.to_string(),
-        c.moves.to_string(),
-        c.swaps.to_string(),
-        c.skipped.to_string(),
-        m.time_in_range.map(frac).unwrap_or_default(),
-        usd(r.max_identity_error),
-        fee_model_cell(r),
-        fee_steps_cell(r),
-        o.align.outliers_dropped.to_string(),
-        o.align.outliers_kept.to_string(),
-        r.gas_paid_by.name().to_string(),
-        usd(r.external_gas),
-    ]);
+    let c = Cells { o, m };
+    let mut row: Vec<String> = HEAD.iter().map(|(_, cell)| cell(&c)).collect();
+    row.extend(o.result.attribution.iter().map(|x| usd(*x)));
+    row.extend(TAIL.iter().map(|(_, cell)| cell(&c)));
     row
 }
 
