@@ -20,6 +20,71 @@ pub const WEEK: i64 = 7 * DAY;
 /// A year for annualisation: 365 days.
 pub const YEAR: i64 = 365 * DAY;
 
+/// A duration as a strategy file writes it (`"7d"`), parsed when the file is read: its
+/// text, which is what it serialises back to (a file's hash and the report's parameters
+/// show what the user wrote), and its seconds or why the text is not a duration. The
+/// reason is kept rather than failing the whole file's parse, so that the error can name
+/// the parameter (`interval: duration '0h' must be positive`): each strategy checks its
+/// durations with `secs_of` when it is built, which reading a strategy file does.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Duration {
+    text: String,
+    secs: Result<i64, String>,
+}
+
+impl Duration {
+    /// Its seconds, or why its text is not a duration, naming the parameter `name`.
+    pub fn secs_of(&self, name: &str) -> Result<i64, String> {
+        self.secs.clone().map_err(|m| format!("{name}: {m}"))
+    }
+
+    pub fn text(&self) -> &str {
+        &self.text
+    }
+
+    /// `1d`.
+    pub fn day() -> Duration {
+        Duration {
+            text: "1d".into(),
+            secs: Ok(DAY),
+        }
+    }
+}
+
+impl std::str::FromStr for Duration {
+    type Err = String;
+
+    /// A valid duration (an invalid text is an error here, unlike in a file).
+    fn from_str(text: &str) -> Result<Duration, String> {
+        Ok(Duration {
+            secs: Ok(parse_duration(text)?),
+            text: text.to_string(),
+        })
+    }
+}
+
+impl std::fmt::Display for Duration {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.text)
+    }
+}
+
+impl serde::Serialize for Duration {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.text)
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Duration {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Duration, D::Error> {
+        let text = String::deserialize(d)?;
+        Ok(Duration {
+            secs: parse_duration(&text),
+            text,
+        })
+    }
+}
+
 /// Parses a duration such as `90s`, `30m`, `1h`, `2d`, `1w` (a whole number and one unit)
 /// into seconds. Zero and negative durations are refused.
 pub fn parse_duration(text: &str) -> Result<i64, String> {
@@ -243,6 +308,23 @@ fn parse_fixed(b: &[u8]) -> Option<Timestamp> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_duration_keeps_its_text_and_names_its_parameter_when_invalid() {
+        #[derive(serde::Deserialize, serde::Serialize)]
+        struct P {
+            every: Duration,
+        }
+        let p: P = toml::from_str("every = \"7d\"").unwrap();
+        assert_eq!(p.every.secs_of("every"), Ok(7 * DAY));
+        assert_eq!(toml::to_string(&p).unwrap().trim(), "every = \"7d\"");
+        let bad: P = toml::from_str("every = \"0h\"").unwrap();
+        assert_eq!(
+            bad.every.secs_of("every"),
+            Err("every: duration '0h' must be positive".into())
+        );
+        assert!("0h".parse::<Duration>().is_err());
+    }
+
     use super::*;
 
     #[test]

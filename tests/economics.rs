@@ -203,7 +203,7 @@ fn a_range_out_of_range_for_whole_bars_earns_nothing() {
         width_pct: 10.0,
         rebalance: range_lp::Rule::OutOfRange,
         drift_pct: None,
-        min_interval: Some("1000d".into()),
+        min_interval: Some("1000d".parse().unwrap()),
         out_of_range_for: None,
     });
     let r = run(&m, &p, config(10_000.0));
@@ -252,13 +252,13 @@ fn a_hop_between_priced_pools_has_their_exposure() {
         .m;
     let p = StrategyParams::PoolHop(pool_hop::Params {
         pools: vec![],
-        window: "1h".into(),
+        window: "1h".parse().unwrap(),
         hysteresis: 0.01,
-        min_hold: "2h".into(),
-        check_every: "1h".into(),
+        min_hold: "2h".parse().unwrap(),
+        check_every: "1h".parse().unwrap(),
         top_k: 1,
         min_tvl_usd: 0.0,
-        payback: Some("2d".into()),
+        payback: Some("2d".parse().unwrap()),
         bridge_fee: 0.0005,
     });
     let r = run(&m, &p, config(100_000.0));
@@ -437,13 +437,13 @@ fn a_locked_position_cannot_be_withdrawn_or_moved_before_its_unlock() {
         .m;
     let p = StrategyParams::PoolHop(pool_hop::Params {
         pools: vec![],
-        window: "1h".into(),
+        window: "1h".parse().unwrap(),
         hysteresis: 0.01,
-        min_hold: "1h".into(),
-        check_every: "1h".into(),
+        min_hold: "1h".parse().unwrap(),
+        check_every: "1h".parse().unwrap(),
         top_k: 1,
         min_tvl_usd: 0.0,
-        payback: Some("30d".into()),
+        payback: Some("30d".parse().unwrap()),
         bridge_fee: 0.0005,
     });
     let mut cfg = config(100_000.0);

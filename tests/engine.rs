@@ -362,13 +362,13 @@ fn pool_hopping_with_a_high_switching_cost_moves_less() {
         .m;
     let params = StrategyParams::PoolHop(pool_hop::Params {
         pools: vec![],
-        window: "1h".into(),
+        window: "1h".parse().unwrap(),
         hysteresis: 0.01,
-        min_hold: "2h".into(),
-        check_every: "1h".into(),
+        min_hold: "2h".parse().unwrap(),
+        check_every: "1h".parse().unwrap(),
         top_k: 1,
         min_tvl_usd: 0.0,
-        payback: Some("2d".into()),
+        payback: Some("2d".parse().unwrap()),
         bridge_fee: 0.0005,
     });
     // The test market prices neither token: the pools' exposure is stated.
@@ -568,7 +568,7 @@ fn the_engines_fees_are_the_function_validate_checks() {
             width_pct: 3.0,
             rebalance: range_lp::Rule::OutOfRange,
             drift_pct: None,
-            min_interval: Some("10000d".into()),
+            min_interval: Some("10000d".parse().unwrap()),
             out_of_range_for: None,
         });
         let mut cfg = config(10_000.0);
@@ -660,7 +660,7 @@ fn a_delayed_rebalance_waits_out_excursions_shorter_than_its_delay() {
             rebalance: range_lp::Rule::OutOfRange,
             drift_pct: None,
             min_interval: None,
-            out_of_range_for: delay.map(String::from),
+            out_of_range_for: delay.map(|d| d.parse().unwrap()),
         })
     };
     let mut cfg = config(50_000.0);
@@ -746,7 +746,7 @@ fn a_threshold_claim_waits_until_the_rewards_pay_its_gas_that_many_times() {
     // Both rules at once are refused.
     let both = StrategyParams::Lp(lp::Params {
         pool: "farm".into(),
-        claim_every: Some("7d".into()),
+        claim_every: Some("7d".parse().unwrap()),
         claim_gas_multiple: Some(5.0),
         sell_rewards: true,
     });

@@ -734,13 +734,18 @@ pub fn plan(paths: &[PathBuf], opts: &BatchOptions) -> Result<Plan, RunError> {
             }
         };
         let step = markets[j.market].0.grid.step;
-        for (name, text) in j.spec.params.schedules() {
-            let d = crate::units::parse_duration(text).unwrap_or(i64::MAX);
-            if d < step {
+        for (name, d) in j.spec.params.schedules() {
+            let secs = d.secs_of(name).map_err(|message| {
+                RunError::Spec(SpecError {
+                    path: j.spec.path.clone(),
+                    message,
+                })
+            })?;
+            if secs < step {
                 return Err(RunError::Spec(SpecError {
                     path: j.spec.path.clone(),
                     message: format!(
-                        "[strategy] {name} = '{text}' is shorter than the run's step ({}): the engine acts at most once a step, so it would act every {} instead; use at least {}, or a finer `grid` if the data has one",
+                        "[strategy] {name} = '{d}' is shorter than the run's step ({}): the engine acts at most once a step, so it would act every {} instead; use at least {}, or a finer `grid` if the data has one",
                         crate::units::format_duration(step),
                         crate::units::format_duration(step),
                         crate::units::format_duration(step)

@@ -12,10 +12,11 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{duration, in_range};
+use super::in_range;
 use crate::costs::ActionKind;
 use crate::engine::{Action, EngineError, Strategy, Target, View};
 use crate::market::Market;
+use crate::units::Duration;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -41,7 +42,7 @@ pub struct Params {
     pub chain: Option<String>,
     pub harvest: Policy,
     #[serde(default)]
-    pub interval: Option<String>,
+    pub interval: Option<Duration>,
     #[serde(default)]
     pub gas_multiple: Option<f64>,
     #[serde(default)]
@@ -77,12 +78,11 @@ impl Autocompound {
             }
         }
         let interval = match p.harvest {
-            Policy::Interval => duration(
-                "interval",
-                p.interval
-                    .as_deref()
-                    .ok_or("harvest = \"interval\" needs `interval`, e.g. \"1d\"")?,
-            )?,
+            Policy::Interval => p
+                .interval
+                .as_ref()
+                .ok_or("harvest = \"interval\" needs `interval`, e.g. \"1d\"")?
+                .secs_of("interval")?,
             _ => 0,
         };
         if p.harvest == Policy::Threshold {

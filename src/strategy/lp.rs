@@ -6,10 +6,11 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{duration, in_range};
+use super::in_range;
 use crate::costs::ActionKind;
 use crate::engine::{Action, EngineError, Strategy, Target, View};
 use crate::market::Market;
+use crate::units::Duration;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -17,7 +18,7 @@ pub struct Params {
     pub pool: String,
     /// Claim rewards this often (e.g. "7d"); never when absent.
     #[serde(default)]
-    pub claim_every: Option<String>,
+    pub claim_every: Option<Duration>,
     /// Claim rewards once their value reaches this multiple of the claim's gas (plus the
     /// sale's gas when they are sold), checked every step; instead of `claim_every`.
     #[serde(default)]
@@ -42,8 +43,8 @@ impl Lp {
     pub fn new(p: Params) -> Result<Lp, String> {
         let claim_every = p
             .claim_every
-            .as_deref()
-            .map(|d| duration("claim_every", d))
+            .as_ref()
+            .map(|d| d.secs_of("claim_every"))
             .transpose()?;
         if let Some(m) = p.claim_gas_multiple {
             if claim_every.is_some() {

@@ -45,7 +45,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::costs::{GasConfig, SlippageModel, VaultFees};
 use crate::engine::{RunConfig, Strategy, StressEvent};
-use crate::units::{parse_datetime, parse_duration, Timestamp};
+use crate::units::{parse_datetime, parse_duration, Duration, Timestamp};
 
 /// A strategy file as written.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -285,34 +285,24 @@ impl StrategyParams {
         }
     }
 
-    /// The durations that schedule actions (name, text): each must be at least the
-    /// grid step, since the engine acts at most once a step.
-    pub fn schedules(&self) -> Vec<(&'static str, &str)> {
+    /// The durations that schedule actions: each must be at least the grid step, since
+    /// the engine acts at most once a step.
+    pub fn schedules(&self) -> Vec<(&'static str, &Duration)> {
         match self {
-            StrategyParams::Lp(p) => p
-                .claim_every
-                .as_deref()
-                .map(|d| ("claim_every", d))
-                .into_iter()
-                .collect(),
+            StrategyParams::Lp(p) => p.claim_every.iter().map(|d| ("claim_every", d)).collect(),
             StrategyParams::RangeLp(p) => p
                 .out_of_range_for
-                .as_deref()
+                .iter()
                 .map(|d| ("out_of_range_for", d))
-                .into_iter()
                 .collect(),
-            StrategyParams::Autocompound(p) if p.harvest == autocompound::Policy::Interval => p
-                .interval
-                .as_deref()
-                .map(|d| ("interval", d))
-                .into_iter()
-                .collect(),
-            StrategyParams::PoolHop(p) => vec![("check_every", p.check_every.as_str())],
+            StrategyParams::Autocompound(p) if p.harvest == autocompound::Policy::Interval => {
+                p.interval.iter().map(|d| ("interval", d)).collect()
+            }
+            StrategyParams::PoolHop(p) => vec![("check_every", &p.check_every)],
             StrategyParams::Portfolio(p) => p
                 .every
-                .as_deref()
+                .iter()
                 .map(|d| ("every", d))
-                .into_iter()
                 .chain(p.legs.iter().flat_map(|l| l.strategy.schedules()))
                 .collect(),
             _ => Vec::new(),
@@ -461,11 +451,6 @@ impl RunSpec {
         spec.config.validate().map_err(err)?;
         Ok(spec)
     }
-}
-
-/// Checks a duration parameter: `name` = text such as "7d".
-pub(crate) fn duration(name: &str, v: &str) -> Result<i64, String> {
-    parse_duration(v).map_err(|m| format!("{name}: {m}"))
 }
 
 /// Checks a fraction parameter in [lo, hi].

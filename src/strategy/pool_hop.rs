@@ -12,10 +12,11 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{duration, in_range};
+use super::in_range;
 use crate::costs::ActionKind;
 use crate::engine::{Action, EngineError, Strategy, Target, View};
 use crate::market::{Field, Market};
+use crate::units::Duration;
 use crate::units::YEAR;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -24,12 +25,12 @@ pub struct Params {
     /// The universe; empty = every pool of the dataset with an APY series and no price.
     #[serde(default)]
     pub pools: Vec<String>,
-    pub window: String,
+    pub window: Duration,
     /// APY advantage (fraction per year, 0.02 = 2 points) needed to move.
     pub hysteresis: f64,
-    pub min_hold: String,
+    pub min_hold: Duration,
     #[serde(default = "daily")]
-    pub check_every: String,
+    pub check_every: Duration,
     #[serde(default = "one")]
     pub top_k: usize,
     /// Ignore pools with less TVL than this (USD).
@@ -37,7 +38,7 @@ pub struct Params {
     pub min_tvl_usd: f64,
     /// Horizon over which a move's extra yield must repay its cost; default `min_hold`.
     #[serde(default)]
-    pub payback: Option<String>,
+    pub payback: Option<Duration>,
     /// Bridge fee assumed when deciding (fraction); match `[costs] bridge_fee`.
     #[serde(default = "bridge")]
     pub bridge_fee: f64,
@@ -47,8 +48,8 @@ fn bridge() -> f64 {
     0.0005
 }
 
-fn daily() -> String {
-    "1d".into()
+fn daily() -> Duration {
+    Duration::day()
 }
 
 fn one() -> usize {
@@ -78,11 +79,11 @@ pub struct PoolHop {
 
 impl PoolHop {
     pub fn new(p: Params) -> Result<PoolHop, String> {
-        let window = duration("window", &p.window)?;
-        let min_hold = duration("min_hold", &p.min_hold)?;
-        let check_every = duration("check_every", &p.check_every)?;
+        let window = p.window.secs_of("window")?;
+        let min_hold = p.min_hold.secs_of("min_hold")?;
+        let check_every = p.check_every.secs_of("check_every")?;
         let payback = match &p.payback {
-            Some(d) => duration("payback", d)?,
+            Some(d) => d.secs_of("payback")?,
             None => min_hold,
         };
         in_range("bridge_fee", p.bridge_fee, 0.0, 0.5)?;

@@ -34,10 +34,11 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{duration, in_range, Needs, StrategyParams};
+use super::{in_range, Needs, StrategyParams};
 use crate::costs::ActionKind;
 use crate::engine::{Action, EngineError, Strategy, Target, View};
 use crate::market::Market;
+use crate::units::Duration;
 
 /// The kinds a leg may be.
 pub const LEG_KINDS: [&str; 5] = ["lp", "stable_lp", "range_lp", "lend", "autocompound"];
@@ -56,7 +57,7 @@ pub struct Params {
     pub rebalance: Rule,
     /// For `calendar`: how often (e.g. "30d").
     #[serde(default)]
-    pub every: Option<String>,
+    pub every: Option<Duration>,
     /// For `drift`: rebalance when a leg's share of the portfolio (or the cash's) is
     /// this many percentage points from its weight.
     #[serde(default)]
@@ -149,9 +150,9 @@ impl Portfolio {
                 }
                 let e = p
                     .every
-                    .as_deref()
+                    .as_ref()
                     .ok_or("rebalance = \"calendar\" needs `every`, e.g. \"30d\"")?;
-                (duration("every", e)?, 0.0)
+                (e.secs_of("every")?, 0.0)
             }
             Rule::Drift => {
                 if p.every.is_some() {

@@ -8,10 +8,11 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{duration, in_range};
+use super::in_range;
 use crate::engine::{Action, EngineError, Strategy, Target, View};
 use crate::market::Market;
 use crate::market::PoolKind;
+use crate::units::Duration;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -32,11 +33,11 @@ pub struct Params {
     pub drift_pct: Option<f64>,
     /// Shortest time between rebalances (e.g. "1d"); default no limit.
     #[serde(default)]
-    pub min_interval: Option<String>,
+    pub min_interval: Option<Duration>,
     /// For `out_of_range`: rebalance only once the price has been out of the range this
     /// long without a break (e.g. "24h"); default at once.
     #[serde(default)]
-    pub out_of_range_for: Option<String>,
+    pub out_of_range_for: Option<Duration>,
 }
 
 pub struct RangeLp {
@@ -61,13 +62,13 @@ impl RangeLp {
         }
         let min_interval = p
             .min_interval
-            .as_deref()
-            .map(|d| duration("min_interval", d))
+            .as_ref()
+            .map(|d| d.secs_of("min_interval"))
             .transpose()?
             .unwrap_or(0);
         let out_for = match (&p.out_of_range_for, p.rebalance) {
             (None, _) => 0,
-            (Some(d), Rule::OutOfRange) => duration("out_of_range_for", d)?,
+            (Some(d), Rule::OutOfRange) => d.secs_of("out_of_range_for")?,
             (Some(_), Rule::Drift) => {
                 return Err("out_of_range_for goes with rebalance = \"out_of_range\"".into())
             }

@@ -103,7 +103,7 @@ pub fn vault(interval: &str) -> StrategyParams {
         asset: None,
         chain: None,
         harvest: autocompound::Policy::Interval,
-        interval: Some(interval.into()),
+        interval: Some(interval.parse().unwrap()),
         gas_multiple: None,
         deposit_trigger_pct: None,
     })
