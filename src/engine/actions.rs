@@ -27,86 +27,9 @@ impl<'a> Engine<'a> {
                 self.open(target.clone(), budget, i, ActionKind::Deposit)
                     .map(|(o, _)| o)
             }
-            Action::Close { position } => {
-                let position = *position;
-                if let Some(o) = self.wait_for_exit(position, None, i)? {
-                    return Ok(o);
-                }
-                let chain = self.position_chain(position)?;
-                let gas = self.gas_usd(&chain, ActionKind::Withdraw, i)?;
-                let funds = self.wallet_value(i) + self.value_of(position, i)?;
-                if let Some(r) = self.unaffordable("withdraw", gas, funds) {
-                    let name = self.position_name(position);
-                    return Ok(self.skip(i, "withdraw", &name, r));
-                }
-                self.close(position, i, true)?;
-                Ok(Outcome::Done)
-            }
-            Action::Claim { position } => {
-                let position = *position;
-                let (pool, value) = match self.pf.positions.get(&position).map(|p| &p.kind) {
-                    Some(PosKind::Amm(a)) => {
-                        let pv = &self.book.pool_list[a.pid];
-                        let v = pv
-                            .reward
-                            .map(|r| a.pending * self.book.price(r, i))
-                            .unwrap_or(0.0);
-                        (a.pool.clone(), v)
-                    }
-                    _ => {
-                        return Err(EngineError::Spec(format!(
-                            "position {position} has no rewards to claim"
-                        )))
-                    }
-                };
-                let chain = self.book.pools[&pool].meta.chain.clone();
-                let gas = self.gas_usd(&chain, ActionKind::Claim, i)?;
-                let funds = self.wallet_value(i) + value;
-                if let Some(r) = self.unaffordable("claim", gas, funds) {
-                    return Ok(self.skip(i, "claim", &pool, r));
-                }
-                if let Some(PosKind::Amm(a)) =
-                    self.pf.positions.get_mut(&position).map(|p| &mut p.kind)
-                {
-                    let pending = std::mem::take(&mut a.pending);
-                    if let Some(r) = self.book.pools[&pool].reward {
-                        *self.pf.wallet.entry(r).or_default() += pending;
-                    }
-                }
-                self.counts.claims += 1;
-                self.log(i, LedgerAction::Claim, &pool, value, 0.0, 0.0, 0.0);
-                self.charge_gas(gas, ActionKind::Claim, i, &pool);
-                Ok(Outcome::Done)
-            }
-            Action::SellRewards => {
-                let held: Vec<usize> = self
-                    .reward_assets
-                    .iter()
-                    .copied()
-                    .filter(|r| self.pf.wallet.get(r).is_some_and(|x| *x > 0.0))
-                    .collect();
-                if held.is_empty() {
-                    return Ok(Outcome::Done);
-                }
-                let chain = self.first_chain();
-                let gas = self.gas_usd(&chain, ActionKind::Swap, i)?;
-                if let Some(r) = self.unaffordable("sell rewards", gas, self.wallet_value(i)) {
-                    return Ok(self.skip(i, "sell_rewards", "rewards", r));
-                }
-                for r in held {
-                    let x = self.pf.wallet.remove(&r).unwrap_or(0.0);
-                    let v = x * self.book.price(r, i);
-                    let cost = self.config.reward_swap.cost(v);
-                    *self.pf.wallet.entry(0).or_default() += v - cost;
-                    self.att.swap_costs.add(-cost);
-                    self.counts.swaps += 1;
-                    let name = self.log_name(r);
-                    self.log(i, LedgerAction::SellRewards, &name, v, 0.0, cost, 0.0);
-                }
-                self.take_gas(gas, i);
-                self.attach_gas(i, LedgerAction::SellRewards, "rewards", gas);
-                Ok(Outcome::Done)
-            }
+            Action::Close { position } => self.close_action(*position, i),
+            Action::Claim { position } => self.claim(*position, i),
+            Action::SellRewards => self.sell_rewards(i),
             Action::Harvest {
                 position,
                 paid_by_others,
@@ -115,44 +38,7 @@ impl<'a> Engine<'a> {
                 position,
                 lower,
                 upper,
-            } => {
-                let position = *position;
-                let Some(Position {
-                    kind: PosKind::Amm(a),
-                    vault,
-                    ..
-                }) = self.pf.positions.get(&position).cloned()
-                else {
-                    return Err(EngineError::Spec(format!(
-                        "position {position} is not a pool position"
-                    )));
-                };
-                let pool = a.pool.clone();
-                let chain = self.book.pool_list[a.pid].meta.chain.clone();
-                let gas = self.gas_usd(&chain, ActionKind::Rebalance, i)?;
-                let budget = self.value_of(position, i)?;
-                if let Some(r) = self.unaffordable("rebalance", gas, self.wallet_value(i) + budget)
-                {
-                    return Ok(self.skip(i, "rebalance", &pool, r));
-                }
-                self.withdraw_to_wallet(position, i);
-                let (outcome, id) = self.open(
-                    Target::Pool {
-                        pool: pool.clone(),
-                        range: Some((*lower, *upper)),
-                        vault,
-                    },
-                    budget,
-                    i,
-                    ActionKind::Rebalance,
-                )?;
-                // Keep the strategy's id for the position.
-                if let Some(p) = id.and_then(|id| self.pf.positions.remove(&id)) {
-                    self.pf.positions.insert(position, p);
-                }
-                self.counts.rebalances += 1;
-                Ok(outcome)
-            }
+            } => self.rebalance(*position, *lower, *upper, i),
             Action::Move { position, to } => {
                 if let Some(o) = self.wait_for_exit(*position, Some(to), i)? {
                     return Ok(o);
@@ -162,6 +48,133 @@ impl<'a> Engine<'a> {
             Action::Withdraw { position, usd } => self.withdraw_part(*position, *usd, i),
             Action::Deposit { position, usd } => self.deposit_into(*position, *usd, i),
         }
+    }
+
+    /// `Action::Close`: a full withdrawal, or its wait for the venue's lock or unbonding.
+    fn close_action(&mut self, position: u32, i: usize) -> Result<Outcome, EngineError> {
+        if let Some(o) = self.wait_for_exit(position, None, i)? {
+            return Ok(o);
+        }
+        let chain = self.position_chain(position)?;
+        let gas = self.gas_usd(&chain, ActionKind::Withdraw, i)?;
+        let funds = self.wallet_value(i) + self.value_of(position, i)?;
+        if let Some(r) = self.unaffordable("withdraw", gas, funds) {
+            let name = self.position_name(position);
+            return Ok(self.skip(i, "withdraw", &name, r));
+        }
+        self.close(position, i, true)?;
+        Ok(Outcome::Done)
+    }
+
+    /// `Action::Claim`: a position's pending reward tokens into the wallet.
+    fn claim(&mut self, position: u32, i: usize) -> Result<Outcome, EngineError> {
+        let (pool, value) = match self.pf.positions.get(&position).map(|p| &p.kind) {
+            Some(PosKind::Amm(a)) => {
+                let pv = &self.book.pool_list[a.pid];
+                let v = pv
+                    .reward
+                    .map(|r| a.pending * self.book.price(r, i))
+                    .unwrap_or(0.0);
+                (a.pool.clone(), v)
+            }
+            _ => {
+                return Err(EngineError::Spec(format!(
+                    "position {position} has no rewards to claim"
+                )))
+            }
+        };
+        let chain = self.book.pools[&pool].meta.chain.clone();
+        let gas = self.gas_usd(&chain, ActionKind::Claim, i)?;
+        let funds = self.wallet_value(i) + value;
+        if let Some(r) = self.unaffordable("claim", gas, funds) {
+            return Ok(self.skip(i, "claim", &pool, r));
+        }
+        if let Some(PosKind::Amm(a)) = self.pf.positions.get_mut(&position).map(|p| &mut p.kind) {
+            let pending = std::mem::take(&mut a.pending);
+            if let Some(r) = self.book.pools[&pool].reward {
+                *self.pf.wallet.entry(r).or_default() += pending;
+            }
+        }
+        self.counts.claims += 1;
+        self.log(i, LedgerAction::Claim, &pool, value, 0.0, 0.0, 0.0);
+        self.charge_gas(gas, ActionKind::Claim, i, &pool);
+        Ok(Outcome::Done)
+    }
+
+    /// `Action::SellRewards`: every reward token in the wallet sold for USD.
+    fn sell_rewards(&mut self, i: usize) -> Result<Outcome, EngineError> {
+        let held: Vec<usize> = self
+            .reward_assets
+            .iter()
+            .copied()
+            .filter(|r| self.pf.wallet.get(r).is_some_and(|x| *x > 0.0))
+            .collect();
+        if held.is_empty() {
+            return Ok(Outcome::Done);
+        }
+        let chain = self.first_chain();
+        let gas = self.gas_usd(&chain, ActionKind::Swap, i)?;
+        if let Some(r) = self.unaffordable("sell rewards", gas, self.wallet_value(i)) {
+            return Ok(self.skip(i, "sell_rewards", "rewards", r));
+        }
+        for r in held {
+            let x = self.pf.wallet.remove(&r).unwrap_or(0.0);
+            let v = x * self.book.price(r, i);
+            let cost = self.config.reward_swap.cost(v);
+            *self.pf.wallet.entry(0).or_default() += v - cost;
+            self.att.swap_costs.add(-cost);
+            self.counts.swaps += 1;
+            let name = self.log_name(r);
+            self.log(i, LedgerAction::SellRewards, &name, v, 0.0, cost, 0.0);
+        }
+        self.take_gas(gas, i);
+        self.attach_gas(i, LedgerAction::SellRewards, "rewards", gas);
+        Ok(Outcome::Done)
+    }
+
+    /// `Action::Rebalance`: a concentrated position moved to new bounds, as one action
+    /// (withdraw, swap, mint) with one rebalance's gas; it keeps its id.
+    fn rebalance(
+        &mut self,
+        position: u32,
+        lower: f64,
+        upper: f64,
+        i: usize,
+    ) -> Result<Outcome, EngineError> {
+        let Some(Position {
+            kind: PosKind::Amm(a),
+            vault,
+            ..
+        }) = self.pf.positions.get(&position).cloned()
+        else {
+            return Err(EngineError::Spec(format!(
+                "position {position} is not a pool position"
+            )));
+        };
+        let pool = a.pool.clone();
+        let chain = self.book.pool_list[a.pid].meta.chain.clone();
+        let gas = self.gas_usd(&chain, ActionKind::Rebalance, i)?;
+        let budget = self.value_of(position, i)?;
+        if let Some(r) = self.unaffordable("rebalance", gas, self.wallet_value(i) + budget) {
+            return Ok(self.skip(i, "rebalance", &pool, r));
+        }
+        self.withdraw_to_wallet(position, i);
+        let (outcome, id) = self.open(
+            Target::Pool {
+                pool: pool.clone(),
+                range: Some((lower, upper)),
+                vault,
+            },
+            budget,
+            i,
+            ActionKind::Rebalance,
+        )?;
+        // Keep the strategy's id for the position.
+        if let Some(p) = id.and_then(|id| self.pf.positions.remove(&id)) {
+            self.pf.positions.insert(position, p);
+        }
+        self.counts.rebalances += 1;
+        Ok(outcome)
     }
 
     /// A withdrawal (or move) of a position whose venue has a lock or an unbonding

@@ -51,123 +51,15 @@ impl<'a> Engine<'a> {
         let budget = budget.min(have - self.reserve(gas)).max(0.0);
         let (kind, chain, name, vault) = match target {
             Target::Pool { pool, range, vault } => {
-                let pv = self.book.pool_arc(&pool)?;
-                if !book::is_amm(&pv) {
-                    return Err(EngineError::Spec(format!(
-                        "pool '{pool}' has no price series or is not a two-token AMM pool"
-                    )));
-                }
-                if pv.volume.is_some() && pv.fees_usd.is_none() && pv.fee_at(i).is_none() {
-                    return Err(EngineError::Spec(format!("pool '{pool}' has volume but no fee rate: give `fee` in its [[pools]] entry or a fee_rate series")));
-                }
-                if let Err(m) = &pv.fee {
-                    return Err(EngineError::Spec(m.clone()));
-                }
-                let p = pv.price.as_ref().map_or(f64::NAN, |s| s[i]);
-                let kind = pv.meta.kind;
-                let range = match range {
-                    Some((lo, hi)) => {
-                        if kind != PoolKind::Concentrated {
-                            return Err(EngineError::Spec(format!(
-                                "a price range needs a concentrated pool; '{pool}' is {kind}"
-                            )));
-                        }
-                        if !(lo > 0.0 && hi > lo && lo.is_finite() && hi.is_finite()) {
-                            return Err(EngineError::Spec(format!(
-                                "range [{lo}, {hi}] must have 0 < lower < upper"
-                            )));
-                        }
-                        Some((lo.sqrt(), hi.sqrt()))
-                    }
-                    None => None,
-                };
-                self.fee_pools.insert(self.book.pool_ids[&pool]);
-                let mut a = AmmPos {
-                    pool: pool.clone(),
-                    pid: self.book.pool_ids[&pool],
-                    kind,
-                    l: 1.0,
-                    range,
-                    basket: [0.0, 0.0],
-                    last_il: 0.0,
-                    fees_usd: 0.0,
-                    pending: 0.0,
-                    unit: [Cell::new(UnitAt::NONE), Cell::new(UnitAt::NONE)],
-                };
-                let (u0, u1) = self.amounts(&a, i);
-                let (t0, t1) = (pv.token_prices[0], pv.token_prices[1]);
-                let per_l = u0 * self.book.price(t0, i) + u1 * self.book.price(t1, i);
-                let l_target = budget / per_l;
-                let _ = p;
-                let (l, x, y) = self.fund_liquidity(a.pid, (u0, u1), l_target, i)?;
-                a.l = l;
-                a.basket = [x, y];
-                let chain = pv.meta.chain.clone();
-                (PosKind::Amm(a), chain, pool, vault)
+                self.enter_pool(pool, range, vault, budget, i)?
             }
             Target::Lend {
                 market,
                 asset,
                 chain,
                 vault,
-            } => {
-                let rate = self.market.rate(&market).ok_or_else(|| {
-                    let known: Vec<&str> = self.market.rates.keys().map(String::as_str).collect();
-                    EngineError::Spec(format!(
-                        "lending market '{market}' is not in the market{}; markets: {}",
-                        crate::data::error::suggest(&market, known.iter().copied()),
-                        crate::data::error::list_names(known.iter().copied())
-                    ))
-                })?;
-                if rate.field(Field::SupplyApr).is_none() {
-                    return Err(EngineError::Spec(format!(
-                        "lending market '{market}' has no supply_apr over the run"
-                    )));
-                }
-                let k = self.book.asset(&asset)?;
-                let amount = budget / self.book.price(k, i);
-                self.acquire(k, amount, &[], None, i)?;
-                let have = self.pf.wallet.get(&k).copied().unwrap_or(0.0).min(amount);
-                *self.pf.wallet.entry(k).or_default() -= have;
-                (
-                    PosKind::Lend {
-                        market: market.clone(),
-                        asset: k,
-                        amount: have,
-                        chain: chain.clone(),
-                    },
-                    chain,
-                    market,
-                    vault,
-                )
-            }
-            Target::Yield { pool } => {
-                let pv = self.book.pool_arc(&pool)?;
-                if pv.apy_base.is_none() && pv.apy_reward.is_none() {
-                    return Err(EngineError::Spec(format!(
-                        "pool '{pool}' has no apy_base or apy_reward over the run"
-                    )));
-                }
-                let asset = pv.exposure.ok_or_else(|| {
-                    EngineError::Spec(format!(
-                        "pool '{pool}' has a price (from the data or its tokens): it is held as a pool position, not a yield stream"
-                    ))
-                })?;
-                let pid = self.book.pool_ids[&pool];
-                self.yield_pools.insert(pid);
-                let have = self.fund_usd(budget, pid, i)?;
-                (
-                    PosKind::Yield {
-                        pool: pool.clone(),
-                        pid,
-                        principal: have / self.book.price(asset, i),
-                        asset,
-                    },
-                    pv.meta.chain.clone(),
-                    pool,
-                    false,
-                )
-            }
+            } => self.enter_lend(market, asset, chain, vault, budget, i)?,
+            Target::Yield { pool } => self.enter_yield(pool, budget, i)?,
         };
         let id = self.pf.next_id;
         self.pf.next_id += 1;
@@ -207,5 +99,146 @@ impl<'a> Engine<'a> {
         debug_assert_eq!(chain, gas_chain);
         self.charge_gas(gas, gas_kind, i, &name);
         Ok((Outcome::Done, Some(id)))
+    }
+
+    /// The entry into a pool position of `budget` USD: checks the pool, funds its
+    /// liquidity; (kind, chain, venue name, vault).
+    fn enter_pool(
+        &mut self,
+        pool: String,
+        range: Option<(f64, f64)>,
+        vault: bool,
+        budget: f64,
+        i: usize,
+    ) -> Result<(PosKind, String, String, bool), EngineError> {
+        let pv = self.book.pool_arc(&pool)?;
+        if !book::is_amm(&pv) {
+            return Err(EngineError::Spec(format!(
+                "pool '{pool}' has no price series or is not a two-token AMM pool"
+            )));
+        }
+        if pv.volume.is_some() && pv.fees_usd.is_none() && pv.fee_at(i).is_none() {
+            return Err(EngineError::Spec(format!("pool '{pool}' has volume but no fee rate: give `fee` in its [[pools]] entry or a fee_rate series")));
+        }
+        if let Err(m) = &pv.fee {
+            return Err(EngineError::Spec(m.clone()));
+        }
+        let p = pv.price.as_ref().map_or(f64::NAN, |s| s[i]);
+        let kind = pv.meta.kind;
+        let range = match range {
+            Some((lo, hi)) => {
+                if kind != PoolKind::Concentrated {
+                    return Err(EngineError::Spec(format!(
+                        "a price range needs a concentrated pool; '{pool}' is {kind}"
+                    )));
+                }
+                if !(lo > 0.0 && hi > lo && lo.is_finite() && hi.is_finite()) {
+                    return Err(EngineError::Spec(format!(
+                        "range [{lo}, {hi}] must have 0 < lower < upper"
+                    )));
+                }
+                Some((lo.sqrt(), hi.sqrt()))
+            }
+            None => None,
+        };
+        self.fee_pools.insert(self.book.pool_ids[&pool]);
+        let mut a = AmmPos {
+            pool: pool.clone(),
+            pid: self.book.pool_ids[&pool],
+            kind,
+            l: 1.0,
+            range,
+            basket: [0.0, 0.0],
+            last_il: 0.0,
+            fees_usd: 0.0,
+            pending: 0.0,
+            unit: [Cell::new(UnitAt::NONE), Cell::new(UnitAt::NONE)],
+        };
+        let (u0, u1) = self.amounts(&a, i);
+        let (t0, t1) = (pv.token_prices[0], pv.token_prices[1]);
+        let per_l = u0 * self.book.price(t0, i) + u1 * self.book.price(t1, i);
+        let l_target = budget / per_l;
+        let _ = p;
+        let (l, x, y) = self.fund_liquidity(a.pid, (u0, u1), l_target, i)?;
+        a.l = l;
+        a.basket = [x, y];
+        let chain = pv.meta.chain.clone();
+        Ok((PosKind::Amm(a), chain, pool, vault))
+    }
+
+    /// The entry into a lending supply of `budget` USD; (kind, chain, venue name, vault).
+    fn enter_lend(
+        &mut self,
+        market: String,
+        asset: String,
+        chain: String,
+        vault: bool,
+        budget: f64,
+        i: usize,
+    ) -> Result<(PosKind, String, String, bool), EngineError> {
+        let rate = self.market.rate(&market).ok_or_else(|| {
+            let known: Vec<&str> = self.market.rates.keys().map(String::as_str).collect();
+            EngineError::Spec(format!(
+                "lending market '{market}' is not in the market{}; markets: {}",
+                crate::data::error::suggest(&market, known.iter().copied()),
+                crate::data::error::list_names(known.iter().copied())
+            ))
+        })?;
+        if rate.field(Field::SupplyApr).is_none() {
+            return Err(EngineError::Spec(format!(
+                "lending market '{market}' has no supply_apr over the run"
+            )));
+        }
+        let k = self.book.asset(&asset)?;
+        let amount = budget / self.book.price(k, i);
+        self.acquire(k, amount, &[], None, i)?;
+        let have = self.pf.wallet.get(&k).copied().unwrap_or(0.0).min(amount);
+        *self.pf.wallet.entry(k).or_default() -= have;
+        Ok((
+            PosKind::Lend {
+                market: market.clone(),
+                asset: k,
+                amount: have,
+                chain: chain.clone(),
+            },
+            chain,
+            market,
+            vault,
+        ))
+    }
+
+    /// The entry into a yield-only pool's principal of `budget` USD; (kind, chain, venue
+    /// name, vault).
+    fn enter_yield(
+        &mut self,
+        pool: String,
+        budget: f64,
+        i: usize,
+    ) -> Result<(PosKind, String, String, bool), EngineError> {
+        let pv = self.book.pool_arc(&pool)?;
+        if pv.apy_base.is_none() && pv.apy_reward.is_none() {
+            return Err(EngineError::Spec(format!(
+                "pool '{pool}' has no apy_base or apy_reward over the run"
+            )));
+        }
+        let asset = pv.exposure.ok_or_else(|| {
+            EngineError::Spec(format!(
+                "pool '{pool}' has a price (from the data or its tokens): it is held as a pool position, not a yield stream"
+            ))
+        })?;
+        let pid = self.book.pool_ids[&pool];
+        self.yield_pools.insert(pid);
+        let have = self.fund_usd(budget, pid, i)?;
+        Ok((
+            PosKind::Yield {
+                pool: pool.clone(),
+                pid,
+                principal: have / self.book.price(asset, i),
+                asset,
+            },
+            pv.meta.chain.clone(),
+            pool,
+            false,
+        ))
     }
 }
