@@ -78,7 +78,7 @@ fn legs_without_rebalancing_are_the_legs_run_alone_on_their_share() {
 }
 
 #[test]
-fn a_rebalance_restores_the_weights_and_pays_for_its_transfers() {
+fn a_rebalance_moves_value_between_the_legs_and_pays_for_each_transfer() {
     let dir = tempfile::tempdir().unwrap();
     let monthly = write(
         dir.path(),

@@ -9,6 +9,7 @@
 //! polars itself would read it. Files without wide decimals go through polars' reader
 //! unchanged.
 
+use std::fs::File;
 use std::io::Cursor;
 use std::path::Path;
 
@@ -26,12 +27,14 @@ use super::error::DataError;
 /// polars' widest decimal (Decimal128).
 const POLARS_MAX_PRECISION: usize = 38;
 
-/// Reads `path` (already checked to exist and be non-empty).
+/// Reads `path` (already checked to exist and be non-empty). Only the footer is read
+/// to tell whether the file has wide decimals; a file without them goes to polars'
+/// reader as a file (no copy in memory), one with them is read whole and decoded here.
 pub fn read(path: &Path) -> Result<DataFrame, DataError> {
-    let bytes = std::fs::read(path).map_err(|e| DataError::Io {
+    let io = |e: std::io::Error| DataError::Io {
         path: path.to_path_buf(),
         message: e.to_string(),
-    })?;
+    };
     let not_parquet = |m: String| {
         DataError::Format {
         path: path.to_path_buf(),
@@ -50,30 +53,28 @@ pub fn read(path: &Path) -> Result<DataFrame, DataError> {
         ),
     }
     };
-    let wide = crate::io::contain_panic(|| wide_columns(&bytes))
+    let mut file = File::open(path).map_err(io)?;
+    let wide = crate::io::contain_panic(|| has_wide_decimals(&mut file))
         .map_err(failed)?
         .map_err(|e| not_parquet(e.to_string()))?;
-    let df = match wide {
-        None => crate::io::contain_panic(|| ParquetReader::new(Cursor::new(&bytes)).finish())
+    if !wide {
+        let file = File::open(path).map_err(io)?;
+        return crate::io::contain_panic(|| ParquetReader::new(file).finish())
             .map_err(failed)?
-            .map_err(|e| not_parquet(e.to_string()))?,
-        Some(_) => crate::io::contain_panic(|| decode(bytes))
-            .map_err(failed)?
-            .map_err(|e| failed(e.to_string()))?,
-    };
-    Ok(df)
+            .map_err(|e| not_parquet(e.to_string()));
+    }
+    let bytes = std::fs::read(path).map_err(io)?;
+    crate::io::contain_panic(|| decode(bytes))
+        .map_err(failed)?
+        .map_err(|e| failed(e.to_string()))
 }
 
-/// Whether the file has a decimal column wider than polars reads (`None` if not).
-fn wide_columns(bytes: &[u8]) -> PolarsResult<Option<Vec<String>>> {
-    let meta = read_metadata(&mut Cursor::new(bytes))?;
-    let schema = infer_schema(&meta)?;
-    let wide: Vec<String> = schema
+/// Whether the file's schema has a decimal column wider than polars reads.
+fn has_wide_decimals(file: &mut File) -> PolarsResult<bool> {
+    let meta = read_metadata(file)?;
+    Ok(infer_schema(&meta)?
         .iter_values()
-        .filter(|f| is_wide(&f.dtype))
-        .map(|f| f.name.to_string())
-        .collect();
-    Ok((!wide.is_empty()).then_some(wide))
+        .any(|f| is_wide(&f.dtype)))
 }
 
 fn is_wide(dtype: &ArrowDataType) -> bool {

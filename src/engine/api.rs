@@ -154,21 +154,24 @@ impl<'a> View<'a> {
             .and_then(|g| self.portfolio.positions.get(&g))
     }
 
-    /// The positions held, with their ids, in id order.
-    pub fn positions(&self) -> Vec<(u32, &Position)> {
-        match self.scope {
-            None => self
-                .portfolio
-                .positions
-                .iter()
-                .map(|(k, p)| (*k, p))
-                .collect(),
-            Some(ids) => ids
-                .iter()
-                .enumerate()
-                .filter_map(|(n, g)| self.portfolio.positions.get(g).map(|p| (n as u32, p)))
-                .collect(),
-        }
+    /// The positions held, with their ids, in id order (a leg's ids rise with the run's).
+    pub fn positions(&self) -> impl Iterator<Item = (u32, &Position)> + '_ {
+        let scope = self.scope;
+        self.portfolio
+            .positions
+            .iter()
+            .filter_map(move |(k, p)| match scope {
+                None => Some((*k, p)),
+                Some(ids) => ids.iter().position(|g| g == k).map(|n| (n as u32, p)),
+            })
+    }
+
+    /// Gas cost in USD at this step of an action of `kind` on `target`'s chain.
+    pub fn target_gas_usd(&self, target: &Target, kind: ActionKind) -> f64 {
+        self.engine
+            .target_chain(target)
+            .and_then(|c| self.engine.gas_usd(&c, kind, self.i))
+            .unwrap_or(f64::INFINITY)
     }
 
     /// Gas cost in USD of an action on a chain at this step.

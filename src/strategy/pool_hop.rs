@@ -154,7 +154,6 @@ impl Strategy for PoolHop {
         // (position id, pool, opened at).
         let held: Vec<(u32, String, i64)> = view
             .positions()
-            .into_iter()
             .map(|(id, p)| (id, p.venue().to_string(), view.market.grid.at(p.opened)))
             .collect();
         let total = if view.i == 0 {

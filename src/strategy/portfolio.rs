@@ -36,7 +36,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{in_range, Needs, StrategyParams};
 use crate::costs::ActionKind;
-use crate::engine::{Action, EngineError, Strategy, Target, View};
+use crate::engine::{Action, EngineError, Strategy, View};
 use crate::market::Market;
 use crate::units::Duration;
 
@@ -200,13 +200,7 @@ impl Portfolio {
         Ok(match a.clone() {
             Action::Open { target, usd } => match share {
                 Some(s) => {
-                    let chain = match &target {
-                        Target::Pool { pool, .. } | Target::Yield { pool } => {
-                            view.book.pool(pool)?.meta.chain.clone()
-                        }
-                        Target::Lend { chain, .. } => chain.clone(),
-                    };
-                    let gas = view.gas_usd(&chain, ActionKind::Deposit);
+                    let gas = view.target_gas_usd(&target, ActionKind::Deposit);
                     let s = if gas.is_finite() { (s - gas).max(0.0) } else { s };
                     Action::Open {
                         target,
