@@ -14,7 +14,8 @@
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use yieldlab::batch::{plan, BatchOptions, SeriesPolicy};
+use yieldlab::batch::{plan, BatchOptions};
+use yieldlab::run::SeriesPolicy;
 
 fn peak_rss_mb() -> f64 {
     std::fs::read_to_string("/proc/self/status")
@@ -51,7 +52,7 @@ fn measure(file: &Path, data_root: Option<&Path>, threads: usize) -> (usize, u64
     let mut steps = 0u64;
     pool.install(|| {
         // The path `yieldlab run` takes: each worker runs and formats its run's record.
-        p.run_records(false, false, |r, _| {
+        p.run_records(false, false, &yieldlab::report::Rows, |r, _| {
             runs += 1;
             steps += r.summary[6].parse::<u64>().expect("steps column");
             std::hint::black_box(r.summary_row(&[]));

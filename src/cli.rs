@@ -162,22 +162,11 @@ pub enum FetchCommand {
 }
 
 fn fetch(cmd: FetchCommand, out: &mut dyn std::io::Write) -> Result<(), Failure> {
-    use crate::data::fetch::{self, Client, FetchError, FetchOptions};
-    let fail = |e: FetchError| match e {
-        FetchError::Source(m) => bad_input(m),
-        FetchError::Out(crate::io::OutError::Refused(m)) => bad_input(m),
-        FetchError::Io(m) => Failure {
-            code: 1,
-            message: m,
-        },
-        FetchError::Out(e) => Failure {
-            code: 1,
-            message: e.to_string(),
-        },
-    };
+    use crate::data::fetch::{self, Client, FetchOptions};
+    let fail = Failure::from;
     let date = |flag: &str, s: &str| {
         crate::units::parse_datetime(s)
-            .ok_or_else(|| bad_input(format!("--{flag} '{s}': not a date (e.g. 2023-01-31)")))
+            .ok_or_else(|| Failure::Input(format!("--{flag} '{s}': not a date (e.g. 2023-01-31)")))
     };
     let options = |c: &FetchCommon| FetchOptions {
         out: c.out.clone(),
@@ -198,7 +187,7 @@ fn fetch(cmd: FetchCommand, out: &mut dyn std::io::Write) -> Result<(), Failure>
                     "constant_product" => Ok(crate::market::PoolKind::ConstantProduct),
                     "concentrated" => Ok(crate::market::PoolKind::Concentrated),
                     "stableswap" => Ok(crate::market::PoolKind::Stableswap),
-                    _ => Err(bad_input(format!(
+                    _ => Err(Failure::Input(format!(
                         "--kind '{k}': use constant_product, concentrated or stableswap"
                     ))),
                 })
@@ -253,10 +242,8 @@ fn fetch(cmd: FetchCommand, out: &mut dyn std::io::Write) -> Result<(), Failure>
         }
     };
     fetch::write(&fetched, &opts).map_err(fail)?;
-    writeln!(out, "{}", fetch::summary(&fetched, &client, &opts.out)).map_err(|e| Failure {
-        code: 1,
-        message: e.to_string(),
-    })
+    writeln!(out, "{}", fetch::summary(&fetched, &client, &opts.out))
+        .map_err(|e| Failure::Machine(e.to_string()))
 }
 
 #[derive(Debug, Args)]
@@ -367,28 +354,89 @@ pub struct SynthArgs {
     pub days: Option<u32>,
 }
 
-/// A failure with its exit code.
+/// Why a command failed. Its exit code is decided here and only here (`code`); every
+/// library error becomes one through the `From` impls below.
 #[derive(Debug)]
-pub struct Failure {
-    pub code: i32,
-    pub message: String,
+pub enum Failure {
+    /// Bad input (a flag, a manifest, a data or strategy file, a folder not ours to
+    /// write), with a message that names it: exit code 2.
+    Input(String),
+    /// A failure of ours or of the machine (a write failed, a bug): exit code 1.
+    Machine(String),
 }
 
-impl From<DataError> for Failure {
-    fn from(e: DataError) -> Self {
-        let code = match e {
-            DataError::Io { .. } => 1,
-            _ => 2,
-        };
-        Failure {
-            code,
-            message: e.to_string(),
+impl Failure {
+    pub fn code(&self) -> i32 {
+        match self {
+            Failure::Input(_) => 2,
+            Failure::Machine(_) => 1,
+        }
+    }
+
+    pub fn message(&self) -> &str {
+        match self {
+            Failure::Input(m) | Failure::Machine(m) => m,
         }
     }
 }
 
-fn bad_input(message: String) -> Failure {
-    Failure { code: 2, message }
+impl From<DataError> for Failure {
+    fn from(e: DataError) -> Self {
+        match e {
+            DataError::Io { .. } => Failure::Machine(e.to_string()),
+            _ => Failure::Input(e.to_string()),
+        }
+    }
+}
+
+impl From<crate::batch::RunError> for Failure {
+    fn from(e: crate::batch::RunError) -> Self {
+        use crate::batch::RunError;
+        match e {
+            RunError::Data { ref source, .. } if matches!(**source, DataError::Io { .. }) => {
+                Failure::Machine(e.to_string())
+            }
+            RunError::Cache { .. } | RunError::Internal(_) => Failure::Machine(e.to_string()),
+            RunError::Spec(_) | RunError::Data { .. } | RunError::Engine { .. } => {
+                Failure::Input(e.to_string())
+            }
+        }
+    }
+}
+
+impl From<crate::data::fetch::FetchError> for Failure {
+    fn from(e: crate::data::fetch::FetchError) -> Self {
+        use crate::data::fetch::FetchError;
+        match e {
+            FetchError::Source(m) | FetchError::Out(crate::io::OutError::Refused(m)) => {
+                Failure::Input(m)
+            }
+            FetchError::Io(m) => Failure::Machine(m),
+            FetchError::Out(e) => Failure::Machine(e.to_string()),
+        }
+    }
+}
+
+impl From<crate::pipeline::PipelineError> for Failure {
+    fn from(e: crate::pipeline::PipelineError) -> Self {
+        use crate::pipeline::PipelineError;
+        match e {
+            PipelineError::Input(m) => Failure::Input(m),
+            PipelineError::Write(m) => Failure::Machine(m),
+            PipelineError::Run(e) => e.into(),
+        }
+    }
+}
+
+/// An output folder's error, with the folder named for a write that failed.
+fn out_failure<'a>(
+    dir: &'a std::path::Path,
+    what: &'a str,
+) -> impl Fn(crate::io::OutError) -> Failure + 'a {
+    move |e| match e {
+        crate::io::OutError::Refused(m) => Failure::Input(m),
+        e => Failure::Machine(format!("{}: cannot write {what}: {e}", dir.display())),
+    }
 }
 
 /// Runs a parsed command, writing its report to `out`.
@@ -396,17 +444,15 @@ pub fn execute(cli: Cli, out: &mut dyn std::io::Write) -> Result<(), Failure> {
     match cli.command {
         Command::Data(DataCommand::Check(a)) => {
             let ds = Dataset::load(&a.manifest, a.data_root.as_deref())?;
-            write!(out, "{}", check::render(&ds)).map_err(|e| Failure {
-                code: 1,
-                message: format!("cannot write the report: {e}"),
-            })
+            write!(out, "{}", check::render(&ds))
+                .map_err(|e| Failure::Machine(format!("cannot write the report: {e}")))
         }
         Command::Run(a) => run_and_write(a, false, out),
         Command::Compare(a) => run_and_write(a, true, out),
         Command::Validate(a) => {
             let ds = Dataset::load(&a.manifest, Some(&a.data_root))?;
             if crate::validate::fee_growth(&ds).is_empty() {
-                return Err(bad_input(format!(
+                return Err(Failure::Input(format!(
                     "{}: nothing to check: no concentrated pool with fee_growth_global0/1, liquidity and tick series, which `validate` reconciles with the fee model; give a dataset that has them (data/shared/manifest.toml)",
                     a.manifest.display()
                 )));
@@ -417,23 +463,14 @@ pub fn execute(cli: Cli, out: &mut dyn std::io::Write) -> Result<(), Failure> {
                 force_flag: "--force",
                 ..Default::default()
             };
-            let target = crate::io::OutDir::claim(&a.out, &claim).map_err(|e| match e {
-                crate::io::OutError::Refused(m) => bad_input(m),
-                e => Failure {
-                    code: 1,
-                    message: format!("{}: cannot write: {e}", a.out.display()),
-                },
-            })?;
-            let (checks, acc) =
-                crate::validate::write_all(&ds, target.staging()).map_err(|e| Failure {
-                    code: 1,
-                    message: format!("{}: cannot write: {e}", a.out.display()),
-                })?;
+            let target = crate::io::OutDir::claim(&a.out, &claim)
+                .map_err(out_failure(&a.out, "the report"))?;
+            let (checks, acc) = crate::validate::write_all(&ds, target.staging())
+                .map_err(|e| Failure::Machine(format!("{}: cannot write: {e}", a.out.display())))?;
             // Everything of an earlier validate run that this one did not write again.
-            target.commit(|_| true).map_err(|e| Failure {
-                code: 1,
-                message: format!("{}: cannot write: {e}", a.out.display()),
-            })?;
+            target
+                .commit(|_| true)
+                .map_err(out_failure(&a.out, "the report"))?;
             let mut text = format!(
                 "{:<28} {:>6} {:>16} {:>15} {:>22}\n",
                 "pool", "months", "median |error| %", "worst |error| %", "fee_growth median %"
@@ -468,22 +505,19 @@ pub fn execute(cli: Cli, out: &mut dyn std::io::Write) -> Result<(), Failure> {
                 checks[0].median,
                 a.out.display()
             )
-            .map_err(|e| Failure { code: 1, message: e.to_string() })
+            .map_err(|e| Failure::Machine(e.to_string()))
         }
         Command::Completions { shell } => {
             use clap::CommandFactory;
             let mut script = Vec::new();
             clap_complete::generate(shell, &mut Cli::command(), "yieldlab", &mut script);
-            out.write_all(&script).map_err(|e| Failure {
-                code: 1,
-                message: format!("cannot write the completion script: {e}"),
-            })
+            out.write_all(&script)
+                .map_err(|e| Failure::Machine(format!("cannot write the completion script: {e}")))
         }
         Command::Quote => {
             let stdin = std::io::stdin();
-            crate::quote::run(stdin.lock(), out).map_err(|e| Failure {
-                code: 1,
-                message: format!("quote: cannot read stdin or write stdout: {e}"),
+            crate::quote::run(stdin.lock(), out).map_err(|e| {
+                Failure::Machine(format!("quote: cannot read stdin or write stdout: {e}"))
             })
         }
         Command::Data(DataCommand::Fetch(cmd)) => fetch(cmd, out),
@@ -491,9 +525,11 @@ pub fn execute(cli: Cli, out: &mut dyn std::io::Write) -> Result<(), Failure> {
             let mut p = match &a.params {
                 Some(path) => {
                     let text = crate::io::read_input_text(path, crate::io::MAX_TEXT_BYTES)
-                        .map_err(|e| bad_input(format!("{}: cannot read: {e}", path.display())))?;
+                        .map_err(|e| {
+                            Failure::Input(format!("{}: cannot read: {e}", path.display()))
+                        })?;
                     toml::from_str::<SynthParams>(&text).map_err(|e| {
-                        bad_input(format!(
+                        Failure::Input(format!(
                             "{}: invalid parameters: {}",
                             path.display(),
                             e.to_string().trim_end()
@@ -511,14 +547,9 @@ pub fn execute(cli: Cli, out: &mut dyn std::io::Write) -> Result<(), Failure> {
             if let Some(d) = a.days {
                 p.days = d;
             }
-            let generated = synth::generate(&p).map_err(|m| bad_input(format!("synth: {m}")))?;
-            synth::write(&generated, &a.out).map_err(|e| match e {
-                crate::io::OutError::Refused(message) => bad_input(message),
-                e => Failure {
-                    code: 1,
-                    message: format!("{}: cannot write the dataset: {e}", a.out.display()),
-                },
-            })?;
+            let generated =
+                synth::generate(&p).map_err(|m| Failure::Input(format!("synth: {m}")))?;
+            synth::write(&generated, &a.out).map_err(out_failure(&a.out, "the dataset"))?;
             writeln!(
                 out,
                 "wrote {} files to {} ({})",
@@ -526,207 +557,69 @@ pub fn execute(cli: Cli, out: &mut dyn std::io::Write) -> Result<(), Failure> {
                 a.out.display(),
                 p.command(&a.out.display().to_string())
             )
-            .map_err(|e| Failure {
-                code: 1,
-                message: e.to_string(),
-            })
+            .map_err(|e| Failure::Machine(e.to_string()))
         }
     }
 }
 
 fn run_and_write(a: RunArgs, report: bool, out: &mut dyn std::io::Write) -> Result<(), Failure> {
-    let mut files = Vec::new();
-    for p in &a.strategies {
-        if p.is_dir() {
-            // A report folder: run the strategy files it records again.
-            let list = crate::io::read_input_text(&p.join("runs.txt"), crate::io::MAX_TEXT_BYTES).map_err(|e| {
-                bad_input(format!(
-                    "{}: not a yieldlab report folder (no runs.txt: {e}); give strategy files or a folder written by `yieldlab run` or `compare`",
-                    p.display()
-                ))
-            })?;
-            files.extend(
-                list.lines()
-                    .filter(|l| !l.trim().is_empty())
-                    .map(PathBuf::from),
-            );
-        } else {
-            files.push(p.clone());
-        }
-    }
-    let shard = a
-        .shard
-        .as_deref()
-        .map(parse_shard)
-        .transpose()
-        .map_err(bad_input)?;
-    let explicit = a
-        .series
-        .as_deref()
-        .map(crate::batch::SeriesPolicy::parse)
-        .transpose()
-        .map_err(bad_input)?;
-    let opts = crate::batch::BatchOptions {
+    let req = crate::pipeline::RunRequest {
+        strategies: a.strategies.clone(),
         data_root: a.data_root.clone(),
+        out: a.out.clone(),
+        force: a.force,
         max_runs: usize::try_from(a.max_runs).unwrap_or(usize::MAX),
-        shard,
-        series: explicit.unwrap_or(crate::batch::SeriesPolicy::All),
+        shard: a
+            .shard
+            .as_deref()
+            .map(parse_shard)
+            .transpose()
+            .map_err(Failure::Input)?,
+        series: a
+            .series
+            .as_deref()
+            .map(crate::run::SeriesPolicy::parse)
+            .transpose()
+            .map_err(Failure::Input)?,
         progress: if a.quiet {
             crate::batch::progress::Progress::Off
         } else {
-            crate::batch::progress::Progress::parse(&a.progress).map_err(bad_input)?
+            crate::batch::progress::Progress::parse(&a.progress).map_err(Failure::Input)?
         },
-    };
-    let fail = |e: crate::batch::RunError| Failure {
-        code: 2,
-        message: e.to_string(),
-    };
-    let mut plan = crate::batch::plan(&files, &opts).map_err(fail)?;
-    let policy = explicit.unwrap_or(if plan.jobs.len() <= 50 {
-        crate::batch::SeriesPolicy::All
-    } else {
-        crate::batch::SeriesPolicy::Best(10)
-    });
-    // Runs whose series are not all kept record only their value series; the kept ones
-    // run again in full at the end (runs are deterministic).
-    let light = policy != crate::batch::SeriesPolicy::All;
-    plan.set_light(light);
-    let params = plan.params.clone();
-    let (out_dir, replace) = match &a.out {
-        Some(p) => (p.clone(), a.force),
-        None => (PathBuf::from("reports/latest"), true),
-    };
-    let suffix = shard
-        .map(|(k, n)| format!(".part-{k}-of-{n}"))
-        .unwrap_or_default();
-    // The strategy files run: runs.txt, the same for every shard of one sweep.
-    let list: String = files
-        .iter()
-        .map(|f| {
-            std::fs::canonicalize(f)
-                .unwrap_or_else(|_| f.clone())
-                .display()
-                .to_string()
-                + "\n"
-        })
-        .collect();
-    let out_fail = |e: crate::io::OutError| match e {
-        crate::io::OutError::Refused(message) => Failure { code: 2, message },
-        e @ crate::io::OutError::Io { .. } => Failure {
-            code: 1,
-            message: format!("{}: cannot write the report: {e}", out_dir.display()),
-        },
-    };
-    let claim = crate::io::Claim {
-        key: suffix.clone(),
-        produces: crate::report::produced_names(&suffix),
-        replace,
-        foreign_ok: a.force,
-        force_flag: "--force",
-        adopt: Vec::new(),
-    };
-    let outdir = crate::io::OutDir::claim(&out_dir, &claim).map_err(out_fail)?;
-    let io_fail = |e: String| Failure {
-        code: 1,
-        message: format!("{}: cannot write the report: {e}", out_dir.display()),
-    };
-    if !suffix.is_empty() && !a.force {
-        // A shard writes beside the other shards of its sweep, not into another report.
-        if let Ok(earlier) = std::fs::read_to_string(out_dir.join("runs.txt")) {
-            if earlier != list {
-                return Err(bad_input(format!(
-                    "{}: holds the report of other strategy files (runs.txt); give each sweep its own --out, or pass --force",
-                    out_dir.display()
-                )));
-            }
-        }
-    }
-    if !a.no_cache {
-        let cache = crate::batch::cache::RunCache::open(&out_dir, &suffix)
-            .map_err(|e| io_fail(format!("run cache: {e}")))?;
-        plan.use_cache(
-            cache,
-            crate::batch::cache::build_id(),
-            out_dir.join(crate::batch::cache::CACHE_DIR),
-        );
-    }
-    let wopts = crate::report::WriteOptions {
         parquet: a.parquet,
-        report: report && shard.is_none(),
+        report,
+        no_cache: a.no_cache,
     };
-    let mut writer =
-        crate::report::ReportWriter::new(outdir.staging(), wopts, params, policy, shard)
-            .map_err(|e| io_fail(e.to_string()))?;
-    let mut write_err = None;
-    let mut failures: Vec<String> = Vec::new();
-    plan.run_records(opts.progress, !light, |record, output| {
-        if let Some(e) = record.error() {
-            failures.push(format!("{}: {e}", record.name()));
-        }
-        if let Err(e) = writer.push_record(&record, output) {
-            write_err.get_or_insert(e.to_string());
-        }
-        Ok(())
-    })
-    .map_err(fail)?;
-    if let Some(e) = write_err {
-        return Err(io_fail(e));
-    }
-    let runs = writer.runs;
-    let failed = writer.failed;
-    // The writes after the last run (series of the kept runs, Parquet, charts) can take
-    // a while: say so wherever progress is shown.
-    let phases = opts.progress.resolved() != crate::batch::progress::Progress::Off;
-    if phases {
-        eprintln!(
-            "progress: writing the report to {} (tables, series, charts)",
-            out_dir.display()
-        );
-    }
-    let kept = writer
-        .finish_with(|index| plan.rerun_full(index).map_err(|e| e.to_string().into()))
-        .map_err(|e| io_fail(e.to_string()))?;
-    plan.prune_cache();
-    let hits = plan.cache_hits();
-    crate::io::write_atomic(&outdir.staging().join("runs.txt"), list.as_bytes())
-        .map_err(|e| io_fail(e.to_string()))?;
-    outdir
-        .commit(|n| crate::report::is_report_output(n, &suffix))
-        .map_err(out_fail)?;
-    if phases {
-        eprintln!("progress: report complete in {}", out_dir.display());
-    }
-    let shown: Vec<crate::batch::RunOutput> = kept.into_iter().take(30).collect();
-    let text = String::from_utf8(crate::report::summary_table(&shown)).unwrap_or_default();
-    let mut of = if plan.total != runs + failed {
-        format!(" (shard of {} runs)", plan.total)
-    } else {
-        String::new()
-    };
-    if hits > 0 {
-        of.push_str(&format!(" ({hits} read from the run cache)"));
-    }
+    let s = crate::pipeline::run_and_write(&req)?;
     if !a.quiet {
+        let text = String::from_utf8(crate::report::summary_table(&s.shown)).unwrap_or_default();
+        let mut of = if s.total != s.runs + s.failed {
+            format!(" (shard of {} runs)", s.total)
+        } else {
+            String::new()
+        };
+        if s.cache_hits > 0 {
+            of.push_str(&format!(" ({} read from the run cache)", s.cache_hits));
+        }
         writeln!(
             out,
-            "{text}wrote {runs} run(s){of} to {}",
-            out_dir.display()
+            "{text}wrote {} run(s){of} to {}",
+            s.runs,
+            s.out_dir.display()
         )
-        .map_err(|e| Failure {
-            code: 1,
-            message: e.to_string(),
-        })?;
+        .map_err(|e| Failure::Machine(e.to_string()))?;
     }
-    if failed > 0 {
-        for f in failures.iter().take(10) {
+    if s.failed > 0 {
+        for f in &s.failures {
             eprintln!("failed run {f}");
         }
         let message = format!(
-            "{failed} of {} run(s) failed; their rows in summary.csv carry the error",
-            failed + runs
+            "{} of {} run(s) failed; their rows in summary.csv carry the error",
+            s.failed,
+            s.failed + s.runs
         );
-        if runs == 0 {
-            return Err(Failure { code: 2, message });
+        if s.runs == 0 {
+            return Err(Failure::Input(message));
         }
         eprintln!("warning: {message}");
     }
@@ -764,8 +657,8 @@ pub fn main() -> i32 {
     match execute(cli, &mut lock) {
         Ok(()) => 0,
         Err(f) => {
-            eprintln!("error: {}", f.message);
-            f.code
+            eprintln!("error: {}", f.message());
+            f.code()
         }
     }
 }

@@ -23,6 +23,7 @@
 
 use serde::{Deserialize, Serialize};
 
+pub use crate::market::Coverage;
 use crate::market::{Field, PoolKind};
 
 /// How a pool's fee income is computed.
@@ -335,15 +336,6 @@ impl Resolved {
         }
         self.fallback.iter().copied().find(|m| bar.has(*m))
     }
-}
-
-/// What the data says about one field of a pool: covers the run, covers part of it
-/// (with the reason it does not cover the rest), or is not in the dataset.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Coverage {
-    Full,
-    Partial(String),
-    Absent,
 }
 
 /// Picks a pool's fee model: the one the strategy file states, else the first of the

@@ -361,7 +361,7 @@ pub struct PoolSeries {
     pub partial: BTreeMap<Field, (String, Vec<f64>)>,
     /// The pool's swap steps per grid step, where the series was replayed from its
     /// events (the `events` fee model).
-    pub events: Option<std::sync::Arc<crate::data::events::EventFees>>,
+    pub events: Option<std::sync::Arc<EventFees>>,
 }
 
 /// An asset's USD price aligned to the grid.
@@ -392,13 +392,13 @@ impl PoolSeries {
     }
 
     /// Whether the data covers a field over the run, over part of it, or not at all.
-    pub fn coverage(&self, f: Field) -> crate::fees::Coverage {
+    pub fn coverage(&self, f: Field) -> Coverage {
         if self.fields.contains_key(&f) {
-            crate::fees::Coverage::Full
+            Coverage::Full
         } else if let Some((why, _)) = self.partial.get(&f) {
-            crate::fees::Coverage::Partial(why.clone())
+            Coverage::Partial(why.clone())
         } else {
-            crate::fees::Coverage::Absent
+            Coverage::Absent
         }
     }
 }
@@ -435,6 +435,33 @@ impl Market {
 
     pub fn rate(&self, market: &str) -> Option<&RateSeries> {
         self.rates.get(market)
+    }
+}
+
+/// What the data says about one field of a pool: covers the run, covers part of it
+/// (with the reason it does not cover the rest), or is not in the dataset.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Coverage {
+    Full,
+    Partial(String),
+    Absent,
+}
+
+/// A pool's swap steps bucketed by grid step, for the `events` fee model: the steps of
+/// bar `[t_i, t_{i+1})` are `segments[step_start[i]..step_start[i + 1]]`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EventFees {
+    pub segments: Vec<crate::amm::replay::Segment>,
+    pub step_start: Vec<usize>,
+}
+
+impl EventFees {
+    /// The swap steps of the bar starting at grid point `i`.
+    pub fn bar(&self, i: usize) -> &[crate::amm::replay::Segment] {
+        match (self.step_start.get(i), self.step_start.get(i + 1)) {
+            (Some(a), Some(b)) => &self.segments[*a..*b],
+            _ => &[],
+        }
     }
 }
 

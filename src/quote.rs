@@ -195,7 +195,7 @@ impl<'a> Request<'a> {
             let names: Vec<&str> = OPS.iter().map(|(n, _)| *n).collect();
             return Err(format!(
                 "unknown op \"{op}\"{}; ops: {}",
-                crate::data::error::suggest(op, names.iter().copied()),
+                crate::names::suggest(op, names.iter().copied()),
                 names.join(", ")
             ));
         };
@@ -203,7 +203,7 @@ impl<'a> Request<'a> {
             if key != "op" && key != "id" && !fields.contains(&key.as_str()) {
                 return Err(format!(
                     "unknown field \"{key}\" for {op}{}; it takes: {}",
-                    crate::data::error::suggest(key, fields.iter().copied()),
+                    crate::names::suggest(key, fields.iter().copied()),
                     fields.join(", ")
                 ));
             }

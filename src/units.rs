@@ -306,6 +306,17 @@ fn parse_fixed(b: &[u8]) -> Option<Timestamp> {
         .map(|dt| dt.and_utc().timestamp())
 }
 
+/// A decimal as text with at least one digit after the point (`0.0`, `100000.0`), so
+/// that CSV readers that infer types read it as a float whatever its value.
+pub fn decimal_text(d: rust_decimal::Decimal) -> String {
+    let t = d.normalize().to_string();
+    if t.contains('.') {
+        t
+    } else {
+        t + ".0"
+    }
+}
+
 #[cfg(test)]
 mod tests {
     #[test]

@@ -218,7 +218,7 @@ pub struct PoolAccuracy {
 
 fn median(mut v: Vec<f64>) -> f64 {
     v.sort_by(f64::total_cmp);
-    crate::report::percentile(&v, 0.5)
+    crate::metrics::percentile(&v, 0.5)
 }
 
 pub fn accuracy(months: &[FeeMonth]) -> Vec<PoolAccuracy> {
@@ -429,8 +429,8 @@ pub fn apr_summary(days: &[AprDay]) -> Vec<(String, usize, f64, f64, f64)> {
             (
                 p.to_string(),
                 diffs.len(),
-                crate::report::percentile(&diffs, 0.5),
-                crate::report::percentile(&diffs, 0.9),
+                crate::metrics::percentile(&diffs, 0.5),
+                crate::metrics::percentile(&diffs, 0.9),
                 published,
             )
         })

@@ -144,7 +144,7 @@ fn plan_and_run(data: &[u8]) -> Result<usize, String> {
     };
     let plan = yieldlab::batch::plan(&[s], &opts).map_err(|e| e.to_string())?;
     let mut done = 0;
-    plan.run_records(false, true, |_, output| {
+    plan.run_records(false, true, &yieldlab::report::Rows, |_, output| {
         if let Some(o) = output {
             assert!(o.result.final_value().is_finite());
             done += 1;

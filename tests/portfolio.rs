@@ -6,8 +6,9 @@ mod common;
 
 use std::path::Path;
 
-use yieldlab::batch::{run_files, RunOutput};
+use yieldlab::batch::run_files;
 use yieldlab::engine::{Bucket, LedgerAction};
+use yieldlab::run::RunOutput;
 
 fn write(dir: &Path, name: &str, body: &str) -> std::path::PathBuf {
     let p = dir.join(name);

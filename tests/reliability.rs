@@ -327,7 +327,7 @@ fn a_new_build_does_not_read_an_old_cache() {
             dir.path().into(),
         );
         let mut rows = Vec::new();
-        p.run_records(false, false, |r, _| {
+        p.run_records(false, false, &yieldlab::report::Rows, |r, _| {
             rows.push(r);
             Ok(())
         })

@@ -6,8 +6,9 @@ mod common;
 
 use std::path::{Path, PathBuf};
 
-use yieldlab::batch::{run_files, RunOutput};
+use yieldlab::batch::run_files;
 use yieldlab::report;
+use yieldlab::run::RunOutput;
 use yieldlab::strategy::StrategyParams;
 
 fn files(dir: &Path) -> Vec<PathBuf> {

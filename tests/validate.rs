@@ -158,7 +158,7 @@ fn fee_apr_is_compared_with_defillama_for_every_matching_pool() {
     // (DefiLlama's own volume and TVL sources differ from the subgraph's).
     let mut diffs: Vec<f64> = days.iter().map(|d| d.diff().abs()).collect();
     diffs.sort_by(f64::total_cmp);
-    let median = yieldlab::report::percentile(&diffs, 0.5);
+    let median = yieldlab::metrics::percentile(&diffs, 0.5);
     assert!(
         median < 0.07,
         "median difference {:.2} APR points",

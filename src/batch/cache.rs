@@ -29,7 +29,7 @@ use std::sync::Mutex;
 use sha2::{Digest, Sha256};
 
 use crate::market::Market;
-use crate::report::RunRecord;
+use crate::run::RunRecord;
 
 /// The folder, inside a report folder, that holds the run cache.
 pub const CACHE_DIR: &str = ".yieldlab-cache";
@@ -254,14 +254,15 @@ mod tests {
         let cache = RunCache::open(dir.path(), "").unwrap();
         let keys = vec!["k1".to_string(), "k2".to_string()];
         let rec = |i: usize| {
-            RunRecord::failed(&crate::batch::FailedRun {
-                index: i,
-                name: format!("r{i}"),
-                kind: "lp",
-                params: vec![("a".into(), "1".into())],
-                spec_hash: "h".into(),
-                message: "m".into(),
-            })
+            RunRecord::new(
+                i,
+                vec![format!("r{i}"), "m".into()],
+                vec![("a".into(), "1".into())],
+                Vec::new(),
+                Vec::new(),
+                [f64::NAN; 3],
+                true,
+            )
         };
         {
             let j = cache.chunk(0, &keys).unwrap();

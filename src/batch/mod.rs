@@ -17,8 +17,11 @@ use rayon::prelude::*;
 
 use crate::data::quality::OutlierPolicy;
 use crate::data::{align::AlignReport, build_market, DataError, Dataset, GridSpec, Selection};
-use crate::engine::{self, EngineError, RunResult};
+use crate::engine::{self, EngineError};
 use crate::market::{Field, Market, SeriesKind};
+use crate::run::{
+    FailedRun, LendBaseline, ParamColumn, Records, RunOutput, RunRecord, SeriesPolicy,
+};
 use crate::strategy::{RunSpec, SpecError, StrategyFile};
 
 /// Why a run could not be made.
@@ -39,38 +42,6 @@ pub enum RunError {
     /// A broken invariant of ours (a bug), reported instead of a panic.
     #[error("internal error: {0}; please report it")]
     Internal(String),
-}
-
-/// A finished run with what it ran on.
-#[derive(Debug, Clone)]
-pub struct RunOutput {
-    /// Position of the run in the invocation (over every file's expansion).
-    pub index: usize,
-    /// Swept parameter values (path, value); empty for a plain file.
-    pub params: Vec<(String, String)>,
-    /// A hash of the run's resolved strategy file.
-    pub spec_hash: String,
-    pub spec: RunSpec,
-    pub dataset: String,
-    /// The dataset's files (as its manifest names them) and the series the run used.
-    pub data_files: Vec<String>,
-    /// Chains the run's pools are on (for the report's gas assumptions).
-    pub chains: Vec<String>,
-    pub series: Vec<String>,
-    pub align: AlignReport,
-    pub result: RunResult,
-    /// "Just lend the stablecoin": the capital supplied to the dataset's stablecoin
-    /// lending market over the run's period, or why there is none.
-    pub lend_baseline: Result<LendBaseline, String>,
-}
-
-/// The lending baseline of a run: its capital supplied at a stablecoin lending
-/// market's supply rate over the run's grid (per-second compounding, as the engine's
-/// lending positions; no gas, no price moves of the stablecoin).
-#[derive(Debug, Clone, PartialEq)]
-pub struct LendBaseline {
-    pub market: String,
-    pub final_value: f64,
 }
 
 /// A lending market is a stablecoin's when its id names one.
@@ -440,42 +411,6 @@ pub fn market_for(spec: &RunSpec, ds: &Dataset) -> Result<(Market, AlignReport),
 /// about 0.4 MB until its row is written).
 const CHUNK: usize = 512;
 
-/// A run that could not finish (a numeric failure), reported in the summary.
-#[derive(Debug, Clone, PartialEq)]
-pub struct FailedRun {
-    pub index: usize,
-    pub name: String,
-    pub kind: &'static str,
-    pub params: Vec<(String, String)>,
-    pub spec_hash: String,
-    /// What failed, naming the step and the pool.
-    pub message: String,
-}
-
-/// Which runs keep their per-step series (for timeseries.csv and charts).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum SeriesPolicy {
-    All,
-    None,
-    /// The N runs with the highest final value (ties to the lower index).
-    Best(usize),
-}
-
-impl SeriesPolicy {
-    pub fn parse(s: &str) -> Result<SeriesPolicy, String> {
-        match s {
-            "all" => Ok(SeriesPolicy::All),
-            "none" => Ok(SeriesPolicy::None),
-            _ => s
-                .strip_prefix("best:")
-                .and_then(|n| n.parse::<usize>().ok())
-                .filter(|n| *n > 0)
-                .map(SeriesPolicy::Best)
-                .ok_or_else(|| format!("--series '{s}': use all, none or best:N (N > 0)")),
-        }
-    }
-}
-
 /// How to run an invocation.
 #[derive(Debug, Clone, PartialEq)]
 pub struct BatchOptions {
@@ -520,7 +455,7 @@ pub struct Plan {
     pub total: usize,
     /// The swept parameters of all runs before sharding, with their kinds, so every
     /// shard writes the same columns with the same types.
-    pub params: Vec<crate::report::ParamColumn>,
+    pub params: Vec<ParamColumn>,
     datasets: Vec<Dataset>,
     markets: Vec<(Arc<Market>, AlignReport)>,
     cache: Option<PlanCache>,
@@ -686,7 +621,7 @@ pub fn plan(paths: &[PathBuf], opts: &BatchOptions) -> Result<Plan, RunError> {
     }
     unique_names(&mut jobs);
     let total = jobs.len();
-    let params = crate::report::ParamColumn::of_runs(jobs.iter().map(|j| j.params.as_slice()));
+    let params = ParamColumn::of_runs(jobs.iter().map(|j| j.params.as_slice()));
     if let Some((k, n)) = opts.shard {
         jobs.retain(|j| j.index % n == k);
     }
@@ -796,33 +731,33 @@ impl Plan {
         }
     }
 
-    fn key(&self, c: &PlanCache, job: &Job) -> String {
+    fn key(&self, c: &PlanCache, job: &Job, records: &str) -> String {
         let sample = format!("{:?}", job.sample);
         let index = job.index.to_string();
         let light = job.spec.config.light.to_string();
         cache::run_key(
             &c.build,
             &c.markets[job.market],
-            &[&job.doc, &index, &job.spec.name, &sample, &light],
+            &[&job.doc, &index, &job.spec.name, &sample, &light, records],
         )
     }
 
     /// Runs every job in parallel (or reads its record from the cache) and hands each
-    /// run's record to `sink` in job order, a chunk at a time; with `keep_outputs` also
-    /// the output of each run that was made (not read from the cache). The record is
-    /// formatted in the worker. A run that fails numerically gives a failed record and
+    /// run's record, made by `records`, to `sink` in job order, a chunk at a time; with
+    /// `keep_outputs` also the output of each run that was made (not read from the
+    /// cache). The record is formatted in the worker. A run that fails numerically gives a failed record and
     /// the others go on; bad input still stops everything.
     pub fn run_records(
         &self,
         progress: impl Into<progress::Progress>,
         keep_outputs: bool,
-        mut sink: impl FnMut(crate::report::RunRecord, Option<RunOutput>) -> Result<(), RunError>,
+        records: &dyn Records,
+        mut sink: impl FnMut(RunRecord, Option<RunOutput>) -> Result<(), RunError>,
     ) -> Result<(), RunError> {
-        use crate::report::RunRecord;
         let bar = progress::Reporter::new(self.jobs.len(), progress.into());
         for (ordinal, chunk) in self.jobs.chunks(CHUNK).enumerate() {
             let keys: Vec<String> = match &self.cache {
-                Some(c) => chunk.iter().map(|j| self.key(c, j)).collect(),
+                Some(c) => chunk.iter().map(|j| self.key(c, j, records.id())).collect(),
                 None => Vec::new(),
             };
             let journal = match &self.cache {
@@ -848,7 +783,7 @@ impl Plan {
                     }
                     let made = match self.run(j) {
                         Ok(o) => {
-                            let r = RunRecord::of(&o);
+                            let r = records.of(&o);
                             (r, keep_outputs.then_some(o))
                         }
                         Err(RunError::Engine {
@@ -863,7 +798,7 @@ impl Plan {
                                 spec_hash: j.spec_hash.clone(),
                                 message: source.to_string(),
                             };
-                            (RunRecord::failed(&f), None)
+                            (records.failed(&f), None)
                         }
                         Err(e) => return Err(e),
                     };
@@ -985,7 +920,7 @@ impl Plan {
         progress: bool,
         mut sink: impl FnMut(RunOutput) -> Result<(), RunError>,
     ) -> Result<(), RunError> {
-        self.run_records(progress, true, |record, output| match output {
+        self.run_records(progress, true, &Bare, |record, output| match output {
             Some(o) => sink(o),
             None => Err(RunError::Engine {
                 file: self
@@ -997,6 +932,39 @@ impl Plan {
                 source: EngineError::Spec(record.error().unwrap_or_default().to_string()),
             }),
         })
+    }
+}
+
+/// The records `run_all` needs: a run's index and, for a failed run, its error.
+struct Bare;
+
+impl Records for Bare {
+    fn id(&self) -> &'static str {
+        "bare"
+    }
+
+    fn of(&self, o: &RunOutput) -> RunRecord {
+        RunRecord::new(
+            o.index,
+            Vec::new(),
+            Vec::new(),
+            Vec::new(),
+            Vec::new(),
+            [f64::NAN; 3],
+            false,
+        )
+    }
+
+    fn failed(&self, f: &FailedRun) -> RunRecord {
+        RunRecord::new(
+            f.index,
+            vec![f.name.clone(), f.message.clone()],
+            f.params.clone(),
+            Vec::new(),
+            Vec::new(),
+            [f64::NAN; 3],
+            true,
+        )
     }
 }
 

@@ -786,24 +786,6 @@ pub fn load_snapshot_events(root: &Path, file: &str) -> Result<Vec<Event>, DataE
     Ok(out)
 }
 
-/// A pool's swap steps bucketed by grid step, for the `events` fee model: the steps of
-/// bar `[t_i, t_{i+1})` are `segments[step_start[i]..step_start[i + 1]]`.
-#[derive(Debug, Clone, PartialEq)]
-pub struct EventFees {
-    pub segments: Vec<crate::amm::replay::Segment>,
-    pub step_start: Vec<usize>,
-}
-
-impl EventFees {
-    /// The swap steps of the bar starting at grid point `i`.
-    pub fn bar(&self, i: usize) -> &[crate::amm::replay::Segment] {
-        match (self.step_start.get(i), self.step_start.get(i + 1)) {
-            (Some(a), Some(b)) => &self.segments[*a..*b],
-            _ => &[],
-        }
-    }
-}
-
 /// Replays `events` from `pool` (its state before the first of them) onto `grid`: the
 /// pool's bar fields as the data layer aligns them (price and liquidity at each point;
 /// the bar's volume and fee-growth increments at the point that starts it; its mean
@@ -817,7 +799,13 @@ pub fn replay_onto_grid(
     grid: &crate::market::TimeGrid,
     decimals: (i32, i32),
     usd_token: u8,
-) -> Result<(BTreeMap<crate::market::Field, Vec<f64>>, EventFees), String> {
+) -> Result<
+    (
+        BTreeMap<crate::market::Field, Vec<f64>>,
+        crate::market::EventFees,
+    ),
+    String,
+> {
     use crate::amm::v3_exact::to_f64;
     use crate::market::Field;
     let (d0, d1) = decimals;
@@ -906,7 +894,7 @@ pub fn replay_onto_grid(
     let segments = std::mem::take(&mut pool.segments);
     Ok((
         fields,
-        EventFees {
+        crate::market::EventFees {
             segments,
             step_start,
         },
@@ -923,7 +911,13 @@ pub fn pool_from_events(
     entry: &EventsEntry,
     meta: &crate::market::PoolMeta,
     grid: &crate::market::TimeGrid,
-) -> Result<(BTreeMap<crate::market::Field, Vec<f64>>, EventFees), DataError> {
+) -> Result<
+    (
+        BTreeMap<crate::market::Field, Vec<f64>>,
+        crate::market::EventFees,
+    ),
+    DataError,
+> {
     use crate::amm::replay::Pool;
     use crate::units::format_ts;
     let path = root.join(&entry.path);

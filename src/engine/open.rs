@@ -180,8 +180,8 @@ impl<'a> Engine<'a> {
             let known: Vec<&str> = self.market.rates.keys().map(String::as_str).collect();
             EngineError::Spec(format!(
                 "lending market '{market}' is not in the market{}; markets: {}",
-                crate::data::error::suggest(&market, known.iter().copied()),
-                crate::data::error::list_names(known.iter().copied())
+                crate::names::suggest(&market, known.iter().copied()),
+                crate::names::list_names(known.iter().copied())
             ))
         })?;
         if rate.field(Field::SupplyApr).is_none() {

@@ -27,6 +27,18 @@ pub fn max_drawdown_from(capital: f64, values: &[f64]) -> f64 {
     }
 }
 
+/// The fall from the running peak at each value, as a fraction (0 at a new peak).
+pub fn series(values: &[f64]) -> Vec<f64> {
+    let mut peak = f64::NEG_INFINITY;
+    values
+        .iter()
+        .map(|v| {
+            peak = peak.max(*v);
+            v / peak - 1.0
+        })
+        .collect()
+}
+
 /// Longest drawdown in steps: from a peak to the first step back at or above it.
 pub fn max_drawdown_duration(values: &[f64]) -> usize {
     let mut peak = f64::NEG_INFINITY;
@@ -59,5 +71,9 @@ mod tests {
         assert_eq!(max_drawdown_duration(&v), 1);
         assert_eq!(max_drawdown_duration(&[10.0, 9.0, 8.0, 9.0, 10.0, 11.0]), 3);
         assert_eq!(max_drawdown_duration(&[10.0, 9.0, 8.0]), 2);
+        let s = series(&v);
+        for (got, want) in s.iter().zip([0.0, 0.0, -0.25, 0.0, -0.1]) {
+            assert!((got - want).abs() < 1e-12, "{s:?}");
+        }
     }
 }

@@ -16,19 +16,24 @@
 //! same run on an hourly and a daily grid gets comparable figures. A ratio whose
 //! denominator is zero is undefined (`None`, an empty cell), never 0.
 //! | `break_even` | the capital below which gas eats the yield |
+//! | `distribution` | percentiles; quantiles of bootstrap samples per setting |
+//! | `sweep` | a sweep's mean APY per parameter value and per pair of values |
 
 use crate::engine::Bucket;
 
 pub mod break_even;
 pub mod calmar;
+pub mod distribution;
 pub mod drawdown;
 pub mod il;
 pub mod returns;
 pub mod sharpe;
 pub mod sortino;
+pub mod sweep;
 pub mod verdict;
 pub mod volatility;
 
+pub use distribution::percentile;
 pub use drawdown::{max_drawdown, max_drawdown_duration, max_drawdown_from};
 pub use returns::{apr, apy, total_return, years};
 

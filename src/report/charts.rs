@@ -10,8 +10,8 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-use crate::batch::RunOutput;
 use crate::engine::{Bucket, BUCKETS};
+use crate::run::RunOutput;
 use crate::units::format_ts;
 
 type Result<T> = std::result::Result<T, Box<dyn std::error::Error>>;
@@ -320,16 +320,9 @@ pub fn drawdown(dir: &Path, outputs: &[RunOutput]) -> Result<Chart> {
         .iter()
         .enumerate()
         .map(|(k, o)| {
-            let mut peak = f64::NEG_INFINITY;
-            let dd: Vec<f64> = o
-                .result
-                .series
-                .value
-                .iter()
-                .map(|v| {
-                    peak = peak.max(*v);
-                    100.0 * (v / peak - 1.0)
-                })
+            let dd: Vec<f64> = crate::metrics::drawdown::series(&o.result.series.value)
+                .into_iter()
+                .map(|x| 100.0 * x)
                 .collect();
             (super::run_label(o), xy(o, &dd), false, k)
         })
@@ -868,49 +861,15 @@ where
 /// Sweep charts from every run's parameters and APY: a line of net APY over each swept
 /// parameter (the mean over the other parameters' values) and, for the first two swept
 /// parameters, a heatmap of net APY over both. Values are ordered as first seen.
-pub fn sweep(dir: &Path, points: &[(Vec<(String, String)>, f64)]) -> Result<Vec<Chart>> {
-    let mut names: Vec<String> = Vec::new();
-    for (ps, _) in points {
-        for (p, _) in ps {
-            if p != "bootstrap" && !names.contains(p) {
-                names.push(p.clone());
-            }
-        }
-    }
-    let values_of = |name: &str| -> Vec<String> {
-        let mut v: Vec<String> = Vec::new();
-        for (ps, _) in points {
-            if let Some((_, x)) = ps.iter().find(|p| p.0 == name) {
-                if !v.contains(x) {
-                    v.push(x.clone());
-                }
-            }
-        }
-        v
-    };
-    let get =
-        |ps: &[(String, String)], name: &str| ps.iter().find(|p| p.0 == name).map(|p| p.1.clone());
+pub fn sweep(dir: &Path, points: &[crate::metrics::sweep::Point]) -> Result<Vec<Chart>> {
+    use crate::metrics::sweep;
     let mut charts = Vec::new();
-    for name in &names {
-        let xs = values_of(name);
-        if xs.len() < 2 {
-            continue;
-        }
-        let ys: Vec<f64> = xs
-            .iter()
-            .map(|x| {
-                let v: Vec<f64> = points
-                    .iter()
-                    .filter(|(ps, _)| get(ps, name).as_deref() == Some(x))
-                    .map(|p| p.1)
-                    .collect();
-                v.iter().sum::<f64>() / v.len().max(1) as f64
-            })
-            .collect();
+    for m in sweep::means_by_param(points) {
+        let (name, xs, ys) = (&m.name, &m.values, &m.means);
         let title = format!("Net APY by {name} (mean over the other parameters)");
         let file = format!("sweep_{}", name.replace(['.', ':', '/'], "_"));
         let mut c = render!(dir, file, title, |root| draw_sweep_line(
-            root, &title, name, &xs, &ys
+            root, &title, name, xs, ys
         ));
         let line: Line = (
             "net APY (%), mean".to_string(),
@@ -926,39 +885,20 @@ pub fn sweep(dir: &Path, points: &[(Vec<(String, String)>, f64)]) -> Result<Vec<
             Some(name),
             "net APY (%)",
             &[line],
-            Some(&xs),
+            Some(xs),
         ));
         charts.push(c);
     }
-    if names.len() >= 2 {
-        let (px, py) = (&names[0], &names[1]);
-        let (xs, ys) = (values_of(px), values_of(py));
-        if xs.len() >= 2 && ys.len() >= 2 {
-            let mut cells = Vec::new();
-            for (i, x) in xs.iter().enumerate() {
-                for (j, y) in ys.iter().enumerate() {
-                    let v: Vec<f64> = points
-                        .iter()
-                        .filter(|(ps, _)| {
-                            get(ps, px).as_deref() == Some(x) && get(ps, py).as_deref() == Some(y)
-                        })
-                        .map(|p| p.1)
-                        .collect();
-                    if !v.is_empty() {
-                        cells.push((i, j, v.iter().sum::<f64>() / v.len() as f64));
-                    }
-                }
-            }
-            let title = format!("Net APY over {px} × {py}");
-            charts.push(render!(dir, "sweep_heatmap", title, |root| draw_heatmap(
-                root,
-                &title,
-                (px, py),
-                &xs,
-                &ys,
-                &cells
-            )));
-        }
+    if let Some(g) = sweep::means_over_first_two(points) {
+        let title = format!("Net APY over {} × {}", g.x, g.y);
+        charts.push(render!(dir, "sweep_heatmap", title, |root| draw_heatmap(
+            root,
+            &title,
+            (&g.x, &g.y),
+            &g.xs,
+            &g.ys,
+            &g.cells
+        )));
     }
     Ok(charts)
 }

@@ -6,8 +6,8 @@ use std::fmt::Write as _;
 
 use super::charts::Chart;
 use super::{summary_columns, summary_fixed};
-use crate::batch::RunOutput;
 use crate::costs::ActionKind;
+use crate::run::RunOutput;
 use crate::units::format_duration;
 
 pub fn esc(s: &str) -> String {
@@ -45,7 +45,7 @@ fn all_rows(outputs: &[RunOutput]) -> (Vec<String>, Vec<Vec<String>>) {
     let cols = super::summary_header(&params);
     let rows = outputs
         .iter()
-        .map(|o| super::RunRecord::of(o).summary_row(&params))
+        .map(|o| crate::run::Records::of(&super::Rows, o).summary_row(&params))
         .collect();
     (cols, rows)
 }

@@ -11,11 +11,11 @@ use std::path::{Path, PathBuf};
 use rust_decimal::prelude::FromPrimitive;
 use rust_decimal::Decimal;
 
-use crate::batch::{RunOutput, SeriesPolicy};
 use crate::engine::{Bucket, BUCKETS};
 use crate::io::write_atomic;
 use crate::metrics;
-use crate::units::format_ts;
+use crate::run::{FailedRun, ParamColumn, RunOutput, RunRecord, SeriesPolicy};
+use crate::units::{decimal_text, format_ts};
 
 /// USD figures: rounded half-even to 6 decimals. Fractions: to 10 decimals. Both are
 /// always written with a decimal point (`0.0`, `100000.0`), so that CSV readers that
@@ -31,16 +31,6 @@ fn frac(x: f64) -> String {
         .unwrap_or_else(|| "NaN".into())
 }
 
-/// A decimal as text with at least one digit after the point.
-fn decimal_text(d: Decimal) -> String {
-    let t = d.normalize().to_string();
-    if t.contains('.') {
-        t
-    } else {
-        t + ".0"
-    }
-}
-
 /// An undefined figure (a ratio whose denominator is zero) is an empty cell.
 fn opt_frac(x: Option<f64>) -> String {
     x.map(frac).unwrap_or_default()
@@ -49,117 +39,6 @@ fn opt_frac(x: Option<f64>) -> String {
 pub mod charts;
 pub mod html;
 pub mod parquet;
-
-/// What the values of a swept parameter are, over the whole sweep (every shard sees
-/// the same, so every shard writes the same column types).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ParamKind {
-    /// Every value a whole number.
-    Int,
-    /// Every value a number, some with a fraction: written with a decimal point.
-    Float,
-    Bool,
-    /// Every value a duration (`30m`, `1d`): written as given, plus a
-    /// `param_seconds:<path>` column of seconds that sorts and computes.
-    Duration,
-    Text,
-}
-
-impl ParamKind {
-    fn column_type(self) -> parquet::ColumnType {
-        match self {
-            ParamKind::Int => parquet::ColumnType::Int,
-            ParamKind::Float => parquet::ColumnType::Float,
-            ParamKind::Bool => parquet::ColumnType::Bool,
-            ParamKind::Duration | ParamKind::Text => parquet::ColumnType::Text,
-        }
-    }
-}
-
-/// A swept parameter's summary column(s).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ParamColumn {
-    pub path: String,
-    pub kind: ParamKind,
-}
-
-impl ParamColumn {
-    /// The kind of a parameter from all its values (empty ones ignored).
-    pub fn infer<'a>(path: &str, values: impl IntoIterator<Item = &'a str>) -> ParamColumn {
-        let values: Vec<&str> = values.into_iter().filter(|v| !v.is_empty()).collect();
-        let all = |f: &dyn Fn(&str) -> bool| !values.is_empty() && values.iter().all(|v| f(v));
-        let number = |v: &str| v.parse::<f64>().is_ok_and(f64::is_finite);
-        let kind = if all(&|v| v.parse::<i64>().is_ok()) {
-            ParamKind::Int
-        } else if all(&number) {
-            ParamKind::Float
-        } else if all(&|v| v == "true" || v == "false") {
-            ParamKind::Bool
-        } else if all(&|v| !number(v) && crate::units::parse_duration(v).is_ok()) {
-            ParamKind::Duration
-        } else {
-            ParamKind::Text
-        };
-        ParamColumn {
-            path: path.to_string(),
-            kind,
-        }
-    }
-
-    /// The kinds of the parameters of some runs, in first-seen order.
-    pub fn of_runs<'a>(
-        runs: impl IntoIterator<Item = &'a [(String, String)]> + Clone,
-    ) -> Vec<ParamColumn> {
-        let mut paths: Vec<&str> = Vec::new();
-        for r in runs.clone() {
-            for (p, _) in r {
-                if !paths.contains(&p.as_str()) {
-                    paths.push(p);
-                }
-            }
-        }
-        paths
-            .into_iter()
-            .map(|p| {
-                let values = runs
-                    .clone()
-                    .into_iter()
-                    .flat_map(|r| r.iter().filter(|x| x.0 == p).map(|x| x.1.as_str()));
-                ParamColumn::infer(p, values)
-            })
-            .collect()
-    }
-
-    pub fn column(&self) -> String {
-        format!("param:{}", self.path)
-    }
-
-    /// `param_seconds:<path>` for a duration parameter.
-    pub fn seconds_column(&self) -> Option<String> {
-        (self.kind == ParamKind::Duration).then(|| format!("param_seconds:{}", self.path))
-    }
-
-    /// The cells of a run's value (`None`: the run has no such parameter).
-    fn cells(&self, value: Option<&str>, row: &mut Vec<String>) {
-        let v = value.unwrap_or("");
-        row.push(match self.kind {
-            ParamKind::Float if !v.is_empty() => v
-                .parse::<f64>()
-                .ok()
-                .and_then(Decimal::from_f64_retain)
-                .map(decimal_text)
-                .unwrap_or_else(|| v.to_string()),
-            _ => v.to_string(),
-        });
-        if self.kind == ParamKind::Duration {
-            row.push(
-                crate::units::parse_duration(v)
-                    .map(|s| s.to_string())
-                    .unwrap_or_default(),
-            );
-        }
-    }
-}
 
 /// What a summary cell is written from: the run and its metrics.
 struct Cells<'a> {
@@ -306,94 +185,48 @@ pub fn summary_header(params: &[ParamColumn]) -> Vec<String> {
     c
 }
 
-/// What the report keeps of one run, formatted once (in the worker that ran it): its
-/// summary row up to the parameter columns, its attribution and event rows, and the
-/// figures the sweep charts, distributions and best-N selection need. It is what the run
-/// cache stores (`batch::cache`), so a run read back from the cache writes the same bytes.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
-pub struct RunRecord {
-    pub index: usize,
-    /// The fixed columns, `spec_hash` and `error`.
-    pub summary: Vec<String>,
-    pub params: Vec<(String, String)>,
-    pub attribution: Vec<Vec<String>>,
-    pub events: Vec<Vec<String>>,
-    /// APY, final value, max drawdown as IEEE-754 bits (exact through JSON, NaN included).
-    figures: [u64; 3],
-    pub failed: bool,
-}
+/// The report's records (`run::Records`): a run's summary row up to the parameter
+/// columns, its attribution and event rows, and the figures sweeps and best-N need.
+pub struct Rows;
 
-impl RunRecord {
-    /// The record of a finished run.
-    pub fn of(o: &RunOutput) -> RunRecord {
+impl crate::run::Records for Rows {
+    fn id(&self) -> &'static str {
+        "report"
+    }
+
+    fn of(&self, o: &RunOutput) -> RunRecord {
         let m = metrics::run_metrics(&o.result, 0.0);
         let mut summary = summary_fixed_with(o, &m);
         summary.push(o.spec_hash.clone());
         summary.push(String::new());
-        RunRecord {
-            index: o.index,
+        RunRecord::new(
+            o.index,
             summary,
-            params: o.params.clone(),
-            attribution: attribution_rows(o),
-            events: events_rows(o),
-            figures: [m.apy, o.result.final_value(), m.max_drawdown].map(f64::to_bits),
-            failed: false,
-        }
+            o.params.clone(),
+            attribution_rows(o),
+            events_rows(o),
+            [m.apy, o.result.final_value(), m.max_drawdown],
+            false,
+        )
     }
 
-    /// The record of a run that failed: a summary row with its error, nothing else.
-    pub fn failed(f: &crate::batch::FailedRun) -> RunRecord {
-        RunRecord {
-            index: f.index,
-            summary: {
-                // Name, index and kind; the figures empty; then hash and error.
-                let mut row = vec![String::new(); summary_columns().len()];
-                row[0] = f.name.clone();
-                row[1] = f.index.to_string();
-                row[2] = f.kind.to_string();
-                row.push(f.spec_hash.clone());
-                row.push(f.message.clone());
-                row
-            },
-            params: f.params.clone(),
-            attribution: Vec::new(),
-            events: Vec::new(),
-            figures: [f64::NAN; 3].map(f64::to_bits),
-            failed: true,
-        }
-    }
-
-    /// The run's name.
-    pub fn name(&self) -> &str {
-        &self.summary[0]
-    }
-
-    /// What failed, for a failed run.
-    pub fn error(&self) -> Option<&str> {
-        self.failed
-            .then(|| self.summary.last().map(String::as_str).unwrap_or(""))
-    }
-
-    pub fn apy(&self) -> f64 {
-        f64::from_bits(self.figures[0])
-    }
-
-    pub fn final_value(&self) -> f64 {
-        f64::from_bits(self.figures[1])
-    }
-
-    pub fn max_drawdown(&self) -> f64 {
-        f64::from_bits(self.figures[2])
-    }
-
-    /// The full summary row with the values of `params` (empty where the run has none).
-    pub fn summary_row(&self, params: &[ParamColumn]) -> Vec<String> {
-        let mut row = self.summary.clone();
-        for p in params {
-            let value = self.params.iter().find(|x| x.0 == p.path);
-            p.cells(value.map(|x| x.1.as_str()), &mut row);
-        }
-        row
+    fn failed(&self, f: &FailedRun) -> RunRecord {
+        // Name, index and kind; the figures empty; then hash and error.
+        let mut summary = vec![String::new(); summary_columns().len()];
+        summary[0] = f.name.clone();
+        summary[1] = f.index.to_string();
+        summary[2] = f.kind.to_string();
+        summary.push(f.spec_hash.clone());
+        summary.push(f.message.clone());
+        RunRecord::new(
+            f.index,
+            summary,
+            f.params.clone(),
+            Vec::new(),
+            Vec::new(),
+            [f64::NAN; 3],
+            true,
+        )
     }
 }
 
@@ -482,7 +315,7 @@ pub fn summary_csv(outputs: &[RunOutput]) -> std::io::Result<Vec<u8>> {
         &summary_header(&params),
         outputs
             .iter()
-            .map(|o| RunRecord::of(o).summary_row(&params)),
+            .map(|o| crate::run::Records::of(&Rows, o).summary_row(&params)),
     )
 }
 
@@ -596,10 +429,7 @@ pub struct WriteOptions {
 /// The column documentation written as schema.md (docs/outputs.md).
 pub const SCHEMA: &str = include_str!("../../docs/outputs.md");
 
-type Table = csv::Writer<std::io::BufWriter<std::fs::File>>;
-
-/// A bootstrap sample: its run's other parameters, and its (APY, final value, max drawdown).
-type Sample = (Vec<(String, String)>, [f64; 3]);
+use metrics::distribution::Sample;
 
 /// A run whose series the policy keeps: its index, net APY (what `best:N` ranks by, so
 /// a sweep over capital keeps the best-returning runs, not the largest), and its output
@@ -656,7 +486,7 @@ pub struct ReportWriter {
     opts: WriteOptions,
     params: Vec<ParamColumn>,
     suffix: String,
-    tables: Vec<(&'static str, PathBuf, Table)>,
+    tables: Vec<(&'static str, crate::io::table::TableFile)>,
     policy: SeriesPolicy,
     kept: Vec<Kept>,
     /// Every run's swept parameters and APY, for the sweep charts.
@@ -689,11 +519,11 @@ impl ReportWriter {
             ("events", events_header()),
         ];
         for (name, header) in headers {
-            let tmp = dir.join(format!(".{name}{suffix}.csv.tmp.{}", std::process::id()));
-            let mut w =
-                csv::Writer::from_writer(std::io::BufWriter::new(std::fs::File::create(&tmp)?));
-            w.write_record(&header).map_err(std::io::Error::other)?;
-            tables.push((name, tmp, w));
+            let file = format!("{name}{suffix}.csv");
+            tables.push((
+                name,
+                crate::io::table::TableFile::create(dir, &file, &header)?,
+            ));
         }
         Ok(ReportWriter {
             dir: dir.to_path_buf(),
@@ -711,13 +541,13 @@ impl ReportWriter {
     }
 
     /// Records a failed run: a summary row with its error, nothing else.
-    pub fn push_failed(&mut self, f: &crate::batch::FailedRun) -> std::io::Result<()> {
-        self.push_record(&RunRecord::failed(f), None)
+    pub fn push_failed(&mut self, f: &FailedRun) -> std::io::Result<()> {
+        self.push_record(&crate::run::Records::failed(&Rows, f), None)
     }
 
     /// Records a finished run (keeping its output if the policy keeps its series).
     pub fn push(&mut self, o: RunOutput) -> std::io::Result<()> {
-        let r = RunRecord::of(&o);
+        let r = crate::run::Records::of(&Rows, &o);
         self.push_record(&r, Some(o))
     }
 
@@ -726,9 +556,9 @@ impl ReportWriter {
     pub fn push_record(&mut self, r: &RunRecord, output: Option<RunOutput>) -> std::io::Result<()> {
         let summary = [r.summary_row(&self.params)];
         let rows: [&[Vec<String>]; 3] = [&summary, &r.attribution, &r.events];
-        for ((_, _, w), rs) in self.tables.iter_mut().zip(rows) {
+        for ((_, t), rs) in self.tables.iter_mut().zip(rows) {
             for row in rs {
-                w.write_record(row).map_err(std::io::Error::other)?;
+                t.write_record(row)?;
             }
         }
         if r.failed {
@@ -793,16 +623,8 @@ impl ReportWriter {
                 None => full(k.index),
             })
             .collect::<Result<_, _>>()?;
-        for (name, tmp, w) in self.tables.drain(..) {
-            let file = w
-                .into_inner()
-                .map_err(|e| std::io::Error::other(e.to_string()))?;
-            file.into_inner()
-                .map_err(|e| std::io::Error::other(e.to_string()))?
-                .sync_all()?;
-            let file_name = format!("{name}{}.csv", self.suffix);
-            let path = self.dir.join(&file_name);
-            std::fs::rename(&tmp, &path)?;
+        for (name, t) in self.tables.drain(..) {
+            let path = t.commit()?;
             if self.opts.parquet {
                 let bytes = std::fs::read(&path)?;
                 let file_name = format!("{name}{}.parquet", self.suffix);
@@ -846,15 +668,6 @@ impl ReportWriter {
     }
 }
 
-impl Drop for ReportWriter {
-    fn drop(&mut self) {
-        // An interrupted writer leaves no half-written table behind.
-        for (_, tmp, _) in &self.tables {
-            let _ = std::fs::remove_file(tmp);
-        }
-    }
-}
-
 /// Writes a finished set of runs (all kept).
 pub fn write(
     outputs: &[RunOutput],
@@ -883,52 +696,27 @@ pub fn write(
     Ok(())
 }
 
-/// Percentile `q` (0..1) of sorted values, by linear interpolation between ranks.
-pub fn percentile(sorted: &[f64], q: f64) -> f64 {
-    if sorted.is_empty() {
-        return f64::NAN;
-    }
-    let pos = q * (sorted.len() - 1) as f64;
-    let (lo, hi) = (pos.floor() as usize, pos.ceil() as usize);
-    sorted[lo] + (sorted[hi] - sorted[lo]) * (pos - lo as f64)
-}
-
-/// Bootstrap distributions: for each run setting (every parameter but the sample), the
-/// 5th, 25th, 50th, 75th and 95th percentiles of APY, final value and max drawdown.
+/// Bootstrap distributions (`metrics::distribution`): for each run setting (every
+/// parameter but the sample), the 5th, 25th, 50th, 75th and 95th percentiles of APY,
+/// final value and max drawdown.
 fn distribution_csv(samples: &[Sample]) -> std::io::Result<Vec<u8>> {
-    // Settings in first-seen order, each with its samples' figures.
-    let mut keys: Vec<&[(String, String)]> = Vec::new();
-    let mut figures: Vec<Vec<[f64; 3]>> = Vec::new();
-    for (k, v) in samples {
-        match keys.iter().position(|g| *g == k.as_slice()) {
-            Some(p) => figures[p].push(*v),
-            None => {
-                keys.push(k);
-                figures.push(vec![*v]);
-            }
-        }
-    }
-    let qs = [0.05, 0.25, 0.5, 0.75, 0.95];
+    use metrics::distribution::{by_setting, FIGURES, QUANTILES};
     let mut header = strings(&["setting", "metric", "samples"]);
-    header.extend(qs.iter().map(|q| format!("p{:02}", (q * 100.0) as u32)));
-    let mut rows = Vec::new();
-    for (k, vals) in keys.into_iter().zip(figures) {
-        let setting: Vec<String> = k.iter().map(|(p, x)| format!("{p}={x}")).collect();
-        for (m, name) in ["apy", "final_value_usd", "max_drawdown"]
+    header.extend(
+        QUANTILES
             .iter()
-            .enumerate()
-        {
-            let mut v: Vec<f64> = vals.iter().map(|x| x[m]).collect();
-            v.sort_by(f64::total_cmp);
-            let mut row = vec![setting.join(";"), name.to_string(), v.len().to_string()];
-            row.extend(qs.iter().map(|q| {
-                let x = percentile(&v, *q);
-                if m == 1 {
-                    usd(x)
-                } else {
-                    frac(x)
-                }
-            }));
+            .map(|q| format!("p{:02}", (q * 100.0) as u32)),
+    );
+    let mut rows = Vec::new();
+    for d in by_setting(samples) {
+        let setting: Vec<String> = d.setting.iter().map(|(p, x)| format!("{p}={x}")).collect();
+        for (m, name) in FIGURES.iter().enumerate() {
+            let mut row = vec![setting.join(";"), name.to_string(), d.samples.to_string()];
+            row.extend(
+                d.quantiles[m]
+                    .iter()
+                    .map(|x| if m == 1 { usd(*x) } else { frac(*x) }),
+            );
             rows.push(row);
         }
     }
@@ -977,19 +765,4 @@ pub fn summary_table(outputs: &[RunOutput]) -> Vec<u8> {
         );
     }
     t.into_bytes()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::percentile;
-
-    #[test]
-    fn percentiles_interpolate_between_ranks() {
-        let v = [1.0, 2.0, 3.0, 4.0, 5.0];
-        assert_eq!(percentile(&v, 0.5), 3.0);
-        assert_eq!(percentile(&v, 0.25), 2.0);
-        assert_eq!(percentile(&v, 0.05), 1.2);
-        assert_eq!(percentile(&v, 1.0), 5.0);
-        assert!(percentile(&[], 0.5).is_nan());
-    }
 }

@@ -18,8 +18,8 @@ impl Book {
             if !pools.contains(id) {
                 return Err(EngineError::Spec(format!(
                     "[pools.{id}]: the run does not use pool '{id}'{}; its pools: {}",
-                    crate::data::error::suggest(id, pools.iter().map(String::as_str)),
-                    crate::data::error::list_names(pools.iter().map(String::as_str))
+                    crate::names::suggest(id, pools.iter().map(String::as_str)),
+                    crate::names::list_names(pools.iter().map(String::as_str))
                 )));
             }
         }
@@ -231,8 +231,8 @@ impl Book {
                     if !known.contains(&pool.as_str()) {
                         return Err(EngineError::Spec(format!(
                             "[[events]] exploit on pool '{pool}': the run holds no such pool or lending market{}; it can hold: {}",
-                            crate::data::error::suggest(pool, known.iter().copied()),
-                            crate::data::error::list_names(known.iter().copied())
+                            crate::names::suggest(pool, known.iter().copied()),
+                            crate::names::list_names(known.iter().copied())
                         )));
                     }
                     if start < n {
@@ -285,8 +285,8 @@ fn pool_view(market: &Market, id: &str, set: &PoolSettings) -> Result<PoolView, 
         let known: Vec<&str> = market.pools.keys().map(String::as_str).collect();
         EngineError::Spec(format!(
             "pool '{id}' is not in the market{}; pools: {}",
-            crate::data::error::suggest(id, known.iter().copied()),
-            crate::data::error::list_names(known.iter().copied())
+            crate::names::suggest(id, known.iter().copied()),
+            crate::names::list_names(known.iter().copied())
         ))
     })?;
     // A yield-only pool that is a priced pool of the dataset (its on-chain twin:

@@ -79,7 +79,7 @@ pub struct PoolView {
     /// The bar's highest and lowest tick, known at the bar's close.
     pub tick_high_low: Option<[Vec<f64>; 2]>,
     /// The pool's replayed swap steps per grid step (`events` fee model).
-    pub events: Option<Arc<crate::data::events::EventFees>>,
+    pub events: Option<Arc<crate::market::EventFees>>,
     /// 10^((d0 + d1)/2), where the decimals are known (`raw_liquidity_scale`).
     pub scale: Option<f64>,
     /// 10^−d0 and 10^−d1: raw token units to whole tokens (1 where unknown).
@@ -342,8 +342,8 @@ impl Book {
             let known = self.assets.keys().map(String::as_str);
             EngineError::Spec(format!(
                 "asset '{name}' has no USD price in this run{}; its assets: {}",
-                crate::data::error::suggest(name, known.clone()),
-                crate::data::error::list_names(known)
+                crate::names::suggest(name, known.clone()),
+                crate::names::list_names(known)
             ))
         })
     }

@@ -11,6 +11,8 @@
 //!   forces it, and even then only recorded files are ever replaced or removed. Two
 //!   processes writing the same output are serialised by a lock file.
 
+pub mod table;
+
 use std::collections::BTreeSet;
 use std::fs::File;
 use std::io::Write;
