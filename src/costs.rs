@@ -228,13 +228,15 @@ pub fn swap_cost_constant_product(usd: f64, depth_usd: f64, fee: f64) -> f64 {
     (usd - out).max(0.0)
 }
 
-/// Swap cost through a two-coin StableSwap pool at the peg with `depth_usd` total.
-pub fn swap_cost_stableswap(usd: f64, depth_usd: f64, amp: f64, fee: f64) -> f64 {
+/// Swap cost of one coin into another through a balanced StableSwap pool of `coins`
+/// coins at the peg with `depth_usd` total.
+pub fn swap_cost_stableswap(usd: f64, depth_usd: f64, amp: f64, fee: f64, coins: usize) -> f64 {
     if usd <= 0.0 {
         return 0.0;
     }
-    let half = (depth_usd / 2.0).max(1e-9);
-    match stableswap::Pool::new(vec![half, half], amp, fee, 0.0, 0.0)
+    let coins = coins.max(2);
+    let each = (depth_usd / coins as f64).max(1e-9);
+    match stableswap::Pool::new(vec![each; coins], amp, fee, 0.0, 0.0)
         .and_then(|p| p.quote_exchange(0, 1, usd))
     {
         Ok(e) => (usd - e.dy).max(0.0),
@@ -351,7 +353,7 @@ mod tests {
         let big = swap_cost_constant_product(1e6, 10e6, 0.003);
         // 1M into a 5M/5M pool: out = 0.997·1e6·5e6/(5e6 + 0.997e6) = 831_249 → cost ≈ 168.7k.
         assert!((big - (1e6 - 0.997e6 * 5e6 / (5e6 + 0.997e6))).abs() < 1e-3);
-        let st = swap_cost_stableswap(1e6, 10e6, 2000.0, 0.0001);
+        let st = swap_cost_stableswap(1e6, 10e6, 2000.0, 0.0001, 2);
         assert!(st < big / 100.0 && st > 100.0, "{st}");
         assert_eq!(swap_cost_constant_product(0.0, 1e6, 0.003), 0.0);
     }

@@ -149,8 +149,8 @@ proptest! {
         let deep = costs::swap_cost_constant_product(usd, depth, 0.003);
         let thin = costs::swap_cost_constant_product(usd, depth * shallower, 0.003);
         prop_assert!(thin >= deep && deep >= 0.003 * usd * (1.0 - 1e-9) && thin <= usd);
-        let deep_s = costs::swap_cost_stableswap(usd, depth, 200.0, 0.0004);
-        let thin_s = costs::swap_cost_stableswap(usd, depth * shallower, 200.0, 0.0004);
+        let deep_s = costs::swap_cost_stableswap(usd, depth, 200.0, 0.0004, 2);
+        let thin_s = costs::swap_cost_stableswap(usd, depth * shallower, 200.0, 0.0004, 2);
         prop_assert!(thin_s >= deep_s * (1.0 - 1e-9) && thin_s <= usd, "{thin_s} vs {deep_s}");
     }
 }

@@ -543,6 +543,72 @@ pub fn balances_for_price_near(amp: f64, price: f64, guess: Option<f64>) -> AmmR
     Ok((x0, x1))
 }
 
+/// Balances of an n-coin pool with invariant D = 1 in which the marginal price of each
+/// coin in each other equals the ratio of their outside prices (`prices`, in any one
+/// unit, e.g. USD): the state arbitrage leaves the pool in. With Ann = amp·n and
+/// D_P = Dⁿ⁺¹/(nⁿ·Πx), the marginal price of coin j in coin k is
+/// (Ann + D_P/x_j)/(Ann + D_P/x_k); equal to p_j/p_k for all pairs exactly when
+/// Ann + s/x_j = λ·p_j for one λ, with s = D_P. So x_j = s/(λ·p_j − Ann), D = 1 fixes
+/// s = (Π(λ·p_j − Ann)/nⁿ)^(1/(n+1)), and the invariant
+/// Ann·Σx + D = Ann·D + D_P leaves one equation in λ > Ann/min(p), solved by
+/// bisection (its left side exceeds its right near that bound and falls below it as λ
+/// grows). For two coins it is `balances_for_price(amp, p0/p1)`.
+pub fn balances_for_prices(amp: f64, prices: &[f64]) -> AmmResult<Vec<f64>> {
+    positive("amp", amp)?;
+    if prices.len() < 2 {
+        return Err(AmmError::Invalid {
+            name: "prices",
+            rule: "at least two coins' prices",
+            value: prices.len() as f64,
+        });
+    }
+    for p in prices {
+        positive("price", *p)?;
+    }
+    let n = prices.len() as f64;
+    let ann = amp * n;
+    let ln_nn = n * n.ln();
+    let p_min = prices.iter().copied().fold(f64::INFINITY, f64::min);
+    let lam_min = ann / p_min;
+    // λ = lam_min + t, t > 0; each g_j = λ·p_j − Ann > 0.
+    let state = |t: f64| -> (f64, Vec<f64>) {
+        let lam = lam_min + t;
+        let g: Vec<f64> = prices.iter().map(|p| (lam * p - ann).max(t * p)).collect();
+        let s = ((g.iter().map(|v| v.ln()).sum::<f64>() - ln_nn) / (n + 1.0)).exp();
+        let x: Vec<f64> = g.iter().map(|v| s / v).collect();
+        (ann * x.iter().sum::<f64>() - (ann - 1.0 + s), x)
+    };
+    let (mut lo, mut hi) = (1.0f64, 1.0f64);
+    while state(lo).0 <= 0.0 {
+        lo /= 2.0;
+        if lo < 1e-300 {
+            return Err(AmmError::Infeasible(format!(
+                "no pool state has prices {prices:?}"
+            )));
+        }
+    }
+    while state(hi).0 > 0.0 {
+        hi *= 2.0;
+        if hi > 1e300 {
+            return Err(AmmError::Infeasible(format!(
+                "no pool state has prices {prices:?}"
+            )));
+        }
+    }
+    for _ in 0..400 {
+        let mid = (lo * hi).sqrt();
+        if state(mid).0 > 0.0 {
+            lo = mid;
+        } else {
+            hi = mid;
+        }
+        if hi / lo - 1.0 < 1e-15 {
+            break;
+        }
+    }
+    Ok(state((lo * hi).sqrt()).1)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -648,5 +714,51 @@ mod tests {
             .unwrap();
         assert!(imb.lp_amount > 0.0);
         assert!(p.quote_add_liquidity(&[1.0, 1.0]).is_err());
+    }
+
+    #[test]
+    fn n_coin_balances_price_every_pair_and_keep_d() {
+        // Two coins: the same state as the two-coin solver.
+        for p in [0.88, 0.97, 1.0, 1.03, 1.5] {
+            let a = balances_for_price(2000.0, p).unwrap();
+            let b = balances_for_prices(2000.0, &[p, 1.0]).unwrap();
+            assert!(
+                (a.0 / b[0] - 1.0).abs() < 1e-10 && (a.1 / b[1] - 1.0).abs() < 1e-10,
+                "{p}: {a:?} vs {b:?}"
+            );
+        }
+        // At the peg, three equal balances of 1/3.
+        let x = balances_for_prices(2000.0, &[1.0, 1.0, 1.0]).unwrap();
+        for b in &x {
+            assert!((b - 1.0 / 3.0).abs() < 1e-12, "{x:?}");
+        }
+        // One coin of three depegged (and a scale that is not USD): every pair's
+        // marginal price is the ratio of the prices, and D stays 1.
+        for prices in [
+            [0.88, 1.0, 1.001],
+            [2.0, 2.0 * 1.02, 2.0 * 0.9],
+            [1.0, 0.5, 1.0],
+        ] {
+            let x = balances_for_prices(200.0, &prices).unwrap();
+            let pool = Pool::new(x.clone(), 200.0, 0.0, 0.0, 1.0).unwrap();
+            assert!((pool.d().unwrap() - 1.0).abs() < 1e-12, "{prices:?}: {x:?}");
+            for j in 0..3 {
+                for k in 0..3 {
+                    let want = prices[j] / prices[k];
+                    let got = pool.spot_price(j, k).unwrap();
+                    assert!(
+                        (got / want - 1.0).abs() < 1e-9,
+                        "{prices:?} {j}/{k}: {got} vs {want}"
+                    );
+                }
+            }
+            // The cheap coin is the pool's largest balance.
+            let cheap = (0..3)
+                .min_by(|a, b| prices[*a].total_cmp(&prices[*b]))
+                .unwrap();
+            assert!(x.iter().all(|b| *b <= x[cheap]), "{prices:?}: {x:?}");
+        }
+        assert!(balances_for_prices(200.0, &[1.0]).is_err());
+        assert!(balances_for_prices(200.0, &[1.0, -1.0, 1.0]).is_err());
     }
 }

@@ -145,17 +145,20 @@ pub fn selection(spec: &RunSpec, ds: &Dataset) -> Selection {
     let mut chains: Vec<String> = Vec::new();
     for id in &pools {
         if let Some(m) = ds.pools.get(id) {
-            // The tokens of priced pools, and of yield-only pools (priced from them: their
-            // exposure); a pool known only by its events prices itself from the replay.
+            // The tokens of priced pools, of yield-only pools (priced from them: their
+            // exposure) and of multi-coin pools (their state comes from their coins'
+            // prices); a pool known only by its events prices itself from the replay.
             let fields = ds
                 .series
                 .get(&(SeriesKind::Pool, id.clone()))
                 .map(|s| &s.fields);
-            if fields.is_some_and(|f| {
-                f.contains_key(&Field::Price)
-                    || f.contains_key(&Field::ApyBase)
-                    || f.contains_key(&Field::ApyReward)
-            }) {
+            if crate::engine::book::multi_coin(m)
+                || fields.is_some_and(|f| {
+                    f.contains_key(&Field::Price)
+                        || f.contains_key(&Field::ApyBase)
+                        || f.contains_key(&Field::ApyReward)
+                })
+            {
                 assets.extend(m.tokens.iter().cloned());
             }
             assets.extend(m.reward_token.iter().cloned());

@@ -130,6 +130,10 @@ pub struct PoolParams {
     pub stable_tvl: f64,
     pub stable_turnover: f64,
     pub stable_amplification: f64,
+    /// The 3-coin DAI/USDC/USDT StableSwap pool (3pool-like): TVL, turnover, A.
+    pub three_pool_tvl: f64,
+    pub three_pool_turnover: f64,
+    pub three_pool_amplification: f64,
     pub farm_tvl: f64,
     pub farm_turnover: f64,
     /// How strongly volume rises with |return| (1 + k·|z|, normalised to mean 1).
@@ -257,6 +261,9 @@ impl Default for PoolParams {
             stable_tvl: 400e6,
             stable_turnover: 0.05,
             stable_amplification: 2000.0,
+            three_pool_tvl: 900e6,
+            three_pool_turnover: 0.04,
+            three_pool_amplification: 2000.0,
             farm_tvl: 5e6,
             farm_turnover: 0.1,
             volume_return_elasticity: 1.5,
@@ -319,6 +326,11 @@ impl SynthParams {
             (
                 "pools.stable_amplification",
                 self.pools.stable_amplification,
+            ),
+            ("pools.three_pool_tvl", self.pools.three_pool_tvl),
+            (
+                "pools.three_pool_amplification",
+                self.pools.three_pool_amplification,
             ),
             ("pools.farm_target_apr", self.pools.farm_target_apr),
             ("universe.apy_low", self.universe.apy_low),
@@ -577,6 +589,8 @@ pub fn generate(p: &SynthParams) -> Result<SynthOutput, String> {
             + tvl_sd * normal(&mut r_pool);
     }
 
+    let three = three_pool(p, &usdc, &usdt, &ts);
+
     // Prices (long format, hourly).
     let mut prices = String::from("timestamp,asset,price_usd\n");
     for i in 0..hours {
@@ -585,6 +599,7 @@ pub fn generate(p: &SynthParams) -> Result<SynthOutput, String> {
         let _ = writeln!(prices, "{t},{},{}", p.reward.symbol, fmt_sig(reward[i], 8));
         let _ = writeln!(prices, "{t},USDC,{}", fmt_sig(usdc[i], 8));
         let _ = writeln!(prices, "{t},USDT,{}", fmt_sig(usdt[i], 8));
+        let _ = writeln!(prices, "{t},DAI,{}", fmt_sig(three.dai[i], 8));
     }
     // Gas (long format, hourly).
     let mut gas = String::from("timestamp,chain,gas_price_gwei\n");
@@ -655,6 +670,7 @@ pub fn generate(p: &SynthParams) -> Result<SynthOutput, String> {
             ("pool_usdc_weth_v3.csv".into(), v3),
             ("pool_usdc_usdt_stable.csv".into(), st),
             ("pool_farm_weth_v2.csv".into(), farm),
+            ("pool_3pool.csv".into(), three.csv),
             ("prices.csv".into(), prices),
             ("gas.csv".into(), gas),
             ("lending_usdc.csv".into(), lend),
@@ -662,6 +678,43 @@ pub fn generate(p: &SynthParams) -> Result<SynthOutput, String> {
             ("manifest.toml".into(), manifest),
         ],
     })
+}
+
+/// The 3-coin pool's series: DAI's price (its own noise around the peg, stream 8, so
+/// every other series is unchanged by it) and the pool's hourly volume and TVL. The
+/// pool has no price column: its state at a step is the one its coins' prices give.
+struct ThreePool {
+    dai: Vec<f64>,
+    csv: String,
+}
+
+fn three_pool(p: &SynthParams, usdc: &[f64], usdt: &[f64], ts: &dyn Fn(usize) -> i64) -> ThreePool {
+    let mut r = rng(p.seed, 8);
+    let k = 1.0 / p.stable.reversion_hours;
+    let tvl_sd = p.pools.tvl_daily_sd / 24f64.sqrt();
+    let e_abs = (2.0 / std::f64::consts::PI).sqrt();
+    let noise_sd = 0.5;
+    let (mut dd, mut w) = (0.0f64, 0.0f64);
+    let mut dai = Vec::with_capacity(usdc.len());
+    let mut csv = String::from("timestamp,volume_usd,tvl_usd\n");
+    for i in 0..usdc.len() {
+        let d = 1.0 + dd;
+        dai.push(d);
+        // Volume surges with the largest deviation among the coins.
+        let dev = [d, usdc[i], usdt[i]]
+            .iter()
+            .map(|x| (x - 1.0).abs())
+            .fold(0.0, f64::max);
+        let tvl = p.pools.three_pool_tvl * w.exp();
+        // As the two-coin stable pool: no return term, lognormal noise.
+        let noise = (noise_sd * normal(&mut r) - 0.5 * noise_sd * noise_sd).exp()
+            / (1.0 + p.pools.volume_return_elasticity * e_abs);
+        let vol = tvl * p.pools.three_pool_turnover / 24.0 * (1.0 + 400.0 * dev) * noise;
+        let _ = writeln!(csv, "{},{:.2},{:.2}", ts(i), vol, tvl);
+        dd += -k * dd + p.stable.noise_sd * normal(&mut r);
+        w += tvl_sd * normal(&mut r);
+    }
+    ThreePool { dai, csv }
 }
 
 fn manifest_text(p: &SynthParams) -> String {
@@ -712,6 +765,15 @@ fee = 0.0001
 amplification = {amp}
 
 [[pools]]
+id = "dai_usdc_usdt_3pool"
+kind = "stableswap"
+chain = "ethereum"
+tokens = ["DAI", "USDC", "USDT"]
+decimals = [18, 6, 6]
+fee = 0.0001
+amplification = {amp3}
+
+[[pools]]
 id = "farm_weth_v2"
 kind = "constant_product"
 chain = "ethereum"
@@ -749,6 +811,13 @@ timestamp = "timestamp"
 columns = {{ price = "price", volume_usd = "volume_usd", tvl_usd = "tvl_usd", apy_reward = "apy_reward" }}
 
 [[files]]
+path = "pool_3pool.csv"
+kind = "pool"
+id = "dai_usdc_usdt_3pool"
+timestamp = "timestamp"
+columns = {{ volume_usd = "volume_usd", tvl_usd = "tvl_usd" }}
+
+[[files]]
 path = "prices.csv"
 kind = "price"
 id_column = "asset"
@@ -783,6 +852,7 @@ pool_meta = {{ kind = "stableswap", chain_column = "chain", token_columns = ["to
         start = p.start,
         seed = p.seed,
         amp = p.pools.stable_amplification,
+        amp3 = p.pools.three_pool_amplification,
     )
 }
 

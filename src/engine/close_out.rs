@@ -27,9 +27,8 @@ impl<'a> Engine<'a> {
             match &p.kind {
                 PosKind::Amm(a) => {
                     let pv = &self.book.pool_list[a.pid];
-                    let (x, y) = self.amounts(a, i);
-                    for (t, amt) in [(pv.token_prices[0], x), (pv.token_prices[1], y)] {
-                        holdings.push((t, amt * self.book.price(t, i), Some(a.pid)));
+                    for (amt, t) in self.amounts(a, i).iter().zip(&pv.token_prices) {
+                        holdings.push((*t, amt * self.book.price(*t, i), Some(a.pid)));
                     }
                     if let Some(r) = pv.reward {
                         holdings.push((r, a.pending * self.book.price(r, i), None));
@@ -83,6 +82,10 @@ impl<'a> Engine<'a> {
                     let price_source = match (&pv.price_twin, pv.price_from_tokens, pv.exposure) {
                         (Some(twin), _, _) => format!(
                             "the price of the dataset's pool '{twin}' (same address and chain)"
+                        ),
+                        (None, true, _) if pv.meta.tokens.len() > 2 => format!(
+                            "its coins' USD prices ({}; no pool price in the data): the pool's balances are the StableSwap state at those prices",
+                            pv.meta.tokens.join("/")
                         ),
                         (None, true, _) => format!(
                             "token0's USD price over token1's ({}), no pool price in the data",

@@ -91,37 +91,33 @@ impl<'a> Engine<'a> {
         };
         match what {
             Redeposit::Amm { pid, unit: u } => {
-                let tokens = &self.book.pool_list[pid].token_prices;
-                let (t0, t1) = (tokens[0], tokens[1]);
-                let (u0, u1) = (u.x, u.y);
+                let tokens = self.book.pool_list[pid].token_prices.clone();
                 let l_target = net / u.usd;
-                let before = (
-                    self.pf.wallet.get(&t0).copied().unwrap_or(0.0),
-                    self.pf.wallet.get(&t1).copied().unwrap_or(0.0),
-                );
-                self.acquire_pair(
-                    t0,
-                    before.0 + u0 * l_target,
-                    t1,
-                    before.1 + u1 * l_target,
-                    pid,
-                    i,
-                )?;
-                let h0 = self.pf.wallet.get(&t0).copied().unwrap_or(0.0) - before.0;
-                let h1 = self.pf.wallet.get(&t1).copied().unwrap_or(0.0) - before.1;
-                let dl = match (u0 > 0.0, u1 > 0.0) {
-                    (true, true) => (h0 / u0).min(h1 / u1),
-                    (true, false) => h0 / u0,
-                    (false, true) => h1 / u1,
-                    _ => 0.0,
+                // Tokens held before are not the harvest's: it adds only what it bought.
+                let mut before = [0.0; MAX_COINS];
+                let mut need = [0.0; MAX_COINS];
+                for (j, t) in tokens.iter().enumerate() {
+                    before[j] = self.pf.wallet.get(t).copied().unwrap_or(0.0);
+                    need[j] = before[j] + u.amt[j] * l_target;
                 }
-                .clamp(0.0, l_target);
-                *self.pf.wallet.entry(t0).or_default() -= u0 * dl;
-                *self.pf.wallet.entry(t1).or_default() -= u1 * dl;
+                self.acquire_basket(&tokens, &need, pid, i)?;
+                let mut dl = f64::INFINITY;
+                for (j, t) in tokens.iter().enumerate() {
+                    if u.amt[j] > 0.0 {
+                        let h = self.pf.wallet.get(t).copied().unwrap_or(0.0) - before[j];
+                        dl = dl.min(h / u.amt[j]);
+                    }
+                }
+                let dl = if dl.is_finite() { dl } else { 0.0 }.clamp(0.0, l_target);
+                for (j, t) in tokens.iter().enumerate() {
+                    *self.pf.wallet.entry(*t).or_default() -= u.amt[j] * dl;
+                }
                 let mut positions = std::mem::take(&mut self.pf.positions);
                 if let Some(PosKind::Amm(a)) = positions.get_mut(&id).map(|p| &mut p.kind) {
                     a.l += dl;
-                    a.basket = [a.basket[0] + u0 * dl, a.basket[1] + u1 * dl];
+                    for (b, x) in a.basket.iter_mut().zip(u.amt) {
+                        *b += x * dl;
+                    }
                     a.last_il = self.amm_value(a, i) - self.basket_value(a, i);
                 }
                 self.pf.positions = positions;

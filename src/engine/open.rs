@@ -148,20 +148,19 @@ impl<'a> Engine<'a> {
             kind,
             l: 1.0,
             range,
-            basket: [0.0, 0.0],
+            basket: [0.0; MAX_COINS],
             last_il: 0.0,
             fees_usd: 0.0,
             pending: 0.0,
             unit: [Cell::new(UnitAt::NONE), Cell::new(UnitAt::NONE)],
         };
-        let (u0, u1) = self.amounts(&a, i);
-        let (t0, t1) = (pv.token_prices[0], pv.token_prices[1]);
-        let per_l = u0 * self.book.price(t0, i) + u1 * self.book.price(t1, i);
+        let u = self.amounts(&a, i);
+        let per_l = self.amounts_value(&pv, &u, i);
         let l_target = budget / per_l;
         let _ = p;
-        let (l, x, y) = self.fund_liquidity(a.pid, (u0, u1), l_target, i)?;
+        let (l, amounts) = self.fund_liquidity(a.pid, u, l_target, i)?;
         a.l = l;
-        a.basket = [x, y];
+        a.basket = amounts;
         let chain = pv.meta.chain.clone();
         Ok((PosKind::Amm(a), chain, pool, vault))
     }

@@ -3,6 +3,13 @@
 
 use super::*;
 
+/// The most coins a pool position holds (a 4-coin StableSwap pool; most have 2 or 3).
+pub const MAX_COINS: usize = 4;
+
+/// Token amounts of a pool position, one per coin of its pool in the pool's order;
+/// the slots past the pool's coins are 0.
+pub type Amounts = [f64; MAX_COINS];
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct AmmPos {
     pub pool: String,
@@ -14,7 +21,7 @@ pub struct AmmPos {
     /// √lower, √upper for concentrated ranges.
     pub range: Option<(f64, f64)>,
     /// Tokens deposited, each at the time it was deposited (the HODL reference).
-    pub basket: [f64; 2],
+    pub basket: Amounts,
     pub last_il: f64,
     /// Fees earned and not yet compounded or collected (USD).
     pub fees_usd: f64,
@@ -30,16 +37,15 @@ pub struct AmmPos {
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct UnitAt {
     pub step: usize,
-    pub x: f64,
-    pub y: f64,
+    /// Per coin of the pool.
+    pub amt: Amounts,
     pub usd: f64,
 }
 
 impl UnitAt {
     pub const NONE: UnitAt = UnitAt {
         step: usize::MAX,
-        x: 0.0,
-        y: 0.0,
+        amt: [0.0; MAX_COINS],
         usd: 0.0,
     };
 }
@@ -114,7 +120,7 @@ pub(super) fn scale(p: &mut Position, k: f64) {
     match &mut p.kind {
         PosKind::Amm(a) => {
             a.l *= k;
-            a.basket = [a.basket[0] * k, a.basket[1] * k];
+            a.basket = a.basket.map(|b| b * k);
             a.last_il *= k;
             a.fees_usd *= k;
             a.pending *= k;

@@ -26,10 +26,11 @@ impl<'a> Engine<'a> {
             match &mut pos.kind {
                 PosKind::Amm(a) => {
                     let pv = &self.book.pool_list[a.pid];
-                    let (t0, t1) = (pv.token_prices[0], pv.token_prices[1]);
-                    self.att
-                        .price_effect
-                        .add(a.basket[0] * dp(&self.book, t0) + a.basket[1] * dp(&self.book, t1));
+                    let mut effect = 0.0;
+                    for (b, t) in a.basket.iter().zip(&pv.token_prices) {
+                        effect += b * dp(&self.book, *t);
+                    }
+                    self.att.price_effect.add(effect);
                     if let Some(r) = pv.reward {
                         self.att
                             .reward_price_change

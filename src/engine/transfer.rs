@@ -111,9 +111,11 @@ impl<'a> Engine<'a> {
                     return Ok(Outcome::Done);
                 }
                 let l_target = budget / u.usd;
-                let (l, x, y) = self.fund_liquidity(a.pid, (u.x, u.y), l_target, i)?;
+                let (l, amounts) = self.fund_liquidity(a.pid, u.amt, l_target, i)?;
                 a.l += l;
-                a.basket = [a.basket[0] + x, a.basket[1] + y];
+                for (b, x) in a.basket.iter_mut().zip(amounts) {
+                    *b += x;
+                }
                 let v = l * u.usd;
                 if let Some(pos) = self.pf.positions.get_mut(&id) {
                     pos.kind = PosKind::Amm(a);

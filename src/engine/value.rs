@@ -38,25 +38,37 @@ impl<'a> Engine<'a> {
             Some(s) => s[i],
             None => f64::NAN,
         };
-        let (x, y) = match (a.kind, a.range) {
+        let amt = match (a.kind, a.range) {
             (PoolKind::Stableswap, _) => self.stable_hat[a.pid][i],
-            (_, Some((sa, sb))) => v3::amounts_unchecked(p.sqrt(), sa, sb, 1.0),
+            (_, Some((sa, sb))) => {
+                let (x, y) = v3::amounts_unchecked(p.sqrt(), sa, sb, 1.0);
+                [x, y, 0.0, 0.0]
+            }
             _ => {
                 let s = p.sqrt();
-                (1.0 / s, s)
+                [1.0 / s, s, 0.0, 0.0]
             }
         };
-        let usd =
-            x * self.book.price(pv.token_prices[0], i) + y * self.book.price(pv.token_prices[1], i);
-        let u = UnitAt { step: i, x, y, usd };
+        let usd = self.amounts_value(pv, &amt, i);
+        let u = UnitAt { step: i, amt, usd };
         slot.set(u);
         u
     }
 
+    /// The USD value of amounts of pool `pv`'s coins at step `i`.
     #[inline]
-    pub(super) fn amounts(&self, a: &AmmPos, i: usize) -> (f64, f64) {
-        let u = self.unit(a, i);
-        (a.l * u.x, a.l * u.y)
+    pub(super) fn amounts_value(&self, pv: &PoolView, amt: &Amounts, i: usize) -> f64 {
+        let mut usd = 0.0;
+        for (x, t) in amt.iter().zip(&pv.token_prices) {
+            usd += x * self.book.price(*t, i);
+        }
+        usd
+    }
+
+    /// The position's token amounts at step `i`.
+    #[inline]
+    pub(super) fn amounts(&self, a: &AmmPos, i: usize) -> Amounts {
+        self.unit(a, i).amt.map(|x| a.l * x)
     }
 
     #[inline]
@@ -66,9 +78,7 @@ impl<'a> Engine<'a> {
 
     #[inline]
     pub(super) fn basket_value(&self, a: &AmmPos, i: usize) -> f64 {
-        let pv = &self.book.pool_list[a.pid];
-        a.basket[0] * self.book.price(pv.token_prices[0], i)
-            + a.basket[1] * self.book.price(pv.token_prices[1], i)
+        self.amounts_value(&self.book.pool_list[a.pid], &a.basket, i)
     }
 
     pub(super) fn position_value(&self, p: &Position, i: usize) -> f64 {
@@ -111,12 +121,17 @@ impl<'a> Engine<'a> {
             return match &p.kind {
                 PosKind::Amm(a) => {
                     let pv = &self.book.pool_list[a.pid];
-                    let (x, y) = self.amounts(a, i);
+                    let amounts = self.amounts(a, i);
+                    let amounts: Vec<String> = amounts[..pv.token_prices.len()]
+                        .iter()
+                        .map(|x| x.to_string())
+                        .collect();
                     let price = pv.price.as_ref().and_then(|s| s.get(i)).copied();
                     format!(
-                        "portfolio value is {value}: the position in pool '{}' is worth {v} USD (liquidity {}, amounts {x} and {y}, fees {} USD, pool price {}); check the pool's price, TVL and liquidity at this step",
+                        "portfolio value is {value}: the position in pool '{}' is worth {v} USD (liquidity {}, amounts {}, fees {} USD, pool price {}); check the pool's price, TVL and liquidity at this step",
                         pv.meta.id,
                         a.l,
+                        amounts.join(" and "),
                         a.fees_usd,
                         price.map(|p| p.to_string()).unwrap_or_else(|| "none".into())
                     )
@@ -165,9 +180,9 @@ impl<'a> Engine<'a> {
             match &p.kind {
                 PosKind::Amm(a) => {
                     let pv = &self.book.pool_list[a.pid];
-                    let (x, y) = self.amounts(a, i);
-                    *c.entry(pv.token_prices[0]).or_default() += x;
-                    *c.entry(pv.token_prices[1]).or_default() += y;
+                    for (x, t) in self.amounts(a, i).iter().zip(&pv.token_prices) {
+                        *c.entry(*t).or_default() += x;
+                    }
                     *c.entry(0).or_default() += a.fees_usd;
                 }
                 PosKind::Lend { asset, amount, .. } => *c.entry(*asset).or_default() += amount,

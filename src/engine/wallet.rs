@@ -38,7 +38,7 @@ impl<'a> Engine<'a> {
             .filter(|t| t.is_finite() && *t > 0.0);
         match (tvl, pool.meta.kind, pool.meta.amplification) {
             (Some(tvl), PoolKind::Stableswap, Some(amp)) => {
-                Ok(costs::swap_cost_stableswap(usd, tvl, amp, fee))
+                Ok(costs::swap_cost_stableswap(usd, tvl, amp, fee, pool.token_prices.len()))
             }
             (Some(_), PoolKind::Stableswap, None) => Err(EngineError::Spec(format!(
                 "pool '{}': a swap through this StableSwap pool needs its amplification; add it to the pool's metadata or `[assume.amplification]`",
@@ -107,23 +107,26 @@ impl<'a> Engine<'a> {
         Ok(())
     }
 
-    /// Makes the wallet hold at least `need0` of `t0` and `need1` of `t1`: covers what
-    /// is missing from other holdings first, then by swapping the surplus of one token
-    /// into the other (through `pool`, paying its fee and price impact).
-    /// Makes the wallet hold `need0` of `t0` and `need1` of `t1`, swapping through pool
-    /// `pool` (its index in the book) at that pool's cost.
-    pub(super) fn acquire_pair(
+    /// Makes the wallet hold `need[j]` of each of pool `pool`'s coins `tokens[j]`: covers
+    /// what is missing from other holdings first (USD first), then by swapping the
+    /// surplus of one coin into another (through the pool, paying its fee and price
+    /// impact).
+    pub(super) fn acquire_basket(
         &mut self,
-        t0: usize,
-        need0: f64,
-        t1: usize,
-        need1: f64,
+        tokens: &[usize],
+        need: &Amounts,
         pool: usize,
         i: usize,
     ) -> Result<(), EngineError> {
-        self.acquire(t0, need0, &[t1], Some(pool), i)?;
-        self.acquire(t1, need1, &[t0], Some(pool), i)?;
-        for (a, na, b, nb) in [(t0, need0, t1, need1), (t1, need1, t0, need0)] {
+        for (j, t) in tokens.iter().enumerate() {
+            let others: Vec<usize> = tokens.iter().copied().filter(|o| o != t).collect();
+            self.acquire(*t, need[j], &others, Some(pool), i)?;
+        }
+        let n = tokens.len();
+        let pairs =
+            (0..n).flat_map(|ja| (0..n).filter(move |jb| *jb != ja).map(move |jb| (ja, jb)));
+        for (ja, jb) in pairs {
+            let (a, na, b, nb) = (tokens[ja], need[ja], tokens[jb], need[jb]);
             let have_a = self.pf.wallet.get(&a).copied().unwrap_or(0.0);
             let have_b = self.pf.wallet.get(&b).copied().unwrap_or(0.0);
             let deficit = (na - have_a).max(0.0) * self.book.price(a, i);
@@ -160,7 +163,9 @@ impl<'a> Engine<'a> {
             return;
         }
         let dl = usd / u.usd;
-        a.basket = [a.basket[0] + u.x * dl, a.basket[1] + u.y * dl];
+        for (b, x) in a.basket.iter_mut().zip(u.amt) {
+            *b += x * dl;
+        }
         a.l += dl;
     }
 
@@ -176,14 +181,15 @@ impl<'a> Engine<'a> {
     pub(super) fn put_in_wallet(&mut self, pos: Position, i: usize) {
         match pos.kind {
             PosKind::Amm(a) => {
-                let (x, y) = self.amounts(&a, i);
+                let amounts = self.amounts(&a, i);
                 let pv = &self.book.pool_list[a.pid];
-                let (t0, t1, r) = (pv.token_prices[0], pv.token_prices[1], pv.reward);
+                let r = pv.reward;
                 // The position's IL stays in its bucket; the wallet now holds the tokens.
                 // Re-base: the wallet's tokens are worth the LP value; the difference
                 // between that and the basket is the IL already booked.
-                *self.pf.wallet.entry(t0).or_default() += x;
-                *self.pf.wallet.entry(t1).or_default() += y;
+                for (x, t) in amounts.iter().zip(&pv.token_prices) {
+                    *self.pf.wallet.entry(*t).or_default() += x;
+                }
                 *self.pf.wallet.entry(0).or_default() += a.fees_usd;
                 if let Some(r) = r {
                     *self.pf.wallet.entry(r).or_default() += a.pending;
@@ -199,31 +205,30 @@ impl<'a> Engine<'a> {
     }
 
     /// Funds `l_target` units of a position's liquidity in pool `pid` (per-unit amounts
-    /// `u`) from the wallet: buys what is missing (`acquire_pair`), takes the tokens out
-    /// and returns the liquidity funded (at most `l_target`) and its two amounts.
+    /// `u`) from the wallet: buys what is missing (`acquire_basket`), takes the tokens
+    /// out and returns the liquidity funded (at most `l_target`) and its amounts.
     pub(super) fn fund_liquidity(
         &mut self,
         pid: usize,
-        u: (f64, f64),
+        u: Amounts,
         l_target: f64,
         i: usize,
-    ) -> Result<(f64, f64, f64), EngineError> {
-        let (u0, u1) = u;
-        let tokens = &self.book.pool_list[pid].token_prices;
-        let (t0, t1) = (tokens[0], tokens[1]);
-        self.acquire_pair(t0, u0 * l_target, t1, u1 * l_target, pid, i)?;
-        let h0 = self.pf.wallet.get(&t0).copied().unwrap_or(0.0);
-        let h1 = self.pf.wallet.get(&t1).copied().unwrap_or(0.0);
-        let l = match (u0 > 0.0, u1 > 0.0) {
-            (true, true) => (h0 / u0).min(h1 / u1).min(l_target),
-            (true, false) => (h0 / u0).min(l_target),
-            (false, true) => (h1 / u1).min(l_target),
-            _ => 0.0,
-        };
-        let (x, y) = (u0 * l, u1 * l);
-        *self.pf.wallet.entry(t0).or_default() -= x;
-        *self.pf.wallet.entry(t1).or_default() -= y;
-        Ok((l, x, y))
+    ) -> Result<(f64, Amounts), EngineError> {
+        let tokens = self.book.pool_list[pid].token_prices.clone();
+        self.acquire_basket(&tokens, &u.map(|x| x * l_target), pid, i)?;
+        // The liquidity the scarcest coin allows; none where no coin is needed.
+        let mut l = f64::INFINITY;
+        for (t, uj) in tokens.iter().zip(u) {
+            if uj > 0.0 {
+                l = l.min(self.pf.wallet.get(t).copied().unwrap_or(0.0) / uj);
+            }
+        }
+        let l = if l.is_finite() { l.min(l_target) } else { 0.0 };
+        let amounts = u.map(|x| x * l);
+        for (t, x) in tokens.iter().zip(amounts) {
+            *self.pf.wallet.entry(*t).or_default() -= x;
+        }
+        Ok((l, amounts))
     }
 
     /// Takes `budget` USD (at most what the wallet can raise, selling other holdings

@@ -1,6 +1,7 @@
-//! `stable_lp`: liquidity in a two-coin StableSwap pool. The position is marked through
-//! the invariant at the pool's price each step, so a depeg (the pool filling up with the
-//! coin that lost its peg) shows as impermanent loss; fees compound into the position.
+//! `stable_lp`: liquidity in a StableSwap pool of 2 to 4 coins. The position is marked
+//! through the invariant at the pool's prices each step (a two-coin pool's price, or a
+//! 3- or 4-coin pool's coins' USD prices), so a depeg (the pool filling up with the coin
+//! that lost its peg) shows as impermanent loss; fees compound into the position.
 
 use serde::{Deserialize, Serialize};
 

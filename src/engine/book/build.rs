@@ -151,6 +151,10 @@ impl Book {
         let book = self;
         for (id, pv) in views.iter_mut() {
             let yields = pv.apy_base.is_some() || pv.apy_reward.is_some();
+            if pv.price.is_none() && multi_coin(&pv.meta) {
+                book.price_multi_coin(market, id, pv, yields)?;
+                continue;
+            }
             if pv.price.is_some() || !yields || pv.meta.kind == PoolKind::Lending {
                 continue;
             }
@@ -198,6 +202,46 @@ impl Book {
                     )));
                 }
             }
+        }
+        Ok(())
+    }
+
+    /// A multi-coin StableSwap pool: every coin needs a USD price (its state is the
+    /// one those prices give); `price` is token0's over token1's. Its fees come from its
+    /// fee model, or from its APY series where that is all it has.
+    fn price_multi_coin(
+        &mut self,
+        market: &Market,
+        id: &str,
+        pv: &mut PoolView,
+        yields: bool,
+    ) -> Result<(), EngineError> {
+        let tokens = pv.meta.tokens.clone();
+        for t in &tokens {
+            if self.assets.contains_key(t) {
+                continue;
+            }
+            let s = market
+                .price(t)
+                .or_else(|| alias(t).and_then(|b| market.price(&b)))
+                .ok_or_else(|| {
+                    EngineError::Spec(format!(
+                        "pool '{id}' is a {}-coin StableSwap pool: its state comes from its coins' USD prices, and '{t}' has none; add a price series for '{t}' to the dataset",
+                        tokens.len()
+                    ))
+                })?;
+            self.add(t, s.price_usd.clone());
+        }
+        let p0 = &self.prices[self.assets[&tokens[0]]];
+        let p1 = &self.prices[self.assets[&tokens[1]]];
+        pv.price = Some(p0.iter().zip(p1).map(|(a, b)| a / b).collect());
+        pv.price_from_tokens = true;
+        if pv.fee.is_err() && yields {
+            pv.fee = Ok(fees::Resolved {
+                model: fees::FeeModel::ApySeries,
+                fallback: Vec::new(),
+                forced: false,
+            });
         }
         Ok(())
     }
@@ -310,7 +354,9 @@ fn pool_view(market: &Market, id: &str, set: &PoolSettings) -> Result<PoolView, 
             fallback: Vec::new(),
             forced: false,
         })
-    } else if p.field(Field::Price).is_some() && p.meta.kind != PoolKind::Lending {
+    } else if (p.field(Field::Price).is_some() || multi_coin(&p.meta))
+        && p.meta.kind != PoolKind::Lending
+    {
         fees::resolve(
             id,
             p.meta.kind,

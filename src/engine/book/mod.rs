@@ -91,9 +91,10 @@ pub struct PoolView {
     pub token_prices: Vec<usize>,
     pub reward: Option<usize>,
     /// The data has no price for the pool itself (a yield-only pool: APY and TVL
-    /// series): `price` is token0's USD price over token1's, so a position in it has
-    /// the exposure of its kind (price effect, IL through its invariant, depegs), and its
-    /// fees come from the APY series (`fees::FeeModel::ApySeries`).
+    /// series; or a multi-coin StableSwap pool): `price` is token0's USD price over
+    /// token1's, so a position in it has the exposure of its kind (price effect, IL
+    /// through its invariant, depegs). A yield-only pool's fees come from the APY series
+    /// (`fees::FeeModel::ApySeries`); a multi-coin pool's from its fee model.
     pub price_from_tokens: bool,
     /// The dataset's priced pool a yield-only pool took its price from (same address).
     pub price_twin: Option<String>,
@@ -383,12 +384,13 @@ impl Book {
             let Some(price) = pv.price.as_mut() else {
                 continue;
             };
+            // The pool's price is token0's in token1 (for a multi-coin pool too).
             let t = &pv.meta.tokens;
-            if t.len() == 2 && t[0] == asset {
+            if t.len() >= 2 && t[0] == asset {
                 for (p, f) in price[start..].iter_mut().zip(factor) {
                     *p *= f;
                 }
-            } else if t.len() == 2 && t[1] == asset {
+            } else if t.len() >= 2 && t[1] == asset {
                 for (p, f) in price[start..].iter_mut().zip(factor) {
                     *p /= f;
                 }
@@ -398,9 +400,18 @@ impl Book {
     }
 }
 
-/// Whether a pool can be marked by AMM math (it has a price and two tokens).
+/// Whether a pool can be marked by AMM math: it has a price, and two tokens, or 3 to
+/// `MAX_COINS` for a StableSwap pool (`multi_coin`).
 pub fn is_amm(pv: &PoolView) -> bool {
-    pv.price.is_some() && pv.meta.tokens.len() == 2 && pv.meta.kind != PoolKind::Lending
+    pv.price.is_some()
+        && pv.meta.kind != PoolKind::Lending
+        && (pv.meta.tokens.len() == 2 || multi_coin(&pv.meta))
+}
+
+/// A StableSwap pool of 3 to `MAX_COINS` coins (3pool-like): it has no single price;
+/// its state at a step is the one its coins' USD prices give (`amm::stableswap`).
+pub fn multi_coin(meta: &PoolMeta) -> bool {
+    meta.kind == PoolKind::Stableswap && (3..=crate::engine::MAX_COINS).contains(&meta.tokens.len())
 }
 
 /// A small map kept sorted by key in a vector: the wallet (asset index → amount) and the
