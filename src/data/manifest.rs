@@ -369,6 +369,19 @@ impl Manifest {
             path: path.to_path_buf(),
             message,
         };
+        self.check_pools(&err)?;
+        if self.files.is_empty() {
+            return Err(err("the manifest lists no [[files]]".into()));
+        }
+        self.files
+            .iter()
+            .enumerate()
+            .map(|(index, entry)| plan_file(index, entry, root, &err))
+            .collect()
+    }
+
+    /// Each `[[pools]]` entry's metadata within its domain.
+    fn check_pools(&self, err: &dyn Fn(String) -> DataError) -> Result<(), DataError> {
         let mut seen_pools = std::collections::BTreeSet::new();
         for p in &self.pools {
             if !seen_pools.insert(p.id.as_str()) {
@@ -435,177 +448,214 @@ impl Manifest {
                 }
             }
         }
-        if self.files.is_empty() {
-            return Err(err("the manifest lists no [[files]]".into()));
-        }
-        let mut plans = Vec::with_capacity(self.files.len());
-        for (index, entry) in self.files.iter().enumerate() {
-            let at = format!("[[files]] #{} ({})", index + 1, entry.path);
-            match (&entry.id, &entry.id_column) {
-                (Some(_), Some(_)) => {
-                    return Err(err(format!("{at}: give either `id` or `id_column`, not both")))
-                }
-                (None, None) => {
-                    return Err(err(format!(
-                        "{at}: missing `id` (the series name) or `id_column` (the column that names each series)"
-                    )))
-                }
-                _ => {}
-            }
-            let format = match entry.format {
-                Some(f) => f,
-                None if entry.path.ends_with(".parquet") => FileFormat::Parquet,
-                None if entry.path.ends_with(".json") => FileFormat::Json,
-                None => FileFormat::Csv,
-            };
-            if entry.records.is_some() && format != FileFormat::Json {
-                return Err(err(format!(
-                    "{at}: `records` names the array of a JSON file; this file is {format:?} (set format = \"json\", or remove `records`)"
-                )));
-            }
-            if let Some(d) = entry.delimiter {
-                if !d.is_ascii() {
-                    return Err(err(format!(
-                        "{at}: `delimiter` must be one ASCII character"
-                    )));
-                }
-            }
-            if format.is_candles() {
-                let name = format.name();
-                if entry.kind != SeriesKind::Pool || entry.id.is_none() || !entry.columns.is_empty()
-                {
-                    return Err(err(format!(
-                        "{at}: format = \"{name}\" is a pool file with an `id` and no [files.columns] (its columns are fixed)"
-                    )));
-                }
-                if !matches!(entry.usd_token, None | Some(0) | Some(1)) {
-                    return Err(err(format!("{at}: `usd_token` must be 0 or 1")));
-                }
-            } else if entry.usd_token.is_some() {
-                return Err(err(format!(
-                    "{at}: `usd_token` only goes with format = \"peer_minute\" or \"clmm_candles\""
-                )));
-            }
-            if entry.pair_id.is_some() && format != FileFormat::ClmmCandles {
-                return Err(err(format!(
-                    "{at}: `pair_id` only goes with format = \"clmm_candles\""
-                )));
-            }
-            let timestamp = match (&entry.timestamp, format) {
-                (Some(t), _) => t.clone(),
-                (None, FileFormat::PeerMinute) => ColumnSpec::Name("timestamp".into()),
-                (None, FileFormat::ClmmCandles) => ColumnSpec::Name("bucket".into()),
-                (None, _) => {
-                    return Err(err(format!(
-                        "{at}: missing `timestamp` (the column holding each row's time)"
-                    )))
-                }
-            };
-            let time_detail = timestamp.detail();
-            let time_unit = Unit::for_field(None, time_detail.unit.as_deref())
-                .map_err(|m| err(format!("{at}: timestamp: {m}")))?;
-            let time_format = match &entry.timestamp_format {
-                None => None,
-                Some(_) if format.is_candles() => {
-                    return Err(err(format!(
-                        "{at}: `timestamp_format` does not go with format = \"{}\" (its timestamps are typed or unix seconds)",
-                        format.name()
-                    )))
-                }
-                Some(_) if matches!(time_unit, Unit::UnixSeconds | Unit::UnixMillis) => {
-                    return Err(err(format!(
-                        "{at}: `timestamp_format` reads text, but the timestamp's unit says unix time; drop one of them"
-                    )))
-                }
-                Some(f) => Some(
-                    crate::units::TimeFormat::new(f)
-                        .map_err(|m| err(format!("{at}: timestamp_format: {m}")))?,
-                ),
-            };
-            let mut fields = Vec::new();
-            for (name, spec) in &entry.columns {
-                let field = Field::from_name(name).ok_or_else(|| {
-                    let known: Vec<&str> = Field::ALL
-                        .iter()
-                        .filter(|f| f.series_kind() == entry.kind)
-                        .map(|f| f.name())
-                        .collect();
-                    err(format!(
-                        "{at}: unknown field '{name}' in [files.columns]{}; {} files accept: {}",
-                        suggest(name, known.iter().copied()),
-                        entry.kind,
-                        known.join(", ")
-                    ))
-                })?;
-                if field.series_kind() != entry.kind {
-                    return Err(err(format!(
-                        "{at}: field '{name}' belongs to {} files, but this file has kind = \"{}\"",
-                        field.series_kind(),
-                        entry.kind
-                    )));
-                }
-                let detail = spec.detail();
-                let unit = Unit::for_field(Some(field), detail.unit.as_deref())
-                    .map_err(|m| err(format!("{at}: field '{name}': {m}")))?;
-                if let Some(s) = detail.scale {
-                    if !s.is_finite() || s == 0.0 {
-                        return Err(err(format!(
-                            "{at}: field '{name}': `scale` must be a finite non-zero number"
-                        )));
-                    }
-                }
-                fields.push((field, detail, unit));
-            }
-            if fields.is_empty() && !format.is_candles() {
-                return Err(err(format!("{at}: [files.columns] maps no field")));
-            }
-            let dur = |name: &str, v: &Option<String>| -> Result<Option<i64>, DataError> {
-                v.as_deref()
-                    .map(parse_duration)
-                    .transpose()
-                    .map_err(|m| err(format!("{at}: `{name}`: {m}")))
-            };
-            let bar = dur("bar", &entry.bar)?;
-            let carry_limit = dur("carry_limit", &entry.carry_limit)?;
-            let fee_unit = match &entry.pool_meta {
-                Some(pm) => {
-                    if entry.kind != SeriesKind::Pool {
-                        return Err(err(format!(
-                            "{at}: `pool_meta` only goes with kind = \"pool\""
-                        )));
-                    }
-                    if entry.id_column.is_none() {
-                        return Err(err(format!(
-                            "{at}: `pool_meta` reads metadata per series and needs `id_column`"
-                        )));
-                    }
-                    match pm.fee_unit.as_deref().unwrap_or("fraction") {
-                        "fraction" => 1.0,
-                        "percent" => 0.01,
-                        "bps" => 1e-4,
-                        "uniswap" => 1e-6,
-                        other => {
-                            return Err(err(format!(
-                                "{at}: pool_meta.fee_unit '{other}' is not one of: fraction, percent, bps, uniswap"
-                            )))
-                        }
-                    }
-                }
-                None => 1.0,
-            };
-            plans.push(FilePlan {
-                index,
-                entry: entry.clone(),
-                path: root.join(&entry.path),
-                format,
-                time: (time_detail, time_unit),
-                time_format,
-                fields,
-                bar,
-                carry_limit,
-                fee_unit,
-            });
-        }
-        Ok(plans)
+        Ok(())
     }
+}
+
+/// The manifest's error for a message.
+type Err<'a> = &'a dyn Fn(String) -> DataError;
+
+/// One `[[files]]` entry checked and resolved against `root`.
+fn plan_file(
+    index: usize,
+    entry: &FileEntry,
+    root: &Path,
+    err: Err<'_>,
+) -> Result<FilePlan, DataError> {
+    let at = format!("[[files]] #{} ({})", index + 1, entry.path);
+    match (&entry.id, &entry.id_column) {
+        (Some(_), Some(_)) => {
+            return Err(err(format!("{at}: give either `id` or `id_column`, not both")))
+        }
+        (None, None) => {
+            return Err(err(format!(
+                "{at}: missing `id` (the series name) or `id_column` (the column that names each series)"
+            )))
+        }
+        _ => {}
+    }
+    let format = file_format(&at, entry, err)?;
+    let (time, time_format) = time_plan(&at, entry, format, err)?;
+    let fields = field_plan(&at, entry, format, err)?;
+    let dur = |name: &str, v: &Option<String>| -> Result<Option<i64>, DataError> {
+        v.as_deref()
+            .map(parse_duration)
+            .transpose()
+            .map_err(|m| err(format!("{at}: `{name}`: {m}")))
+    };
+    Ok(FilePlan {
+        index,
+        entry: entry.clone(),
+        path: root.join(&entry.path),
+        format,
+        time,
+        time_format,
+        fields,
+        bar: dur("bar", &entry.bar)?,
+        carry_limit: dur("carry_limit", &entry.carry_limit)?,
+        fee_unit: fee_unit(&at, entry, err)?,
+    })
+}
+
+/// The file's format (stated, or by its extension) and the options that go with it.
+fn file_format(at: &str, entry: &FileEntry, err: Err<'_>) -> Result<FileFormat, DataError> {
+    let format = match entry.format {
+        Some(f) => f,
+        None if entry.path.ends_with(".parquet") => FileFormat::Parquet,
+        None if entry.path.ends_with(".json") => FileFormat::Json,
+        None => FileFormat::Csv,
+    };
+    if entry.records.is_some() && format != FileFormat::Json {
+        return Err(err(format!(
+            "{at}: `records` names the array of a JSON file; this file is {format:?} (set format = \"json\", or remove `records`)"
+        )));
+    }
+    if let Some(d) = entry.delimiter {
+        if !d.is_ascii() {
+            return Err(err(format!(
+                "{at}: `delimiter` must be one ASCII character"
+            )));
+        }
+    }
+    if format.is_candles() {
+        let name = format.name();
+        if entry.kind != SeriesKind::Pool || entry.id.is_none() || !entry.columns.is_empty() {
+            return Err(err(format!(
+                "{at}: format = \"{name}\" is a pool file with an `id` and no [files.columns] (its columns are fixed)"
+            )));
+        }
+        if !matches!(entry.usd_token, None | Some(0) | Some(1)) {
+            return Err(err(format!("{at}: `usd_token` must be 0 or 1")));
+        }
+    } else if entry.usd_token.is_some() {
+        return Err(err(format!(
+            "{at}: `usd_token` only goes with format = \"peer_minute\" or \"clmm_candles\""
+        )));
+    }
+    if entry.pair_id.is_some() && format != FileFormat::ClmmCandles {
+        return Err(err(format!(
+            "{at}: `pair_id` only goes with format = \"clmm_candles\""
+        )));
+    }
+    Ok(format)
+}
+
+/// The timestamp column with its unit, and its text format where one is stated.
+#[allow(clippy::type_complexity)]
+fn time_plan(
+    at: &str,
+    entry: &FileEntry,
+    format: FileFormat,
+    err: Err<'_>,
+) -> Result<((ColumnDetail, Unit), Option<crate::units::TimeFormat>), DataError> {
+    let timestamp = match (&entry.timestamp, format) {
+        (Some(t), _) => t.clone(),
+        (None, FileFormat::PeerMinute) => ColumnSpec::Name("timestamp".into()),
+        (None, FileFormat::ClmmCandles) => ColumnSpec::Name("bucket".into()),
+        (None, _) => {
+            return Err(err(format!(
+                "{at}: missing `timestamp` (the column holding each row's time)"
+            )))
+        }
+    };
+    let time_detail = timestamp.detail();
+    let time_unit = Unit::for_field(None, time_detail.unit.as_deref())
+        .map_err(|m| err(format!("{at}: timestamp: {m}")))?;
+    let time_format = match &entry.timestamp_format {
+        None => None,
+        Some(_) if format.is_candles() => {
+            return Err(err(format!(
+                "{at}: `timestamp_format` does not go with format = \"{}\" (its timestamps are typed or unix seconds)",
+                format.name()
+            )))
+        }
+        Some(_) if matches!(time_unit, Unit::UnixSeconds | Unit::UnixMillis) => {
+            return Err(err(format!(
+                "{at}: `timestamp_format` reads text, but the timestamp's unit says unix time; drop one of them"
+            )))
+        }
+        Some(f) => Some(
+            crate::units::TimeFormat::new(f)
+                .map_err(|m| err(format!("{at}: timestamp_format: {m}")))?,
+        ),
+    };
+    Ok(((time_detail, time_unit), time_format))
+}
+
+/// The fields `[files.columns]` maps, each with its column and unit.
+fn field_plan(
+    at: &str,
+    entry: &FileEntry,
+    format: FileFormat,
+    err: Err<'_>,
+) -> Result<Vec<(Field, ColumnDetail, Unit)>, DataError> {
+    let mut fields = Vec::new();
+    for (name, spec) in &entry.columns {
+        let field = Field::from_name(name).ok_or_else(|| {
+            let known: Vec<&str> = Field::ALL
+                .iter()
+                .filter(|f| f.series_kind() == entry.kind)
+                .map(|f| f.name())
+                .collect();
+            err(format!(
+                "{at}: unknown field '{name}' in [files.columns]{}; {} files accept: {}",
+                suggest(name, known.iter().copied()),
+                entry.kind,
+                known.join(", ")
+            ))
+        })?;
+        if field.series_kind() != entry.kind {
+            return Err(err(format!(
+                "{at}: field '{name}' belongs to {} files, but this file has kind = \"{}\"",
+                field.series_kind(),
+                entry.kind
+            )));
+        }
+        let detail = spec.detail();
+        let unit = Unit::for_field(Some(field), detail.unit.as_deref())
+            .map_err(|m| err(format!("{at}: field '{name}': {m}")))?;
+        if let Some(s) = detail.scale {
+            if !s.is_finite() || s == 0.0 {
+                return Err(err(format!(
+                    "{at}: field '{name}': `scale` must be a finite non-zero number"
+                )));
+            }
+        }
+        fields.push((field, detail, unit));
+    }
+    if fields.is_empty() && !format.is_candles() {
+        return Err(err(format!("{at}: [files.columns] maps no field")));
+    }
+    Ok(fields)
+}
+
+/// What a per-series fee column's unit multiplies by (`pool_meta.fee_unit`).
+fn fee_unit(at: &str, entry: &FileEntry, err: Err<'_>) -> Result<f64, DataError> {
+    let fee_unit = match &entry.pool_meta {
+        Some(pm) => {
+            if entry.kind != SeriesKind::Pool {
+                return Err(err(format!(
+                    "{at}: `pool_meta` only goes with kind = \"pool\""
+                )));
+            }
+            if entry.id_column.is_none() {
+                return Err(err(format!(
+                    "{at}: `pool_meta` reads metadata per series and needs `id_column`"
+                )));
+            }
+            match pm.fee_unit.as_deref().unwrap_or("fraction") {
+                "fraction" => 1.0,
+                "percent" => 0.01,
+                "bps" => 1e-4,
+                "uniswap" => 1e-6,
+                other => {
+                    return Err(err(format!(
+                        "{at}: pool_meta.fee_unit '{other}' is not one of: fraction, percent, bps, uniswap"
+                    )))
+                }
+            }
+        }
+        None => 1.0,
+    };
+    Ok(fee_unit)
 }

@@ -415,9 +415,69 @@ fn fmt_sig(x: f64, sig: i32) -> String {
 pub fn generate(p: &SynthParams) -> Result<SynthOutput, String> {
     let start = p.validate()?;
     let hours = p.days as usize * 24;
-    let dt = 1.0 / 8760.0;
     let ts = |i: usize| start + i as i64 * HOUR;
+    let (eth, z_eth) = eth_path(p, hours);
+    let reward = reward_path(p, &z_eth);
+    let (usdc, usdt) = stable_paths(p, hours);
+    let (gas_eth, gas_l2) = gas_paths(p, hours, &ts);
+    let lending = lending_rates(p, hours);
+    let pools = pool_files(p, &eth, &z_eth, &reward, &usdc, &usdt, &ts);
+    let three = three_pool(p, &usdc, &usdt, &ts);
+    let (v2, v3, st, farm) = (pools.v2, pools.v3, pools.stable, pools.farm);
+    // Prices (long format, hourly).
+    let mut prices = String::from("timestamp,asset,price_usd\n");
+    for i in 0..hours {
+        let t = ts(i);
+        let _ = writeln!(prices, "{t},ETH,{}", fmt_sig(eth[i], 8));
+        let _ = writeln!(prices, "{t},{},{}", p.reward.symbol, fmt_sig(reward[i], 8));
+        let _ = writeln!(prices, "{t},USDC,{}", fmt_sig(usdc[i], 8));
+        let _ = writeln!(prices, "{t},USDT,{}", fmt_sig(usdt[i], 8));
+        let _ = writeln!(prices, "{t},DAI,{}", fmt_sig(three.dai[i], 8));
+    }
+    // Gas (long format, hourly).
+    let mut gas = String::from("timestamp,chain,gas_price_gwei\n");
+    for i in 0..hours {
+        let t = ts(i);
+        let _ = writeln!(gas, "{t},arbitrum,{}", fmt_sig(gas_l2[i], 6));
+        let _ = writeln!(gas, "{t},ethereum,{}", fmt_sig(gas_eth[i], 6));
+    }
+    let mut lend = String::from("timestamp,supply_apr,borrow_apr,utilization\n");
+    for (i, (s, b, u)) in lending.iter().enumerate() {
+        let _ = writeln!(
+            lend,
+            "{},{},{},{}",
+            ts(i),
+            fmt_sig(*s, 6),
+            fmt_sig(*b, 6),
+            fmt_sig(*u, 6)
+        );
+    }
+    let uni = universe_file(p, start);
 
+    let manifest = manifest_text(p);
+    Ok(SynthOutput {
+        files: vec![
+            ("pool_weth_usdc_v2.csv".into(), v2),
+            ("pool_usdc_weth_v3.csv".into(), v3),
+            ("pool_usdc_usdt_stable.csv".into(), st),
+            ("pool_farm_weth_v2.csv".into(), farm),
+            ("pool_3pool.csv".into(), three.csv),
+            ("prices.csv".into(), prices),
+            ("gas.csv".into(), gas),
+            ("lending_usdc.csv".into(), lend),
+            ("yield_universe.csv".into(), uni),
+            ("manifest.toml".into(), manifest),
+        ],
+    })
+}
+
+/// The hour's fraction of a year.
+const DT: f64 = 1.0 / 8760.0;
+
+/// ETH's hourly price: regime-switching GBM with jumps; and each hour's return in
+/// calm-regime standard deviations (volume follows it).
+fn eth_path(p: &SynthParams, hours: usize) -> (Vec<f64>, Vec<f64>) {
+    let dt = DT;
     // ETH: regime-switching GBM with jumps.
     let mut r_eth = rng(p.seed, 1);
     let mut eth = Vec::with_capacity(hours);
@@ -447,18 +507,28 @@ pub fn generate(p: &SynthParams) -> Result<SynthOutput, String> {
         z_eth.push(ret / (p.eth.vol_calm * dt.sqrt()));
         log_p += ret;
     }
+    (eth, z_eth)
+}
 
+/// The reward token's hourly price: a decaying GBM correlated with ETH.
+fn reward_path(p: &SynthParams, z_eth: &[f64]) -> Vec<f64> {
+    let dt = DT;
+    let hours = z_eth.len();
     // Reward token: decaying GBM correlated with ETH.
     let mut r_rw = rng(p.seed, 2);
     let mut reward = Vec::with_capacity(hours);
     let mut lr = p.reward.start_price.ln();
     let rho = p.reward.corr_eth;
-    for &z_e in &z_eth {
+    for &z_e in z_eth {
         reward.push(lr.exp());
         let z = rho * z_e.clamp(-10.0, 10.0) + (1.0 - rho * rho).sqrt() * normal(&mut r_rw);
         lr += (p.reward.drift - 0.5 * p.reward.vol.powi(2)) * dt + p.reward.vol * dt.sqrt() * z;
     }
+    reward
+}
 
+/// USDC's and USDT's hourly prices: OU noise around the peg; USDC depegs once.
+fn stable_paths(p: &SynthParams, hours: usize) -> (Vec<f64>, Vec<f64>) {
     // Stablecoins: OU noise around the peg; USDC depegs once.
     let mut r_st = rng(p.seed, 3);
     let mut usdc = Vec::with_capacity(hours);
@@ -481,7 +551,12 @@ pub fn generate(p: &SynthParams) -> Result<SynthOutput, String> {
         dc += -k * dc + p.stable.noise_sd * normal(&mut r_st);
         dtt += -k * dtt + p.stable.noise_sd * normal(&mut r_st);
     }
+    (usdc, usdt)
+}
 
+/// Ethereum's and Arbitrum's hourly gas prices (gwei).
+fn gas_paths(p: &SynthParams, hours: usize, ts: &dyn Fn(usize) -> i64) -> (Vec<f64>, Vec<f64>) {
+    let dt = DT;
     // Gas: log-OU with intraday swing and decaying spikes; L2 a scaled calmer copy.
     let mut r_gas = rng(p.seed, 4);
     let mut gas_eth = Vec::with_capacity(hours);
@@ -503,7 +578,11 @@ pub fn generate(p: &SynthParams) -> Result<SynthOutput, String> {
             spike += r_gas.random_range(1.0..p.gas.spike_max_multiple).ln();
         }
     }
+    (gas_eth, gas_l2)
+}
 
+/// The lending market's hourly (supply APR, borrow APR, utilisation).
+fn lending_rates(p: &SynthParams, hours: usize) -> Vec<(f64, f64, f64)> {
     // Lending: logit-OU utilisation, kinked rates.
     let mut r_ln = rng(p.seed, 5);
     let lp = &p.lending;
@@ -525,7 +604,29 @@ pub fn generate(p: &SynthParams) -> Result<SynthOutput, String> {
         lending.push((supply, borrow, u));
         lu += th_u * (mean_logit - lu) + sd_u * normal(&mut r_ln);
     }
+    lending
+}
 
+/// The four hourly pool files.
+struct PoolFiles {
+    v2: String,
+    v3: String,
+    stable: String,
+    farm: String,
+}
+
+/// The hourly pools' files from the price paths. Volume = TVL × turnover ×
+/// (1 + k|z|)/(1 + k·E|z|) × lognormal noise.
+fn pool_files(
+    p: &SynthParams,
+    eth: &[f64],
+    z_eth: &[f64],
+    reward: &[f64],
+    usdc: &[f64],
+    usdt: &[f64],
+    ts: &dyn Fn(usize) -> i64,
+) -> PoolFiles {
+    let hours = eth.len();
     // Pools. Volume = TVL × turnover × (1 + k|z|)/(1 + k·E|z|) × lognormal noise.
     let pp = &p.pools;
     let mut r_pool = rng(p.seed, 6);
@@ -588,39 +689,16 @@ pub fn generate(p: &SynthParams) -> Result<SynthOutput, String> {
         farm_log_tvl += pp.farm_flow_speed / 24.0 * (apr / pp.farm_target_apr).ln()
             + tvl_sd * normal(&mut r_pool);
     }
-
-    let three = three_pool(p, &usdc, &usdt, &ts);
-
-    // Prices (long format, hourly).
-    let mut prices = String::from("timestamp,asset,price_usd\n");
-    for i in 0..hours {
-        let t = ts(i);
-        let _ = writeln!(prices, "{t},ETH,{}", fmt_sig(eth[i], 8));
-        let _ = writeln!(prices, "{t},{},{}", p.reward.symbol, fmt_sig(reward[i], 8));
-        let _ = writeln!(prices, "{t},USDC,{}", fmt_sig(usdc[i], 8));
-        let _ = writeln!(prices, "{t},USDT,{}", fmt_sig(usdt[i], 8));
-        let _ = writeln!(prices, "{t},DAI,{}", fmt_sig(three.dai[i], 8));
+    PoolFiles {
+        v2,
+        v3,
+        stable: st,
+        farm,
     }
-    // Gas (long format, hourly).
-    let mut gas = String::from("timestamp,chain,gas_price_gwei\n");
-    for i in 0..hours {
-        let t = ts(i);
-        let _ = writeln!(gas, "{t},arbitrum,{}", fmt_sig(gas_l2[i], 6));
-        let _ = writeln!(gas, "{t},ethereum,{}", fmt_sig(gas_eth[i], 6));
-    }
-    let mut lend = String::from("timestamp,supply_apr,borrow_apr,utilization\n");
-    for (i, (s, b, u)) in lending.iter().enumerate() {
-        let _ = writeln!(
-            lend,
-            "{},{},{},{}",
-            ts(i),
-            fmt_sig(*s, 6),
-            fmt_sig(*b, 6),
-            fmt_sig(*u, 6)
-        );
-    }
+}
 
-    // Universe of yield pools (daily, DefiLlama-shaped: APY in percent).
+/// The daily universe of yield pools (DefiLlama-shaped: APY in percent).
+fn universe_file(p: &SynthParams, start: i64) -> String {
     let up = &p.universe;
     let mut r_u = rng(p.seed, 7);
     let n = up.pools as usize;
@@ -662,22 +740,7 @@ pub fn generate(p: &SynthParams) -> Result<SynthOutput, String> {
             log_apy[k] += th_a * (levels[k].ln() - log_apy[k]) + shock - flow;
         }
     }
-
-    let manifest = manifest_text(p);
-    Ok(SynthOutput {
-        files: vec![
-            ("pool_weth_usdc_v2.csv".into(), v2),
-            ("pool_usdc_weth_v3.csv".into(), v3),
-            ("pool_usdc_usdt_stable.csv".into(), st),
-            ("pool_farm_weth_v2.csv".into(), farm),
-            ("pool_3pool.csv".into(), three.csv),
-            ("prices.csv".into(), prices),
-            ("gas.csv".into(), gas),
-            ("lending_usdc.csv".into(), lend),
-            ("yield_universe.csv".into(), uni),
-            ("manifest.toml".into(), manifest),
-        ],
-    })
+    uni
 }
 
 /// The 3-coin pool's series: DAI's price (its own noise around the peg, stream 8, so
