@@ -315,8 +315,21 @@ impl<'a> Request<'a> {
     }
 
     fn run(&self) -> Result<Value, String> {
+        let v = match self.op.split_once('.').map(|(family, _)| family) {
+            Some("v2") => self.run_v2()?,
+            Some("v3") => self.run_v3()?,
+            Some("stableswap") => self.run_stableswap()?,
+            Some("compound") => self.run_compound()?,
+            _ => return Err(format!("unknown op {}", self.op)),
+        };
+        check_finite(&v)?;
+        Ok(v)
+    }
+
+    /// Constant-product (Uniswap v2) operations.
+    fn run_v2(&self) -> Result<Value, String> {
         let e = |x: crate::amm::AmmError| x.to_string();
-        let v = match self.op {
+        Ok(match self.op {
             "v2.amount_out" => {
                 json!({ "amount_out": v2::amount_out(self.num("reserve_in")?, self.num("reserve_out")?, self.num("amount_in")?, self.num("fee")?).map_err(e)? })
             }
@@ -324,6 +337,14 @@ impl<'a> Request<'a> {
                 json!({ "amount_in": v2::amount_in(self.num("reserve_in")?, self.num("reserve_out")?, self.num("amount_out")?, self.num("fee")?).map_err(e)? })
             }
             "v2.il" => json!({ "il": v2::impermanent_loss(self.num("price_ratio")?).map_err(e)? }),
+            other => return Err(format!("unknown op {other}")),
+        })
+    }
+
+    /// Concentrated-liquidity (Uniswap v3) operations, float and exact.
+    fn run_v3(&self) -> Result<Value, String> {
+        let e = |x: crate::amm::AmmError| x.to_string();
+        Ok(match self.op {
             "v3.liquidity_for_amounts" => {
                 let (sp, sa, sb) = self.sqrt_prices()?;
                 let l = v3::liquidity_for_amounts(
@@ -358,50 +379,6 @@ impl<'a> Request<'a> {
                 let t = i32::try_from(t).map_err(|_| format!("tick {t} is out of range"))?;
                 let s = v3::tick_to_sqrt_price(t).map_err(e)?;
                 json!({ "price": s * s, "sqrt_price": s })
-            }
-            "stableswap.exchange_exact" => {
-                let (dy, fee, after) = stableswap_exact::exchange(
-                    &self.bigs("balances")?,
-                    self.small("amp")?,
-                    self.small("fee")?,
-                    self.small("admin_fee")?,
-                    self.index("i")?,
-                    self.index("j")?,
-                    self.big("dx")?,
-                )
-                .map_err(|m| m.0)?;
-                let after: Vec<String> = after.iter().map(|b| b.to_string()).collect();
-                json!({ "dy": dy.to_string(), "fee": fee.to_string(), "balances": after })
-            }
-            "stableswap.add_liquidity_exact" | "stableswap.remove_liquidity_imbalance_exact" => {
-                let f = if self.op == "stableswap.add_liquidity_exact" {
-                    stableswap_exact::add_liquidity
-                } else {
-                    stableswap_exact::remove_liquidity_imbalance
-                };
-                let (lp, after) = f(
-                    &self.bigs("balances")?,
-                    self.small("amp")?,
-                    self.small("fee")?,
-                    self.small("admin_fee")?,
-                    self.big("supply")?,
-                    &self.bigs("amounts")?,
-                )
-                .map_err(|m| m.0)?;
-                let after: Vec<String> = after.iter().map(|b| b.to_string()).collect();
-                json!({ "lp_tokens": lp.to_string(), "balances": after })
-            }
-            "stableswap.remove_liquidity_one_coin_exact" => {
-                let (dy, fee) = stableswap_exact::calc_withdraw_one_coin(
-                    &self.bigs("balances")?,
-                    self.small("amp")?,
-                    self.small("fee")?,
-                    self.big("supply")?,
-                    self.big("token_amount")?,
-                    self.index("i")?,
-                )
-                .map_err(|m| m.0)?;
-                json!({ "dy": dy.to_string(), "fee": fee.to_string() })
             }
             "v3.sqrt_ratio_at_tick" => {
                 let t = self.int("tick")?;
@@ -451,6 +428,58 @@ impl<'a> Request<'a> {
             "v3.price_to_tick" => {
                 json!({ "tick": v3::price_to_tick(self.num("price")?).map_err(e)? })
             }
+            other => return Err(format!("unknown op {other}")),
+        })
+    }
+
+    /// StableSwap (Curve) operations, float and exact.
+    fn run_stableswap(&self) -> Result<Value, String> {
+        let e = |x: crate::amm::AmmError| x.to_string();
+        Ok(match self.op {
+            "stableswap.exchange_exact" => {
+                let (dy, fee, after) = stableswap_exact::exchange(
+                    &self.bigs("balances")?,
+                    self.small("amp")?,
+                    self.small("fee")?,
+                    self.small("admin_fee")?,
+                    self.index("i")?,
+                    self.index("j")?,
+                    self.big("dx")?,
+                )
+                .map_err(|m| m.0)?;
+                let after: Vec<String> = after.iter().map(|b| b.to_string()).collect();
+                json!({ "dy": dy.to_string(), "fee": fee.to_string(), "balances": after })
+            }
+            "stableswap.add_liquidity_exact" | "stableswap.remove_liquidity_imbalance_exact" => {
+                let f = if self.op == "stableswap.add_liquidity_exact" {
+                    stableswap_exact::add_liquidity
+                } else {
+                    stableswap_exact::remove_liquidity_imbalance
+                };
+                let (lp, after) = f(
+                    &self.bigs("balances")?,
+                    self.small("amp")?,
+                    self.small("fee")?,
+                    self.small("admin_fee")?,
+                    self.big("supply")?,
+                    &self.bigs("amounts")?,
+                )
+                .map_err(|m| m.0)?;
+                let after: Vec<String> = after.iter().map(|b| b.to_string()).collect();
+                json!({ "lp_tokens": lp.to_string(), "balances": after })
+            }
+            "stableswap.remove_liquidity_one_coin_exact" => {
+                let (dy, fee) = stableswap_exact::calc_withdraw_one_coin(
+                    &self.bigs("balances")?,
+                    self.small("amp")?,
+                    self.small("fee")?,
+                    self.big("supply")?,
+                    self.big("token_amount")?,
+                    self.index("i")?,
+                )
+                .map_err(|m| m.0)?;
+                json!({ "dy": dy.to_string(), "fee": fee.to_string() })
+            }
             "stableswap.d" => {
                 json!({ "d": stableswap::get_d(&self.list("balances")?, self.num("amp")?).map_err(e)? })
             }
@@ -485,6 +514,14 @@ impl<'a> Request<'a> {
             "stableswap.virtual_price" => {
                 json!({ "virtual_price": self.pool(Some("lp_supply"))?.virtual_price().map_err(e)? })
             }
+            other => return Err(format!("unknown op {other}")),
+        })
+    }
+
+    /// Auto-compounding operations.
+    fn run_compound(&self) -> Result<Value, String> {
+        let e = |x: crate::amm::AmmError| x.to_string();
+        Ok(match self.op {
             "compound.value" => {
                 json!({ "value": compound::value(self.num("principal")?, self.num("apr")?, self.num("harvests_per_year")?, self.num("years")?, self.num("cost_per_harvest")?, self.flag("cost_from_position")?).map_err(e)? })
             }
@@ -506,9 +543,7 @@ impl<'a> Request<'a> {
                 json!({ "harvests_per_year": n, "value": v })
             }
             other => return Err(format!("unknown op {other}")),
-        };
-        check_finite(&v)?;
-        Ok(v)
+        })
     }
 
     fn sqrt_prices(&self) -> Result<(f64, f64, f64), String> {

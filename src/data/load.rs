@@ -353,7 +353,7 @@ fn load_file(
     let entry = &plan.entry;
     let n = table.height();
     let ts = table.timestamps(&plan.time.0, plan.time.1, plan.time_format.as_ref())?;
-    let mut cols: Vec<(Field, bool, Vec<Option<f64>>, &str)> = Vec::new();
+    let mut cols: Vec<Col<'_>> = Vec::new();
     for (field, detail, unit) in &plan.fields {
         cols.push((
             *field,
@@ -382,80 +382,7 @@ fn load_file(
     let mut out = Vec::with_capacity(names.len());
     for (g, id) in names.iter().enumerate() {
         let rows = &rows_of[g];
-        let mut s_ts = Vec::with_capacity(rows.len());
-        let mut kept = Vec::with_capacity(rows.len());
-        let mut skipped = 0usize;
-        let mut prev: Option<(Timestamp, usize)> = None;
-        for &i in rows {
-            let missing_required = ts[i]
-                .is_none()
-                .then_some(time_col)
-                .or_else(|| cols.iter().find(|c| !c.1 && c.2[i].is_none()).map(|c| c.3));
-            if let Some(col) = missing_required {
-                if entry.on_missing == OnMissing::SkipRow {
-                    skipped += 1;
-                    continue;
-                }
-                return Err(DataError::BadValue {
-                    path: table.path.clone(),
-                    location: table.location(i),
-                    column: col.to_string(),
-                    message: match table.short_row(i) {
-                        Some(m) => format!("empty value: {m}"),
-                        None => "empty value; fill it, mark the column `optional = true`, or set on_missing = \"skip_row\" for this file in the manifest".into(),
-                    },
-                });
-            }
-            // Checked above: a row without its time was skipped or refused.
-            let Some(t) = ts[i] else { continue };
-            if let Some((pt, pi)) = prev {
-                let series = format!("{} '{id}'", entry.kind);
-                let order_error = |message: String| DataError::BadValue {
-                    path: table.path.clone(),
-                    location: table.location(i),
-                    column: time_col.into(),
-                    message,
-                };
-                if t == pt {
-                    return Err(order_error(format!(
-                        "duplicate timestamp {} for {series} (also at {}); keep one row per timestamp",
-                        format_ts(t),
-                        table.location(pi)
-                    )));
-                }
-                if t < pt {
-                    return Err(order_error(format!(
-                        "timestamps of {series} go backwards ({} after {} at {}); sort the file by time",
-                        format_ts(t),
-                        format_ts(pt),
-                        table.location(pi)
-                    )));
-                }
-            }
-            prev = Some((t, i));
-            // Trades need liquidity: volume with no TVL is a broken row, and it would hand
-            // a position every fee of the bar.
-            let value = |f: Field| cols.iter().find(|c| c.0 == f).and_then(|c| c.2[i]);
-            if let (Some(tvl), Some(vol)) = (value(Field::TvlUsd), value(Field::VolumeUsd)) {
-                if tvl == 0.0 && vol > 0.0 {
-                    let column = cols
-                        .iter()
-                        .find(|c| c.0 == Field::TvlUsd)
-                        .map(|c| c.3)
-                        .unwrap_or_default();
-                    return Err(DataError::BadValue {
-                        path: table.path.clone(),
-                        location: table.location(i),
-                        column: column.into(),
-                        message: format!(
-                            "tvl_usd is 0 while volume_usd is {vol}: a pool without liquidity cannot trade; fix the row, or leave tvl_usd empty and mark it `optional = true`"
-                        ),
-                    });
-                }
-            }
-            s_ts.push(t);
-            kept.push(i);
-        }
+        let (s_ts, kept, skipped) = series_rows(plan, table, &ts, &cols, id, rows)?;
         if s_ts.is_empty() {
             return Err(DataError::BadValue {
                 path: table.path.clone(),
@@ -490,56 +417,8 @@ fn load_file(
         if entry.kind == SeriesKind::Pool {
             if let Some(pm) = &entry.pool_meta {
                 if !pools.contains_key(id) {
-                    let first = kept[0];
-                    let text = |c: &str| -> Result<String, DataError> {
-                        table.require(c, "pool_meta")?;
-                        table.text_at(c, first)?.ok_or_else(|| DataError::BadValue {
-                            path: table.path.clone(),
-                            location: table.location(first),
-                            column: c.into(),
-                            message: "empty pool metadata value".into(),
-                        })
-                    };
-                    let fee = match &pm.fee_column {
-                        Some(c) => {
-                            let t = text(c)?;
-                            let x = super::table::parse_number(&t).map_err(|m| {
-                                DataError::BadValue {
-                                    path: table.path.clone(),
-                                    location: table.location(first),
-                                    column: c.clone(),
-                                    message: m,
-                                }
-                            })?;
-                            Some(x * plan.fee_unit)
-                        }
-                        None => None,
-                    };
-                    let tokens = pm
-                        .token_columns
-                        .iter()
-                        .map(|c| text(c))
-                        .collect::<Result<Vec<_>, _>>()?;
-                    let address = match &pm.address_column {
-                        Some(c) => Some(text(c)?.to_lowercase()),
-                        None => None,
-                    };
-                    pools.insert(
-                        id.clone(),
-                        PoolMeta {
-                            id: id.clone(),
-                            kind: pm.kind,
-                            chain: text(&pm.chain_column)?,
-                            tokens,
-                            decimals: Vec::new(),
-                            fee,
-                            amplification: None,
-                            tick_spacing: None,
-                            reward_token: None,
-                            reward_per_day: None,
-                            address,
-                        },
-                    );
+                    let meta = pool_meta(plan, table, pm, id, kept[0])?;
+                    pools.insert(id.clone(), meta);
                 }
             }
         }
@@ -561,6 +440,159 @@ fn load_file(
         });
     }
     Ok(out)
+}
+
+/// A column's field, whether it is optional, its values and its name.
+type Col<'a> = (Field, bool, Vec<Option<f64>>, &'a str);
+
+/// The rows of one series (`rows` of the table) checked in order: a row missing a
+/// required value is refused or skipped (`on_missing`), timestamps must increase, and
+/// a bar with volume needs liquidity. Returns the kept rows' times, the rows, and how
+/// many were skipped.
+fn series_rows(
+    plan: &FilePlan,
+    table: &Table,
+    ts: &[Option<Timestamp>],
+    cols: &[Col<'_>],
+    id: &str,
+    rows: &[usize],
+) -> Result<(Vec<Timestamp>, Vec<usize>, usize), DataError> {
+    let entry = &plan.entry;
+    let time_col = plan.time.0.column.as_str();
+    let mut s_ts = Vec::with_capacity(rows.len());
+    let mut kept = Vec::with_capacity(rows.len());
+    let mut skipped = 0usize;
+    let mut prev: Option<(Timestamp, usize)> = None;
+    for &i in rows {
+        let missing_required = ts[i]
+            .is_none()
+            .then_some(time_col)
+            .or_else(|| cols.iter().find(|c| !c.1 && c.2[i].is_none()).map(|c| c.3));
+        if let Some(col) = missing_required {
+            if entry.on_missing == OnMissing::SkipRow {
+                skipped += 1;
+                continue;
+            }
+            return Err(DataError::BadValue {
+                path: table.path.clone(),
+                location: table.location(i),
+                column: col.to_string(),
+                message: match table.short_row(i) {
+                    Some(m) => format!("empty value: {m}"),
+                    None => "empty value; fill it, mark the column `optional = true`, or set on_missing = \"skip_row\" for this file in the manifest".into(),
+                },
+            });
+        }
+        // Checked above: a row without its time was skipped or refused.
+        let Some(t) = ts[i] else { continue };
+        if let Some((pt, pi)) = prev {
+            let series = format!("{} '{id}'", entry.kind);
+            let order_error = |message: String| DataError::BadValue {
+                path: table.path.clone(),
+                location: table.location(i),
+                column: time_col.into(),
+                message,
+            };
+            if t == pt {
+                return Err(order_error(format!(
+                    "duplicate timestamp {} for {series} (also at {}); keep one row per timestamp",
+                    format_ts(t),
+                    table.location(pi)
+                )));
+            }
+            if t < pt {
+                return Err(order_error(format!(
+                    "timestamps of {series} go backwards ({} after {} at {}); sort the file by time",
+                    format_ts(t),
+                    format_ts(pt),
+                    table.location(pi)
+                )));
+            }
+        }
+        prev = Some((t, i));
+        check_liquidity(table, cols, i)?;
+        s_ts.push(t);
+        kept.push(i);
+    }
+    Ok((s_ts, kept, skipped))
+}
+
+/// Trades need liquidity: a row with volume and a TVL of 0 is broken (it would hand a
+/// position every fee of the bar).
+fn check_liquidity(table: &Table, cols: &[Col<'_>], i: usize) -> Result<(), DataError> {
+    let value = |f: Field| cols.iter().find(|c| c.0 == f).and_then(|c| c.2[i]);
+    if let (Some(tvl), Some(vol)) = (value(Field::TvlUsd), value(Field::VolumeUsd)) {
+        if tvl == 0.0 && vol > 0.0 {
+            let column = cols
+                .iter()
+                .find(|c| c.0 == Field::TvlUsd)
+                .map(|c| c.3)
+                .unwrap_or_default();
+            return Err(DataError::BadValue {
+                path: table.path.clone(),
+                location: table.location(i),
+                column: column.into(),
+                message: format!(
+                    "tvl_usd is 0 while volume_usd is {vol}: a pool without liquidity cannot trade; fix the row, or leave tvl_usd empty and mark it `optional = true`"
+                ),
+            });
+        }
+    }
+    Ok(())
+}
+
+/// A series' pool metadata from the columns `pool_meta` names, read at row `first`.
+fn pool_meta(
+    plan: &FilePlan,
+    table: &Table,
+    pm: &super::manifest::PoolMetaColumns,
+    id: &str,
+    first: usize,
+) -> Result<PoolMeta, DataError> {
+    let text = |c: &str| -> Result<String, DataError> {
+        table.require(c, "pool_meta")?;
+        table.text_at(c, first)?.ok_or_else(|| DataError::BadValue {
+            path: table.path.clone(),
+            location: table.location(first),
+            column: c.into(),
+            message: "empty pool metadata value".into(),
+        })
+    };
+    let fee = match &pm.fee_column {
+        Some(c) => {
+            let t = text(c)?;
+            let x = super::table::parse_number(&t).map_err(|m| DataError::BadValue {
+                path: table.path.clone(),
+                location: table.location(first),
+                column: c.to_string(),
+                message: m,
+            })?;
+            Some(x * plan.fee_unit)
+        }
+        None => None,
+    };
+    let tokens = pm
+        .token_columns
+        .iter()
+        .map(|c| text(c))
+        .collect::<Result<Vec<_>, _>>()?;
+    let address = match &pm.address_column {
+        Some(c) => Some(text(c)?.to_lowercase()),
+        None => None,
+    };
+    Ok(PoolMeta {
+        id: id.to_string(),
+        kind: pm.kind,
+        chain: text(&pm.chain_column)?,
+        tokens,
+        decimals: Vec::new(),
+        fee,
+        amplification: None,
+        tick_spacing: None,
+        reward_token: None,
+        reward_per_day: None,
+        address,
+    })
 }
 
 /// The most common interval between consecutive timestamps (the smallest on a tie).
