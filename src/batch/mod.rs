@@ -253,60 +253,9 @@ pub fn market_for(spec: &RunSpec, ds: &Dataset) -> Result<(Market, AlignReport),
     };
     // Values that would distort fees or marks, in the series this run reads.
     let policy = spec.outliers.or(ds.outliers).unwrap_or_default();
-    let mut flagged: Vec<(SeriesKind, String, crate::data::quality::Outlier)> = Vec::new();
-    let kinds = [
-        (SeriesKind::Pool, &sel.pools),
-        (SeriesKind::Price, &sel.prices),
-    ];
-    for (kind, ids) in kinds {
-        for id in ids.iter().flatten() {
-            if let Some(s) = ds.series.get(&(kind, id.clone())) {
-                flagged.extend(
-                    crate::data::quality::outliers(s)
-                        .into_iter()
-                        .filter(|o| in_run(spec, s, o.ts))
-                        .map(|o| (kind, id.clone(), o)),
-                );
-            }
-        }
-    }
-    let describe = |(k, id, o): &(SeriesKind, String, crate::data::quality::Outlier)| {
-        o.describe(&ds.series[&(*k, id.clone())])
-    };
-    let cleaned;
-    let ds = match policy {
-        _ if flagged.is_empty() => ds,
-        OutlierPolicy::Error => {
-            let list: Vec<String> = flagged.iter().take(5).map(describe).collect();
-            let more = flagged.len().saturating_sub(5);
-            return Err(data_err(DataError::Outliers {
-                count: flagged.len(),
-                list: if more > 0 {
-                    format!(
-                        "{} (and {more} more: see `yieldlab data check`)",
-                        list.join("; ")
-                    )
-                } else {
-                    list.join("; ")
-                },
-            }));
-        }
-        OutlierPolicy::Keep => ds,
-        OutlierPolicy::Drop => {
-            let mut copy = ds.clone();
-            for (k, id, o) in &flagged {
-                if let Some(v) = copy
-                    .series
-                    .get_mut(&(*k, id.clone()))
-                    .and_then(|s| s.fields.get_mut(&o.field))
-                {
-                    v[o.row] = f64::NAN;
-                }
-            }
-            cleaned = copy;
-            &cleaned
-        }
-    };
+    let flagged = outliers_in_run(spec, ds, &sel);
+    let describe = |(k, id, o): &Flagged| o.describe(&ds.series[&(*k, id.clone())]);
+    let ds = with_outlier_policy(ds, policy, &flagged).map_err(data_err)?;
     let no_series = [&sel.pools, &sel.prices, &sel.gas, &sel.rates]
         .iter()
         .all(|x| x.as_ref().is_none_or(|v| v.is_empty()));
@@ -332,10 +281,93 @@ pub fn market_for(spec: &RunSpec, ds: &Dataset) -> Result<(Market, AlignReport),
             AlignReport::default(),
         )
     } else {
-        build_market(ds, &sel, &grid).map_err(data_err)?
+        build_market(&ds, &sel, &grid).map_err(data_err)?
     };
-    // The swap steps of every run pool with events, bucketed on the run's grid; an
-    // events-only pool also takes its bar fields from the replay.
+    attach_events(&ds, &mut market, &event_only).map_err(data_err)?;
+    align.outliers = flagged.iter().map(describe).collect();
+    match policy {
+        OutlierPolicy::Drop => align.outliers_dropped = flagged.len(),
+        OutlierPolicy::Keep => align.outliers_kept = flagged.len(),
+        OutlierPolicy::Error => {}
+    }
+    apply_assumptions(spec, &mut market)?;
+    Ok((market, align))
+}
+
+/// An outlier the quality scan flagged in a series (its kind and id).
+type Flagged = (SeriesKind, String, crate::data::quality::Outlier);
+
+/// The outliers in the pool and price series the run reads, inside its period.
+fn outliers_in_run(spec: &RunSpec, ds: &Dataset, sel: &Selection) -> Vec<Flagged> {
+    let mut flagged: Vec<(SeriesKind, String, crate::data::quality::Outlier)> = Vec::new();
+    let kinds = [
+        (SeriesKind::Pool, &sel.pools),
+        (SeriesKind::Price, &sel.prices),
+    ];
+    for (kind, ids) in kinds {
+        for id in ids.iter().flatten() {
+            if let Some(s) = ds.series.get(&(kind, id.clone())) {
+                flagged.extend(
+                    crate::data::quality::outliers(s)
+                        .into_iter()
+                        .filter(|o| in_run(spec, s, o.ts))
+                        .map(|o| (kind, id.clone(), o)),
+                );
+            }
+        }
+    }
+    flagged
+}
+
+/// The dataset the run reads under the outlier policy: as it is (`keep`, or nothing
+/// flagged), with the flagged values blanked (`drop`), or an error listing them.
+fn with_outlier_policy<'d>(
+    ds: &'d Dataset,
+    policy: OutlierPolicy,
+    flagged: &[Flagged],
+) -> Result<std::borrow::Cow<'d, Dataset>, DataError> {
+    let describe = |(k, id, o): &Flagged| o.describe(&ds.series[&(*k, id.clone())]);
+    Ok(match policy {
+        _ if flagged.is_empty() => std::borrow::Cow::Borrowed(ds),
+        OutlierPolicy::Error => {
+            let list: Vec<String> = flagged.iter().take(5).map(describe).collect();
+            let more = flagged.len().saturating_sub(5);
+            return Err(DataError::Outliers {
+                count: flagged.len(),
+                list: if more > 0 {
+                    format!(
+                        "{} (and {more} more: see `yieldlab data check`)",
+                        list.join("; ")
+                    )
+                } else {
+                    list.join("; ")
+                },
+            });
+        }
+        OutlierPolicy::Keep => std::borrow::Cow::Borrowed(ds),
+        OutlierPolicy::Drop => {
+            let mut copy = ds.clone();
+            for (k, id, o) in flagged {
+                if let Some(v) = copy
+                    .series
+                    .get_mut(&(*k, id.clone()))
+                    .and_then(|s| s.fields.get_mut(&o.field))
+                {
+                    v[o.row] = f64::NAN;
+                }
+            }
+            std::borrow::Cow::Owned(copy)
+        }
+    })
+}
+
+/// The swap steps of every run pool with events, bucketed on the run's grid; an
+/// events-only pool (`event_only`) also takes its bar fields from the replay.
+fn attach_events(
+    ds: &Dataset,
+    market: &mut Market,
+    event_only: &[String],
+) -> Result<(), DataError> {
     let with_events: Vec<String> = event_only
         .iter()
         .cloned()
@@ -352,8 +384,7 @@ pub fn market_for(spec: &RunSpec, ds: &Dataset) -> Result<(Market, AlignReport),
             continue;
         };
         let (fields, evs) =
-            crate::data::events::pool_from_events(&ds.root, entry, meta, &market.grid)
-                .map_err(data_err)?;
+            crate::data::events::pool_from_events(&ds.root, entry, meta, &market.grid)?;
         let evs = Some(Arc::new(evs));
         match market.pools.get_mut(&id) {
             Some(p) => p.events = evs,
@@ -370,12 +401,11 @@ pub fn market_for(spec: &RunSpec, ds: &Dataset) -> Result<(Market, AlignReport),
             }
         }
     }
-    align.outliers = flagged.iter().map(describe).collect();
-    match policy {
-        OutlierPolicy::Drop => align.outliers_dropped = flagged.len(),
-        OutlierPolicy::Keep => align.outliers_kept = flagged.len(),
-        OutlierPolicy::Error => {}
-    }
+    Ok(())
+}
+
+/// The strategy file's `[assume]` values, where the data has none.
+fn apply_assumptions(spec: &RunSpec, market: &mut Market) -> Result<(), RunError> {
     let unknown = |pool: &str| {
         RunError::Spec(SpecError {
             path: spec.path.clone(),
@@ -406,7 +436,7 @@ pub fn market_for(spec: &RunSpec, ds: &Dataset) -> Result<(Market, AlignReport),
                 price_usd: vec![*usd; n],
             });
     }
-    Ok((market, align))
+    Ok(())
 }
 
 /// Runs handed to the thread pool at a time: big enough that waiting for a chunk's slowest
