@@ -697,8 +697,28 @@ pub fn write_all(
     charts.extend(apr_charts);
     let hours = reserves_check(ds);
     let curve = curve_check()?;
+    write_reserves(dir, &hours, &mut charts)?;
+    write_curve(dir, &curve, &mut charts)?;
+    let mut summaries = headlines(&months, &apr_days, &hours, &curve);
+    let mut notes: Vec<String> = NOTES.iter().map(|s| s.to_string()).collect();
+    let (replay_rows, replay_notes) = replay::write(ds, dir, &mut charts)?;
+    summaries.extend(replay_rows);
+    notes.extend(replay_notes);
+    write_checks(dir, &summaries)?;
+    let (html, md) = report_text(&summaries, &notes, &charts);
+    crate::io::write_atomic(&dir.join("report.html"), html.as_bytes())?;
+    crate::io::write_atomic(&dir.join("report.md"), md.as_bytes())?;
+    Ok((summaries, acc))
+}
 
-    // Check 3 files.
+type Charts = Vec<Chart>;
+
+/// Check 3's table and charts: the engine's v2 valuation against the pool's reserves.
+fn write_reserves(
+    dir: &Path,
+    hours: &[ReserveHour],
+    charts: &mut Charts,
+) -> Result<(), Box<dyn std::error::Error>> {
     let mut w = csv::Writer::from_writer(Vec::new());
     w.write_record([
         "pool",
@@ -707,7 +727,7 @@ pub fn write_all(
         "onchain_value_token0",
         "error_pct",
     ])?;
-    for h in &hours {
+    for h in hours {
         w.write_record([
             h.pool.clone(),
             format_ts(h.ts),
@@ -749,7 +769,15 @@ pub fn write_all(
         )?);
     }
 
-    // Check 4 files.
+    Ok(())
+}
+
+/// Check 4's table and chart: StableSwap's virtual price against curvesim's.
+fn write_curve(
+    dir: &Path,
+    curve: &[CurveStep],
+    charts: &mut Charts,
+) -> Result<(), Box<dyn std::error::Error>> {
     let mut w = csv::Writer::from_writer(Vec::new());
     w.write_record([
         "step",
@@ -758,7 +786,7 @@ pub fn write_all(
         "virtual_price_curvesim",
         "error",
     ])?;
-    for c in &curve {
+    for c in curve {
         w.write_record([
             c.step.to_string(),
             c.op.clone(),
@@ -790,12 +818,22 @@ pub fn write_all(
         ],
     )?);
 
+    Ok(())
+}
+
+/// The headline rows of checks 1 to 4.
+fn headlines(
+    months: &[FeeMonth],
+    apr_days: &[AprDay],
+    hours: &[ReserveHour],
+    curve: &[CurveStep],
+) -> Vec<CheckSummary> {
     let (m1, w1) = median_worst(months.iter().map(|m| 100.0 * m.error()));
     let (m1b, w1b) = median_worst(months.iter().map(|m| 100.0 * m.error_fee_growth()));
     let (m2, w2) = median_worst(apr_days.iter().map(|d| 100.0 * d.diff()));
     let (m3, w3) = median_worst(hours.iter().map(|h| 100.0 * h.error()));
     let (m4, w4) = median_worst(curve.iter().map(|c| 100.0 * c.error()));
-    let summaries = vec![
+    vec![
         CheckSummary {
             check: "1. fee income vs on-chain fee growth",
             compared: "pool-months (Uniswap v3, daily bars), engine's volume_liquidity model"
@@ -837,12 +875,11 @@ pub fn write_all(
             worst: w4,
             unit: "%",
         },
-    ];
-    let mut summaries = summaries;
-    let mut notes: Vec<String> = NOTES.iter().map(|s| s.to_string()).collect();
-    let (replay_rows, replay_notes) = replay::write(ds, dir, &mut charts)?;
-    summaries.extend(replay_rows);
-    notes.extend(replay_notes);
+    ]
+}
+
+/// `checks.csv`: every check's headline row.
+fn write_checks(dir: &Path, summaries: &[CheckSummary]) -> Result<(), Box<dyn std::error::Error>> {
     let mut w = csv::Writer::from_writer(Vec::new());
     w.write_record([
         "check",
@@ -852,7 +889,7 @@ pub fn write_all(
         "worst_abs_error",
         "unit",
     ])?;
-    for s in &summaries {
+    for s in summaries {
         w.write_record([
             s.check.to_string(),
             s.compared.clone(),
@@ -863,10 +900,7 @@ pub fn write_all(
         ])?;
     }
     crate::io::write_atomic(&dir.join("checks.csv"), &w.into_inner()?)?;
-    let (html, md) = report_text(&summaries, &notes, &charts);
-    crate::io::write_atomic(&dir.join("report.html"), html.as_bytes())?;
-    crate::io::write_atomic(&dir.join("report.md"), md.as_bytes())?;
-    Ok((summaries, acc))
+    Ok(())
 }
 
 const NOTES: [&str; 5] = [
