@@ -523,74 +523,7 @@ pub fn build_market(
             detail: "no series selected".into(),
         });
     }
-    let step = spec
-        .step
-        .or_else(|| all.iter().map(|s| s.bar).min())
-        .unwrap_or(3600);
-    let covers: Vec<(Timestamp, Timestamp)> = all.iter().map(|s| coverage(s, step)).collect();
-    let start = spec.start.unwrap_or_else(|| {
-        let latest = covers.iter().map(|c| c.0).max().unwrap_or_default();
-        latest.div_euclid(step) * step
-            + if latest.rem_euclid(step) == 0 {
-                0
-            } else {
-                step
-            }
-    });
-    let end = spec
-        .end
-        .or_else(|| covers.iter().map(|c| c.1).min())
-        .unwrap_or_default();
-    if end < start {
-        // Name each series' own first and last rows (not the grid-adjusted coverage,
-        // which can end before it starts when the grid step is longer than the data).
-        let mut detail = all
-            .iter()
-            .map(|s| {
-                format!(
-                    "{} has rows from {} to {}",
-                    s.label(),
-                    format_ts(s.ts.first().copied().unwrap_or_default()),
-                    format_ts(s.ts.last().copied().unwrap_or_default())
-                )
-            })
-            .collect::<Vec<_>>()
-            .join("; ");
-        if all.iter().any(|s| {
-            let span = s.ts.last().copied().unwrap_or_default()
-                - s.ts.first().copied().unwrap_or_default();
-            step > span
-        }) {
-            detail.push_str(&format!(
-                "; the grid step {} is longer than the data: choose a shorter `grid` in the strategy file",
-                format_duration(step)
-            ));
-        }
-        return Err(DataError::NoOverlap { detail });
-    }
-    if let Some(e) = spec.end {
-        for (s, c) in all.iter().zip(&covers) {
-            if e > c.1.saturating_add(s.carry_limit) {
-                return Err(DataError::EndsEarly {
-                    series: s.label(),
-                    file: s.file.clone(),
-                    last: format_ts(c.1),
-                    end: format_ts(e),
-                });
-            }
-        }
-    }
-    let steps = ((end - start) / step.max(1)) as u64 + 1;
-    if steps > MAX_STEPS {
-        return Err(DataError::TooManySteps {
-            start: format_ts(start),
-            end: format_ts(end),
-            step: format_duration(step),
-            steps,
-            max: MAX_STEPS,
-        });
-    }
-    let grid = TimeGrid::new(start, end, step);
+    let grid = run_grid(&all, spec)?;
     let mut report = AlignReport::default();
     let mut market = Market {
         grid,
@@ -617,15 +550,7 @@ pub fn build_market(
         );
     }
     for s in prices {
-        let mut fields = align_series(s, &grid, &mut report)?;
-        let price_usd = fields
-            .remove(&Field::PriceUsd)
-            .ok_or_else(|| DataError::NotCovered {
-                series: s.label(),
-                field: Field::PriceUsd.to_string(),
-                first: "never".into(),
-                start: format_ts(grid.start),
-            })?;
+        let price_usd = align_one(s, &grid, &mut report, Field::PriceUsd)?;
         market.prices.insert(
             s.id.clone(),
             PriceSeries {
@@ -635,16 +560,7 @@ pub fn build_market(
         );
     }
     for s in gas {
-        let mut fields = align_series(s, &grid, &mut report)?;
-        let gas_price_gwei =
-            fields
-                .remove(&Field::GasPriceGwei)
-                .ok_or_else(|| DataError::NotCovered {
-                    series: s.label(),
-                    field: Field::GasPriceGwei.to_string(),
-                    first: "never".into(),
-                    start: format_ts(grid.start),
-                })?;
+        let gas_price_gwei = align_one(s, &grid, &mut report, Field::GasPriceGwei)?;
         let chain = ds
             .chains
             .get(&s.id)
@@ -669,6 +585,101 @@ pub fn build_market(
         );
     }
     Ok((market, report))
+}
+
+/// A one-field series (a price, a gas price) aligned onto the grid.
+fn align_one(
+    s: &RawSeries,
+    grid: &TimeGrid,
+    report: &mut AlignReport,
+    field: Field,
+) -> Result<Vec<f64>, DataError> {
+    let mut fields = align_series(s, grid, report)?;
+    fields.remove(&field).ok_or_else(|| DataError::NotCovered {
+        series: s.label(),
+        field: field.to_string(),
+        first: "never".into(),
+        start: format_ts(grid.start),
+    })
+}
+
+/// The run's grid over `all` the selected series: the stated step, start and end, or
+/// the finest bar and the span every series covers.
+fn run_grid(all: &[&RawSeries], spec: &GridSpec) -> Result<TimeGrid, DataError> {
+    let step = spec
+        .step
+        .or_else(|| all.iter().map(|s| s.bar).min())
+        .unwrap_or(3600);
+    let covers: Vec<(Timestamp, Timestamp)> = all.iter().map(|s| coverage(s, step)).collect();
+    let start = spec.start.unwrap_or_else(|| {
+        let latest = covers.iter().map(|c| c.0).max().unwrap_or_default();
+        latest.div_euclid(step) * step
+            + if latest.rem_euclid(step) == 0 {
+                0
+            } else {
+                step
+            }
+    });
+    let end = spec
+        .end
+        .or_else(|| covers.iter().map(|c| c.1).min())
+        .unwrap_or_default();
+    if end < start {
+        let detail = no_overlap(all, step);
+        return Err(DataError::NoOverlap { detail });
+    }
+    if let Some(e) = spec.end {
+        for (s, c) in all.iter().zip(&covers) {
+            if e > c.1.saturating_add(s.carry_limit) {
+                return Err(DataError::EndsEarly {
+                    series: s.label(),
+                    file: s.file.clone(),
+                    last: format_ts(c.1),
+                    end: format_ts(e),
+                });
+            }
+        }
+    }
+    let steps = ((end - start) / step.max(1)) as u64 + 1;
+    if steps > MAX_STEPS {
+        return Err(DataError::TooManySteps {
+            start: format_ts(start),
+            end: format_ts(end),
+            step: format_duration(step),
+            steps,
+            max: MAX_STEPS,
+        });
+    }
+    Ok(TimeGrid::new(start, end, step))
+}
+
+/// Why `all` the series do not overlap on a grid of `step`: each series' own first and
+/// last rows (not the grid-adjusted coverage, which can end before it starts when the
+/// step is longer than the data), and a step longer than a series' span.
+fn no_overlap(all: &[&RawSeries], step: i64) -> String {
+    let mut detail = all
+        .iter()
+        .map(|s| {
+            format!(
+                "{} has rows from {} to {}",
+                s.label(),
+                format_ts(s.ts.first().copied().unwrap_or_default()),
+                format_ts(s.ts.last().copied().unwrap_or_default())
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("; ");
+    if all.iter().any(|s| {
+        let span =
+            s.ts.last().copied().unwrap_or_default() - s.ts.first().copied().unwrap_or_default();
+        step > span
+    }) {
+        detail.push_str(&format!(
+            "; the grid step {} is longer than the data: choose a shorter `grid` in the strategy file",
+            format_duration(step)
+        ));
+    }
+    detail
 }
 
 #[cfg(test)]
