@@ -233,78 +233,13 @@ pub fn expand(text: &str, path: &Path, max_runs: usize) -> Result<Vec<Variant>, 
         ));
     }
     // Windows: (start, end) pairs.
-    let mut spans: Vec<Option<(i64, i64)>> = vec![None];
-    if let Some(w) = windows {
-        let get = |k: &str| -> Result<i64, String> {
-            let s = w
-                .get(k)
-                .and_then(Value::as_str)
-                .ok_or_else(|| format!("[windows] needs `{k}` (e.g. \"30d\")"))?;
-            parse_duration(s).map_err(|m| format!("[windows] {k}: {m}"))
-        };
-        for k in w.keys() {
-            if !["every", "length"].contains(&k.as_str()) {
-                return Err(format!(
-                    "[windows]: unknown key `{k}`; it takes every and length"
-                ));
-            }
-        }
-        let (every, length) = (get("every")?, get("length")?);
-        let date = |k: &str| -> Result<i64, String> {
-            let s = doc
-                .get(k)
-                .and_then(Value::as_str)
-                .ok_or_else(|| format!("[windows] needs the file's `{k}` date"))?;
-            parse_datetime(s).ok_or_else(|| format!("{k} = '{s}' is not a date"))
-        };
-        let (start, end) = (date("start")?, date("end")?);
-        spans = Vec::new();
-        let mut s = start;
-        while s.saturating_add(length) <= end {
-            spans.push(Some((s, s.saturating_add(length))));
-            s = s.saturating_add(every);
-            if spans.len() > max_runs {
-                break;
-            }
-        }
-        if spans.is_empty() {
-            return Err(format!(
-                "[windows]: no window of length {} fits between start and end",
-                length / 86_400
-            ));
-        }
-    }
+    let spans = match windows {
+        Some(w) => window_spans(&w, &doc, max_runs)?,
+        None => vec![None],
+    };
     let samples: Vec<Option<(u32, Bootstrap)>> = match bootstrap {
         None => vec![None],
-        Some(b) => {
-            for k in b.keys() {
-                if !["samples", "block", "seed"].contains(&k.as_str()) {
-                    return Err(format!(
-                        "[bootstrap]: unknown key `{k}`; it takes samples, block and seed"
-                    ));
-                }
-            }
-            let samples = b
-                .get("samples")
-                .and_then(Value::as_integer)
-                .ok_or("[bootstrap] needs `samples` (a whole number)")?;
-            let block = b
-                .get("block")
-                .and_then(Value::as_str)
-                .ok_or("[bootstrap] needs `block` (e.g. \"7d\")")?;
-            let block_secs =
-                parse_duration(block).map_err(|m| format!("[bootstrap] block: {m}"))?;
-            let seed = b.get("seed").and_then(Value::as_integer).unwrap_or(0);
-            if !(1..=1_000_000).contains(&samples) || seed < 0 {
-                return Err("[bootstrap]: samples must be 1 to 1000000 and seed >= 0".into());
-            }
-            let req = Bootstrap {
-                samples: samples as u32,
-                block_secs,
-                seed: seed as u64,
-            };
-            (0..req.samples).map(|s| Some((s, req))).collect()
-        }
+        Some(b) => bootstrap_samples(&b)?,
     };
     let too_many = |total: String| {
         format!(
@@ -329,45 +264,149 @@ pub fn expand(text: &str, path: &Path, max_runs: usize) -> Result<Vec<Variant>, 
     let mut out = Vec::with_capacity(total as usize);
     for span in &spans {
         for g in 0..grid {
-            // Mixed-radix digits of g, last axis fastest.
-            let mut rem = g;
-            let mut picks = vec![0usize; axes.len()];
-            for (k, a) in axes.iter().enumerate().rev() {
-                picks[k] = rem % a.1.len();
-                rem /= a.1.len();
-            }
+            let picks = grid_picks(&axes, g);
             for z in 0..zip_len {
                 for sample in &samples {
-                    let mut d = doc.clone();
-                    let mut params = Vec::new();
-                    if let (Some((s, e)), Some(t)) = (span, d.as_table_mut()) {
-                        t.insert("start".into(), Value::String(format_ts(*s)));
-                        t.insert("end".into(), Value::String(format_ts(*e)));
-                        params.push(("window".to_string(), format_ts(*s)[..10].to_string()));
-                    }
-                    for (k, a) in axes.iter().enumerate() {
-                        let v = a.1[picks[k]].clone();
-                        params.push((a.0.clone(), value_text(&v)));
-                        set_path(&mut d, &a.0, v)?;
-                    }
-                    for zz in &zipped {
-                        let v = zz.1[z].clone();
-                        params.push((zz.0.clone(), value_text(&v)));
-                        set_path(&mut d, &zz.0, v)?;
-                    }
-                    if let Some((s, _)) = sample {
-                        params.push(("bootstrap".to_string(), s.to_string()));
-                    }
-                    out.push(Variant {
-                        params,
-                        doc: d,
-                        sample: *sample,
-                    });
+                    out.push(variant(
+                        &doc,
+                        *span,
+                        (&axes, &picks),
+                        (&zipped, z),
+                        *sample,
+                    )?);
                 }
             }
         }
     }
     Ok(out)
+}
+
+/// The `[windows]` table's (start, end) spans between the file's `start` and `end`.
+fn window_spans(
+    w: &toml::Table,
+    doc: &Value,
+    max_runs: usize,
+) -> Result<Vec<Option<(i64, i64)>>, String> {
+    let get = |k: &str| -> Result<i64, String> {
+        let s = w
+            .get(k)
+            .and_then(Value::as_str)
+            .ok_or_else(|| format!("[windows] needs `{k}` (e.g. \"30d\")"))?;
+        parse_duration(s).map_err(|m| format!("[windows] {k}: {m}"))
+    };
+    for k in w.keys() {
+        if !["every", "length"].contains(&k.as_str()) {
+            return Err(format!(
+                "[windows]: unknown key `{k}`; it takes every and length"
+            ));
+        }
+    }
+    let (every, length) = (get("every")?, get("length")?);
+    let date = |k: &str| -> Result<i64, String> {
+        let s = doc
+            .get(k)
+            .and_then(Value::as_str)
+            .ok_or_else(|| format!("[windows] needs the file's `{k}` date"))?;
+        parse_datetime(s).ok_or_else(|| format!("{k} = '{s}' is not a date"))
+    };
+    let (start, end) = (date("start")?, date("end")?);
+    let mut spans = Vec::new();
+    let mut s = start;
+    while s.saturating_add(length) <= end {
+        spans.push(Some((s, s.saturating_add(length))));
+        s = s.saturating_add(every);
+        if spans.len() > max_runs {
+            break;
+        }
+    }
+    if spans.is_empty() {
+        return Err(format!(
+            "[windows]: no window of length {} fits between start and end",
+            length / 86_400
+        ));
+    }
+    Ok(spans)
+}
+
+/// The `[bootstrap]` table's samples, each with its index.
+fn bootstrap_samples(b: &toml::Table) -> Result<Vec<Option<(u32, Bootstrap)>>, String> {
+    for k in b.keys() {
+        if !["samples", "block", "seed"].contains(&k.as_str()) {
+            return Err(format!(
+                "[bootstrap]: unknown key `{k}`; it takes samples, block and seed"
+            ));
+        }
+    }
+    let samples = b
+        .get("samples")
+        .and_then(Value::as_integer)
+        .ok_or("[bootstrap] needs `samples` (a whole number)")?;
+    let block = b
+        .get("block")
+        .and_then(Value::as_str)
+        .ok_or("[bootstrap] needs `block` (e.g. \"7d\")")?;
+    let block_secs = parse_duration(block).map_err(|m| format!("[bootstrap] block: {m}"))?;
+    let seed = b.get("seed").and_then(Value::as_integer).unwrap_or(0);
+    if !(1..=1_000_000).contains(&samples) || seed < 0 {
+        return Err("[bootstrap]: samples must be 1 to 1000000 and seed >= 0".into());
+    }
+    let req = Bootstrap {
+        samples: samples as u32,
+        block_secs,
+        seed: seed as u64,
+    };
+    Ok((0..req.samples).map(|s| Some((s, req))).collect())
+}
+
+/// An axis of a sweep: its path and its values.
+type Axis = (String, Vec<Value>);
+
+/// The value index of each axis for grid point `g`: its mixed-radix digits, the last
+/// axis fastest.
+fn grid_picks(axes: &[Axis], g: usize) -> Vec<usize> {
+    let mut rem = g;
+    let mut picks = vec![0usize; axes.len()];
+    for (k, a) in axes.iter().enumerate().rev() {
+        picks[k] = rem % a.1.len();
+        rem /= a.1.len();
+    }
+    picks
+}
+
+/// One run of the sweep: the document with its window, its axes' picks, its zipped
+/// lists' `z`-th values and its bootstrap sample set, and the parameters that name it.
+fn variant(
+    doc: &Value,
+    span: Option<(i64, i64)>,
+    (axes, picks): (&[Axis], &[usize]),
+    (zipped, z): (&[Axis], usize),
+    sample: Option<(u32, Bootstrap)>,
+) -> Result<Variant, String> {
+    let mut d = doc.clone();
+    let mut params = Vec::new();
+    if let (Some((s, e)), Some(t)) = (span, d.as_table_mut()) {
+        t.insert("start".into(), Value::String(format_ts(s)));
+        t.insert("end".into(), Value::String(format_ts(e)));
+        params.push(("window".to_string(), format_ts(s)[..10].to_string()));
+    }
+    for (k, a) in axes.iter().enumerate() {
+        let v = a.1[picks[k]].clone();
+        params.push((a.0.clone(), value_text(&v)));
+        set_path(&mut d, &a.0, v)?;
+    }
+    for zz in zipped {
+        let v = zz.1[z].clone();
+        params.push((zz.0.clone(), value_text(&v)));
+        set_path(&mut d, &zz.0, v)?;
+    }
+    if let Some((s, _)) = sample {
+        params.push(("bootstrap".to_string(), s.to_string()));
+    }
+    Ok(Variant {
+        params,
+        doc: d,
+        sample,
+    })
 }
 
 #[cfg(test)]
