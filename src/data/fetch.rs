@@ -580,31 +580,15 @@ pub fn subgraph(client: &mut Client, r: &SubgraphRequest) -> Result<Fetched, Fet
     if r.end <= r.start {
         return Err(FetchError::Source("--end must be after --start".into()));
     }
-    let meta = graphql(
-        client,
-        r,
-        "pool",
-        format!("{{ pool(id: \"{pool}\") {{ feeTier token0 {{ id symbol decimals }} token1 {{ id symbol decimals }} }} }}"),
-    )?;
-    let p = meta.get("pool").filter(|p| !p.is_null()).ok_or_else(|| {
-        FetchError::Source(format!(
-            "{}: the subgraph has no pool {pool}",
-            redact(r.url)
-        ))
-    })?;
-    let text = |v: Option<&Value>| cell(v);
-    let t0 = text(p.pointer("/token0/symbol"));
-    let t1 = text(p.pointer("/token1/symbol"));
-    let d0 = text(p.pointer("/token0/decimals"));
-    let d1 = text(p.pointer("/token1/decimals"));
-    let a0 = text(p.pointer("/token0/id")).to_ascii_lowercase();
-    let a1 = text(p.pointer("/token1/id")).to_ascii_lowercase();
-    let fee_tier: u32 = text(p.get("feeTier")).parse().map_err(|_| {
-        FetchError::Source(format!(
-            "pool {pool}: feeTier '{}' is not a whole number",
-            text(p.get("feeTier"))
-        ))
-    })?;
+    let PoolInfo {
+        t0,
+        t1,
+        d0,
+        d1,
+        a0,
+        a1,
+        fee_tier,
+    } = subgraph_pool(client, r, &pool)?;
     let (time_field, bars, tokens) = if r.hourly {
         ("periodStartUnix", "poolHourDatas", "tokenHourDatas")
     } else {
@@ -636,14 +620,6 @@ pub fn subgraph(client: &mut Client, r: &SubgraphRequest) -> Result<Fetched, Fet
             format_ts(r.end)
         )));
     }
-    let fee = fee_tier as f64 / 1e6;
-    let spacing = match fee_tier {
-        100 => Some(1),
-        500 => Some(10),
-        3000 => Some(60),
-        10000 => Some(200),
-        _ => None,
-    };
     let id = r.id.map(str::to_string).unwrap_or_else(|| {
         format!(
             "univ3_{}_{}_{}",
@@ -663,7 +639,99 @@ pub fn subgraph(client: &mut Client, r: &SubgraphRequest) -> Result<Fetched, Fet
     let unpriced = priced - prices.len();
     let price_file = format!("{}_token_prices_{every}.csv", crate::io::safe_name(&id));
     let price_csv = csv_bytes(&["timestamp", "asset", "price_usd"], &prices)?;
-    let native = [&t0, &t1]
+    let info = (
+        pool.as_str(),
+        id.as_str(),
+        &t0,
+        &t1,
+        d0.as_str(),
+        d1.as_str(),
+    );
+    let manifest = subgraph_manifest(
+        r,
+        info,
+        fee_tier,
+        (file.as_str(), price_file.as_str()),
+        unpriced,
+        entity,
+    );
+    Ok(Fetched {
+        rows: rows.len() + prices.len(),
+        series: 3,
+        files: vec![
+            (file, csv),
+            (price_file, price_csv),
+            ("manifest.toml".into(), manifest),
+        ],
+    })
+}
+
+/// A subgraph pool's tokens (symbols, decimals, addresses) and fee tier.
+struct PoolInfo {
+    t0: String,
+    t1: String,
+    d0: String,
+    d1: String,
+    a0: String,
+    a1: String,
+    fee_tier: u32,
+}
+
+/// `pool(id)` of the subgraph: the pool's tokens and fee tier.
+fn subgraph_pool(
+    client: &mut Client,
+    r: &SubgraphRequest,
+    pool: &str,
+) -> Result<PoolInfo, FetchError> {
+    let meta = graphql(
+        client,
+        r,
+        "pool",
+        format!("{{ pool(id: \"{pool}\") {{ feeTier token0 {{ id symbol decimals }} token1 {{ id symbol decimals }} }} }}"),
+    )?;
+    let p = meta.get("pool").filter(|p| !p.is_null()).ok_or_else(|| {
+        FetchError::Source(format!(
+            "{}: the subgraph has no pool {pool}",
+            redact(r.url)
+        ))
+    })?;
+    let text = |v: Option<&Value>| cell(v);
+    let t0 = text(p.pointer("/token0/symbol"));
+    let t1 = text(p.pointer("/token1/symbol"));
+    let d0 = text(p.pointer("/token0/decimals"));
+    let d1 = text(p.pointer("/token1/decimals"));
+    let a0 = text(p.pointer("/token0/id")).to_ascii_lowercase();
+    let a1 = text(p.pointer("/token1/id")).to_ascii_lowercase();
+    let fee_tier: u32 = text(p.get("feeTier")).parse().map_err(|_| {
+        FetchError::Source(format!(
+            "pool {pool}: feeTier '{}' is not a whole number",
+            text(p.get("feeTier"))
+        ))
+    })?;
+    Ok(PoolInfo {
+        t0,
+        t1,
+        d0,
+        d1,
+        a0,
+        a1,
+        fee_tier,
+    })
+}
+
+/// The fetched pool's manifest: its `[[pools]]` entry, the two files, the chain's
+/// native asset where a token is WETH, and comments saying what was assumed or left out.
+fn subgraph_manifest(
+    r: &SubgraphRequest,
+    (pool, id, t0, t1, d0, d1): (&str, &str, &String, &String, &str, &str),
+    fee_tier: u32,
+    (file, price_file): (&str, &str),
+    unpriced: usize,
+    entity: &str,
+) -> String {
+    let fee = fee_tier as f64 / 1e6;
+    let spacing = tick_spacing(fee_tier);
+    let native = [t0, t1]
         .into_iter()
         .find(|t| t.as_str() == "WETH" || t.as_str() == "ETH")
         .cloned();
@@ -701,31 +769,34 @@ pub fn subgraph(client: &mut Client, r: &SubgraphRequest) -> Result<Fetched, Fet
         .unwrap_or_default();
     manifest.push_str(&format!(
         "[dataset]\nname = {}\n\n{chains}[[pools]]\nid = {}\nkind = \"concentrated\"\nchain = {}\ntokens = [{}, {}]\ndecimals = [{d0}, {d1}]\nfee = {fee}\n{}address = {}\n\n[[files]]\npath = {}\nkind = \"pool\"\nid = {}\ntimestamp = {{ column = \"timestamp\", unit = \"unix_s\" }}\nvalues_at = \"bar_close\"\nbar = \"{}\"\n[files.columns]\nprice = \"token1Price\"\nvolume_usd = \"volumeUSD\"\nfees_usd = \"feesUSD\"\ntvl_usd = \"tvlUSD\"\nliquidity = {{ column = \"liquidity\", optional = true }}\ntick = {{ column = \"tick\", optional = true }}\nfee_growth_global0 = {{ column = \"feeGrowthGlobal0X128\", unit = \"x128\", optional = true }}\nfee_growth_global1 = {{ column = \"feeGrowthGlobal1X128\", unit = \"x128\", optional = true }}\n",
-        quoted(&id),
-        quoted(&id),
+        quoted(id),
+        quoted(id),
         quoted(r.chain),
-        quoted(&t0),
-        quoted(&t1),
+        quoted(t0),
+        quoted(t1),
         spacing.map(|s| format!("tick_spacing = {s}\n")).unwrap_or_default(),
-        quoted(&pool),
-        quoted(&file),
-        quoted(&id),
+        quoted(pool),
+        quoted(file),
+        quoted(id),
         if r.hourly { "1h" } else { "1d" }
     ));
     manifest.push_str(&format!(
         "\n[[files]]\npath = {}\nkind = \"price\"\nid_column = \"asset\"\ntimestamp = {{ column = \"timestamp\", unit = \"unix_s\" }}\nvalues_at = \"bar_close\"\nbar = \"{}\"\n[files.columns]\nprice_usd = \"price_usd\"\n",
-        quoted(&price_file),
+        quoted(price_file),
         if r.hourly { "1h" } else { "1d" }
     ));
-    Ok(Fetched {
-        rows: rows.len() + prices.len(),
-        series: 3,
-        files: vec![
-            (file, csv),
-            (price_file, price_csv),
-            ("manifest.toml".into(), manifest),
-        ],
-    })
+    manifest
+}
+
+/// Uniswap v3's tick spacing of a fee tier (in pips), where the tier is a standard one.
+fn tick_spacing(fee_tier: u32) -> Option<i32> {
+    match fee_tier {
+        100 => Some(1),
+        500 => Some(10),
+        3000 => Some(60),
+        10000 => Some(200),
+        _ => None,
+    }
 }
 
 // ---------------------------------------------------------------- Etherscan
