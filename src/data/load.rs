@@ -105,92 +105,8 @@ impl Dataset {
             }
         }
         let plans = manifest.plan(manifest_path, &root)?;
-        let mut tables: HashMap<(PathBuf, u8, Option<String>), Table> = HashMap::new();
-        let mut files = Vec::new();
-        let mut pools: BTreeMap<String, PoolMeta> = manifest
-            .pools
-            .iter()
-            .map(|p| {
-                (
-                    p.id.clone(),
-                    PoolMeta {
-                        id: p.id.clone(),
-                        kind: p.kind,
-                        chain: p.chain.clone(),
-                        tokens: p.tokens.clone(),
-                        decimals: p.decimals.clone(),
-                        fee: p.fee,
-                        amplification: p.amplification,
-                        tick_spacing: p.tick_spacing,
-                        reward_token: p.reward_token.clone(),
-                        reward_per_day: p.reward_per_day,
-                        address: p.address.clone(),
-                    },
-                )
-            })
-            .collect();
-        let mut series: BTreeMap<(SeriesKind, String), RawSeries> = BTreeMap::new();
-        let mut origin: BTreeMap<(SeriesKind, String), String> = BTreeMap::new();
-        for plan in &plans {
-            if plan.format.is_candles() {
-                let (s, loaded) = load_candles(plan, &pools, manifest_path)?;
-                let k = (s.kind, s.id.clone());
-                if origin.contains_key(&k) {
-                    return Err(DataError::Manifest {
-                        path: manifest_path.to_path_buf(),
-                        message: format!(
-                            "{} is provided twice; give one of them another id",
-                            s.label()
-                        ),
-                    });
-                }
-                origin.insert(
-                    k.clone(),
-                    format!("[[files]] #{} ({})", plan.index + 1, plan.entry.path),
-                );
-                series.insert(k, s);
-                files.extend(loaded);
-                continue;
-            }
-            let delim = plan.entry.delimiter.unwrap_or(',') as u8;
-            let key = (plan.path.clone(), delim, plan.entry.records.clone());
-            if !tables.contains_key(&key) {
-                let t = Table::read(
-                    &plan.path,
-                    plan.format,
-                    delim,
-                    plan.entry.records.as_deref(),
-                    &plan.describe(manifest_path),
-                )?;
-                files.push(LoadedFile {
-                    path: plan.entry.path.clone(),
-                    rows: t.height(),
-                    bytes: t.bytes,
-                });
-                tables.insert(key.clone(), t);
-            }
-            let table = &tables[&key];
-            for s in load_file(plan, table, &mut pools)? {
-                let k = (s.kind, s.id.clone());
-                if let Some(prev) = origin.get(&k) {
-                    return Err(DataError::Manifest {
-                        path: manifest_path.to_path_buf(),
-                        message: format!(
-                            "{} is provided twice: by {} and by [[files]] #{} ({}); give one of them another id or `id_prefix`",
-                            s.label(),
-                            prev,
-                            plan.index + 1,
-                            plan.entry.path
-                        ),
-                    });
-                }
-                origin.insert(
-                    k.clone(),
-                    format!("[[files]] #{} ({})", plan.index + 1, plan.entry.path),
-                );
-                series.insert(k, s);
-            }
-        }
+        let mut pools = pool_metas(&manifest);
+        let (series, origin, files) = read_series(&plans, &mut pools, manifest_path)?;
         let chains: BTreeMap<String, ChainMeta> = manifest
             .chains
             .iter()
@@ -218,6 +134,13 @@ impl Dataset {
             files,
         };
         ds.check_references(&origin)?;
+        ds.check_event_pools()?;
+        Ok(ds)
+    }
+
+    /// Every `[[events]]` entry names a pool whose entry has what the replay needs.
+    fn check_event_pools(&self) -> Result<(), DataError> {
+        let ds = self;
         for e in &ds.events {
             match ds.pools.get(&e.pool) {
                 Some(p) if p.fee.is_some() && p.tick_spacing.is_some() => {}
@@ -238,7 +161,7 @@ impl Dataset {
                 }
             }
         }
-        Ok(ds)
+        Ok(())
     }
 
     /// The events entry of a pool, if the manifest has one.
@@ -342,6 +265,113 @@ impl Dataset {
             known: list_names(self.ids(kind)),
         }
     }
+}
+
+/// The `[[pools]]` entries' metadata, by id.
+fn pool_metas(manifest: &Manifest) -> BTreeMap<String, PoolMeta> {
+    manifest
+        .pools
+        .iter()
+        .map(|p| {
+            (
+                p.id.clone(),
+                PoolMeta {
+                    id: p.id.clone(),
+                    kind: p.kind,
+                    chain: p.chain.clone(),
+                    tokens: p.tokens.clone(),
+                    decimals: p.decimals.clone(),
+                    fee: p.fee,
+                    amplification: p.amplification,
+                    tick_spacing: p.tick_spacing,
+                    reward_token: p.reward_token.clone(),
+                    reward_per_day: p.reward_per_day,
+                    address: p.address.clone(),
+                },
+            )
+        })
+        .collect()
+}
+
+/// Series by (kind, id), where each came from, and the files read.
+type ReadSeries = (
+    BTreeMap<(SeriesKind, String), RawSeries>,
+    BTreeMap<(SeriesKind, String), String>,
+    Vec<LoadedFile>,
+);
+
+/// Reads every planned file (each table once, however many entries read it) and
+/// splits it into series; a series provided twice is an error naming both entries.
+fn read_series(
+    plans: &[FilePlan],
+    pools: &mut BTreeMap<String, PoolMeta>,
+    manifest_path: &Path,
+) -> Result<ReadSeries, DataError> {
+    let mut tables: HashMap<(PathBuf, u8, Option<String>), Table> = HashMap::new();
+    let mut files = Vec::new();
+    let mut series: BTreeMap<(SeriesKind, String), RawSeries> = BTreeMap::new();
+    let mut origin: BTreeMap<(SeriesKind, String), String> = BTreeMap::new();
+    for plan in plans {
+        if plan.format.is_candles() {
+            let (s, loaded) = load_candles(plan, pools, manifest_path)?;
+            let k = (s.kind, s.id.clone());
+            if origin.contains_key(&k) {
+                return Err(DataError::Manifest {
+                    path: manifest_path.to_path_buf(),
+                    message: format!(
+                        "{} is provided twice; give one of them another id",
+                        s.label()
+                    ),
+                });
+            }
+            origin.insert(
+                k.clone(),
+                format!("[[files]] #{} ({})", plan.index + 1, plan.entry.path),
+            );
+            series.insert(k, s);
+            files.extend(loaded);
+            continue;
+        }
+        let delim = plan.entry.delimiter.unwrap_or(',') as u8;
+        let key = (plan.path.clone(), delim, plan.entry.records.clone());
+        if !tables.contains_key(&key) {
+            let t = Table::read(
+                &plan.path,
+                plan.format,
+                delim,
+                plan.entry.records.as_deref(),
+                &plan.describe(manifest_path),
+            )?;
+            files.push(LoadedFile {
+                path: plan.entry.path.clone(),
+                rows: t.height(),
+                bytes: t.bytes,
+            });
+            tables.insert(key.clone(), t);
+        }
+        let table = &tables[&key];
+        for s in load_file(plan, table, pools)? {
+            let k = (s.kind, s.id.clone());
+            if let Some(prev) = origin.get(&k) {
+                return Err(DataError::Manifest {
+                    path: manifest_path.to_path_buf(),
+                    message: format!(
+                        "{} is provided twice: by {} and by [[files]] #{} ({}); give one of them another id or `id_prefix`",
+                        s.label(),
+                        prev,
+                        plan.index + 1,
+                        plan.entry.path
+                    ),
+                });
+            }
+            origin.insert(
+                k.clone(),
+                format!("[[files]] #{} ({})", plan.index + 1, plan.entry.path),
+            );
+            series.insert(k, s);
+        }
+    }
+    Ok((series, origin, files))
 }
 
 /// Splits one file entry into series and validates them.
