@@ -676,6 +676,85 @@ fn load_candles(
     pools: &BTreeMap<String, PoolMeta>,
     manifest: &Path,
 ) -> Result<(RawSeries, Vec<LoadedFile>), DataError> {
+    let (id, (d0, d1)) = candle_pool(plan, pools, manifest)?;
+    let described = plan.describe(manifest);
+    let (layout, file_format, dir, paths) = match plan.format {
+        FileFormat::ClmmCandles => {
+            let dir = plan.path.parent().unwrap_or(Path::new("")).to_path_buf();
+            (
+                &TRADING_STRATEGY,
+                FileFormat::Parquet,
+                dir,
+                vec![plan.path.clone()],
+            )
+        }
+        _ => {
+            let dir = plan.path.clone();
+            let paths = csv_folder(&dir, &described)?;
+            (&DEMETER, FileFormat::Csv, dir, paths)
+        }
+    };
+    let usd0 = plan.entry.usd_token.unwrap_or(0) == 0;
+    let mut out = Candles::default();
+    let read = CandleRead {
+        plan,
+        layout,
+        paths: &paths,
+        decimals: (d0, d1),
+        usd0,
+    };
+    let mut loaded = Vec::new();
+    // The previous row: (time, file index, row index), to name it in an error.
+    let mut prev: Option<(Timestamp, usize, usize)> = None;
+    for (file_no, path) in paths.iter().enumerate() {
+        let table = Table::read(path, file_format, b',', None, &described)?;
+        let rows = read.file(file_no, &table, &mut out, &mut prev)?;
+        loaded.push(LoadedFile {
+            path: path
+                .strip_prefix(&dir)
+                .unwrap_or(path)
+                .display()
+                .to_string(),
+            rows,
+            bytes: table.bytes,
+        });
+    }
+    let Candles {
+        ts,
+        price,
+        volume,
+        liquidity,
+        tick,
+    } = out;
+    let bar = plan.bar.or_else(|| most_common_step(&ts)).unwrap_or(60);
+    let mut fields = BTreeMap::new();
+    fields.insert(Field::Price, price);
+    fields.insert(Field::VolumeUsd, volume);
+    fields.insert(Field::Liquidity, liquidity);
+    fields.insert(Field::Tick, tick);
+    Ok((
+        RawSeries {
+            kind: SeriesKind::Pool,
+            id,
+            file: plan.entry.path.clone(),
+            ts,
+            fields,
+            optional: BTreeSet::new(),
+            bar,
+            obs_offset: bar,
+            carry_limit: plan.carry_limit.unwrap_or(2 * bar),
+            skipped_rows: 0,
+        },
+        loaded,
+    ))
+}
+
+/// A candle file's pool id and its tokens' decimals.
+fn candle_pool(
+    plan: &FilePlan,
+    pools: &BTreeMap<String, PoolMeta>,
+    manifest: &Path,
+) -> Result<(String, (i32, i32)), DataError> {
     let name = plan.format.name();
     let id = plan.entry.id.clone().ok_or_else(|| DataError::Manifest {
         path: manifest.to_path_buf(),
@@ -698,45 +777,57 @@ fn load_candles(
             })
         }
     };
-    let (layout, file_format, dir, paths) = match plan.format {
-        FileFormat::ClmmCandles => {
-            let dir = plan.path.parent().unwrap_or(Path::new("")).to_path_buf();
-            (
-                &TRADING_STRATEGY,
-                FileFormat::Parquet,
-                dir,
-                vec![plan.path.clone()],
-            )
-        }
-        _ => {
-            let dir = plan.path.clone();
-            let paths = csv_folder(&dir, &described)?;
-            (&DEMETER, FileFormat::Csv, dir, paths)
-        }
-    };
-    let col = |name: &str| ColumnDetail {
-        column: name.into(),
-        unit: None,
-        invert: false,
-        scale: None,
-        optional: false,
-    };
-    let plain = Unit::Factor(1.0);
-    let usd0 = plan.entry.usd_token.unwrap_or(0) == 0;
-    let (mut ts, mut price, mut volume, mut liquidity, mut tick) =
-        (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
-    let mut loaded = Vec::new();
-    // The previous row: (time, file index, row index), to name it in an error.
-    let mut prev: Option<(Timestamp, usize, usize)> = None;
-    for (file_no, path) in paths.iter().enumerate() {
-        let table = Table::read(path, file_format, b',', None, &described)?;
+    Ok((id, (d0, d1)))
+}
+
+/// A pool's candle series as they are read, file after file.
+#[derive(Default)]
+struct Candles {
+    ts: Vec<Timestamp>,
+    price: Vec<f64>,
+    volume: Vec<f64>,
+    liquidity: Vec<f64>,
+    tick: Vec<f64>,
+}
+
+/// What reading one candle file needs: the plan, the layout's columns, every file's
+/// path (to name the previous row's), the decimals and which token is USD.
+struct CandleRead<'a> {
+    plan: &'a FilePlan,
+    layout: &'a CandleLayout,
+    paths: &'a [PathBuf],
+    decimals: (i32, i32),
+    usd0: bool,
+}
+
+impl CandleRead<'_> {
+    /// Appends file `file_no`'s rows (of the pair, in time order after `prev`) to `out`;
+    /// returns how many.
+    fn file(
+        &self,
+        file_no: usize,
+        table: &Table,
+        out: &mut Candles,
+        prev: &mut Option<(Timestamp, usize, usize)>,
+    ) -> Result<usize, DataError> {
+        let (plan, layout, paths) = (self.plan, self.layout, self.paths);
+        let (d0, d1) = self.decimals;
+        let path = &paths[file_no];
+        let col = |name: &str| ColumnDetail {
+            column: name.into(),
+            unit: None,
+            invert: false,
+            scale: None,
+            optional: false,
+        };
+        let plain = Unit::Factor(1.0);
         let t = table.timestamps(&plan.time.0, plan.time.1, None)?;
         let close = table.numbers(Field::Tick, &col(layout.close_tick), plain)?;
         // Raw token units: the domain of raw reserves.
         let in0 = table.numbers(Field::Reserve0, &col(layout.in0), plain)?;
         let in1 = table.numbers(Field::Reserve1, &col(layout.in1), plain)?;
         let liq = table.numbers(Field::Liquidity, &col(layout.liquidity), plain)?;
-        let rows = pair_rows(&table, layout, plan.entry.pair_id)?;
+        let rows = pair_rows(table, layout, plan.entry.pair_id)?;
         for &i in &rows {
             let (Some(now), Some(tk), Some(raw0), Some(raw1), Some(l)) =
                 (t[i], close[i], in0[i], in1[i], liq[i])
@@ -757,7 +848,7 @@ fn load_candles(
                     message: "empty value".into(),
                 });
             };
-            if let Some((p, pfile, prow)) = prev {
+            if let Some((p, pfile, prow)) = *prev {
                 if now <= p {
                     let ploc = if pfile == file_no {
                         table.location(prow)
@@ -778,49 +869,20 @@ fn load_candles(
                     });
                 }
             }
-            prev = Some((now, file_no, i));
+            *prev = Some((now, file_no, i));
             // token1 per token0 in whole tokens.
             let p = 1.0001f64.powf(tk) * 10f64.powi(d0 - d1);
             let a0 = raw0 / 10f64.powi(d0);
             let a1 = raw1 / 10f64.powi(d1);
-            let vol = if usd0 { a0 + a1 / p } else { a1 + a0 * p };
-            ts.push(now);
-            price.push(p);
-            volume.push(vol);
-            liquidity.push(l);
-            tick.push(tk);
+            let vol = if self.usd0 { a0 + a1 / p } else { a1 + a0 * p };
+            out.ts.push(now);
+            out.price.push(p);
+            out.volume.push(vol);
+            out.liquidity.push(l);
+            out.tick.push(tk);
         }
-        loaded.push(LoadedFile {
-            path: path
-                .strip_prefix(&dir)
-                .unwrap_or(path)
-                .display()
-                .to_string(),
-            rows: rows.len(),
-            bytes: table.bytes,
-        });
+        Ok(rows.len())
     }
-    let bar = plan.bar.or_else(|| most_common_step(&ts)).unwrap_or(60);
-    let mut fields = BTreeMap::new();
-    fields.insert(Field::Price, price);
-    fields.insert(Field::VolumeUsd, volume);
-    fields.insert(Field::Liquidity, liquidity);
-    fields.insert(Field::Tick, tick);
-    Ok((
-        RawSeries {
-            kind: SeriesKind::Pool,
-            id,
-            file: plan.entry.path.clone(),
-            ts,
-            fields,
-            optional: BTreeSet::new(),
-            bar,
-            obs_offset: bar,
-            carry_limit: plan.carry_limit.unwrap_or(2 * bar),
-            skipped_rows: 0,
-        },
-        loaded,
-    ))
 }
 
 /// The `*.csv` files of a demeter-fetch folder, in name order.
