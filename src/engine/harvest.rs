@@ -76,6 +76,20 @@ impl<'a> Engine<'a> {
         if net <= 0.0 {
             return Ok(Outcome::Done);
         }
+        self.redeposit(id, net, i)?;
+        if vault && vf.profit_unlock_secs > 0 {
+            let t = self.market.grid.at(i);
+            self.locked.push((net, t, t + vf.profit_unlock_secs));
+            self.locked_now += net;
+            self.att.unreleased_profit.add(-net);
+        }
+        Ok(Outcome::Done)
+    }
+
+    /// Re-deposits `net` USD of a harvest into position `id`: an AMM position's coins
+    /// bought in its proportions (tokens the wallet held before are not the harvest's),
+    /// a loan's asset; a yield stream takes nothing.
+    fn redeposit(&mut self, id: u32, net: f64, i: usize) -> Result<(), EngineError> {
         enum Redeposit {
             Amm { pid: usize, unit: UnitAt },
             Lend { asset: usize },
@@ -136,12 +150,6 @@ impl<'a> Engine<'a> {
             }
             Redeposit::None => {}
         }
-        if vault && vf.profit_unlock_secs > 0 {
-            let t = self.market.grid.at(i);
-            self.locked.push((net, t, t + vf.profit_unlock_secs));
-            self.locked_now += net;
-            self.att.unreleased_profit.add(-net);
-        }
-        Ok(Outcome::Done)
+        Ok(())
     }
 }

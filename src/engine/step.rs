@@ -58,119 +58,140 @@ impl<'a> Engine<'a> {
     pub(super) fn accrue(&mut self, i: usize) -> Result<(), EngineError> {
         let dt = (self.market.grid.at(i) - self.market.grid.at(i - 1)) as f64;
         let mut positions = std::mem::take(&mut self.pf.positions);
-        let mut failure = None;
+        let mut result = Ok(());
         for pos in positions.values_mut() {
             // A position waiting out an unbonding delay earns only where the venue says so.
             if pos.exit.as_ref().is_some_and(|e| !e.earns) {
                 continue;
             }
-            match &mut pos.kind {
-                PosKind::Amm(a) => {
-                    let pv = &self.book.pool_list[a.pid];
-                    let ours = self.amm_value(a, i - 1);
-                    let (model, fee_income, in_range) =
-                        match pv.fee_income(&self.book, i, a.range, a.l, ours) {
-                            Ok(x) => x,
-                            Err(message) => {
-                                failure = Some(EngineError::Numeric {
-                                    step: i,
-                                    at: format_ts(self.market.grid.at(i)),
-                                    message,
-                                });
-                                break;
-                            }
-                        };
-                    self.fee_steps[a.pid][model.index()] += 1;
-                    if a.range.is_some() {
-                        self.counts.steps_with_range += 1;
-                        self.counts.steps_in_range += in_range;
-                    }
-                    let mut reward_usd = 0.0;
-                    if let (Some(r), Some(tvl)) = (pv.reward, &pv.tvl) {
-                        let share = ours / (tvl[i - 1] + ours);
-                        let pr = self.book.price(r, i);
-                        // Emissions from the APY series (USD; a compounded APY as
-                        // per-step growth), else from a fixed token rate.
-                        if let Some(apy) = &pv.apy_reward {
-                            reward_usd = self.growth(a.pid, 1, apy[i - 1], dt / SECS_PER_YEAR)
-                                * tvl[i - 1]
-                                * share;
-                            a.pending += reward_usd / pr;
-                        } else if let Some(per_day) = pv.meta.reward_per_day {
-                            let tokens = per_day * dt / 86_400.0 * share;
-                            reward_usd = tokens * pr;
-                            a.pending += tokens;
-                        }
-                    }
-                    // A pool known by its yields: its reward APY has no token in the
-                    // data; it is paid as value, like its fees (stated in the report).
-                    if let (true, None, Some(apy)) =
-                        (pv.known_by_yields(), pv.reward, &pv.apy_reward)
-                    {
-                        let tvl = pv.tvl.as_ref().map(|t| t[i - 1]).unwrap_or(f64::NAN);
-                        reward_usd = ours
-                            * self.growth(a.pid, 1, apy[i - 1], dt / SECS_PER_YEAR)
-                            * crate::fees::dilution(tvl, ours);
-                        a.fees_usd += reward_usd;
-                    }
-                    self.att.fees.add(fee_income);
-                    self.att.rewards.add(reward_usd);
-                    a.fees_usd += fee_income;
-                    // Constant-product and StableSwap pools compound fees into the
-                    // position on-chain; concentrated positions hold them uncollected
-                    // until collected (rebalance, harvest, close), as v3 does.
-                    if a.kind != PoolKind::Concentrated && a.fees_usd > 0.0 {
-                        let fees = a.fees_usd;
-                        a.fees_usd = 0.0;
-                        self.add_liquidity_value(a, fees, i);
-                    }
-                }
+            result = match &mut pos.kind {
+                PosKind::Amm(a) => self.accrue_amm(a, i, dt),
                 PosKind::Lend {
                     market,
                     asset,
                     amount,
                     ..
-                } => {
-                    let rate = self
-                        .market
-                        .rate(market)
-                        .and_then(|r| r.field(Field::SupplyApr))
-                        .ok_or_else(|| {
-                            EngineError::Spec(format!(
-                                "lending market '{market}' has no supply_apr series"
-                            ))
-                        })?;
-                    let growth = lending::compounded_per_second(rate[i - 1], dt);
-                    let earned = *amount * (growth - 1.0);
-                    self.att.interest.add(earned * self.book.price(*asset, i));
-                    *amount += earned;
-                }
+                } => self.accrue_lend(market, *asset, amount, i, dt),
                 PosKind::Yield {
                     pid,
                     principal,
                     asset,
                     ..
                 } => {
-                    // The published APYs are compounded (DefiLlama's apyBase/apyReward):
-                    // per-step growth (1 + APY)^(dt/year) − 1, diluted by our capital.
-                    let pv = &self.book.pool_list[*pid];
-                    let price = self.book.price(*asset, i);
-                    let ours = *principal * self.book.price(*asset, i - 1);
-                    let tvl = pv.tvl.as_ref().map(|t| t[i - 1]).unwrap_or(f64::NAN);
-                    let dil = crate::fees::dilution(tvl, ours);
-                    let years = dt / SECS_PER_YEAR;
-                    let base = pv.apy_base.as_ref().map(|a| a[i - 1]).unwrap_or(0.0);
-                    let rew = pv.apy_reward.as_ref().map(|a| a[i - 1]).unwrap_or(0.0);
-                    let fee = *principal * self.growth(*pid, 0, base, years) * dil;
-                    let reward = *principal * self.growth(*pid, 1, rew, years) * dil;
-                    self.att.fees.add(fee * price);
-                    self.att.rewards.add(reward * price);
-                    *principal += fee + reward;
+                    self.accrue_yield(*pid, principal, *asset, i, dt);
+                    Ok(())
                 }
+            };
+            if result.is_err() {
+                break;
             }
         }
         self.pf.positions = positions;
-        failure.map_or(Ok(()), Err)
+        result
+    }
+
+    /// An AMM position's fees and rewards over the bar ending at step `i` (`dt` seconds);
+    /// fees compound into the position where its pool kind does so on-chain.
+    #[inline]
+    fn accrue_amm(&mut self, a: &mut AmmPos, i: usize, dt: f64) -> Result<(), EngineError> {
+        let pv = &self.book.pool_list[a.pid];
+        let ours = self.amm_value(a, i - 1);
+        let (model, fee_income, in_range) = pv
+            .fee_income(&self.book, i, a.range, a.l, ours)
+            .map_err(|message| EngineError::Numeric {
+                step: i,
+                at: format_ts(self.market.grid.at(i)),
+                message,
+            })?;
+        self.fee_steps[a.pid][model.index()] += 1;
+        if a.range.is_some() {
+            self.counts.steps_with_range += 1;
+            self.counts.steps_in_range += in_range;
+        }
+        let mut reward_usd = 0.0;
+        if let (Some(r), Some(tvl)) = (pv.reward, &pv.tvl) {
+            let share = ours / (tvl[i - 1] + ours);
+            let pr = self.book.price(r, i);
+            // Emissions from the APY series (USD; a compounded APY as
+            // per-step growth), else from a fixed token rate.
+            if let Some(apy) = &pv.apy_reward {
+                reward_usd =
+                    self.growth(a.pid, 1, apy[i - 1], dt / SECS_PER_YEAR) * tvl[i - 1] * share;
+                a.pending += reward_usd / pr;
+            } else if let Some(per_day) = pv.meta.reward_per_day {
+                let tokens = per_day * dt / 86_400.0 * share;
+                reward_usd = tokens * pr;
+                a.pending += tokens;
+            }
+        }
+        // A pool known by its yields: its reward APY has no token in the
+        // data; it is paid as value, like its fees (stated in the report).
+        if let (true, None, Some(apy)) = (pv.known_by_yields(), pv.reward, &pv.apy_reward) {
+            let tvl = pv.tvl.as_ref().map(|t| t[i - 1]).unwrap_or(f64::NAN);
+            reward_usd = ours
+                * self.growth(a.pid, 1, apy[i - 1], dt / SECS_PER_YEAR)
+                * crate::fees::dilution(tvl, ours);
+            a.fees_usd += reward_usd;
+        }
+        self.att.fees.add(fee_income);
+        self.att.rewards.add(reward_usd);
+        a.fees_usd += fee_income;
+        // Constant-product and StableSwap pools compound fees into the
+        // position on-chain; concentrated positions hold them uncollected
+        // until collected (rebalance, harvest, close), as v3 does.
+        if a.kind != PoolKind::Concentrated && a.fees_usd > 0.0 {
+            let fees = a.fees_usd;
+            a.fees_usd = 0.0;
+            self.add_liquidity_value(a, fees, i);
+        }
+        Ok(())
+    }
+
+    /// A loan's interest over the bar, at its market's supply rate (per-second
+    /// compounding).
+    #[inline]
+    fn accrue_lend(
+        &mut self,
+        market: &str,
+        asset: usize,
+        amount: &mut f64,
+        i: usize,
+        dt: f64,
+    ) -> Result<(), EngineError> {
+        let rate = self
+            .market
+            .rate(market)
+            .and_then(|r| r.field(Field::SupplyApr))
+            .ok_or_else(|| {
+                EngineError::Spec(format!(
+                    "lending market '{market}' has no supply_apr series"
+                ))
+            })?;
+        let growth = lending::compounded_per_second(rate[i - 1], dt);
+        let earned = *amount * (growth - 1.0);
+        self.att.interest.add(earned * self.book.price(asset, i));
+        *amount += earned;
+        Ok(())
+    }
+
+    /// A yield stream's fees and rewards over the bar: the published APYs are compounded
+    /// (DefiLlama's apyBase/apyReward): per-step growth (1 + APY)^(dt/year) − 1, diluted
+    /// by our capital.
+    #[inline]
+    fn accrue_yield(&mut self, pid: usize, principal: &mut f64, asset: usize, i: usize, dt: f64) {
+        let pv = &self.book.pool_list[pid];
+        let price = self.book.price(asset, i);
+        let ours = *principal * self.book.price(asset, i - 1);
+        let tvl = pv.tvl.as_ref().map(|t| t[i - 1]).unwrap_or(f64::NAN);
+        let dil = crate::fees::dilution(tvl, ours);
+        let years = dt / SECS_PER_YEAR;
+        let base = pv.apy_base.as_ref().map(|a| a[i - 1]).unwrap_or(0.0);
+        let rew = pv.apy_reward.as_ref().map(|a| a[i - 1]).unwrap_or(0.0);
+        let fee = *principal * self.growth(pid, 0, base, years) * dil;
+        let reward = *principal * self.growth(pid, 1, rew, years) * dil;
+        self.att.fees.add(fee * price);
+        self.att.rewards.add(reward * price);
+        *principal += fee + reward;
     }
 
     /// `fees::apy_growth(apy, years)` for pool `pid`'s series `k` (0 base, 1 reward),
