@@ -453,7 +453,7 @@ impl<'a> Engine<'a> {
                 market: self.market,
                 book: &self.book,
                 portfolio: &self.pf,
-                engine: &self,
+                engine: self,
                 scope: None,
             };
             let actions = strategy.on_step(&view)?;
