@@ -338,54 +338,62 @@ impl Resolved {
     }
 }
 
-/// Picks a pool's fee model: the one the strategy file states, else the first of the
-/// kind's candidates whose fields the dataset has (fully or in part). A model whose
-/// fields do not cover the run is an error naming the field and why — unless the
-/// strategy allows fallback, which adds the other usable models behind it.
-pub fn resolve(
-    pool: &str,
-    kind: PoolKind,
-    requested: Option<FeeModel>,
-    on_missing: OnMissing,
+/// What the dataset has of a pool's fee fields (`resolve`'s view of it).
+struct Availability<'a> {
+    coverage: &'a dyn Fn(Field) -> Coverage,
     has_events: bool,
-    coverage: &dyn Fn(Field) -> Coverage,
-) -> Result<Resolved, String> {
-    let group_cov = |group: &[Field]| -> Coverage {
+}
+
+impl Availability<'_> {
+    /// A group of alternative fields: covered if one of them covers the run.
+    fn group_cov(&self, group: &[Field]) -> Coverage {
         let mut reason = None;
         for f in group {
-            match coverage(*f) {
+            match (self.coverage)(*f) {
                 Coverage::Full => return Coverage::Full,
                 Coverage::Partial(r) => reason = reason.or(Some(r)),
                 Coverage::Absent => {}
             }
         }
         reason.map(Coverage::Partial).unwrap_or(Coverage::Absent)
-    };
-    let model_cov = |m: FeeModel| -> Vec<(String, Coverage)> {
+    }
+
+    /// Each field group a model needs, named, with its coverage.
+    fn model_cov(&self, m: FeeModel) -> Vec<(String, Coverage)> {
         m.needs()
             .iter()
             .map(|g| {
                 let names: Vec<&str> = g.iter().map(|f| f.name()).collect();
-                (names.join("' or '"), group_cov(g))
+                (names.join("' or '"), self.group_cov(g))
             })
             .collect()
-    };
-    let declared = |m: FeeModel| {
-        (m != FeeModel::Events || has_events)
-            && model_cov(m).iter().all(|(_, c)| *c != Coverage::Absent)
-    };
-    let full = |m: FeeModel| {
-        (m != FeeModel::Events || has_events)
-            && model_cov(m).iter().all(|(_, c)| *c == Coverage::Full)
-    };
-    let hint = format!(
-        "state the model in the strategy file: [pools.{pool}] fee_model = \"{}\"",
-        FeeModel::candidates(kind)
-            .first()
-            .copied()
-            .unwrap_or(FeeModel::TvlShare)
-    );
-    let model = match requested {
+    }
+
+    /// The dataset has every group the model needs, over part of the run at least.
+    fn declared(&self, m: FeeModel) -> bool {
+        (m != FeeModel::Events || self.has_events)
+            && self
+                .model_cov(m)
+                .iter()
+                .all(|(_, c)| *c != Coverage::Absent)
+    }
+
+    /// The dataset has every group the model needs over the whole run.
+    fn full(&self, m: FeeModel) -> bool {
+        (m != FeeModel::Events || self.has_events)
+            && self.model_cov(m).iter().all(|(_, c)| *c == Coverage::Full)
+    }
+}
+
+/// The model a pool's fees are computed with: the one stated (if it applies to the
+/// kind), else the kind's first candidate whose fields the dataset has.
+fn pick_model(
+    pool: &str,
+    kind: PoolKind,
+    requested: Option<FeeModel>,
+    av: &Availability<'_>,
+) -> Result<FeeModel, String> {
+    Ok(match requested {
         Some(m) => {
             if !m.allowed(kind) {
                 return Err(format!(
@@ -403,36 +411,70 @@ pub fn resolve(
         None => match FeeModel::candidates(kind)
             .iter()
             .copied()
-            .find(|m| declared(*m))
+            .find(|m| av.declared(*m))
         {
             Some(m) => m,
             None => {
-                let wanted: Vec<String> = FeeModel::candidates(kind)
-                    .iter()
-                    .map(|m| {
-                        let fields: Vec<String> = m
-                            .needs()
-                            .iter()
-                            .map(|g| g.iter().map(|f| f.name()).collect::<Vec<_>>().join(" or "))
-                            .collect();
-                        format!("{m} (needs {})", fields.join(", "))
-                    })
-                    .collect();
-                let tvl = if kind == PoolKind::Concentrated {
-                    format!(
-                        "; to share fees by value instead, state [pools.{pool}] fee_model = \"tvl_share\" (biased: {})",
-                        FeeModel::TvlShare.bias(kind)
-                    )
-                } else {
-                    String::new()
-                };
-                return Err(format!(
-                    "pool '{pool}' ({kind}): the dataset has the series of no fee model: {}{tvl}",
-                    wanted.join("; ")
-                ));
+                return Err(no_model(pool, kind));
             }
         },
+    })
+}
+
+/// Why no fee model can run on a pool: each candidate with the fields it needs.
+fn no_model(pool: &str, kind: PoolKind) -> String {
+    let wanted: Vec<String> = FeeModel::candidates(kind)
+        .iter()
+        .map(|m| {
+            let fields: Vec<String> = m
+                .needs()
+                .iter()
+                .map(|g| g.iter().map(|f| f.name()).collect::<Vec<_>>().join(" or "))
+                .collect();
+            format!("{m} (needs {})", fields.join(", "))
+        })
+        .collect();
+    let tvl = if kind == PoolKind::Concentrated {
+        format!(
+            "; to share fees by value instead, state [pools.{pool}] fee_model = \"tvl_share\" (biased: {})",
+            FeeModel::TvlShare.bias(kind)
+        )
+    } else {
+        String::new()
     };
+    format!(
+        "pool '{pool}' ({kind}): the dataset has the series of no fee model: {}{tvl}",
+        wanted.join("; ")
+    )
+}
+
+/// Picks a pool's fee model: the one the strategy file states, else the first of the
+/// kind's candidates whose fields the dataset has (fully or in part). A model whose
+/// fields do not cover the run is an error naming the field and why — unless the
+/// strategy allows fallback, which adds the other usable models behind it.
+pub fn resolve(
+    pool: &str,
+    kind: PoolKind,
+    requested: Option<FeeModel>,
+    on_missing: OnMissing,
+    has_events: bool,
+    coverage: &dyn Fn(Field) -> Coverage,
+) -> Result<Resolved, String> {
+    let av = Availability {
+        coverage,
+        has_events,
+    };
+    let model_cov = |m: FeeModel| av.model_cov(m);
+    let declared = |m: FeeModel| av.declared(m);
+    let full = |m: FeeModel| av.full(m);
+    let hint = format!(
+        "state the model in the strategy file: [pools.{pool}] fee_model = \"{}\"",
+        FeeModel::candidates(kind)
+            .first()
+            .copied()
+            .unwrap_or(FeeModel::TvlShare)
+    );
+    let model = pick_model(pool, kind, requested, &av)?;
     let mut missing = Vec::new();
     if model == FeeModel::Events && !has_events {
         missing.push("the dataset has no [[events]] for it".to_string());
