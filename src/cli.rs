@@ -449,64 +449,7 @@ pub fn execute(cli: Cli, out: &mut dyn std::io::Write) -> Result<(), Failure> {
         }
         Command::Run(a) => run_and_write(a, false, out),
         Command::Compare(a) => run_and_write(a, true, out),
-        Command::Validate(a) => {
-            let ds = Dataset::load(&a.manifest, Some(&a.data_root))?;
-            if crate::validate::fee_growth(&ds).is_empty() {
-                return Err(Failure::Input(format!(
-                    "{}: nothing to check: no concentrated pool with fee_growth_global0/1, liquidity and tick series, which `validate` reconciles with the fee model; give a dataset that has them (data/shared/manifest.toml)",
-                    a.manifest.display()
-                )));
-            }
-            let claim = crate::io::Claim {
-                replace: true,
-                foreign_ok: a.force,
-                force_flag: "--force",
-                ..Default::default()
-            };
-            let target = crate::io::OutDir::claim(&a.out, &claim)
-                .map_err(out_failure(&a.out, "the report"))?;
-            let (checks, acc) = crate::validate::write_all(&ds, target.staging())
-                .map_err(|e| Failure::Machine(format!("{}: cannot write: {e}", a.out.display())))?;
-            // Everything of an earlier validate run that this one did not write again.
-            target
-                .commit(|_| true)
-                .map_err(out_failure(&a.out, "the report"))?;
-            let mut text = format!(
-                "{:<28} {:>6} {:>16} {:>15} {:>22}\n",
-                "pool", "months", "median |error| %", "worst |error| %", "fee_growth median %"
-            );
-            for p in &acc {
-                text.push_str(&format!(
-                    "{:<28} {:>6} {:>16.2} {:>15.2} {:>22.2}\n",
-                    p.pool,
-                    p.months,
-                    100.0 * p.median_abs_error,
-                    100.0 * p.worst_abs_error,
-                    100.0 * p.median_abs_error_fee_growth
-                ));
-            }
-            text.push_str(&format!(
-                "\n{:<42} {:>8} {:>18} {:>18}\n",
-                "check", "periods", "median |error|", "worst |error|"
-            ));
-            for c in &checks {
-                text.push_str(&format!(
-                    "{:<42} {:>8} {:>18} {:>18}\n",
-                    c.check,
-                    c.periods,
-                    format!("{:.3e} {}", c.median, c.unit),
-                    format!("{:.3e} {}", c.worst, c.unit)
-                ));
-            }
-            writeln!(
-                out,
-                "{text}fees vs on-chain fee growth: {} pool-months, median |error| {:.2} %; wrote {} (report.html)",
-                checks[0].periods,
-                checks[0].median,
-                a.out.display()
-            )
-            .map_err(|e| Failure::Machine(e.to_string()))
-        }
+        Command::Validate(a) => validate(a, out),
         Command::Completions { shell } => {
             use clap::CommandFactory;
             let mut script = Vec::new();
@@ -521,45 +464,105 @@ pub fn execute(cli: Cli, out: &mut dyn std::io::Write) -> Result<(), Failure> {
             })
         }
         Command::Data(DataCommand::Fetch(cmd)) => fetch(cmd, out),
-        Command::Data(DataCommand::Synth(a)) => {
-            let mut p = match &a.params {
-                Some(path) => {
-                    let text = crate::io::read_input_text(path, crate::io::MAX_TEXT_BYTES)
-                        .map_err(|e| {
-                            Failure::Input(format!("{}: cannot read: {e}", path.display()))
-                        })?;
-                    toml::from_str::<SynthParams>(&text).map_err(|e| {
-                        Failure::Input(format!(
-                            "{}: invalid parameters: {}",
-                            path.display(),
-                            e.to_string().trim_end()
-                        ))
-                    })?
-                }
-                None => SynthParams::default(),
-            };
-            if let Some(s) = a.seed {
-                p.seed = s;
-            }
-            if let Some(s) = a.start {
-                p.start = s;
-            }
-            if let Some(d) = a.days {
-                p.days = d;
-            }
-            let generated =
-                synth::generate(&p).map_err(|m| Failure::Input(format!("synth: {m}")))?;
-            synth::write(&generated, &a.out).map_err(out_failure(&a.out, "the dataset"))?;
-            writeln!(
-                out,
-                "wrote {} files to {} ({})",
-                generated.files.len(),
-                a.out.display(),
-                p.command(&a.out.display().to_string())
-            )
-            .map_err(|e| Failure::Machine(e.to_string()))
-        }
+        Command::Data(DataCommand::Synth(a)) => synth_command(a, out),
     }
+}
+
+/// `yieldlab validate`: the checks' files and report, and their headline table.
+fn validate(a: ValidateArgs, out: &mut dyn std::io::Write) -> Result<(), Failure> {
+    let ds = Dataset::load(&a.manifest, Some(&a.data_root))?;
+    if crate::validate::fee_growth(&ds).is_empty() {
+        return Err(Failure::Input(format!(
+            "{}: nothing to check: no concentrated pool with fee_growth_global0/1, liquidity and tick series, which `validate` reconciles with the fee model; give a dataset that has them (data/shared/manifest.toml)",
+            a.manifest.display()
+        )));
+    }
+    let claim = crate::io::Claim {
+        replace: true,
+        foreign_ok: a.force,
+        force_flag: "--force",
+        ..Default::default()
+    };
+    let target =
+        crate::io::OutDir::claim(&a.out, &claim).map_err(out_failure(&a.out, "the report"))?;
+    let (checks, acc) = crate::validate::write_all(&ds, target.staging())
+        .map_err(|e| Failure::Machine(format!("{}: cannot write: {e}", a.out.display())))?;
+    // Everything of an earlier validate run that this one did not write again.
+    target
+        .commit(|_| true)
+        .map_err(out_failure(&a.out, "the report"))?;
+    let mut text = format!(
+        "{:<28} {:>6} {:>16} {:>15} {:>22}\n",
+        "pool", "months", "median |error| %", "worst |error| %", "fee_growth median %"
+    );
+    for p in &acc {
+        text.push_str(&format!(
+            "{:<28} {:>6} {:>16.2} {:>15.2} {:>22.2}\n",
+            p.pool,
+            p.months,
+            100.0 * p.median_abs_error,
+            100.0 * p.worst_abs_error,
+            100.0 * p.median_abs_error_fee_growth
+        ));
+    }
+    text.push_str(&format!(
+        "\n{:<42} {:>8} {:>18} {:>18}\n",
+        "check", "periods", "median |error|", "worst |error|"
+    ));
+    for c in &checks {
+        text.push_str(&format!(
+            "{:<42} {:>8} {:>18} {:>18}\n",
+            c.check,
+            c.periods,
+            format!("{:.3e} {}", c.median, c.unit),
+            format!("{:.3e} {}", c.worst, c.unit)
+        ));
+    }
+    writeln!(
+        out,
+        "{text}fees vs on-chain fee growth: {} pool-months, median |error| {:.2} %; wrote {} (report.html)",
+        checks[0].periods,
+        checks[0].median,
+        a.out.display()
+    )
+    .map_err(|e| Failure::Machine(e.to_string()))
+}
+
+/// `yieldlab data synth`: the generated dataset, written as a whole.
+fn synth_command(a: SynthArgs, out: &mut dyn std::io::Write) -> Result<(), Failure> {
+    let mut p = match &a.params {
+        Some(path) => {
+            let text = crate::io::read_input_text(path, crate::io::MAX_TEXT_BYTES)
+                .map_err(|e| Failure::Input(format!("{}: cannot read: {e}", path.display())))?;
+            toml::from_str::<SynthParams>(&text).map_err(|e| {
+                Failure::Input(format!(
+                    "{}: invalid parameters: {}",
+                    path.display(),
+                    e.to_string().trim_end()
+                ))
+            })?
+        }
+        None => SynthParams::default(),
+    };
+    if let Some(s) = a.seed {
+        p.seed = s;
+    }
+    if let Some(s) = a.start {
+        p.start = s;
+    }
+    if let Some(d) = a.days {
+        p.days = d;
+    }
+    let generated = synth::generate(&p).map_err(|m| Failure::Input(format!("synth: {m}")))?;
+    synth::write(&generated, &a.out).map_err(out_failure(&a.out, "the dataset"))?;
+    writeln!(
+        out,
+        "wrote {} files to {} ({})",
+        generated.files.len(),
+        a.out.display(),
+        p.command(&a.out.display().to_string())
+    )
+    .map_err(|e| Failure::Machine(e.to_string()))
 }
 
 fn run_and_write(a: RunArgs, report: bool, out: &mut dyn std::io::Write) -> Result<(), Failure> {
