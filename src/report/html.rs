@@ -271,8 +271,17 @@ fn params_toml(o: &RunOutput) -> String {
 }
 
 fn assumptions(o: &RunOutput) -> Vec<String> {
-    let c = &o.spec.config;
     let mut v = Vec::new();
+    cost_assumptions(o, &mut v);
+    baseline_assumptions(o, &mut v);
+    fee_model_assumptions(o, &mut v);
+    data_assumptions(o, &mut v);
+    v
+}
+
+/// Gas, swap, bridge and vault costs as the run priced them.
+fn cost_assumptions(o: &RunOutput, v: &mut Vec<String>) {
+    let c = &o.spec.config;
     let units: Vec<String> = ActionKind::ALL
         .iter()
         .map(|k| format!("{} {:.0}", k.name(), c.gas.units(*k)))
@@ -309,6 +318,22 @@ fn assumptions(o: &RunOutput) -> Vec<String> {
             o.result.external_gas
         ),
     });
+    let f = c.vault_fees;
+    if f.performance_fee + f.call_fee + f.management_fee + f.withdrawal_fee > 0.0 {
+        v.push(format!(
+            "vault fees: performance {:.1} %, call {:.1} %, management {:.1} %/yr, withdrawal {:.2} %, profit unlock {}; other depositors ${:.0}",
+            100.0 * f.performance_fee,
+            100.0 * f.call_fee,
+            100.0 * f.management_fee,
+            100.0 * f.withdrawal_fee,
+            format_duration(f.profit_unlock_secs),
+            c.vault_others_usd
+        ));
+    }
+}
+
+/// The lending baseline and the liquidation value.
+fn baseline_assumptions(o: &RunOutput, v: &mut Vec<String>) {
     match &o.lend_baseline {
         Ok(b) => v.push(format!(
             "lending baseline: the capital supplied to '{}' at its supply APR over the same period (no gas) ends at ${:.2}",
@@ -323,18 +348,10 @@ fn assumptions(o: &RunOutput) -> Vec<String> {
         )),
         Err(m) => v.push(format!("liquidation value not priced: {m}")),
     }
-    let f = c.vault_fees;
-    if f.performance_fee + f.call_fee + f.management_fee + f.withdrawal_fee > 0.0 {
-        v.push(format!(
-            "vault fees: performance {:.1} %, call {:.1} %, management {:.1} %/yr, withdrawal {:.2} %, profit unlock {}; other depositors ${:.0}",
-            100.0 * f.performance_fee,
-            100.0 * f.call_fee,
-            100.0 * f.management_fee,
-            100.0 * f.withdrawal_fee,
-            format_duration(f.profit_unlock_secs),
-            c.vault_others_usd
-        ));
-    }
+}
+
+/// Each pool's fee model (stated or picked, its bias, fallback steps) and price source.
+fn fee_model_assumptions(o: &RunOutput, v: &mut Vec<String>) {
     for f in &o.result.fee_models {
         let kind = f.kind;
         let how = if f.forced {
@@ -364,12 +381,13 @@ fn assumptions(o: &RunOutput) -> Vec<String> {
             f.pool, f.model
         ));
         if !f.price_source.is_empty() {
-            v.push(format!(
-                "exposure of {} (a pool the data knows by its yields): {}",
-                f.pool, f.price_source
-            ));
+            v.push(format!("prices of {}: {}", f.pool, f.price_source));
         }
     }
+}
+
+/// Outliers, `[assume]` values and stress events.
+fn data_assumptions(o: &RunOutput, v: &mut Vec<String>) {
     if !o.align.outliers.is_empty() {
         let what = if o.align.outliers_dropped > 0 {
             "dropped (treated as missing: levels carry the previous value)"
@@ -399,7 +417,6 @@ fn assumptions(o: &RunOutput) -> Vec<String> {
             serde_json::to_string(e).unwrap_or_default()
         ));
     }
-    v
 }
 
 const SORT_JS: &str = r#"
@@ -497,6 +514,22 @@ figure{{margin:1.5em 0}}figcaption{{font-weight:bold}}pre{{background:#f7f7f7;pa
         h,
         "<p>Returns are net of gas, swap costs, vault fees and impermanent loss. APY is compounded (CAGR, 365-day years); every figure is in <code>summary.csv</code> beside this file. Click a column to sort.</p>"
     );
+    verdict_section(&mut h, outputs);
+    summary_section(&mut h, outputs);
+    let _ = writeln!(h, "<h2>Charts</h2>");
+    for c in charts {
+        let _ = writeln!(h, "{}", figure(c));
+    }
+    strategies_section(&mut h, outputs);
+    let _ = writeln!(
+        h,
+        "<script>{SORT_JS}{COLUMNS_JS}{CHART_JS}</script>\n</body></html>"
+    );
+    h
+}
+
+/// The verdict: the ranking by net APY, folded past the tenth, and the period warning.
+fn verdict_section(h: &mut String, outputs: &[RunOutput]) {
     let (head, lines) = verdict_lines(outputs);
     let _ = writeln!(h, "<section id=\"verdict\"><h2>Verdict</h2>\n<p class=\"lead\">{}</p>\n<ol class=\"ranking\">", esc(&head));
     for (k, l) in lines.iter().enumerate() {
@@ -520,6 +553,10 @@ figure{{margin:1.5em 0}}figcaption{{font-weight:bold}}pre{{background:#f7f7f7;pa
         let _ = writeln!(h, "<p class=\"warn\" id=\"period-warning\">{}</p>", esc(&w));
     }
     let _ = writeln!(h, "</section>");
+}
+
+/// The summary table with its column chooser.
+fn summary_section(h: &mut String, outputs: &[RunOutput]) {
     let (cols, rows) = all_rows(outputs);
     let _ = writeln!(
         h,
@@ -558,10 +595,10 @@ figure{{margin:1.5em 0}}figcaption{{font-weight:bold}}pre{{background:#f7f7f7;pa
         let _ = writeln!(h, "</tr>");
     }
     let _ = writeln!(h, "</tbody></table></div>");
-    let _ = writeln!(h, "<h2>Charts</h2>");
-    for c in charts {
-        let _ = writeln!(h, "{}", figure(c));
-    }
+}
+
+/// Each run's file, period, parameters, data and assumptions.
+fn strategies_section(h: &mut String, outputs: &[RunOutput]) {
     let _ = writeln!(h, "<h2>Strategies</h2>");
     for o in outputs {
         let g = o.result.grid;
@@ -597,11 +634,6 @@ figure{{margin:1.5em 0}}figcaption{{font-weight:bold}}pre{{background:#f7f7f7;pa
         }
         let _ = writeln!(h, "</ul>");
     }
-    let _ = writeln!(
-        h,
-        "<script>{SORT_JS}{COLUMNS_JS}{CHART_JS}</script>\n</body></html>"
-    );
-    h
 }
 
 pub fn markdown(outputs: &[RunOutput], charts: &[Chart]) -> String {
