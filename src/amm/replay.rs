@@ -361,81 +361,15 @@ impl Pool {
         };
         let mut learned: Option<(i32, i128)> = None;
         if !matches(&run) && !self.complete_tick_map {
-            // Solve for one tick's liquidityNet. The swap crosses the ticks between its
-            // start and end; the known nets among them explain part of the change in
-            // liquidity, one tick whose net the data never showed must explain the rest:
-            // the one tick of unknown net in the range if there is one, else a tick the
-            // data never saw.
-            let (lo, hi) = if zero_for_one {
-                (post_tick + 1, self.tick)
-            } else {
-                (self.tick + 1, post_tick)
-            };
-            let mut known = Some(0i128);
-            let mut unknown_ticks = Vec::new();
-            if lo <= hi {
-                for (t, st) in self.ticks.range(lo..=hi) {
-                    if st.net_known {
-                        let n = if zero_for_one {
-                            st.liquidity_net.checked_neg()
-                        } else {
-                            Some(st.liquidity_net)
-                        };
-                        known = known.zip(n).and_then(|(a, b)| a.checked_add(b));
-                    } else {
-                        unknown_ticks.push(*t);
-                    }
-                }
-            }
-            // Liquidities beyond int128 cannot be solved for: the swap stays unresolved.
-            let required = i128::try_from(ev.liquidity)
-                .ok()
-                .zip(i128::try_from(self.liquidity).ok())
-                .zip(known)
-                .and_then(|((post, pre), k)| post.checked_sub(pre)?.checked_sub(k));
-            let net = required.and_then(|r| {
-                if zero_for_one {
-                    r.checked_neg()
-                } else {
-                    Some(r)
-                }
-            });
-            let candidates: Vec<i32> = match unknown_ticks.len() {
-                _ if net.is_none() => Vec::new(),
-                0 => {
-                    let s = self.tick_spacing;
-                    let mut c = Vec::new();
-                    if lo <= hi {
-                        let mut t =
-                            lo.div_euclid(s) * s + if lo.rem_euclid(s) == 0 { 0 } else { s };
-                        while t <= hi && c.len() < 512 {
-                            if !self.ticks.contains_key(&t) {
-                                c.push(t);
-                            }
-                            t += s;
-                        }
-                    }
-                    c
-                }
-                1 => unknown_ticks,
-                _ => Vec::new(),
-            };
-            let net = net.unwrap_or(0);
-            for t in candidates {
-                let Ok(r) = self.run_swap(
-                    zero_for_one,
-                    amount_in,
-                    post_sqrt,
-                    Some((t, net)),
-                    ev.timestamp,
-                ) else {
-                    continue;
-                };
-                if matches(&r) {
-                    learned = Some((t, net));
-                    run = r;
-                    break;
-                }
+            if let Some((r, tick_net)) = self.solve_tick(
+                ev,
+                zero_for_one,
+                amount_in,
+                (post_sqrt, post_tick),
+                &matches,
+            ) {
+                learned = Some(tick_net);
+                run = r;
             }
         }
         if !matches(&run) {
@@ -483,6 +417,90 @@ impl Pool {
             false,
         );
         Ok(())
+    }
+
+    /// A swap that does not replay against the known ticks crossed a tick whose
+    /// liquidityNet the data never showed. The ticks between its start and end explain
+    /// part of the change in liquidity with their known nets; one tick must explain the
+    /// rest: the one tick of unknown net in the range if there is one, else a tick the
+    /// data never saw. Returns the replay that matches the event and the tick's net.
+    fn solve_tick(
+        &self,
+        ev: &Event,
+        zero_for_one: bool,
+        amount_in: U256,
+        (post_sqrt, post_tick): (U256, i32),
+        matches: &dyn Fn(&SwapRun) -> bool,
+    ) -> Option<(SwapRun, (i32, i128))> {
+        let (lo, hi) = if zero_for_one {
+            (post_tick + 1, self.tick)
+        } else {
+            (self.tick + 1, post_tick)
+        };
+        let mut known = Some(0i128);
+        let mut unknown_ticks = Vec::new();
+        if lo <= hi {
+            for (t, st) in self.ticks.range(lo..=hi) {
+                if st.net_known {
+                    let n = if zero_for_one {
+                        st.liquidity_net.checked_neg()
+                    } else {
+                        Some(st.liquidity_net)
+                    };
+                    known = known.zip(n).and_then(|(a, b)| a.checked_add(b));
+                } else {
+                    unknown_ticks.push(*t);
+                }
+            }
+        }
+        // Liquidities beyond int128 cannot be solved for: the swap stays unresolved.
+        let required = i128::try_from(ev.liquidity)
+            .ok()
+            .zip(i128::try_from(self.liquidity).ok())
+            .zip(known)
+            .and_then(|((post, pre), k)| post.checked_sub(pre)?.checked_sub(k));
+        let net = required.and_then(|r| {
+            if zero_for_one {
+                r.checked_neg()
+            } else {
+                Some(r)
+            }
+        });
+        let candidates: Vec<i32> = match unknown_ticks.len() {
+            _ if net.is_none() => Vec::new(),
+            0 => {
+                let s = self.tick_spacing;
+                let mut c = Vec::new();
+                if lo <= hi {
+                    let mut t = lo.div_euclid(s) * s + if lo.rem_euclid(s) == 0 { 0 } else { s };
+                    while t <= hi && c.len() < 512 {
+                        if !self.ticks.contains_key(&t) {
+                            c.push(t);
+                        }
+                        t += s;
+                    }
+                }
+                c
+            }
+            1 => unknown_ticks,
+            _ => Vec::new(),
+        };
+        let net = net.unwrap_or(0);
+        for t in candidates {
+            let Ok(r) = self.run_swap(
+                zero_for_one,
+                amount_in,
+                post_sqrt,
+                Some((t, net)),
+                ev.timestamp,
+            ) else {
+                continue;
+            };
+            if matches(&r) {
+                return Some((r, (t, net)));
+            }
+        }
+        None
     }
 
     #[allow(clippy::too_many_arguments)]
