@@ -101,46 +101,7 @@ pub fn lend_baseline(
 /// gas of their chains, its lending market.
 pub fn selection(spec: &RunSpec, ds: &Dataset) -> Selection {
     let needs = spec.params.needs();
-    let mut pools = needs.pools.clone();
-    if needs.yield_pools {
-        pools.extend(
-            ds.series
-                .values()
-                .filter(|s| s.kind == SeriesKind::Pool && !s.fields.contains_key(&Field::Price))
-                .filter(|s| {
-                    s.fields.contains_key(&Field::ApyBase)
-                        || s.fields.contains_key(&Field::ApyReward)
-                })
-                .map(|s| s.id.clone()),
-        );
-    }
-    // A yield-only pool that is a priced pool of the dataset (same address and chain)
-    // takes that pool's price: read it too.
-    let priced = |id: &String| {
-        ds.series
-            .get(&(SeriesKind::Pool, id.clone()))
-            .is_some_and(|s| s.fields.contains_key(&Field::Price))
-    };
-    let twins: Vec<String> = pools
-        .iter()
-        .filter(|id| !priced(id))
-        .filter_map(|id| ds.pools.get(id))
-        .flat_map(|m| {
-            ds.pools
-                .iter()
-                .filter(move |(q, o)| {
-                    *q != &m.id
-                        && m.address.is_some()
-                        && o.address == m.address
-                        && o.chain == m.chain
-                })
-                .map(|(q, _)| q.clone())
-        })
-        .filter(|q| priced(q))
-        .collect();
-    pools.extend(twins);
-    pools.sort();
-    pools.dedup();
+    let pools = selected_pools(&needs, ds);
     let mut assets: Vec<String> = Vec::new();
     let mut chains: Vec<String> = Vec::new();
     for id in &pools {
@@ -185,8 +146,69 @@ pub fn selection(spec: &RunSpec, ds: &Dataset) -> Selection {
             assets.push(meta.native_asset.clone());
         }
     }
-    // Keep the assets the dataset prices directly (or by unwrapped name); others are
-    // derived through the pools.
+    let prices = priced_assets(ds, &assets);
+    let gas: Vec<String> = chains
+        .into_iter()
+        .filter(|c| ds.series.contains_key(&(SeriesKind::Gas, c.clone())))
+        .collect();
+    Selection {
+        pools: Some(pools),
+        prices: Some(prices),
+        gas: Some(gas),
+        rates: Some(rates),
+    }
+}
+
+/// The pools a run reads: its kind's, the dataset's yield-only pools for a kind that
+/// hops among them, and the priced twin of each yield-only pool (same address and
+/// chain), whose price it takes.
+fn selected_pools(needs: &crate::strategy::Needs, ds: &Dataset) -> Vec<String> {
+    let mut pools = needs.pools.clone();
+    if needs.yield_pools {
+        pools.extend(
+            ds.series
+                .values()
+                .filter(|s| s.kind == SeriesKind::Pool && !s.fields.contains_key(&Field::Price))
+                .filter(|s| {
+                    s.fields.contains_key(&Field::ApyBase)
+                        || s.fields.contains_key(&Field::ApyReward)
+                })
+                .map(|s| s.id.clone()),
+        );
+    }
+    // A yield-only pool that is a priced pool of the dataset (same address and chain)
+    // takes that pool's price: read it too.
+    let priced = |id: &String| {
+        ds.series
+            .get(&(SeriesKind::Pool, id.clone()))
+            .is_some_and(|s| s.fields.contains_key(&Field::Price))
+    };
+    let twins: Vec<String> = pools
+        .iter()
+        .filter(|id| !priced(id))
+        .filter_map(|id| ds.pools.get(id))
+        .flat_map(|m| {
+            ds.pools
+                .iter()
+                .filter(move |(q, o)| {
+                    *q != &m.id
+                        && m.address.is_some()
+                        && o.address == m.address
+                        && o.chain == m.chain
+                })
+                .map(|(q, _)| q.clone())
+        })
+        .filter(|q| priced(q))
+        .collect();
+    pools.extend(twins);
+    pools.sort();
+    pools.dedup();
+    pools
+}
+
+/// The assets the dataset prices directly (or by unwrapped name, WETH → ETH); others
+/// are derived through the pools.
+fn priced_assets(ds: &Dataset, assets: &[String]) -> Vec<String> {
     let has = |a: &str| ds.series.contains_key(&(SeriesKind::Price, a.to_string()));
     let mut prices: Vec<String> = assets
         .iter()
@@ -202,16 +224,7 @@ pub fn selection(spec: &RunSpec, ds: &Dataset) -> Selection {
         .collect();
     prices.sort();
     prices.dedup();
-    let gas: Vec<String> = chains
-        .into_iter()
-        .filter(|c| ds.series.contains_key(&(SeriesKind::Gas, c.clone())))
-        .collect();
-    Selection {
-        pools: Some(pools),
-        prices: Some(prices),
-        gas: Some(gas),
-        rates: Some(rates),
-    }
+    prices
 }
 
 /// Whether a row stamped `ts` of series `s` can reach the run's period: its value is
@@ -608,6 +621,27 @@ fn unique_names(jobs: &mut [Job]) {
 
 /// Expands the files, loads their datasets and builds their markets.
 pub fn plan(paths: &[PathBuf], opts: &BatchOptions) -> Result<Plan, RunError> {
+    let mut jobs = expand_files(paths, opts)?;
+    unique_names(&mut jobs);
+    let total = jobs.len();
+    let params = ParamColumn::of_runs(jobs.iter().map(|j| j.params.as_slice()));
+    if let Some((k, n)) = opts.shard {
+        jobs.retain(|j| j.index % n == k);
+    }
+    let datasets = load_datasets(&mut jobs, opts)?;
+    let markets = build_markets(&mut jobs, &datasets)?;
+    Ok(Plan {
+        params,
+        jobs,
+        total,
+        datasets,
+        markets,
+        cache: None,
+    })
+}
+
+/// Every file's runs, indexed over all files, within `--max-runs` in total.
+fn expand_files(paths: &[PathBuf], opts: &BatchOptions) -> Result<Vec<Job>, RunError> {
     let mut jobs = Vec::new();
     let mut index = 0usize;
     for path in paths {
@@ -652,12 +686,12 @@ pub fn plan(paths: &[PathBuf], opts: &BatchOptions) -> Result<Plan, RunError> {
             index += 1;
         }
     }
-    unique_names(&mut jobs);
-    let total = jobs.len();
-    let params = ParamColumn::of_runs(jobs.iter().map(|j| j.params.as_slice()));
-    if let Some((k, n)) = opts.shard {
-        jobs.retain(|j| j.index % n == k);
-    }
+    Ok(jobs)
+}
+
+/// Each distinct (manifest, data root) of the jobs loaded once; each job's index into
+/// them.
+fn load_datasets(jobs: &mut [Job], opts: &BatchOptions) -> Result<Vec<Dataset>, RunError> {
     let mut ds_keys: Vec<(PathBuf, Option<PathBuf>)> = Vec::new();
     let mut datasets = Vec::new();
     for j in jobs.iter_mut() {
@@ -678,6 +712,16 @@ pub fn plan(paths: &[PathBuf], opts: &BatchOptions) -> Result<Plan, RunError> {
             }
         };
     }
+    Ok(datasets)
+}
+
+/// Each distinct market (dataset, selection, period, step, assumptions, outlier policy)
+/// of the jobs built once; each job's index into them, its schedules checked against
+/// its market's step.
+fn build_markets(
+    jobs: &mut [Job],
+    datasets: &[Dataset],
+) -> Result<Vec<(Arc<Market>, AlignReport)>, RunError> {
     let mut m_keys: Vec<String> = Vec::new();
     let mut markets = Vec::new();
     for j in jobs.iter_mut() {
@@ -701,35 +745,33 @@ pub fn plan(paths: &[PathBuf], opts: &BatchOptions) -> Result<Plan, RunError> {
                 markets.len() - 1
             }
         };
-        let step = markets[j.market].0.grid.step;
-        for (name, d) in j.spec.params.schedules() {
-            let secs = d.secs_of(name).map_err(|message| {
-                RunError::Spec(SpecError {
-                    path: j.spec.path.clone(),
-                    message,
-                })
-            })?;
-            if secs < step {
-                return Err(RunError::Spec(SpecError {
-                    path: j.spec.path.clone(),
-                    message: format!(
-                        "[strategy] {name} = '{d}' is shorter than the run's step ({}): the engine acts at most once a step, so it would act every {} instead; use at least {}, or a finer `grid` if the data has one",
-                        crate::units::format_duration(step),
-                        crate::units::format_duration(step),
-                        crate::units::format_duration(step)
-                    ),
-                }));
-            }
+        check_schedules(j, markets[j.market].0.grid.step)?;
+    }
+    Ok(markets)
+}
+
+/// A schedule shorter than the run's step would act every step instead: refused.
+fn check_schedules(j: &Job, step: i64) -> Result<(), RunError> {
+    for (name, d) in j.spec.params.schedules() {
+        let secs = d.secs_of(name).map_err(|message| {
+            RunError::Spec(SpecError {
+                path: j.spec.path.clone(),
+                message,
+            })
+        })?;
+        if secs < step {
+            return Err(RunError::Spec(SpecError {
+                path: j.spec.path.clone(),
+                message: format!(
+                    "[strategy] {name} = '{d}' is shorter than the run's step ({}): the engine acts at most once a step, so it would act every {} instead; use at least {}, or a finer `grid` if the data has one",
+                    crate::units::format_duration(step),
+                    crate::units::format_duration(step),
+                    crate::units::format_duration(step)
+                ),
+            }));
         }
     }
-    Ok(Plan {
-        params,
-        jobs,
-        total,
-        datasets,
-        markets,
-        cache: None,
-    })
+    Ok(())
 }
 
 impl Plan {
