@@ -78,6 +78,41 @@ pub fn render(ds: &Dataset) -> String {
         ds.pools.len(),
         ds.chains.len()
     );
+    series_table(&mut out, &rows);
+    let over: usize = rows.iter().map(|r| r.gaps_over_limit).sum();
+    if over > 0 {
+        let _ = writeln!(
+            out,
+            "note: {over} gap(s) exceed their series' carry limit; a run whose range includes one is refused (pick another range or raise `carry_limit`)."
+        );
+    }
+    outliers_note(&mut out, ds);
+    if !ds.events.is_empty() || !ds.replays.is_empty() {
+        for e in &ds.events {
+            let _ = writeln!(
+                out,
+                "events: pool '{}' from {}{} (read by `yieldlab validate`)",
+                e.pool,
+                e.path,
+                e.checkpoints
+                    .as_ref()
+                    .map(|c| format!(", checkpoints {}", c.path))
+                    .unwrap_or_default()
+            );
+        }
+        for r in &ds.replays {
+            let _ = writeln!(
+                out,
+                "replay set: pool '{}': {} → {} → {}",
+                r.pool, r.start, r.events, r.end
+            );
+        }
+    }
+    out
+}
+
+/// One aligned line per series.
+fn series_table(out: &mut String, rows: &[SeriesSummary]) {
     let header = [
         "kind",
         "id",
@@ -134,14 +169,11 @@ pub fn render(ds: &Dataset) -> String {
     for r in &table {
         let _ = writeln!(out, "{}", line(r));
     }
-    let over: usize = rows.iter().map(|r| r.gaps_over_limit).sum();
-    if over > 0 {
-        let _ = writeln!(
-            out,
-            "note: {over} gap(s) exceed their series' carry limit; a run whose range includes one is refused (pick another range or raise `carry_limit`)."
-        );
-    }
-    // Values that would distort fees or marks (data::quality).
+}
+
+/// Values that would distort fees or marks (`data::quality`), and the policy that
+/// applies to them.
+fn outliers_note(out: &mut String, ds: &Dataset) {
     let flagged: Vec<String> = ds
         .series
         .values()
@@ -165,26 +197,4 @@ pub fn render(ds: &Dataset) -> String {
             let _ = writeln!(out, "  {f}");
         }
     }
-    if !ds.events.is_empty() || !ds.replays.is_empty() {
-        for e in &ds.events {
-            let _ = writeln!(
-                out,
-                "events: pool '{}' from {}{} (read by `yieldlab validate`)",
-                e.pool,
-                e.path,
-                e.checkpoints
-                    .as_ref()
-                    .map(|c| format!(", checkpoints {}", c.path))
-                    .unwrap_or_default()
-            );
-        }
-        for r in &ds.replays {
-            let _ = writeln!(
-                out,
-                "replay set: pool '{}': {} → {} → {}",
-                r.pool, r.start, r.events, r.end
-            );
-        }
-    }
-    out
 }
