@@ -346,69 +346,9 @@ pub fn defillama(
     let mut kinds = Vec::new();
     let mut notes = Vec::new();
     for id in pools {
-        let meta = data
-            .iter()
-            .find(|p| p.get("pool").and_then(Value::as_str) == Some(id.as_str()))
-            .ok_or_else(|| {
-                FetchError::Source(format!(
-                    "pool '{id}' is not in {base}/pools ({} pools listed); check the uuid",
-                    data.len()
-                ))
-            })?;
-        let text = |k: &str| cell(meta.get(k));
-        let (chain, project, symbol) = (
-            text("chain").to_ascii_lowercase(),
-            text("project"),
-            text("symbol"),
-        );
-        let tokens: Vec<&str> = symbol.split('-').filter(|t| !t.is_empty()).collect();
-        if tokens.len() != 2 {
-            return Err(FetchError::Source(format!(
-                "pool '{id}' ({project} {symbol}): its symbol does not name two tokens; yieldlab reads two-token pools from DefiLlama"
-            )));
-        }
-        let k = match (kind, llama_kind(&project)) {
-            (Some(k), _) => k,
-            (None, Some(k)) => {
-                notes.push(format!("{id}: kind {k} from its project '{project}'"));
-                k
-            }
-            (None, None) => {
-                return Err(FetchError::Source(format!(
-                    "pool '{id}': project '{project}' does not say the pool's kind; give --kind constant_product, concentrated or stableswap"
-                )))
-            }
-        };
-        kinds.push(k);
-        let chart = client.json(
-            &format!("chart-{id}"),
-            &Request::Get(&format!("{base}/chart/{id}")),
-            &[],
-        )?;
-        let points = chart.get("data").and_then(Value::as_array).ok_or_else(|| {
-            FetchError::Source(format!("{base}/chart/{id}: no `data` array in the answer"))
-        })?;
-        for p in points {
-            let ts = cell(p.get("timestamp"));
-            if ts.is_empty() {
-                return Err(FetchError::Source(format!(
-                    "{base}/chart/{id}: a point without a timestamp"
-                )));
-            }
-            rows.push(vec![
-                ts,
-                id.clone(),
-                chain.clone(),
-                project.clone(),
-                symbol.clone(),
-                tokens[0].to_string(),
-                tokens[1].to_string(),
-                cell(p.get("tvlUsd")),
-                cell(p.get("apy")),
-                cell(p.get("apyBase")),
-                cell(p.get("apyReward")),
-            ]);
-        }
+        kinds.push(llama_pool(
+            client, base, data, id, kind, &mut rows, &mut notes,
+        )?);
     }
     let first = kinds[0];
     if kinds.iter().any(|k| *k != first) {
@@ -451,6 +391,83 @@ pub fn defillama(
             ("manifest.toml".into(), manifest),
         ],
     })
+}
+
+/// One DefiLlama pool: its metadata from `/pools` (`data`), its kind (stated, or from
+/// its project), and its `/chart` points appended to `rows`.
+#[allow(clippy::too_many_arguments)]
+fn llama_pool(
+    client: &mut Client,
+    base: &str,
+    data: &[Value],
+    id: &String,
+    kind: Option<PoolKind>,
+    rows: &mut Vec<Vec<String>>,
+    notes: &mut Vec<String>,
+) -> Result<PoolKind, FetchError> {
+    let meta = data
+        .iter()
+        .find(|p| p.get("pool").and_then(Value::as_str) == Some(id.as_str()))
+        .ok_or_else(|| {
+            FetchError::Source(format!(
+                "pool '{id}' is not in {base}/pools ({} pools listed); check the uuid",
+                data.len()
+            ))
+        })?;
+    let text = |k: &str| cell(meta.get(k));
+    let (chain, project, symbol) = (
+        text("chain").to_ascii_lowercase(),
+        text("project"),
+        text("symbol"),
+    );
+    let tokens: Vec<&str> = symbol.split('-').filter(|t| !t.is_empty()).collect();
+    if tokens.len() != 2 {
+        return Err(FetchError::Source(format!(
+            "pool '{id}' ({project} {symbol}): its symbol does not name two tokens; yieldlab reads two-token pools from DefiLlama"
+        )));
+    }
+    let k = match (kind, llama_kind(&project)) {
+        (Some(k), _) => k,
+        (None, Some(k)) => {
+            notes.push(format!("{id}: kind {k} from its project '{project}'"));
+            k
+        }
+        (None, None) => {
+            return Err(FetchError::Source(format!(
+                "pool '{id}': project '{project}' does not say the pool's kind; give --kind constant_product, concentrated or stableswap"
+            )))
+        }
+    };
+    let chart = client.json(
+        &format!("chart-{id}"),
+        &Request::Get(&format!("{base}/chart/{id}")),
+        &[],
+    )?;
+    let points = chart.get("data").and_then(Value::as_array).ok_or_else(|| {
+        FetchError::Source(format!("{base}/chart/{id}: no `data` array in the answer"))
+    })?;
+    for p in points {
+        let ts = cell(p.get("timestamp"));
+        if ts.is_empty() {
+            return Err(FetchError::Source(format!(
+                "{base}/chart/{id}: a point without a timestamp"
+            )));
+        }
+        rows.push(vec![
+            ts,
+            id.clone(),
+            chain.clone(),
+            project.clone(),
+            symbol.clone(),
+            tokens[0].to_string(),
+            tokens[1].to_string(),
+            cell(p.get("tvlUsd")),
+            cell(p.get("apy")),
+            cell(p.get("apyBase")),
+            cell(p.get("apyReward")),
+        ]);
+    }
+    Ok(k)
 }
 
 // ---------------------------------------------------------------- subgraph
