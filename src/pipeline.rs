@@ -187,6 +187,46 @@ pub fn run_and_write(req: &RunRequest) -> Result<RunSummary, PipelineError> {
             out_dir.join(batch::cache::CACHE_DIR),
         );
     }
+    let (runs, failed, failures, kept) =
+        write_report(req, &plan, (&outdir, &out_dir), policy, light)?;
+    plan.prune_cache();
+    crate::io::write_atomic(&outdir.staging().join("runs.txt"), list.as_bytes())
+        .map_err(|e| write_error(e.to_string()))?;
+    outdir
+        .commit(|n| crate::report::is_report_output(n, &suffix))
+        .map_err(|e| out_error(&out_dir, e))?;
+    if req.progress.resolved() != Progress::Off {
+        eprintln!("progress: report complete in {}", out_dir.display());
+    }
+    Ok(RunSummary {
+        out_dir,
+        runs,
+        failed,
+        total: plan.total,
+        cache_hits: plan.cache_hits(),
+        shown: kept.into_iter().take(30).collect(),
+        failures,
+    })
+}
+
+/// Runs written, runs failed, up to 10 "name: error", and the kept runs' outputs.
+type Written = (usize, usize, Vec<String>, Vec<RunOutput>);
+
+/// The runs, written into the report folder's staging area as they finish: the
+/// tables, then the series of the kept runs, Parquet and charts.
+fn write_report(
+    req: &RunRequest,
+    plan: &batch::Plan,
+    (outdir, out_dir): (&OutDir, &Path),
+    policy: SeriesPolicy,
+    light: bool,
+) -> Result<Written, PipelineError> {
+    let write_error = |e: String| {
+        PipelineError::Write(format!(
+            "{}: cannot write the report: {e}",
+            out_dir.display()
+        ))
+    };
     let wopts = crate::report::WriteOptions {
         parquet: req.parquet,
         report: req.report && req.shard.is_none(),
@@ -233,22 +273,5 @@ pub fn run_and_write(req: &RunRequest) -> Result<RunSummary, PipelineError> {
     let kept = writer
         .finish_with(|index| plan.rerun_full(index).map_err(|e| e.to_string().into()))
         .map_err(|e| write_error(e.to_string()))?;
-    plan.prune_cache();
-    crate::io::write_atomic(&outdir.staging().join("runs.txt"), list.as_bytes())
-        .map_err(|e| write_error(e.to_string()))?;
-    outdir
-        .commit(|n| crate::report::is_report_output(n, &suffix))
-        .map_err(|e| out_error(&out_dir, e))?;
-    if phases {
-        eprintln!("progress: report complete in {}", out_dir.display());
-    }
-    Ok(RunSummary {
-        out_dir,
-        runs,
-        failed,
-        total: plan.total,
-        cache_hits: plan.cache_hits(),
-        shown: kept.into_iter().take(30).collect(),
-        failures,
-    })
+    Ok((runs, failed, failures, kept))
 }
