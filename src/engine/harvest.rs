@@ -105,7 +105,8 @@ impl<'a> Engine<'a> {
         };
         match what {
             Redeposit::Amm { pid, unit: u } => {
-                let tokens = self.book.pool_list[pid].token_prices.clone();
+                let pv = std::sync::Arc::clone(&self.book.pool_list[pid]);
+                let tokens = &pv.token_prices;
                 let l_target = net / u.usd;
                 // Tokens held before are not the harvest's: it adds only what it bought.
                 let mut before = [0.0; MAX_COINS];
@@ -114,7 +115,7 @@ impl<'a> Engine<'a> {
                     before[j] = self.pf.wallet.get(t).copied().unwrap_or(0.0);
                     need[j] = before[j] + u.amt[j] * l_target;
                 }
-                self.acquire_basket(&tokens, &need, pid, i)?;
+                self.acquire_basket(tokens, &need, pid, i)?;
                 let mut dl = f64::INFINITY;
                 for (j, t) in tokens.iter().enumerate() {
                     if u.amt[j] > 0.0 {

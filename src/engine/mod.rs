@@ -25,7 +25,8 @@
 //! uncollected by concentrated positions until a rebalance, harvest or close.
 //!
 //! One idea per file: `api` (what a strategy sees and asks for), `position` (what a run
-//! holds), `value` (valuing it), `step` (phases 1–3 and waits that end), `gas` (pricing
+//! holds), `stable` (StableSwap balances per step), `value` (valuing it), `step` (the
+//! step's phases: 1–3, waits that end, decisions, the checked value), `gas` (pricing
 //! and paying gas), `wallet` (buying tokens, taking holdings back), `open`, `actions`,
 //! `transfer` (partial withdrawals and deposits), `harvest`, `record` (the ledger),
 //! `close_out` (exit costs, fee models used) and `result`; `book` resolves the market
@@ -42,6 +43,7 @@ mod open;
 mod position;
 mod record;
 mod result;
+mod stable;
 mod step;
 mod transfer;
 mod value;
@@ -224,70 +226,6 @@ pub struct Engine<'a> {
 
 const SECS_PER_YEAR: f64 = YEAR as f64;
 
-/// A StableSwap pool's balances per unit of invariant at every step: the state
-/// arbitrage leaves it in at the step's prices (`amm::stableswap`). A two-coin pool
-/// follows its own price series (coin 0 in coin 1); a pool of more coins its coins'
-/// USD prices, so a depeg of one coin moves its balance and the position's IL through
-/// the invariant. A step whose prices equal the previous step's reuses its balances.
-fn stable_balances(
-    book: &Book,
-    id: &str,
-    pv: &PoolView,
-    grid: TimeGrid,
-) -> Result<Vec<Amounts>, EngineError> {
-    let amp = pv.meta.amplification.ok_or_else(|| {
-        EngineError::Spec(format!(
-            "stableswap pool '{id}' has no `amplification` in the dataset's metadata: add it there, or state it in the strategy file's [assume.amplification] (e.g. {id} = 200)"
-        ))
-    })?;
-    let numeric = |i: usize, e: crate::amm::AmmError| EngineError::Numeric {
-        step: i,
-        at: format_ts(grid.at(i)),
-        message: format!("pool '{id}': {e}"),
-    };
-    let n = pv.token_prices.len();
-    let mut hat = Vec::with_capacity(grid.len());
-    if n == 2 {
-        let prices = pv.price.as_deref().unwrap_or(&[]);
-        let mut last: Option<(f64, (f64, f64))> = None;
-        for (i, p) in prices.iter().enumerate() {
-            let v = match last {
-                Some((lp, v)) if lp == *p => v,
-                _ => stableswap::balances_for_price_near(amp, *p, last.map(|l| l.1 .0))
-                    .map_err(|e| numeric(i, e))?,
-            };
-            last = Some((*p, v));
-            hat.push([v.0, v.1, 0.0, 0.0]);
-        }
-        return Ok(hat);
-    }
-    if !(2..=MAX_COINS).contains(&n) {
-        return Err(EngineError::Spec(format!(
-            "stableswap pool '{id}' has {n} coins; a position holds 2 to {MAX_COINS}"
-        )));
-    }
-    let mut last: Option<(Amounts, Amounts)> = None;
-    for i in 0..grid.len() {
-        let mut prices = [0.0; MAX_COINS];
-        for (j, t) in pv.token_prices.iter().enumerate() {
-            prices[j] = book.price(*t, i);
-        }
-        let v = match last {
-            Some((lp, v)) if lp == prices => v,
-            _ => {
-                let x = stableswap::balances_for_prices(amp, &prices[..n])
-                    .map_err(|e| numeric(i, e))?;
-                let mut v = [0.0; MAX_COINS];
-                v[..n].copy_from_slice(&x);
-                v
-            }
-        };
-        last = Some((prices, v));
-        hat.push(v);
-    }
-    Ok(hat)
-}
-
 impl<'a> Engine<'a> {
     /// Prepares a run: resolves prices and pools, checks the data the strategy needs.
     pub fn new(
@@ -326,7 +264,7 @@ impl<'a> Engine<'a> {
         let mut stable_hat: Vec<Vec<Amounts>> = vec![Vec::new(); book.pool_list.len()];
         for (pid, (id, pv)) in book.pools.iter().enumerate() {
             if let (PoolKind::Stableswap, Some(_)) = (pv.meta.kind, &pv.price) {
-                stable_hat[pid] = stable_balances(&book, id, pv, market.grid)?;
+                stable_hat[pid] = stable::stable_balances(&book, id, pv, market.grid)?;
             }
         }
         let reward_assets = book.pools.values().filter_map(|p| p.reward).collect();
@@ -433,130 +371,6 @@ impl<'a> Engine<'a> {
             gas_paid_by: self.config.gas.paid_by,
             exit,
         })
-    }
-
-    /// Step `i`'s decisions: the strategy's actions (unless it said it is idle until a
-    /// later time), each executed and its outcome reported back.
-    fn decide(
-        &mut self,
-        strategy: &mut dyn Strategy,
-        i: usize,
-        ts: Timestamp,
-        idle_until: &mut Option<Timestamp>,
-    ) -> Result<(), EngineError> {
-        let actions = if idle_until.is_some_and(|t| ts < t) {
-            Vec::new()
-        } else {
-            let view = View {
-                i,
-                ts,
-                market: self.market,
-                book: &self.book,
-                portfolio: &self.pf,
-                engine: self,
-                scope: None,
-            };
-            let actions = strategy.on_step(&view)?;
-            *idle_until = strategy.idle_until();
-            actions
-        };
-        for (k, a) in actions.iter().enumerate() {
-            let next_id = self.pf.next_id;
-            match self.execute(a, i)? {
-                Outcome::Skipped(reason) => {
-                    strategy.skipped(k, a, &reason);
-                    *idle_until = strategy.idle_until();
-                }
-                Outcome::Done => {
-                    if matches!(a, Action::Open { .. }) && self.pf.next_id > next_id {
-                        strategy.opened(k, next_id);
-                    }
-                }
-            }
-        }
-        Ok(())
-    }
-
-    /// The HODL baseline: the tokens the run started with (the entry gas paid from the
-    /// wallet is not part of it).
-    fn set_baseline(&mut self) {
-        // The baseline holds the tokens the run started with: the entry gas
-        // paid from the wallet is not part of it.
-        let mut c = self.composition(0);
-        let gas0 = -self.att.gas.value();
-        match c.iter_mut().find(|(a, _)| *a == 0) {
-            Some(usd) => usd.1 += gas0,
-            None => c.insert(0, (0, gas0)),
-        }
-        c.retain(|(_, x)| *x != 0.0);
-        self.baseline = c;
-    }
-
-    /// Step `i`'s portfolio value, its distance from capital + attribution (the
-    /// identity), and the HODL baseline's value; a value that is not finite, or out of
-    /// any real range, is an error naming its cause.
-    fn checked_value(&self, i: usize, ts: Timestamp) -> Result<(f64, f64, f64), EngineError> {
-        let capital = self.config.capital_usd;
-        let value = self.value(i);
-        if !(value.is_finite() && value.abs() <= MAX_VALUE_USD) {
-            return Err(EngineError::Numeric {
-                step: i,
-                at: format_ts(ts),
-                message: self.non_finite(i, value),
-            });
-        }
-        let err = (value - (capital + self.att.total())).abs();
-        if !err.is_finite() {
-            let buckets = self.att.values();
-            let (name, x) = BUCKETS
-                .iter()
-                .zip(buckets)
-                .find(|(_, x)| !x.is_finite())
-                .map(|(n, x)| (*n, x))
-                .unwrap_or(("total", self.att.total()));
-            return Err(EngineError::Numeric {
-                step: i,
-                at: format_ts(ts),
-                message: format!(
-                    "the attribution's {name} is {x} (portfolio value {value} USD); a pool's price or liquidity at this step is out of any real range"
-                ),
-            });
-        }
-        let hodl: f64 = self
-            .baseline
-            .iter()
-            .map(|(a, amt)| amt * self.book.price(*a, i))
-            .sum();
-        if !hodl.is_finite() {
-            return Err(EngineError::Numeric {
-                step: i,
-                at: format_ts(ts),
-                message: format!("the HODL baseline's value is {hodl}; check the prices of the tokens the run started with"),
-            });
-        }
-        Ok((value, err, hodl))
-    }
-
-    /// Records step `i`'s buckets and allocation (full runs).
-    fn record_step(&self, series: &mut Series, alloc_key: &mut Option<(u64, u32)>) {
-        series.buckets.push(self.att.values());
-        // The label changes only when positions open or close.
-        let id = match *alloc_key {
-            Some((v, id)) if v == self.pf.version => id,
-            _ => {
-                let label = self.allocation();
-                let id = match series.allocation_labels.iter().position(|l| *l == label) {
-                    Some(k) => k as u32,
-                    None => {
-                        series.allocation_labels.push(label);
-                        (series.allocation_labels.len() - 1) as u32
-                    }
-                };
-                *alloc_key = Some((self.pf.version, id));
-                id
-            }
-        };
-        series.allocation.push(id);
     }
 }
 

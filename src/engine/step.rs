@@ -1,10 +1,142 @@
-//! The phases of a step before the strategy acts: mark to the step's prices, accrue
+//! The phases of a step: before the strategy acts, mark to the step's prices, accrue
 //! what the bar earned, vault management fees, stress events, locked profit, and the
-//! exits and deposits whose wait is over.
+//! exits and deposits whose wait is over; then its decisions, the checked value (the
+//! identity, the HODL baseline) and the step's record.
 
 use super::*;
 
 impl<'a> Engine<'a> {
+    /// Step `i`'s decisions: the strategy's actions (unless it said it is idle until a
+    /// later time), each executed and its outcome reported back.
+    #[inline]
+    pub(super) fn decide(
+        &mut self,
+        strategy: &mut dyn Strategy,
+        i: usize,
+        ts: Timestamp,
+        idle_until: &mut Option<Timestamp>,
+    ) -> Result<(), EngineError> {
+        let actions = if idle_until.is_some_and(|t| ts < t) {
+            Vec::new()
+        } else {
+            let view = View {
+                i,
+                ts,
+                market: self.market,
+                book: &self.book,
+                portfolio: &self.pf,
+                engine: self,
+                scope: None,
+            };
+            let actions = strategy.on_step(&view)?;
+            *idle_until = strategy.idle_until();
+            actions
+        };
+        for (k, a) in actions.iter().enumerate() {
+            let next_id = self.pf.next_id;
+            match self.execute(a, i)? {
+                Outcome::Skipped(reason) => {
+                    strategy.skipped(k, a, &reason);
+                    *idle_until = strategy.idle_until();
+                }
+                Outcome::Done => {
+                    if matches!(a, Action::Open { .. }) && self.pf.next_id > next_id {
+                        strategy.opened(k, next_id);
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// The HODL baseline: the tokens the run started with (the entry gas paid from the
+    /// wallet is not part of it).
+    pub(super) fn set_baseline(&mut self) {
+        // The baseline holds the tokens the run started with: the entry gas
+        // paid from the wallet is not part of it.
+        let mut c = self.composition(0);
+        let gas0 = -self.att.gas.value();
+        match c.iter_mut().find(|(a, _)| *a == 0) {
+            Some(usd) => usd.1 += gas0,
+            None => c.insert(0, (0, gas0)),
+        }
+        c.retain(|(_, x)| *x != 0.0);
+        self.baseline = c;
+    }
+
+    /// Step `i`'s portfolio value, its distance from capital + attribution (the
+    /// identity), and the HODL baseline's value; a value that is not finite, or out of
+    /// any real range, is an error naming its cause.
+    #[inline]
+    pub(super) fn checked_value(
+        &self,
+        i: usize,
+        ts: Timestamp,
+    ) -> Result<(f64, f64, f64), EngineError> {
+        let capital = self.config.capital_usd;
+        let value = self.value(i);
+        if !(value.is_finite() && value.abs() <= MAX_VALUE_USD) {
+            return Err(EngineError::Numeric {
+                step: i,
+                at: format_ts(ts),
+                message: self.non_finite(i, value),
+            });
+        }
+        let err = (value - (capital + self.att.total())).abs();
+        if !err.is_finite() {
+            let buckets = self.att.values();
+            let (name, x) = BUCKETS
+                .iter()
+                .zip(buckets)
+                .find(|(_, x)| !x.is_finite())
+                .map(|(n, x)| (*n, x))
+                .unwrap_or(("total", self.att.total()));
+            return Err(EngineError::Numeric {
+                step: i,
+                at: format_ts(ts),
+                message: format!(
+                    "the attribution's {name} is {x} (portfolio value {value} USD); a pool's price or liquidity at this step is out of any real range"
+                ),
+            });
+        }
+        let hodl: f64 = self
+            .baseline
+            .iter()
+            .map(|(a, amt)| amt * self.book.price(*a, i))
+            .sum();
+        if !hodl.is_finite() {
+            return Err(EngineError::Numeric {
+                step: i,
+                at: format_ts(ts),
+                message: format!("the HODL baseline's value is {hodl}; check the prices of the tokens the run started with"),
+            });
+        }
+        Ok((value, err, hodl))
+    }
+
+    /// Records step `i`'s buckets and allocation (full runs).
+    #[inline]
+    pub(super) fn record_step(&self, series: &mut Series, alloc_key: &mut Option<(u64, u32)>) {
+        series.buckets.push(self.att.values());
+        // The label changes only when positions open or close.
+        let id = match *alloc_key {
+            Some((v, id)) if v == self.pf.version => id,
+            _ => {
+                let label = self.allocation();
+                let id = match series.allocation_labels.iter().position(|l| *l == label) {
+                    Some(k) => k as u32,
+                    None => {
+                        series.allocation_labels.push(label);
+                        (series.allocation_labels.len() - 1) as u32
+                    }
+                };
+                *alloc_key = Some((self.pf.version, id));
+                id
+            }
+        };
+        series.allocation.push(id);
+    }
+
     // ---------------------------------------------------------------- steps
 
     pub(super) fn mark(&mut self, i: usize) {

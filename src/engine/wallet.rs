@@ -118,9 +118,10 @@ impl<'a> Engine<'a> {
         pool: usize,
         i: usize,
     ) -> Result<(), EngineError> {
+        // Each coin is bought from other holdings (USD first), never from the pool's
+        // other coins (`acquire` never sells the coin it buys).
         for (j, t) in tokens.iter().enumerate() {
-            let others: Vec<usize> = tokens.iter().copied().filter(|o| o != t).collect();
-            self.acquire(*t, need[j], &others, Some(pool), i)?;
+            self.acquire(*t, need[j], tokens, Some(pool), i)?;
         }
         let n = tokens.len();
         let pairs =
@@ -214,8 +215,9 @@ impl<'a> Engine<'a> {
         l_target: f64,
         i: usize,
     ) -> Result<(f64, Amounts), EngineError> {
-        let tokens = self.book.pool_list[pid].token_prices.clone();
-        self.acquire_basket(&tokens, &u.map(|x| x * l_target), pid, i)?;
+        let pv = std::sync::Arc::clone(&self.book.pool_list[pid]);
+        let tokens = &pv.token_prices;
+        self.acquire_basket(tokens, &u.map(|x| x * l_target), pid, i)?;
         // The liquidity the scarcest coin allows; none where no coin is needed.
         let mut l = f64::INFINITY;
         for (t, uj) in tokens.iter().zip(u) {

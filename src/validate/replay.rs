@@ -219,47 +219,14 @@ impl SnapshotReplay {
 
 /// Replays every `[[replays]]` set of the dataset.
 pub fn snapshot_replays(ds: &Dataset) -> Vec<Result<SnapshotReplay, String>> {
-    use crate::amm::replay::{PositionState, TickState};
-    use crate::data::events::{load_snapshot, load_snapshot_events, position_key};
+    use crate::data::events::{load_snapshot, load_snapshot_events};
     ds.replays
         .iter()
         .map(|r| -> Result<SnapshotReplay, String> {
             let s0 = load_snapshot(&ds.root, &r.start).map_err(|e| e.to_string())?;
             let s1 = load_snapshot(&ds.root, &r.end).map_err(|e| e.to_string())?;
             let events = load_snapshot_events(&ds.root, &r.events).map_err(|e| e.to_string())?;
-            let mut pool = Pool::new(
-                s0.sqrt_price_x96,
-                s0.liquidity,
-                s0.fee_growth_global,
-                s0.fee_pips,
-                s0.tick_spacing,
-            )
-            .map_err(|e| e.0)?;
-            pool.tick = s0.tick;
-            pool.complete_tick_map = true;
-            for (t, st) in &s0.ticks {
-                pool.ticks.insert(
-                    *t,
-                    TickState {
-                        liquidity_gross: st.liquidity_gross,
-                        liquidity_net: st.liquidity_net,
-                        fee_growth_outside: st.fee_growth_outside,
-                        net_known: true,
-                    },
-                );
-            }
-            for p in &s0.positions {
-                if let Some(k) = &p.owner_range {
-                    pool.positions.insert(
-                        k.clone(),
-                        PositionState {
-                            liquidity: p.liquidity,
-                            fee_growth_inside_last: p.fee_growth_inside_last,
-                            tokens_owed: p.tokens_owed,
-                        },
-                    );
-                }
-            }
+            let mut pool = pool_at(&s0)?;
             let band = (
                 s0.ticks.keys().next().copied().unwrap_or(0),
                 s0.ticks.keys().last().copied().unwrap_or(0),
@@ -283,49 +250,14 @@ pub fn snapshot_replays(ds: &Dataset) -> Vec<Result<SnapshotReplay, String>> {
                 ("tick".to_string(), pool.tick == s1.tick),
                 ("liquidity".to_string(), pool.liquidity == s1.liquidity),
             ];
-            let (mut compared, mut net_ok, mut out_ok, mut outside) = (0, 0, 0, 0);
-            let mut tick_diffs = Vec::new();
-            for (t, st) in &s1.ticks {
-                if *t < band.0 || *t > band.1 {
-                    outside += 1;
-                    continue;
-                }
-                compared += 1;
-                if let Some(ours) = pool.ticks.get(t) {
-                    net_ok += usize::from(ours.liquidity_net == st.liquidity_net);
-                    out_ok += usize::from(ours.fee_growth_outside == st.fee_growth_outside);
-                    let rel = |a: U256, b: U256| {
-                        let d = to_f64(a.abs_diff(b));
-                        if d == 0.0 {
-                            0.0
-                        } else {
-                            d / to_f64(b).max(1.0)
-                        }
-                    };
-                    tick_diffs.push((
-                        *t,
-                        (ours.liquidity_net - st.liquidity_net) as f64,
-                        rel(ours.fee_growth_outside[0], st.fee_growth_outside[0])
-                            + rel(ours.fee_growth_outside[1], st.fee_growth_outside[1]),
-                    ));
-                }
-            }
-            let (mut pc, mut pe) = (0, 0);
-            for ((owner, lo, hi), ours) in &pool.positions {
-                let touched = events.iter().any(|e| {
-                    e.owner == *owner && e.tick_lower == Some(*lo) && e.tick_upper == Some(*hi)
-                });
-                let Some(key) = position_key(owner, *lo, *hi) else {
-                    continue;
-                };
-                let Some(theirs) = s1.positions.iter().find(|p| p.key == key) else {
-                    continue;
-                };
-                if touched {
-                    pc += 1;
-                    pe += usize::from(ours.fee_growth_inside_last == theirs.fee_growth_inside_last);
-                }
-            }
+            let TickCompare {
+                compared,
+                net_ok,
+                out_ok,
+                outside,
+                tick_diffs,
+            } = compare_ticks(&pool, &s1, band);
+            let (pc, pe) = compare_positions(&pool, &s1, &events);
             Ok(SnapshotReplay {
                 pool: r.pool.clone(),
                 events: events.len(),
@@ -340,6 +272,120 @@ pub fn snapshot_replays(ds: &Dataset) -> Vec<Result<SnapshotReplay, String>> {
             })
         })
         .collect()
+}
+
+/// A pool in the state of an on-chain snapshot: its every initialised tick (the map is
+/// complete) and its positions.
+fn pool_at(s0: &crate::data::events::Snapshot) -> Result<Pool, String> {
+    use crate::amm::replay::{PositionState, TickState};
+    let mut pool = Pool::new(
+        s0.sqrt_price_x96,
+        s0.liquidity,
+        s0.fee_growth_global,
+        s0.fee_pips,
+        s0.tick_spacing,
+    )
+    .map_err(|e| e.0)?;
+    pool.tick = s0.tick;
+    pool.complete_tick_map = true;
+    for (t, st) in &s0.ticks {
+        pool.ticks.insert(
+            *t,
+            TickState {
+                liquidity_gross: st.liquidity_gross,
+                liquidity_net: st.liquidity_net,
+                fee_growth_outside: st.fee_growth_outside,
+                net_known: true,
+            },
+        );
+    }
+    for p in &s0.positions {
+        if let Some(k) = &p.owner_range {
+            pool.positions.insert(
+                k.clone(),
+                PositionState {
+                    liquidity: p.liquidity,
+                    fee_growth_inside_last: p.fee_growth_inside_last,
+                    tokens_owed: p.tokens_owed,
+                },
+            );
+        }
+    }
+    Ok(pool)
+}
+
+/// The replayed ticks against the end snapshot's, inside the start state's band.
+struct TickCompare {
+    compared: usize,
+    net_ok: usize,
+    out_ok: usize,
+    outside: usize,
+    /// Per tick: liquidityNet difference, feeGrowthOutside relative differences summed.
+    tick_diffs: Vec<(i32, f64, f64)>,
+}
+
+fn compare_ticks(pool: &Pool, s1: &crate::data::events::Snapshot, band: (i32, i32)) -> TickCompare {
+    let (mut compared, mut net_ok, mut out_ok, mut outside) = (0, 0, 0, 0);
+    let mut tick_diffs = Vec::new();
+    for (t, st) in &s1.ticks {
+        if *t < band.0 || *t > band.1 {
+            outside += 1;
+            continue;
+        }
+        compared += 1;
+        if let Some(ours) = pool.ticks.get(t) {
+            net_ok += usize::from(ours.liquidity_net == st.liquidity_net);
+            out_ok += usize::from(ours.fee_growth_outside == st.fee_growth_outside);
+            let rel = |a: U256, b: U256| {
+                let d = to_f64(a.abs_diff(b));
+                if d == 0.0 {
+                    0.0
+                } else {
+                    d / to_f64(b).max(1.0)
+                }
+            };
+            tick_diffs.push((
+                *t,
+                (ours.liquidity_net - st.liquidity_net) as f64,
+                rel(ours.fee_growth_outside[0], st.fee_growth_outside[0])
+                    + rel(ours.fee_growth_outside[1], st.fee_growth_outside[1]),
+            ));
+        }
+    }
+    TickCompare {
+        compared,
+        net_ok,
+        out_ok,
+        outside,
+        tick_diffs,
+    }
+}
+
+/// The positions the events touched that the end snapshot lists: (compared, exact)
+/// feeGrowthInside0/1LastX128.
+fn compare_positions(
+    pool: &Pool,
+    s1: &crate::data::events::Snapshot,
+    events: &[crate::amm::replay::Event],
+) -> (usize, usize) {
+    use crate::data::events::position_key;
+    let (mut pc, mut pe) = (0, 0);
+    for ((owner, lo, hi), ours) in &pool.positions {
+        let touched = events
+            .iter()
+            .any(|e| e.owner == *owner && e.tick_lower == Some(*lo) && e.tick_upper == Some(*hi));
+        let Some(key) = position_key(owner, *lo, *hi) else {
+            continue;
+        };
+        let Some(theirs) = s1.positions.iter().find(|p| p.key == key) else {
+            continue;
+        };
+        if touched {
+            pc += 1;
+            pe += usize::from(ours.fee_growth_inside_last == theirs.fee_growth_inside_last);
+        }
+    }
+    (pc, pe)
 }
 
 /// Runs checks (b), (c) and (d) on every pool the dataset has events or snapshots for,
@@ -428,35 +474,7 @@ fn write_checkpoints(
             }
             unexplained += usize::from(i.explanation().starts_with("unexplained"));
         }
-        charts.push(crate::report::charts::lines_chart(
-            dir,
-            &format!("replay_checkpoints_{}", r.pool),
-            &format!(
-                "{}: replayed / on-chain fee growth − 1 per checkpoint interval (ppm)",
-                r.pool
-            ),
-            "ppm",
-            &[
-                (
-                    "token0".to_string(),
-                    r.intervals
-                        .iter()
-                        .map(|i| (i.to_timestamp as f64, 1e6 * i.error(0)))
-                        .collect(),
-                    false,
-                    0,
-                ),
-                (
-                    "token1".to_string(),
-                    r.intervals
-                        .iter()
-                        .map(|i| (i.to_timestamp as f64, 1e6 * i.error(1)))
-                        .collect(),
-                    false,
-                    1,
-                ),
-            ],
-        )?);
+        charts.push(checkpoint_chart(dir, r)?);
     }
     crate::io::write_atomic(&dir.join("replay_checkpoints.csv"), &w.into_inner()?)?;
     let (m, wst) = median_worst(errs.iter().copied());
@@ -528,39 +546,7 @@ fn write_ranges(
                 hourly_wide.extend(a.errors.iter().map(|e| 100.0 * e));
             }
         }
-        let line = |bar: i64, model: crate::fees::FeeModel, k: usize| {
-            (
-                format!(
-                    "{} bars, {}",
-                    crate::units::format_duration(bar),
-                    model.name()
-                ),
-                acc.iter()
-                    .filter(|a| a.bar == bar && a.model == model)
-                    .enumerate()
-                    .map(|(x, a)| (x as f64, 100.0 * a.median_abs_error))
-                    .collect::<Vec<_>>(),
-                false,
-                k,
-            )
-        };
-        use crate::fees::FeeModel::{FeeGrowth, VolumeLiquidity};
-        charts.push(crate::report::charts::lines_chart_x(
-            dir,
-            &format!("replay_ranges_{}", r.pool),
-            &format!(
-                "{}: median |bar model / exact − 1| by range width, %",
-                r.pool
-            ),
-            "range: 0 = ±0.5 %, 1 = ±1 %, 2 = ±2 %, 3 = ±5 %, 4 = ±10 %, 5 = full range",
-            "median abs error (%)",
-            &[
-                line(3_600, FeeGrowth, 0),
-                line(3_600, VolumeLiquidity, 1),
-                line(86_400, FeeGrowth, 2),
-                line(86_400, VolumeLiquidity, 3),
-            ],
-        )?);
+        charts.push(ranges_chart(dir, &r.pool, &acc)?);
     }
     crate::io::write_atomic(&dir.join("replay_ranges.csv"), &w.into_inner()?)?;
     let (m, wst) = median_worst(hourly_wide.iter().copied());
@@ -623,36 +609,7 @@ fn write_snapshots(
     }
     crate::io::write_atomic(&dir.join("replay_snapshot.csv"), &w.into_inner()?)?;
     for s in snaps {
-        charts.push(crate::report::charts::lines_chart_x(
-            dir,
-            &format!("replay_snapshot_{}", s.pool),
-            &format!(
-                "{}: replayed − on-chain state per initialised tick (0 = exact)",
-                s.pool
-            ),
-            "tick",
-            "difference",
-            &[
-                (
-                    "liquidityNet (units)".to_string(),
-                    s.tick_diffs
-                        .iter()
-                        .map(|(t, n, _)| (*t as f64, *n))
-                        .collect(),
-                    false,
-                    0,
-                ),
-                (
-                    "feeGrowthOutside0/1 (relative, summed)".to_string(),
-                    s.tick_diffs
-                        .iter()
-                        .map(|(t, _, f)| (*t as f64, *f))
-                        .collect(),
-                    false,
-                    1,
-                ),
-            ],
-        )?);
+        charts.push(snapshot_chart(dir, s)?);
     }
     let miss = 100.0 * (compared - exact) as f64 / compared.max(1) as f64;
     rows.push(CheckSummary {
@@ -669,4 +626,115 @@ fn write_snapshots(
         snaps.iter().map(|s| s.ticks_outside_band).sum::<usize>()
     ));
     Ok(())
+}
+
+/// Check 5's chart of a pool: replayed / on-chain fee growth − 1 per interval.
+fn checkpoint_chart(
+    dir: &std::path::Path,
+    r: &CheckpointReplay,
+) -> Result<crate::report::charts::Chart, Box<dyn std::error::Error>> {
+    crate::report::charts::lines_chart(
+        dir,
+        &format!("replay_checkpoints_{}", r.pool),
+        &format!(
+            "{}: replayed / on-chain fee growth − 1 per checkpoint interval (ppm)",
+            r.pool
+        ),
+        "ppm",
+        &[
+            (
+                "token0".to_string(),
+                r.intervals
+                    .iter()
+                    .map(|i| (i.to_timestamp as f64, 1e6 * i.error(0)))
+                    .collect(),
+                false,
+                0,
+            ),
+            (
+                "token1".to_string(),
+                r.intervals
+                    .iter()
+                    .map(|i| (i.to_timestamp as f64, 1e6 * i.error(1)))
+                    .collect(),
+                false,
+                1,
+            ),
+        ],
+    )
+}
+
+/// Check 6's chart of a pool: the bar models' median error by range width.
+fn ranges_chart(
+    dir: &std::path::Path,
+    pool: &str,
+    acc: &[super::ranges::RangeAccuracy],
+) -> Result<crate::report::charts::Chart, Box<dyn std::error::Error>> {
+    let line = |bar: i64, model: crate::fees::FeeModel, k: usize| {
+        (
+            format!(
+                "{} bars, {}",
+                crate::units::format_duration(bar),
+                model.name()
+            ),
+            acc.iter()
+                .filter(|a| a.bar == bar && a.model == model)
+                .enumerate()
+                .map(|(x, a)| (x as f64, 100.0 * a.median_abs_error))
+                .collect::<Vec<_>>(),
+            false,
+            k,
+        )
+    };
+    use crate::fees::FeeModel::{FeeGrowth, VolumeLiquidity};
+    crate::report::charts::lines_chart_x(
+        dir,
+        &format!("replay_ranges_{pool}"),
+        &format!("{}: median |bar model / exact − 1| by range width, %", pool),
+        "range: 0 = ±0.5 %, 1 = ±1 %, 2 = ±2 %, 3 = ±5 %, 4 = ±10 %, 5 = full range",
+        "median abs error (%)",
+        &[
+            line(3_600, FeeGrowth, 0),
+            line(3_600, VolumeLiquidity, 1),
+            line(86_400, FeeGrowth, 2),
+            line(86_400, VolumeLiquidity, 3),
+        ],
+    )
+}
+
+/// Check 7's chart of a pool: replayed − on-chain state per initialised tick.
+fn snapshot_chart(
+    dir: &std::path::Path,
+    s: &SnapshotReplay,
+) -> Result<crate::report::charts::Chart, Box<dyn std::error::Error>> {
+    crate::report::charts::lines_chart_x(
+        dir,
+        &format!("replay_snapshot_{}", s.pool),
+        &format!(
+            "{}: replayed − on-chain state per initialised tick (0 = exact)",
+            s.pool
+        ),
+        "tick",
+        "difference",
+        &[
+            (
+                "liquidityNet (units)".to_string(),
+                s.tick_diffs
+                    .iter()
+                    .map(|(t, n, _)| (*t as f64, *n))
+                    .collect(),
+                false,
+                0,
+            ),
+            (
+                "feeGrowthOutside0/1 (relative, summed)".to_string(),
+                s.tick_diffs
+                    .iter()
+                    .map(|(t, _, f)| (*t as f64, *f))
+                    .collect(),
+                false,
+                1,
+            ),
+        ],
+    )
 }
