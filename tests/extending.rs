@@ -11,15 +11,7 @@ mod example;
 use std::path::Path;
 
 fn custom_file(dir: &Path, min_apr: &str) -> std::path::PathBuf {
-    let text = std::fs::read_to_string(common::repo().join("examples/lend_above.toml"))
-        .unwrap()
-        .replace(
-            "data = \"../data/manifest.toml\"",
-            &format!(
-                "data = {:?}",
-                common::repo().join("data/manifest.toml").to_str().unwrap()
-            ),
-        )
+    let text = common::shipped_file_text("examples/lend_above.toml")
         .replace("min_apr = 0.03", &format!("min_apr = {min_apr}"));
     let p = dir.join("lend_custom.toml");
     std::fs::write(&p, text).unwrap();

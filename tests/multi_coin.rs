@@ -29,15 +29,7 @@ fn coin_prices() -> BTreeMap<i64, [f64; 3]> {
 }
 
 fn strategy(dir: &Path, events: &str) -> PathBuf {
-    let text = std::fs::read_to_string(common::repo().join("strategies/stable_3pool.toml"))
-        .unwrap()
-        .replace(
-            "data = \"../data/manifest.toml\"",
-            &format!(
-                "data = {:?}",
-                common::repo().join("data/manifest.toml").to_str().unwrap()
-            ),
-        );
+    let text = common::shipped_file_text("strategies/stable_3pool.toml");
     let p = dir.join("stable_3pool.toml");
     std::fs::write(&p, text + events).unwrap();
     p

@@ -63,7 +63,9 @@ pub use book::{Book, PoolSettings, PoolView, StressEvent, VecMap, Wallet, USD};
 use gas::ChainCost;
 pub use ledger::{Attribution, Bucket, LedgerAction, LedgerEntry, Sum, BUCKETS};
 use position::scale;
-pub use position::{AmmPos, Amounts, PendingExit, Portfolio, PosKind, Position, UnitAt, MAX_COINS};
+pub use position::{
+    AmmPos, Amounts, PendingExit, Portfolio, PosKind, Position, UnitAt, UnitCache, MAX_COINS,
+};
 pub use result::{Counts, ExitCosts, FeeUse, RunResult, Series, STABLE_BAND};
 
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]

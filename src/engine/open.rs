@@ -113,9 +113,16 @@ impl<'a> Engine<'a> {
     ) -> Result<(PosKind, String, String, bool), EngineError> {
         let pv = self.book.pool_arc(&pool)?;
         if !book::is_amm(&pv) {
-            return Err(EngineError::Spec(format!(
-                "pool '{pool}' has no price series or is not a two-token AMM pool"
-            )));
+            let n = pv.meta.tokens.len();
+            return Err(EngineError::Spec(match pv.meta.kind {
+                PoolKind::Stableswap if n > MAX_COINS => format!(
+                    "pool '{pool}' has {n} coins; a StableSwap position holds at most {MAX_COINS} (engine::MAX_COINS)"
+                ),
+                kind if n != 2 && kind != PoolKind::Stableswap => {
+                    format!("pool '{pool}' has {n} tokens; a {kind} position holds two")
+                }
+                _ => format!("pool '{pool}' has no price series"),
+            }));
         }
         if pv.volume.is_some() && pv.fees_usd.is_none() && pv.fee_at(i).is_none() {
             return Err(EngineError::Spec(format!("pool '{pool}' has volume but no fee rate: give `fee` in its [[pools]] entry or a fee_rate series")));
@@ -152,7 +159,7 @@ impl<'a> Engine<'a> {
             last_il: 0.0,
             fees_usd: 0.0,
             pending: 0.0,
-            unit: [Cell::new(UnitAt::NONE), Cell::new(UnitAt::NONE)],
+            unit: [UnitCache::empty(), UnitCache::empty()],
         };
         let u = self.amounts(&a, i);
         let per_l = self.amounts_value(&pv, &u, i);

@@ -3,8 +3,8 @@
 
 use super::*;
 
-/// The most coins a pool position holds (a 4-coin StableSwap pool; most have 2 or 3).
-pub const MAX_COINS: usize = 4;
+/// The most coins a pool position holds (a 3-coin StableSwap pool such as 3pool).
+pub const MAX_COINS: usize = 3;
 
 /// Token amounts of a pool position, one per coin of its pool in the pool's order;
 /// the slots past the pool's coins are 0.
@@ -30,7 +30,7 @@ pub struct AmmPos {
     /// The position's amounts and USD value per unit of L at the last two steps they
     /// were needed (slot `i % 2`): a step marks, accrues and values a position several
     /// times, and all of it is linear in L for a fixed range.
-    pub unit: [Cell<UnitAt>; 2],
+    pub unit: [UnitCache; 2],
 }
 
 /// Amounts and USD value of one unit of L of a position at `step`.
@@ -42,12 +42,24 @@ pub struct UnitAt {
     pub usd: f64,
 }
 
-impl UnitAt {
-    pub const NONE: UnitAt = UnitAt {
-        step: usize::MAX,
-        amt: [0.0; MAX_COINS],
-        usd: 0.0,
-    };
+/// One slot of a position's unit cache: each field its own cell, so that a hit reads
+/// only what it needs (the value, for most callers).
+#[derive(Debug, Clone, PartialEq)]
+pub struct UnitCache {
+    pub(super) step: Cell<usize>,
+    pub(super) usd: Cell<f64>,
+    pub(super) amt: Cell<Amounts>,
+}
+
+impl UnitCache {
+    /// An empty slot (no step cached).
+    pub fn empty() -> UnitCache {
+        UnitCache {
+            step: Cell::new(usize::MAX),
+            usd: Cell::new(0.0),
+            amt: Cell::new([0.0; MAX_COINS]),
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]

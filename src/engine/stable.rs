@@ -36,7 +36,7 @@ pub(super) fn stable_balances(
                     .map_err(|e| numeric(i, e))?,
             };
             last = Some((*p, v));
-            hat.push([v.0, v.1, 0.0, 0.0]);
+            hat.push([v.0, v.1, 0.0]);
         }
         return Ok(hat);
     }

@@ -158,10 +158,17 @@ impl<'a> Engine<'a> {
             match &mut pos.kind {
                 PosKind::Amm(a) => {
                     let pv = &self.book.pool_list[a.pid];
-                    let mut effect = 0.0;
-                    for (b, t) in a.basket.iter().zip(&pv.token_prices) {
-                        effect += b * dp(&self.book, *t);
-                    }
+                    let effect = match pv.token_prices.as_slice() {
+                        [t0, t1] => {
+                            a.basket[0] * dp(&self.book, *t0) + a.basket[1] * dp(&self.book, *t1)
+                        }
+                        ts => a
+                            .basket
+                            .iter()
+                            .zip(ts)
+                            .map(|(b, t)| b * dp(&self.book, *t))
+                            .sum(),
+                    };
                     self.att.price_effect.add(effect);
                     if let Some(r) = pv.reward {
                         self.att

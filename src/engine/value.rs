@@ -27,9 +27,12 @@ impl<'a> Engine<'a> {
     #[inline]
     pub(super) fn unit(&self, a: &AmmPos, i: usize) -> UnitAt {
         let slot = &a.unit[i & 1];
-        let cached = slot.get();
-        if cached.step == i {
-            return cached;
+        if slot.step.get() == i {
+            return UnitAt {
+                step: i,
+                amt: slot.amt.get(),
+                usd: slot.usd.get(),
+            };
         }
         let pv = &self.book.pool_list[a.pid];
         // AMM positions open only in priced pools (`PoolView::exposure`); NaN otherwise,
@@ -38,26 +41,41 @@ impl<'a> Engine<'a> {
             Some(s) => s[i],
             None => f64::NAN,
         };
-        let amt = match (a.kind, a.range) {
-            (PoolKind::Stableswap, _) => self.stable_hat[a.pid][i],
-            (_, Some((sa, sb))) => {
-                let (x, y) = v3::amounts_unchecked(p.sqrt(), sa, sb, 1.0);
-                [x, y, 0.0, 0.0]
-            }
-            _ => {
-                let s = p.sqrt();
-                [1.0 / s, s, 0.0, 0.0]
-            }
+        // A pool of more than two coins (StableSwap) values its amounts coin by coin;
+        // every other pool holds two: their value is the two-term sum, inline (the hot
+        // path).
+        let tp = &pv.token_prices;
+        let (amt, usd) = if tp.len() > 2 {
+            let amt = self.stable_hat[a.pid][i];
+            (amt, self.amounts_value(pv, &amt, i))
+        } else {
+            let (x, y) = match (a.kind, a.range) {
+                (PoolKind::Stableswap, _) => {
+                    let h = &self.stable_hat[a.pid][i];
+                    (h[0], h[1])
+                }
+                (_, Some((sa, sb))) => v3::amounts_unchecked(p.sqrt(), sa, sb, 1.0),
+                _ => {
+                    let s = p.sqrt();
+                    (1.0 / s, s)
+                }
+            };
+            let usd = x * self.book.price(tp[0], i) + y * self.book.price(tp[1], i);
+            ([x, y, 0.0], usd)
         };
-        let usd = self.amounts_value(pv, &amt, i);
-        let u = UnitAt { step: i, amt, usd };
-        slot.set(u);
-        u
+        slot.step.set(i);
+        slot.amt.set(amt);
+        slot.usd.set(usd);
+        UnitAt { step: i, amt, usd }
     }
 
     /// The USD value of amounts of pool `pv`'s coins at step `i`.
     #[inline]
     pub(super) fn amounts_value(&self, pv: &PoolView, amt: &Amounts, i: usize) -> f64 {
+        // Two coins, the hot case, without the loop.
+        if let [t0, t1] = pv.token_prices.as_slice() {
+            return amt[0] * self.book.price(*t0, i) + amt[1] * self.book.price(*t1, i);
+        }
         let mut usd = 0.0;
         for (x, t) in amt.iter().zip(&pv.token_prices) {
             usd += x * self.book.price(*t, i);
@@ -73,7 +91,13 @@ impl<'a> Engine<'a> {
 
     #[inline]
     pub(super) fn amm_value(&self, a: &AmmPos, i: usize) -> f64 {
-        a.l * self.unit(a, i).usd
+        let slot = &a.unit[i & 1];
+        let usd = if slot.step.get() == i {
+            slot.usd.get()
+        } else {
+            self.unit(a, i).usd
+        };
+        a.l * usd
     }
 
     #[inline]

@@ -124,9 +124,10 @@ impl<'a> Engine<'a> {
             self.acquire(*t, need[j], tokens, Some(pool), i)?;
         }
         let n = tokens.len();
-        let pairs =
-            (0..n).flat_map(|ja| (0..n).filter(move |jb| *jb != ja).map(move |jb| (ja, jb)));
-        for (ja, jb) in pairs {
+        for (ja, jb) in (0..n * n).map(|k| (k / n, k % n)) {
+            if ja == jb {
+                continue;
+            }
             let (a, na, b, nb) = (tokens[ja], need[ja], tokens[jb], need[jb]);
             let have_a = self.pf.wallet.get(&a).copied().unwrap_or(0.0);
             let have_b = self.pf.wallet.get(&b).copied().unwrap_or(0.0);

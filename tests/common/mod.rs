@@ -62,6 +62,18 @@ pub fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
+/// A shipped strategy or example file's text (`rel` to the repository) with its
+/// `data = "../data/manifest.toml"` made absolute, so that a copy runs from anywhere.
+pub fn shipped_file_text(rel: &str) -> String {
+    std::fs::read_to_string(repo().join(rel)).unwrap().replace(
+        "data = \"../data/manifest.toml\"",
+        &format!(
+            "data = {:?}",
+            repo().join("data/manifest.toml").to_str().unwrap()
+        ),
+    )
+}
+
 /// Output of one run of the binary.
 pub struct Run {
     pub code: i32,
