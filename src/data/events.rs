@@ -830,33 +830,19 @@ pub fn replay_onto_grid(
     let mut k = 0usize;
     for i in 0..=n {
         let t = grid.start + i as i64 * step;
-        let (mut l_time, mut last_t) = (0.0, t - step);
-        let (mut tick_hi, mut tick_lo) = (pool.tick, pool.tick);
         let fg_before = pool.fee_growth_global;
         let seg_before = pool.segments.len();
-        while k < events.len() && events[k].timestamp < t {
-            let ev = &events[k];
-            l_time += pool.liquidity as f64 * (ev.timestamp - last_t).max(0) as f64;
-            last_t = last_t.max(ev.timestamp);
-            pool.apply(ev).map_err(|e| e.to_string())?;
-            if ev.kind == EventKind::Swap {
-                tick_hi = tick_hi.max(pool.tick);
-                tick_lo = tick_lo.min(pool.tick);
-                if i > 0 {
-                    let p = whole(pool.sqrt_price_x96);
-                    let (a0, a1) = (
-                        ev.amount0.max(0) as f64 / 10f64.powi(d0),
-                        ev.amount1.max(0) as f64 / 10f64.powi(d1),
-                    );
-                    vol[i - 1] += if usd_token == 0 {
-                        a0 + a1 / p
-                    } else {
-                        a1 + a0 * p
-                    };
-                }
-            }
-            k += 1;
-        }
+        let bar_vol = if i > 0 { Some(&mut vol[i - 1]) } else { None };
+        let (used, mut l_time, last_t, tick_hi, tick_lo) = replay_bar(
+            &mut pool,
+            &events[k..],
+            t,
+            step,
+            bar_vol,
+            decimals,
+            usd_token,
+        )?;
+        k += used;
         if i > 0 {
             step_start.push(seg_before);
             l_time += pool.liquidity as f64 * (t - last_t).max(0) as f64;
@@ -901,6 +887,53 @@ pub fn replay_onto_grid(
     ))
 }
 
+/// Replays `events` up to (not including) time `t`, the end of a bar of `step`
+/// seconds: adds each swap's USD volume to `vol` (none for the point before the first
+/// bar); returns how many events it applied, the liquidity × time integral up to the
+/// last of them, its time (the bar's start without one), and the bar's highest and
+/// lowest tick.
+fn replay_bar(
+    pool: &mut crate::amm::replay::Pool,
+    events: &[Event],
+    t: i64,
+    step: i64,
+    mut vol: Option<&mut f64>,
+    (d0, d1): (i32, i32),
+    usd_token: u8,
+) -> Result<(usize, f64, i64, i32, i32), String> {
+    use crate::amm::v3_exact::to_f64;
+    let whole = |sqrt_x96: U256| {
+        let s = to_f64(sqrt_x96) / 2f64.powi(96);
+        s * s * 10f64.powi(d0 - d1)
+    };
+    let (mut l_time, mut last_t) = (0.0, t - step);
+    let (mut tick_hi, mut tick_lo) = (pool.tick, pool.tick);
+    let mut used = 0;
+    for ev in events.iter().take_while(|e| e.timestamp < t) {
+        used += 1;
+        l_time += pool.liquidity as f64 * (ev.timestamp - last_t).max(0) as f64;
+        last_t = last_t.max(ev.timestamp);
+        pool.apply(ev).map_err(|e| e.to_string())?;
+        if ev.kind == EventKind::Swap {
+            tick_hi = tick_hi.max(pool.tick);
+            tick_lo = tick_lo.min(pool.tick);
+            if let Some(v) = vol.as_deref_mut() {
+                let p = whole(pool.sqrt_price_x96);
+                let (a0, a1) = (
+                    ev.amount0.max(0) as f64 / 10f64.powi(d0),
+                    ev.amount1.max(0) as f64 / 10f64.powi(d1),
+                );
+                *v += if usd_token == 0 {
+                    a0 + a1 / p
+                } else {
+                    a1 + a0 * p
+                };
+            }
+        }
+    }
+    Ok((used, l_time, last_t, tick_hi, tick_lo))
+}
+
 /// A pool's bar fields and swap steps on `grid`, from its `[[events]]` entry: replayed
 /// from the latest checkpoint at or before the grid's start (else from the first swap's
 /// post-state, fee growth counted from zero). The grid must lie inside the events'
@@ -918,7 +951,6 @@ pub fn pool_from_events(
     ),
     DataError,
 > {
-    use crate::amm::replay::Pool;
     use crate::units::format_ts;
     let path = root.join(&entry.path);
     let bad = |message: String| DataError::Format {
@@ -926,7 +958,7 @@ pub fn pool_from_events(
         message,
     };
     let events = load_events(root, entry)?;
-    let (Some(first), Some(last)) = (events.first(), events.last()) else {
+    let Some(last) = events.last() else {
         return Err(bad("no events".into()));
     };
     let [d0, d1] = match meta.decimals.as_slice() {
@@ -949,6 +981,53 @@ pub fn pool_from_events(
         Some(c) => load_checkpoints(root, c)?,
         None => Vec::new(),
     };
+    let (pool, from, start) = replay_start(&events, &checkpoints, grid, (pips, spacing), &bad)?;
+    let replay_start = events
+        .get(from)
+        .map(|e| e.timestamp)
+        .unwrap_or(last.timestamp);
+    if grid.start < replay_start.min(start.map(|c| c.timestamp).unwrap_or(i64::MAX)) {
+        return Err(bad(format!(
+            "pool '{}': its events can be replayed from {} (the first on-chain state read inside them, or the first swap), after the run's start {}; start the run later",
+            meta.id,
+            format_ts(start.map(|c| c.timestamp).unwrap_or(replay_start)),
+            format_ts(grid.start)
+        )));
+    }
+    // The grid's last step is never accrued; every step before it must end by the last event.
+    let needed = grid.end();
+    if needed > last.timestamp {
+        return Err(bad(format!(
+            "pool '{}': its events end at {}, before the run's end {}; end the run by then",
+            meta.id,
+            format_ts(last.timestamp),
+            format_ts(needed)
+        )));
+    }
+    let usd_token = if ["USDC", "USDT", "DAI"]
+        .contains(&meta.tokens.first().map(String::as_str).unwrap_or(""))
+    {
+        0
+    } else {
+        1
+    };
+    replay_onto_grid(pool, &events[from..], grid, (d0, d1), usd_token)
+        .map_err(|m| bad(format!("pool '{}': replay failed: {m}", meta.id)))
+}
+
+/// Where a pool's replay starts for a grid: the latest on-chain checkpoint at or before
+/// the grid's start inside the events (its state, the events after it), else the first
+/// swap's post-state (fee growth counted from zero). Returns the pool, the index of the
+/// first event to replay, and the checkpoint used.
+fn replay_start<'c>(
+    events: &[Event],
+    checkpoints: &'c [Checkpoint],
+    grid: &crate::market::TimeGrid,
+    (pips, spacing): (u32, i32),
+    bad: &dyn Fn(String) -> DataError,
+) -> Result<(crate::amm::replay::Pool, usize, Option<&'c Checkpoint>), DataError> {
+    use crate::amm::replay::Pool;
+    let first = events.first().ok_or_else(|| bad("no events".into()))?;
     let start = checkpoints
         .iter()
         .rev()
@@ -983,35 +1062,5 @@ pub fn pool_from_events(
             (p, k + 1)
         }
     };
-    let replay_start = events
-        .get(from)
-        .map(|e| e.timestamp)
-        .unwrap_or(last.timestamp);
-    if grid.start < replay_start.min(start.map(|c| c.timestamp).unwrap_or(i64::MAX)) {
-        return Err(bad(format!(
-            "pool '{}': its events can be replayed from {} (the first on-chain state read inside them, or the first swap), after the run's start {}; start the run later",
-            meta.id,
-            format_ts(start.map(|c| c.timestamp).unwrap_or(replay_start)),
-            format_ts(grid.start)
-        )));
-    }
-    // The grid's last step is never accrued; every step before it must end by the last event.
-    let needed = grid.end();
-    if needed > last.timestamp {
-        return Err(bad(format!(
-            "pool '{}': its events end at {}, before the run's end {}; end the run by then",
-            meta.id,
-            format_ts(last.timestamp),
-            format_ts(needed)
-        )));
-    }
-    let usd_token = if ["USDC", "USDT", "DAI"]
-        .contains(&meta.tokens.first().map(String::as_str).unwrap_or(""))
-    {
-        0
-    } else {
-        1
-    };
-    replay_onto_grid(pool, &events[from..], grid, (d0, d1), usd_token)
-        .map_err(|m| bad(format!("pool '{}': replay failed: {m}", meta.id)))
+    Ok((pool, from, start))
 }
