@@ -127,45 +127,7 @@ impl Client {
         loop {
             self.pace();
             self.sent += 1;
-            let result = match req {
-                Request::Get(u) => {
-                    let mut r = self.agent.get(*u);
-                    for (k, v) in headers {
-                        r = r.header(*k, *v);
-                    }
-                    r.call()
-                }
-                Request::Post(u, body) => {
-                    let mut r = self
-                        .agent
-                        .post(*u)
-                        .header("content-type", "application/json");
-                    for (k, v) in headers {
-                        r = r.header(*k, *v);
-                    }
-                    r.send(body.to_string())
-                }
-            };
-            let (status, wait, body) = match result {
-                Ok(mut resp) => {
-                    let status = resp.status().as_u16();
-                    let wait = resp
-                        .headers()
-                        .get("retry-after")
-                        .and_then(|v| v.to_str().ok())
-                        .and_then(|s| s.trim().parse::<f64>().ok())
-                        .filter(|s| s.is_finite() && *s >= 0.0)
-                        .map(|s| Duration::from_secs_f64(s.min(600.0)));
-                    let body = resp
-                        .body_mut()
-                        .with_config()
-                        .limit(MAX_RESPONSE)
-                        .read_to_string()
-                        .map_err(|e| format!("reading the answer: {e}"));
-                    (Some(status), wait, body)
-                }
-                Err(e) => (None, None, Err(e.to_string())),
-            };
+            let (status, wait, body) = self.send(req, headers);
             let retryable = match status {
                 None => true,
                 Some(s) => s == 429 || s >= 500,
@@ -214,6 +176,54 @@ impl Client {
             crate::io::write_atomic(&path, body.as_bytes())
                 .map_err(|e| FetchError::Io(format!("{}: {e}", path.display())))?;
             return Ok(v);
+        }
+    }
+
+    /// Sends `req` once: the status (none when nothing answered), the Retry-After the
+    /// answer asked for, and its body (at most `MAX_RESPONSE` bytes) or why not.
+    fn send(
+        &self,
+        req: &Request,
+        headers: &[(&str, &str)],
+    ) -> (Option<u16>, Option<Duration>, Result<String, String>) {
+        let result = match req {
+            Request::Get(u) => {
+                let mut r = self.agent.get(*u);
+                for (k, v) in headers {
+                    r = r.header(*k, *v);
+                }
+                r.call()
+            }
+            Request::Post(u, body) => {
+                let mut r = self
+                    .agent
+                    .post(*u)
+                    .header("content-type", "application/json");
+                for (k, v) in headers {
+                    r = r.header(*k, *v);
+                }
+                r.send(body.to_string())
+            }
+        };
+        match result {
+            Ok(mut resp) => {
+                let status = resp.status().as_u16();
+                let wait = resp
+                    .headers()
+                    .get("retry-after")
+                    .and_then(|v| v.to_str().ok())
+                    .and_then(|s| s.trim().parse::<f64>().ok())
+                    .filter(|s| s.is_finite() && *s >= 0.0)
+                    .map(|s| Duration::from_secs_f64(s.min(600.0)));
+                let body = resp
+                    .body_mut()
+                    .with_config()
+                    .limit(MAX_RESPONSE)
+                    .read_to_string()
+                    .map_err(|e| format!("reading the answer: {e}"));
+                (Some(status), wait, body)
+            }
+            Err(e) => (None, None, Err(e.to_string())),
         }
     }
 
