@@ -617,6 +617,29 @@ pub fn load_snapshot(root: &Path, file: &str) -> Result<Snapshot, DataError> {
     let slot0 = d
         .get("slot0")
         .ok_or_else(|| json_err(&path, "data.slot0"))?;
+    let ticks = snapshot_ticks(&path, d)?;
+    let positions = snapshot_positions(&path, d)?;
+    Ok(Snapshot {
+        block: jint(&path, &v, "block")?,
+        fee_pips: jint(&path, d, "fee")?,
+        tick_spacing: jint(&path, d, "tickSpacing")?,
+        sqrt_price_x96: ju256(&path, slot0, "sqrtPriceX96")?,
+        tick: jint(&path, slot0, "tick")?,
+        liquidity: jint(&path, d, "liquidity")?,
+        fee_growth_global: [
+            ju256(&path, d, "feeGrowthGlobal0X128")?,
+            ju256(&path, d, "feeGrowthGlobal1X128")?,
+        ],
+        ticks,
+        positions,
+    })
+}
+
+/// A snapshot's initialised ticks.
+fn snapshot_ticks(
+    path: &Path,
+    d: &serde_json::Value,
+) -> Result<BTreeMap<i32, SnapshotTick>, DataError> {
     let mut ticks = BTreeMap::new();
     if let Some(obj) = d.get("ticks").and_then(|t| t.as_object()) {
         for (k, t) in obj {
@@ -624,7 +647,7 @@ pub fn load_snapshot(root: &Path, file: &str) -> Result<Snapshot, DataError> {
             let gross: u128 = get("liquidityGross", "LiquidityGross")
                 .and_then(|x| x.as_str())
                 .and_then(|s| s.parse().ok())
-                .ok_or_else(|| json_err(&path, &format!("ticks.{k}.liquidityGross")))?;
+                .ok_or_else(|| json_err(path, &format!("ticks.{k}.liquidityGross")))?;
             let initialized = t
                 .get("initialized")
                 .and_then(|b| b.as_bool())
@@ -634,16 +657,16 @@ pub fn load_snapshot(root: &Path, file: &str) -> Result<Snapshot, DataError> {
             }
             let tick: i32 = k
                 .parse()
-                .map_err(|_| json_err(&path, &format!("tick key {k}")))?;
+                .map_err(|_| json_err(path, &format!("tick key {k}")))?;
             let net: i128 = get("liquidityNet", "LiquidityNet")
                 .and_then(|x| x.as_str())
                 .and_then(|s| s.parse().ok())
-                .ok_or_else(|| json_err(&path, &format!("ticks.{k}.liquidityNet")))?;
+                .ok_or_else(|| json_err(path, &format!("ticks.{k}.liquidityNet")))?;
             let fgo = |a: &str, b: &str| -> Result<U256, DataError> {
                 get(a, b)
                     .and_then(|x| x.as_str())
                     .and_then(|s| parse_u256(s).ok())
-                    .ok_or_else(|| json_err(&path, &format!("ticks.{k}.{a}")))
+                    .ok_or_else(|| json_err(path, &format!("ticks.{k}.{a}")))
             };
             ticks.insert(
                 tick,
@@ -658,6 +681,14 @@ pub fn load_snapshot(root: &Path, file: &str) -> Result<Snapshot, DataError> {
             );
         }
     }
+    Ok(ticks)
+}
+
+/// A snapshot's positions, keyed by owner+ticks (decimal) or by the pool's keccak key.
+fn snapshot_positions(
+    path: &Path,
+    d: &serde_json::Value,
+) -> Result<Vec<SnapshotPosition>, DataError> {
     let mut positions = Vec::new();
     if let Some(obj) = d.get("positions").and_then(|t| t.as_object()) {
         for (k, p) in obj {
@@ -685,36 +716,20 @@ pub fn load_snapshot(root: &Path, file: &str) -> Result<Snapshot, DataError> {
                         .flatten()
                 }
             }
-            .ok_or_else(|| json_err(&path, &format!("position key {k}")))?;
+            .ok_or_else(|| json_err(path, &format!("position key {k}")))?;
             positions.push(SnapshotPosition {
                 key,
                 owner_range,
-                liquidity: jint(&path, p, "liquidity")?,
+                liquidity: jint(path, p, "liquidity")?,
                 fee_growth_inside_last: [
-                    ju256(&path, p, "feeGrowthInside0LastX128")?,
-                    ju256(&path, p, "feeGrowthInside1LastX128")?,
+                    ju256(path, p, "feeGrowthInside0LastX128")?,
+                    ju256(path, p, "feeGrowthInside1LastX128")?,
                 ],
-                tokens_owed: [
-                    jint(&path, p, "tokensOwed0")?,
-                    jint(&path, p, "tokensOwed1")?,
-                ],
+                tokens_owed: [jint(path, p, "tokensOwed0")?, jint(path, p, "tokensOwed1")?],
             });
         }
     }
-    Ok(Snapshot {
-        block: jint(&path, &v, "block")?,
-        fee_pips: jint(&path, d, "fee")?,
-        tick_spacing: jint(&path, d, "tickSpacing")?,
-        sqrt_price_x96: ju256(&path, slot0, "sqrtPriceX96")?,
-        tick: jint(&path, slot0, "tick")?,
-        liquidity: jint(&path, d, "liquidity")?,
-        fee_growth_global: [
-            ju256(&path, d, "feeGrowthGlobal0X128")?,
-            ju256(&path, d, "feeGrowthGlobal1X128")?,
-        ],
-        ticks,
-        positions,
-    })
+    Ok(positions)
 }
 
 /// Reads the events of a replay set (`events_*.json`), in file order.
