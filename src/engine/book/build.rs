@@ -336,40 +336,8 @@ fn pool_view(market: &Market, id: &str, set: &PoolSettings) -> Result<PoolView, 
     // A yield-only pool that is a priced pool of the dataset (its on-chain twin:
     // same address and chain) takes that pool's price.
     let yields = p.field(Field::ApyBase).is_some() || p.field(Field::ApyReward).is_some();
-    let twin = (p.field(Field::Price).is_none() && yields && set.exposure.is_none())
-        .then(|| {
-            market.pools.values().find(|q| {
-                q.meta.id != p.meta.id
-                    && p.meta.address.is_some()
-                    && q.meta.address == p.meta.address
-                    && q.meta.chain == p.meta.chain
-                    && q.meta.tokens == p.meta.tokens
-                    && q.field(Field::Price).is_some()
-            })
-        })
-        .flatten();
-    let fee = if twin.is_some() {
-        Ok(fees::Resolved {
-            model: fees::FeeModel::ApySeries,
-            fallback: Vec::new(),
-            forced: false,
-        })
-    } else if (p.field(Field::Price).is_some() || multi_coin(&p.meta))
-        && p.meta.kind != PoolKind::Lending
-    {
-        fees::resolve(
-            id,
-            p.meta.kind,
-            set.fee_model,
-            set.on_missing,
-            p.events.is_some(),
-            &|f| p.coverage(f),
-        )
-    } else {
-        Err(format!(
-            "pool '{id}' has no price series: it is a yield-only pool"
-        ))
-    };
+    let twin = priced_twin(market, p, yields, set);
+    let fee = pool_fee(id, p, twin.is_some(), set);
     // A run that allows fallback reads the fee fields where they exist (NaN
     // elsewhere); otherwise only fields that cover the whole run.
     let fallback = set.on_missing == fees::OnMissing::Fallback;
@@ -425,4 +393,59 @@ fn pool_view(market: &Market, id: &str, set: &PoolSettings) -> Result<PoolView, 
         price_twin: twin.map(|q| q.meta.id.clone()),
         exposure: None,
     })
+}
+
+/// A yield-only pool's priced twin in the market: the pool with its address, chain and
+/// tokens that has a price.
+fn priced_twin<'m>(
+    market: &'m Market,
+    p: &crate::market::PoolSeries,
+    yields: bool,
+    set: &PoolSettings,
+) -> Option<&'m crate::market::PoolSeries> {
+    (p.field(Field::Price).is_none() && yields && set.exposure.is_none())
+        .then(|| {
+            market.pools.values().find(|q| {
+                q.meta.id != p.meta.id
+                    && p.meta.address.is_some()
+                    && q.meta.address == p.meta.address
+                    && q.meta.chain == p.meta.chain
+                    && q.meta.tokens == p.meta.tokens
+                    && q.field(Field::Price).is_some()
+            })
+        })
+        .flatten()
+}
+
+/// How a pool's fees are computed: from its APY series (a yield-only pool with a priced
+/// twin), from its fee model (a priced or multi-coin pool), or not at all (a
+/// yield-only pool, whose fees come from its APY once it is priced).
+fn pool_fee(
+    id: &str,
+    p: &crate::market::PoolSeries,
+    has_twin: bool,
+    set: &PoolSettings,
+) -> Result<fees::Resolved, String> {
+    if has_twin {
+        Ok(fees::Resolved {
+            model: fees::FeeModel::ApySeries,
+            fallback: Vec::new(),
+            forced: false,
+        })
+    } else if (p.field(Field::Price).is_some() || multi_coin(&p.meta))
+        && p.meta.kind != PoolKind::Lending
+    {
+        fees::resolve(
+            id,
+            p.meta.kind,
+            set.fee_model,
+            set.on_missing,
+            p.events.is_some(),
+            &|f| p.coverage(f),
+        )
+    } else {
+        Err(format!(
+            "pool '{id}' has no price series: it is a yield-only pool"
+        ))
+    }
 }
