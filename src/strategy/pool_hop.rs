@@ -180,6 +180,21 @@ impl Strategy for PoolHop {
             }
             return Ok(out);
         }
+        self.moves(view, &scored, &held)
+    }
+}
+
+impl PoolHop {
+    /// The moves of a check: each holding outside the top pools (held long enough)
+    /// moves to the best top pool not yet held, where the APY gained over the payback
+    /// horizon pays for the move's gas and bridge fee.
+    fn moves(
+        &self,
+        view: &View,
+        scored: &[(f64, String)],
+        held: &[(u32, String, i64)],
+    ) -> Result<Vec<Action>, EngineError> {
+        let mut out = Vec::new();
         let top: Vec<&(f64, String)> = scored.iter().take(self.p.top_k).collect();
         let score_of = |pool: &str| {
             scored
