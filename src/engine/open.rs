@@ -19,14 +19,7 @@ impl<'a> Engine<'a> {
         // A venue with deposit windows takes deposits only while one is open: the value
         // waits in the wallet until the next one (rebalances are not deposits).
         if gas_kind == ActionKind::Deposit {
-            let set = self
-                .config
-                .pools
-                .get(&target_name)
-                .cloned()
-                .unwrap_or_default();
-            let ts = self.market.grid.at(i);
-            if let Some(next) = set.next_deposit_window(ts).map_err(EngineError::Spec)? {
+            if let Some(next) = self.next_window(&target_name, i)? {
                 let v = budget.min(self.wallet_value(i)).max(0.0);
                 self.pending_deposits.push((next, target, budget));
                 self.log_note(
@@ -99,6 +92,14 @@ impl<'a> Engine<'a> {
         debug_assert_eq!(chain, gas_chain);
         self.charge_gas(gas, gas_kind, i, &name);
         Ok((Outcome::Done, Some(id)))
+    }
+
+    /// The next deposit window of a venue that takes deposits only in windows, when
+    /// step `i` is outside one.
+    fn next_window(&self, venue: &str, i: usize) -> Result<Option<Timestamp>, EngineError> {
+        let set = self.config.pools.get(venue).cloned().unwrap_or_default();
+        set.next_deposit_window(self.market.grid.at(i))
+            .map_err(EngineError::Spec)
     }
 
     /// The entry into a pool position of `budget` USD: checks the pool, funds its
