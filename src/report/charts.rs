@@ -767,7 +767,21 @@ where
             .pos(Pos::new(HPos::Center, VPos::Center));
         Text::new(text, (*x as f64, *y as f64), style)
     }))?;
-    // The colour bar: −m at the bottom, 0, +m at the top.
+    draw_colour_bar(&bar, m, values.iter().any(|v| v.abs() > m * (1.0 + 1e-9)))?;
+    root.present()?;
+    Ok(())
+}
+
+/// The heatmap's colour bar: −m at the bottom, 0, +m at the top; a note when some
+/// cells lie beyond the scale (`clipped`).
+fn draw_colour_bar<DB: DrawingBackend>(
+    bar: &DrawingArea<DB, Shift>,
+    m: f64,
+    clipped: bool,
+) -> Result<()>
+where
+    DB::ErrorType: 'static,
+{
     let (bw, top, bottom) = (24i32, 60i32, H as i32 - 90);
     let steps = 60;
     for k in 0..steps {
@@ -793,11 +807,10 @@ where
         ))?;
     }
     bar.draw(&Text::new("net APY", (6, top - 28), font.clone()))?;
-    if values.iter().any(|v| v.abs() > m * (1.0 + 1e-9)) {
+    if clipped {
         bar.draw(&Text::new("* beyond", (6, bottom + 14), font.clone()))?;
         bar.draw(&Text::new("the scale", (6, bottom + 30), font))?;
     }
-    root.present()?;
     Ok(())
 }
 
