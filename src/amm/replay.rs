@@ -246,19 +246,8 @@ impl Pool {
             if guard > 100_000 {
                 return Err(ExactError("a swap crossed more than 100,000 steps".into()));
             }
-            let (mut next, mut initialized) = self.next_tick(tick, zero_for_one);
-            if let Some((t, _)) = extra_net {
-                // A tick being tried as initialised: stop at it if it comes first.
-                if (zero_for_one && t <= tick && t > next)
-                    || (!zero_for_one && t > tick && t < next)
-                {
-                    next = t;
-                    initialized = true;
-                } else if t == next {
-                    initialized = true;
-                }
-            }
-            next = next.clamp(MIN_TICK, MAX_TICK);
+            let (next, initialized) = self.next_step_tick(tick, zero_for_one, extra_net);
+            let next = next.clamp(MIN_TICK, MAX_TICK);
             let sqrt_next = sqrt_ratio_at_tick(next)?;
             let target =
                 if (zero_for_one && sqrt_next < limit) || (!zero_for_one && sqrt_next > limit) {
@@ -284,27 +273,7 @@ impl Pool {
             sqrt = step.sqrt_next;
             if sqrt == sqrt_next {
                 if initialized {
-                    let net = match (extra_net, self.ticks.get(&next)) {
-                        (Some((t, n)), _) if t == next => Some(n),
-                        (_, Some(state)) if state.net_known => Some(state.liquidity_net),
-                        _ => None,
-                    };
-                    // Without a net (learning mode: a tick the data has not revealed),
-                    // nothing is applied; `swap` solves for it when the liquidity does
-                    // not match.
-                    if let Some(n) = net {
-                        let n = if zero_for_one {
-                            n.checked_neg()
-                        } else {
-                            Some(n)
-                        }
-                        .ok_or_else(|| {
-                            ExactError(format!("tick {next}: liquidityNet out of range"))
-                        })?;
-                        liquidity = add_delta(liquidity, n).ok_or_else(|| {
-                            ExactError(format!("crossing tick {next} makes liquidity negative"))
-                        })?;
-                    }
+                    liquidity = self.cross(next, zero_for_one, extra_net, liquidity)?;
                     crossed.push(next);
                 }
                 tick = if zero_for_one { next - 1 } else { next };
@@ -322,6 +291,56 @@ impl Pool {
             crossed,
             steps,
         })
+    }
+
+    /// The next tick a swap step stops at: the next initialised tick, or `extra_net`'s
+    /// tick (one being tried as initialised) where it comes first; and whether it is
+    /// initialised.
+    fn next_step_tick(
+        &self,
+        tick: i32,
+        zero_for_one: bool,
+        extra_net: Option<(i32, i128)>,
+    ) -> (i32, bool) {
+        let (mut next, mut initialized) = self.next_tick(tick, zero_for_one);
+        if let Some((t, _)) = extra_net {
+            if (zero_for_one && t <= tick && t > next) || (!zero_for_one && t > tick && t < next) {
+                next = t;
+                initialized = true;
+            } else if t == next {
+                initialized = true;
+            }
+        }
+        (next, initialized)
+    }
+
+    /// The liquidity after crossing initialised tick `next`: its liquidityNet (the tried
+    /// one for `extra_net`'s tick), negated going down. Without a net (learning mode: a
+    /// tick the data has not revealed) nothing is applied; `swap` solves for it when the
+    /// liquidity does not match.
+    fn cross(
+        &self,
+        next: i32,
+        zero_for_one: bool,
+        extra_net: Option<(i32, i128)>,
+        liquidity: u128,
+    ) -> Result<u128, ExactError> {
+        let net = match (extra_net, self.ticks.get(&next)) {
+            (Some((t, n)), _) if t == next => Some(n),
+            (_, Some(state)) if state.net_known => Some(state.liquidity_net),
+            _ => None,
+        };
+        let Some(n) = net else {
+            return Ok(liquidity);
+        };
+        let n = if zero_for_one {
+            n.checked_neg()
+        } else {
+            Some(n)
+        }
+        .ok_or_else(|| ExactError(format!("tick {next}: liquidityNet out of range")))?;
+        add_delta(liquidity, n)
+            .ok_or_else(|| ExactError(format!("crossing tick {next} makes liquidity negative")))
     }
 
     /// Applies one event. Swaps are checked against their post-state.
