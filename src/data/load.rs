@@ -381,7 +381,6 @@ fn load_file(
     pools: &mut BTreeMap<String, PoolMeta>,
 ) -> Result<Vec<RawSeries>, DataError> {
     let entry = &plan.entry;
-    let n = table.height();
     let ts = table.timestamps(&plan.time.0, plan.time.1, plan.time_format.as_ref())?;
     let mut cols: Vec<Col<'_>> = Vec::new();
     for (field, detail, unit) in &plan.fields {
@@ -392,22 +391,7 @@ fn load_file(
             detail.column.as_str(),
         ));
     }
-    let prefix = entry.id_prefix.clone().unwrap_or_default();
-    let (names, row_group) = match (&entry.id, &entry.id_column) {
-        (Some(id), _) => (vec![id.clone()], vec![0u32; n]),
-        (None, Some(col)) => {
-            let (names, rows) = table.groups(col)?;
-            (
-                names.into_iter().map(|s| format!("{prefix}{s}")).collect(),
-                rows,
-            )
-        }
-        (None, None) => unreachable!("checked by Manifest::plan"),
-    };
-    let mut rows_of: Vec<Vec<usize>> = vec![Vec::new(); names.len()];
-    for (i, g) in row_group.iter().enumerate() {
-        rows_of[*g as usize].push(i);
-    }
+    let (names, rows_of) = series_groups(plan, table)?;
     let time_col = plan.time.0.column.as_str();
     let mut out = Vec::with_capacity(names.len());
     for (g, id) in names.iter().enumerate() {
@@ -431,19 +415,7 @@ fn load_file(
                 ),
             })?,
         };
-        let mut fields = BTreeMap::new();
-        let mut optional = BTreeSet::new();
-        for (field, opt, values, _) in &cols {
-            fields.insert(
-                *field,
-                kept.iter()
-                    .map(|&i| values[i].unwrap_or(f64::NAN))
-                    .collect(),
-            );
-            if *opt {
-                optional.insert(*field);
-            }
-        }
+        let (fields, optional) = kept_fields(&cols, &kept);
         if entry.kind == SeriesKind::Pool {
             if let Some(pm) = &entry.pool_meta {
                 if !pools.contains_key(id) {
@@ -470,6 +442,57 @@ fn load_file(
         });
     }
     Ok(out)
+}
+
+/// The series a file holds (its `id`, or one per value of `id_column`, prefixed) and
+/// each one's rows.
+fn series_groups(
+    plan: &FilePlan,
+    table: &Table,
+) -> Result<(Vec<String>, Vec<Vec<usize>>), DataError> {
+    let entry = &plan.entry;
+    let n = table.height();
+    let prefix = entry.id_prefix.clone().unwrap_or_default();
+    let (names, row_group) = match (&entry.id, &entry.id_column) {
+        (Some(id), _) => (vec![id.clone()], vec![0u32; n]),
+        (None, Some(col)) => {
+            let (names, rows) = table.groups(col)?;
+            (
+                names.into_iter().map(|s| format!("{prefix}{s}")).collect(),
+                rows,
+            )
+        }
+        (None, None) => {
+            return Err(DataError::Manifest {
+                path: PathBuf::from(&entry.path),
+                message: "missing `id` or `id_column`".into(),
+            })
+        }
+    };
+    let mut rows_of: Vec<Vec<usize>> = vec![Vec::new(); names.len()];
+    for (i, g) in row_group.iter().enumerate() {
+        rows_of[*g as usize].push(i);
+    }
+    Ok((names, rows_of))
+}
+
+/// The kept rows' values of each column (NaN where an optional value is empty), and
+/// which fields are optional.
+fn kept_fields(cols: &[Col<'_>], kept: &[usize]) -> (BTreeMap<Field, Vec<f64>>, BTreeSet<Field>) {
+    let mut fields = BTreeMap::new();
+    let mut optional = BTreeSet::new();
+    for (field, opt, values, _) in cols {
+        fields.insert(
+            *field,
+            kept.iter()
+                .map(|&i| values[i].unwrap_or(f64::NAN))
+                .collect(),
+        );
+        if *opt {
+            optional.insert(*field);
+        }
+    }
+    (fields, optional)
 }
 
 /// A column's field, whether it is optional, its values and its name.
