@@ -622,23 +622,13 @@ pub fn subgraph(client: &mut Client, r: &SubgraphRequest) -> Result<Fetched, Fet
         ("date", "poolDayDatas", "tokenDayDatas")
     };
     let entity = bars;
-    let mut rows: Vec<Vec<String>> = Vec::new();
-    for (t, it) in pages(client, r, bars, time_field, "pool", &pool, &BAR_FIELDS)? {
-        let mut row = vec![t.to_string()];
-        row.extend(BAR_FIELDS.iter().map(|f| cell(it.get(*f))));
-        rows.push(row);
-    }
-    // The tokens' USD prices, so that the dataset values the pool and its gas.
-    let mut prices: Vec<Vec<String>> = Vec::new();
-    for (addr, symbol) in [(&a0, &t0), (&a1, &t1)] {
-        for (t, it) in pages(client, r, tokens, time_field, "token", addr, &["priceUSD"])? {
-            prices.push(vec![
-                t.to_string(),
-                symbol.clone(),
-                cell(it.get("priceUSD")),
-            ]);
-        }
-    }
+    let (rows, mut prices) = subgraph_rows(
+        client,
+        r,
+        (time_field, bars, tokens),
+        &pool,
+        [(&a0, &t0), (&a1, &t1)],
+    )?;
     if rows.is_empty() {
         return Err(FetchError::Source(format!(
             "{}: no {entity} for pool {pool} from {} to {}",
@@ -691,6 +681,37 @@ pub fn subgraph(client: &mut Client, r: &SubgraphRequest) -> Result<Fetched, Fet
             ("manifest.toml".into(), manifest),
         ],
     })
+}
+
+/// A CSV table's rows of cells.
+type Rows = Vec<Vec<String>>;
+
+/// The pool's bars and its two tokens' USD prices (so that the dataset values the pool
+/// and its gas), page by page.
+fn subgraph_rows(
+    client: &mut Client,
+    r: &SubgraphRequest,
+    (time_field, bars, tokens): (&str, &str, &str),
+    pool: &str,
+    coins: [(&String, &String); 2],
+) -> Result<(Rows, Rows), FetchError> {
+    let mut rows: Vec<Vec<String>> = Vec::new();
+    for (t, it) in pages(client, r, bars, time_field, "pool", pool, &BAR_FIELDS)? {
+        let mut row = vec![t.to_string()];
+        row.extend(BAR_FIELDS.iter().map(|f| cell(it.get(*f))));
+        rows.push(row);
+    }
+    let mut prices: Vec<Vec<String>> = Vec::new();
+    for (addr, symbol) in coins {
+        for (t, it) in pages(client, r, tokens, time_field, "token", addr, &["priceUSD"])? {
+            prices.push(vec![
+                t.to_string(),
+                symbol.clone(),
+                cell(it.get("priceUSD")),
+            ]);
+        }
+    }
+    Ok((rows, prices))
 }
 
 /// A subgraph pool's tokens (symbols, decimals, addresses) and fee tier.
