@@ -526,55 +526,7 @@ fn read_json(path: &Path, records: Option<&str>) -> Result<DataFrame, DataError>
             e.column()
         ))
     })?;
-    let arrays_in = |v: &serde_json::Value| -> String {
-        let keys: Vec<String> = v
-            .as_object()
-            .map(|o| {
-                o.iter()
-                    .filter(|(_, x)| x.is_array())
-                    .map(|(k, _)| format!("\"{k}\""))
-                    .collect()
-            })
-            .unwrap_or_default();
-        if keys.is_empty() {
-            "no key of it holds an array".into()
-        } else {
-            format!("keys holding an array: {}", keys.join(", "))
-        }
-    };
-    let mut at = &doc;
-    let mut walked = String::new();
-    for key in records.iter().flat_map(|r| r.split('.')) {
-        at = at.get(key).ok_or_else(|| {
-            fail(format!(
-                "`records = \"{}\"`: {} has no key \"{key}\" ({})",
-                records.unwrap_or(""),
-                if walked.is_empty() {
-                    "the top level".to_string()
-                } else {
-                    format!("\"{walked}\"")
-                },
-                arrays_in(at)
-            ))
-        })?;
-        walked = if walked.is_empty() {
-            key.to_string()
-        } else {
-            format!("{walked}.{key}")
-        };
-    }
-    let Some(rows) = at.as_array() else {
-        return Err(fail(match records {
-            None if at.is_object() => format!(
-                "the top level is an object, not an array of records; name the array with `records` in the manifest ({})",
-                arrays_in(at)
-            ),
-            _ => format!(
-                "{} is not an array of records",
-                if walked.is_empty() { "the top level".to_string() } else { format!("\"{walked}\"") }
-            ),
-        }));
-    };
+    let rows = json_records(&doc, records, &fail)?;
     let mut names: Vec<String> = Vec::new();
     for (i, r) in rows.iter().enumerate() {
         let obj = r.as_object().ok_or_else(|| {
@@ -604,6 +556,64 @@ fn read_json(path: &Path, records: Option<&str>) -> Result<DataFrame, DataError>
         })
         .collect();
     DataFrame::new(rows.len(), columns).map_err(|e| fail(e.to_string()))
+}
+
+/// The array of records a JSON document holds: the top level, or the array its
+/// `records` path (`data.rows`) names; an error says which keys hold arrays.
+fn json_records<'d>(
+    doc: &'d serde_json::Value,
+    records: Option<&str>,
+    fail: &dyn Fn(String) -> DataError,
+) -> Result<&'d Vec<serde_json::Value>, DataError> {
+    let arrays_in = |v: &serde_json::Value| -> String {
+        let keys: Vec<String> = v
+            .as_object()
+            .map(|o| {
+                o.iter()
+                    .filter(|(_, x)| x.is_array())
+                    .map(|(k, _)| format!("\"{k}\""))
+                    .collect()
+            })
+            .unwrap_or_default();
+        if keys.is_empty() {
+            "no key of it holds an array".into()
+        } else {
+            format!("keys holding an array: {}", keys.join(", "))
+        }
+    };
+    let mut at = doc;
+    let mut walked = String::new();
+    for key in records.iter().flat_map(|r| r.split('.')) {
+        at = at.get(key).ok_or_else(|| {
+            fail(format!(
+                "`records = \"{}\"`: {} has no key \"{key}\" ({})",
+                records.unwrap_or(""),
+                if walked.is_empty() {
+                    "the top level".to_string()
+                } else {
+                    format!("\"{walked}\"")
+                },
+                arrays_in(at)
+            ))
+        })?;
+        walked = if walked.is_empty() {
+            key.to_string()
+        } else {
+            format!("{walked}.{key}")
+        };
+    }
+    at.as_array().ok_or_else(|| {
+        fail(match records {
+            None if at.is_object() => format!(
+                "the top level is an object, not an array of records; name the array with `records` in the manifest ({})",
+                arrays_in(at)
+            ),
+            _ => format!(
+                "{} is not an array of records",
+                if walked.is_empty() { "the top level".to_string() } else { format!("\"{walked}\"") }
+            ),
+        })
+    })
 }
 
 fn first_line(s: &str) -> String {

@@ -440,29 +440,40 @@ where
         .border_style(BLACK.mix(0.4))
         .label_font((FONT, 13))
         .draw()?;
-    // Every bar's run name under the axis (the mesh's own labels skip some); turned
-    // when there are many.
-    let many = n > 7;
     for (k, name) in names.iter().enumerate() {
         let (x, y) = chart.backend_coord(&(k as f64, lo - pad));
-        // A long name keeps its end (where runs of one strategy differ).
-        let count = name.chars().count();
-        let text: String = if count > 30 {
-            "…".to_string() + &name.chars().skip(count - 29).collect::<String>()
-        } else {
-            name.clone()
-        };
-        let font = (FONT, 13).into_font();
-        let style = if many {
-            font.transform(FontTransform::Rotate90)
-                .color(&BLACK)
-                .pos(Pos::new(HPos::Left, VPos::Center))
-        } else {
-            font.color(&BLACK).pos(Pos::new(HPos::Center, VPos::Top))
-        };
-        root.draw(&Text::new(text, (x, y + 6), style))?;
+        draw_bar_label(&root, name, (x, y), n > 7)?;
     }
     root.present()?;
+    Ok(())
+}
+
+/// A bar's run name under the axis (the mesh's own labels skip some), turned when
+/// there are many bars; a long name keeps its end (where runs of one strategy differ).
+fn draw_bar_label<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    name: &str,
+    (x, y): (i32, i32),
+    many: bool,
+) -> Result<()>
+where
+    DB::ErrorType: 'static,
+{
+    let count = name.chars().count();
+    let text: String = if count > 30 {
+        "…".to_string() + &name.chars().skip(count - 29).collect::<String>()
+    } else {
+        name.to_string()
+    };
+    let font = (FONT, 13).into_font();
+    let style = if many {
+        font.transform(FontTransform::Rotate90)
+            .color(&BLACK)
+            .pos(Pos::new(HPos::Left, VPos::Center))
+    } else {
+        font.color(&BLACK).pos(Pos::new(HPos::Center, VPos::Top))
+    };
+    root.draw(&Text::new(text, (x, y + 6), style))?;
     Ok(())
 }
 
