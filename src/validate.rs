@@ -113,8 +113,6 @@ fn pool_run(
 /// calls — gives under `fee_growth` and under `volume_liquidity`. The reference is the
 /// pool's own feeGrowthGlobal rows, differenced and valued at the run's token prices.
 pub fn fee_growth(ds: &Dataset) -> Vec<FeeMonth> {
-    use crate::engine::{Book, PoolSettings};
-    use crate::fees::FeeModel;
     let mut out = Vec::new();
     for ((kind, id), s) in &ds.series {
         if *kind != SeriesKind::Pool {
@@ -138,24 +136,10 @@ pub fn fee_growth(ds: &Dataset) -> Vec<FeeMonth> {
         let Some(market) = pool_run(ds, s, first, last) else {
             continue;
         };
-        let books: Vec<Book> = [FeeModel::FeeGrowth, FeeModel::VolumeLiquidity]
-            .iter()
-            .filter_map(|m| {
-                let settings = [(
-                    id.clone(),
-                    PoolSettings {
-                        fee_model: Some(*m),
-                        ..Default::default()
-                    },
-                )]
-                .into_iter()
-                .collect();
-                Book::build(&market, std::slice::from_ref(id), &[], &[], &settings).ok()
-            })
-            .collect();
-        let [fg_book, vl_book] = books.as_slice() else {
+        let Some((fg_book, vl_book)) = model_books(&market, id) else {
             continue;
         };
+        let (fg_book, vl_book) = (&fg_book, &vl_book);
         let (Ok(fg_pool), Ok(vl_pool)) = (fg_book.pool(id), vl_book.pool(id)) else {
             continue;
         };
@@ -202,6 +186,33 @@ pub fn fee_growth(ds: &Dataset) -> Vec<FeeMonth> {
         out.extend(months.into_values().filter(|m| m.days >= 20));
     }
     out
+}
+
+/// The pool's book under each of the two models compared: `fee_growth` and
+/// `volume_liquidity`.
+fn model_books(
+    market: &crate::market::Market,
+    id: &String,
+) -> Option<(crate::engine::Book, crate::engine::Book)> {
+    use crate::engine::{Book, PoolSettings};
+    use crate::fees::FeeModel;
+    let books: Vec<Book> = [FeeModel::FeeGrowth, FeeModel::VolumeLiquidity]
+        .iter()
+        .filter_map(|m| {
+            let settings = [(
+                id.clone(),
+                PoolSettings {
+                    fee_model: Some(*m),
+                    ..Default::default()
+                },
+            )]
+            .into_iter()
+            .collect();
+            Book::build(market, std::slice::from_ref(id), &[], &[], &settings).ok()
+        })
+        .collect();
+    let mut books = books.into_iter();
+    Some((books.next()?, books.next()?))
 }
 
 /// Per pool: months compared, median and worst absolute error of the
@@ -303,48 +314,54 @@ pub fn write(ds: &Dataset, dir: &Path) -> Result<FeeCheck, Box<dyn std::error::E
         ])?;
     }
     crate::io::write_atomic(&dir.join("fee_growth_summary.csv"), &w.into_inner()?)?;
-    let mut charts = Vec::new();
-    for a in &acc {
-        let ms: Vec<&FeeMonth> = months.iter().filter(|m| m.pool == a.pool).collect();
-        let t = |m: &FeeMonth| -> f64 {
-            let ts: Timestamp =
-                crate::units::parse_datetime(&format!("{}-01", m.month)).unwrap_or(0);
-            ts as f64
-        };
-        let lines = vec![
-            (
-                "on-chain (fee growth)".to_string(),
-                ms.iter().map(|m| (t(m), m.onchain * 1e12)).collect(),
-                false,
-                0,
-            ),
-            (
-                "engine, volume_liquidity (volume × fee / mean active liquidity)".to_string(),
-                ms.iter()
-                    .map(|m| (t(m), m.sim_volume_liquidity * 1e12))
-                    .collect(),
-                false,
-                1,
-            ),
-            (
-                "engine, fee_growth".to_string(),
-                ms.iter().map(|m| (t(m), m.sim_fee_growth * 1e12)).collect(),
-                false,
-                2,
-            ),
-        ];
-        charts.push(crate::report::charts::lines_chart(
-            dir,
-            &format!("fee_growth_{}", a.pool),
-            &format!(
-                "{}: monthly fees per 10^12 units of liquidity (USD)",
-                a.pool
-            ),
-            "USD per 10^12 L",
-            &lines,
-        )?);
-    }
+    let charts = acc
+        .iter()
+        .map(|a| fee_growth_chart(dir, &a.pool, &months))
+        .collect::<Result<Vec<_>, _>>()?;
     Ok((months, acc, charts))
+}
+
+/// Check 1's chart of a pool: monthly fees per unit of liquidity, on-chain and by both
+/// models.
+fn fee_growth_chart(
+    dir: &Path,
+    pool: &str,
+    months: &[FeeMonth],
+) -> Result<Chart, Box<dyn std::error::Error>> {
+    let ms: Vec<&FeeMonth> = months.iter().filter(|m| m.pool == pool).collect();
+    let t = |m: &FeeMonth| -> f64 {
+        let ts: Timestamp = crate::units::parse_datetime(&format!("{}-01", m.month)).unwrap_or(0);
+        ts as f64
+    };
+    let lines = vec![
+        (
+            "on-chain (fee growth)".to_string(),
+            ms.iter().map(|m| (t(m), m.onchain * 1e12)).collect(),
+            false,
+            0,
+        ),
+        (
+            "engine, volume_liquidity (volume × fee / mean active liquidity)".to_string(),
+            ms.iter()
+                .map(|m| (t(m), m.sim_volume_liquidity * 1e12))
+                .collect(),
+            false,
+            1,
+        ),
+        (
+            "engine, fee_growth".to_string(),
+            ms.iter().map(|m| (t(m), m.sim_fee_growth * 1e12)).collect(),
+            false,
+            2,
+        ),
+    ];
+    crate::report::charts::lines_chart(
+        dir,
+        &format!("fee_growth_{pool}"),
+        &format!("{pool}: monthly fees per 10^12 units of liquidity (USD)"),
+        "USD per 10^12 L",
+        &lines,
+    )
 }
 
 /// Check 2 — the engine's whole-pool fee APR against the APY DefiLlama published for the
