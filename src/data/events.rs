@@ -822,7 +822,6 @@ pub fn replay_onto_grid(
     String,
 > {
     use crate::amm::v3_exact::to_f64;
-    use crate::market::Field;
     let (d0, d1) = decimals;
     let whole = |sqrt_x96: U256| {
         let s = to_f64(sqrt_x96) / 2f64.powi(96);
@@ -877,21 +876,7 @@ pub fn replay_onto_grid(
         }
     }
     step_start.push(pool.segments.len());
-    // Point 0 has no bar before it: it repeats point 1's bar statistics.
-    if n > 1 {
-        liq_mean[0] = liq_mean[1];
-        hi[0] = hi[1];
-        lo[0] = lo[1];
-    }
-    let mut fields = BTreeMap::new();
-    fields.insert(Field::Price, price);
-    fields.insert(Field::Liquidity, liq);
-    fields.insert(Field::LiquidityMean, liq_mean);
-    fields.insert(Field::TickHigh, hi);
-    fields.insert(Field::TickLow, lo);
-    fields.insert(Field::VolumeUsd, vol);
-    fields.insert(Field::FeeGrowthGlobal0, fg0);
-    fields.insert(Field::FeeGrowthGlobal1, fg1);
+    let fields = grid_fields([price, liq, liq_mean, hi, lo, vol, fg0, fg1]);
     let segments = std::mem::take(&mut pool.segments);
     Ok((
         fields,
@@ -900,6 +885,32 @@ pub fn replay_onto_grid(
             step_start,
         },
     ))
+}
+
+/// The replay's bar fields on the grid: price, liquidity, mean liquidity, tick high and
+/// low, volume, fee-growth increments. Point 0 has no bar before it: it repeats point
+/// 1's bar statistics.
+fn grid_fields(
+    [price, liq, mut liq_mean, mut hi, mut lo, vol, fg0, fg1]: [Vec<f64>; 8],
+) -> BTreeMap<crate::market::Field, Vec<f64>> {
+    use crate::market::Field;
+    if liq_mean.len() > 1 {
+        liq_mean[0] = liq_mean[1];
+        hi[0] = hi[1];
+        lo[0] = lo[1];
+    }
+    [
+        (Field::Price, price),
+        (Field::Liquidity, liq),
+        (Field::LiquidityMean, liq_mean),
+        (Field::TickHigh, hi),
+        (Field::TickLow, lo),
+        (Field::VolumeUsd, vol),
+        (Field::FeeGrowthGlobal0, fg0),
+        (Field::FeeGrowthGlobal1, fg1),
+    ]
+    .into_iter()
+    .collect()
 }
 
 /// Replays `events` up to (not including) time `t`, the end of a bar of `step`
