@@ -76,7 +76,8 @@ fn shipped_strategies_match_their_golden_summaries() {
         outputs.iter().map(|o| o.spec.params.kind()).collect();
     // (`custom` is run through the library: examples/, tests/extending.rs.)
     let all: std::collections::BTreeSet<&str> = StrategyParams::KINDS
-        .into_iter()
+        .iter()
+        .copied()
         .filter(|k| *k != "custom")
         .collect();
     assert_eq!(kinds, all, "a shipped file for every kind");

@@ -179,3 +179,20 @@ impl Strategy for Autocompound {
         }])
     }
 }
+
+impl super::Kind for Params {
+    const NAME: &'static str = "autocompound";
+    fn needs(&self) -> super::Needs {
+        Params::needs(self)
+    }
+    fn schedules(&self) -> Vec<(&'static str, &crate::units::Duration)> {
+        if self.harvest == Policy::Interval {
+            self.interval.iter().map(|d| ("interval", d)).collect()
+        } else {
+            Vec::new()
+        }
+    }
+    fn build(&self) -> Result<Box<dyn Strategy>, String> {
+        Ok(Box::new(Autocompound::new(self.clone())?))
+    }
+}

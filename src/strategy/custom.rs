@@ -56,3 +56,14 @@ impl Params {
         )
     }
 }
+
+impl super::Kind for Params {
+    const NAME: &'static str = "custom";
+    fn needs(&self) -> Needs {
+        Params::needs(self)
+    }
+    /// A custom strategy is compiled by its author, not built from its file.
+    fn build(&self) -> Result<Box<dyn crate::engine::Strategy>, String> {
+        Err(self.not_built_in())
+    }
+}

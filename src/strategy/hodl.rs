@@ -81,3 +81,13 @@ impl Strategy for Hodl {
         Ok(vec![Action::Hold { weights }])
     }
 }
+
+impl super::Kind for Params {
+    const NAME: &'static str = "hodl";
+    fn needs(&self) -> super::Needs {
+        Params::needs(self)
+    }
+    fn build(&self) -> Result<Box<dyn Strategy>, String> {
+        Ok(Box::new(Hodl::new(self.clone())?))
+    }
+}

@@ -72,3 +72,13 @@ impl Strategy for Lend {
         }])
     }
 }
+
+impl super::Kind for Params {
+    const NAME: &'static str = "lend";
+    fn needs(&self) -> super::Needs {
+        Params::needs(self)
+    }
+    fn build(&self) -> Result<Box<dyn Strategy>, String> {
+        Ok(Box::new(Lend::new(self.clone())?))
+    }
+}

@@ -112,3 +112,19 @@ impl Strategy for Lp {
         Ok(out)
     }
 }
+
+impl super::Kind for Params {
+    const NAME: &'static str = "lp";
+    fn needs(&self) -> super::Needs {
+        super::Needs::pool(&self.pool)
+    }
+    fn schedules(&self) -> Vec<(&'static str, &crate::units::Duration)> {
+        self.claim_every
+            .iter()
+            .map(|d| ("claim_every", d))
+            .collect()
+    }
+    fn build(&self) -> Result<Box<dyn Strategy>, String> {
+        Ok(Box::new(Lp::new(self.clone())?))
+    }
+}

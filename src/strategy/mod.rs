@@ -198,19 +198,77 @@ impl VaultSettings {
     }
 }
 
-/// The strategy kinds and their parameters.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "snake_case")]
-pub enum StrategyParams {
-    Hodl(hodl::Params),
-    Lp(lp::Params),
-    StableLp(stable_lp::Params),
-    RangeLp(range_lp::Params),
-    Autocompound(autocompound::Params),
-    PoolHop(pool_hop::Params),
-    Lend(lend::Params),
-    Portfolio(portfolio::Params),
-    Custom(custom::Params),
+/// What each kind's file implements for its `Params`: its name in strategy files, what
+/// it reads from the market, the durations that schedule its actions, and how the
+/// strategy is built from its parameters (checking them).
+pub trait Kind {
+    const NAME: &'static str;
+    fn needs(&self) -> Needs;
+    /// Durations that must be at least the grid step (the engine acts at most once a
+    /// step), each with its parameter's name.
+    fn schedules(&self) -> Vec<(&'static str, &Duration)> {
+        Vec::new()
+    }
+    fn build(&self) -> Result<Box<dyn Strategy>, String>;
+}
+
+/// The registry: one line per kind (its variant and its module, whose `Params`
+/// implements `Kind`). The enum, the list of kinds and the dispatch to each kind's
+/// file are generated from it.
+macro_rules! registry {
+    ($($variant:ident => $module:ident),* $(,)?) => {
+        /// The strategy kinds and their parameters.
+        #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+        #[serde(tag = "kind", rename_all = "snake_case")]
+        pub enum StrategyParams {
+            $($variant($module::Params),)*
+        }
+
+        impl StrategyParams {
+            /// Every kind's name, as `kind = "…"` in a strategy file.
+            pub const KINDS: &'static [&'static str] = &[$(<$module::Params as Kind>::NAME,)*];
+
+            pub fn kind(&self) -> &'static str {
+                match self {
+                    $(StrategyParams::$variant(_) => <$module::Params as Kind>::NAME,)*
+                }
+            }
+
+            /// What the strategy reads from the market (each kind's file says).
+            pub fn needs(&self) -> Needs {
+                match self {
+                    $(StrategyParams::$variant(p) => p.needs(),)*
+                }
+            }
+
+            /// The durations that schedule actions: each must be at least the grid
+            /// step, since the engine acts at most once a step.
+            pub fn schedules(&self) -> Vec<(&'static str, &Duration)> {
+                match self {
+                    $(StrategyParams::$variant(p) => p.schedules(),)*
+                }
+            }
+
+            /// Builds the strategy, checking its parameters.
+            pub fn build(&self) -> Result<Box<dyn Strategy>, String> {
+                match self {
+                    $(StrategyParams::$variant(p) => p.build(),)*
+                }
+            }
+        }
+    };
+}
+
+registry! {
+    Hodl => hodl,
+    Lp => lp,
+    StableLp => stable_lp,
+    RangeLp => range_lp,
+    Autocompound => autocompound,
+    PoolHop => pool_hop,
+    Lend => lend,
+    Portfolio => portfolio,
+    Custom => custom,
 }
 
 /// What a strategy reads from the market: pools, assets priced, chains, lending
@@ -239,91 +297,6 @@ impl Needs {
             pools: vec![pool.to_string()],
             ..Needs::default()
         }
-    }
-}
-
-impl StrategyParams {
-    /// Every kind's name, as `kind = "…"` in a strategy file.
-    pub const KINDS: [&'static str; 9] = [
-        "hodl",
-        "lp",
-        "stable_lp",
-        "range_lp",
-        "autocompound",
-        "pool_hop",
-        "lend",
-        "portfolio",
-        "custom",
-    ];
-
-    pub fn kind(&self) -> &'static str {
-        match self {
-            StrategyParams::Hodl(_) => "hodl",
-            StrategyParams::Lp(_) => "lp",
-            StrategyParams::StableLp(_) => "stable_lp",
-            StrategyParams::RangeLp(_) => "range_lp",
-            StrategyParams::Autocompound(_) => "autocompound",
-            StrategyParams::PoolHop(_) => "pool_hop",
-            StrategyParams::Lend(_) => "lend",
-            StrategyParams::Portfolio(_) => "portfolio",
-            StrategyParams::Custom(_) => "custom",
-        }
-    }
-
-    /// What the strategy reads from the market (each kind's file says).
-    pub fn needs(&self) -> Needs {
-        match self {
-            StrategyParams::Hodl(p) => p.needs(),
-            StrategyParams::Lp(p) => Needs::pool(&p.pool),
-            StrategyParams::StableLp(p) => Needs::pool(&p.pool),
-            StrategyParams::RangeLp(p) => Needs::pool(&p.pool),
-            StrategyParams::Autocompound(p) => p.needs(),
-            StrategyParams::PoolHop(p) => p.needs(),
-            StrategyParams::Lend(p) => p.needs(),
-            StrategyParams::Portfolio(p) => p.needs(),
-            StrategyParams::Custom(p) => p.needs(),
-        }
-    }
-
-    /// The durations that schedule actions: each must be at least the grid step, since
-    /// the engine acts at most once a step.
-    pub fn schedules(&self) -> Vec<(&'static str, &Duration)> {
-        match self {
-            StrategyParams::Lp(p) => p.claim_every.iter().map(|d| ("claim_every", d)).collect(),
-            StrategyParams::RangeLp(p) => p
-                .out_of_range_for
-                .iter()
-                .map(|d| ("out_of_range_for", d))
-                .collect(),
-            StrategyParams::Autocompound(p) if p.harvest == autocompound::Policy::Interval => {
-                p.interval.iter().map(|d| ("interval", d)).collect()
-            }
-            StrategyParams::PoolHop(p) => vec![("check_every", &p.check_every)],
-            StrategyParams::Portfolio(p) => p
-                .every
-                .iter()
-                .map(|d| ("every", d))
-                .chain(p.legs.iter().flat_map(|l| l.strategy.schedules()))
-                .collect(),
-            _ => Vec::new(),
-        }
-    }
-
-    /// Builds the strategy, checking its parameters.
-    pub fn build(&self) -> Result<Box<dyn Strategy>, String> {
-        Ok(match self {
-            StrategyParams::Hodl(p) => Box::new(hodl::Hodl::new(p.clone())?),
-            StrategyParams::Lp(p) => Box::new(lp::Lp::new(p.clone())?),
-            StrategyParams::StableLp(p) => Box::new(stable_lp::StableLp::new(p.clone())?),
-            StrategyParams::RangeLp(p) => Box::new(range_lp::RangeLp::new(p.clone())?),
-            StrategyParams::Autocompound(p) => {
-                Box::new(autocompound::Autocompound::new(p.clone())?)
-            }
-            StrategyParams::PoolHop(p) => Box::new(pool_hop::PoolHop::new(p.clone())?),
-            StrategyParams::Lend(p) => Box::new(lend::Lend::new(p.clone())?),
-            StrategyParams::Portfolio(p) => Box::new(portfolio::Portfolio::new(p.clone())?),
-            StrategyParams::Custom(p) => return Err(p.not_built_in()),
-        })
     }
 }
 

@@ -265,3 +265,16 @@ fn target(view: &View, pool: &str) -> Target {
         },
     }
 }
+
+impl super::Kind for Params {
+    const NAME: &'static str = "pool_hop";
+    fn needs(&self) -> super::Needs {
+        Params::needs(self)
+    }
+    fn schedules(&self) -> Vec<(&'static str, &crate::units::Duration)> {
+        vec![("check_every", &self.check_every)]
+    }
+    fn build(&self) -> Result<Box<dyn Strategy>, String> {
+        Ok(Box::new(PoolHop::new(self.clone())?))
+    }
+}

@@ -394,3 +394,20 @@ impl Strategy for Portfolio {
         }
     }
 }
+
+impl super::Kind for Params {
+    const NAME: &'static str = "portfolio";
+    fn needs(&self) -> Needs {
+        Params::needs(self)
+    }
+    fn schedules(&self) -> Vec<(&'static str, &crate::units::Duration)> {
+        self.every
+            .iter()
+            .map(|d| ("every", d))
+            .chain(self.legs.iter().flat_map(|l| l.strategy.schedules()))
+            .collect()
+    }
+    fn build(&self) -> Result<Box<dyn Strategy>, String> {
+        Ok(Box::new(Portfolio::new(self.clone())?))
+    }
+}

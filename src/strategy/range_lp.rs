@@ -164,3 +164,19 @@ impl Strategy for RangeLp {
         }
     }
 }
+
+impl super::Kind for Params {
+    const NAME: &'static str = "range_lp";
+    fn needs(&self) -> super::Needs {
+        super::Needs::pool(&self.pool)
+    }
+    fn schedules(&self) -> Vec<(&'static str, &crate::units::Duration)> {
+        self.out_of_range_for
+            .iter()
+            .map(|d| ("out_of_range_for", d))
+            .collect()
+    }
+    fn build(&self) -> Result<Box<dyn Strategy>, String> {
+        Ok(Box::new(RangeLp::new(self.clone())?))
+    }
+}

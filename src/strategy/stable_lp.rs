@@ -51,3 +51,13 @@ impl Strategy for StableLp {
         }])
     }
 }
+
+impl super::Kind for Params {
+    const NAME: &'static str = "stable_lp";
+    fn needs(&self) -> super::Needs {
+        super::Needs::pool(&self.pool)
+    }
+    fn build(&self) -> Result<Box<dyn Strategy>, String> {
+        Ok(Box::new(StableLp::new(self.clone())?))
+    }
+}
