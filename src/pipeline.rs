@@ -132,13 +132,18 @@ fn claim_out(
     Ok(outdir)
 }
 
+/// A write into the report folder that failed.
+fn write_error(out_dir: &Path, e: impl std::fmt::Display) -> PipelineError {
+    PipelineError::Write(format!(
+        "{}: cannot write the report: {e}",
+        out_dir.display()
+    ))
+}
+
 fn out_error(out_dir: &Path, e: OutError) -> PipelineError {
     match e {
         OutError::Refused(m) => PipelineError::Input(m),
-        e @ OutError::Io { .. } => PipelineError::Write(format!(
-            "{}: cannot write the report: {e}",
-            out_dir.display()
-        )),
+        e @ OutError::Io { .. } => write_error(out_dir, e),
     }
 }
 
@@ -172,15 +177,9 @@ pub fn run_and_write(req: &RunRequest) -> Result<RunSummary, PipelineError> {
         .unwrap_or_default();
     let list = runs_list(&files);
     let outdir = claim_out(req, &out_dir, &suffix, &list)?;
-    let write_error = |e: String| {
-        PipelineError::Write(format!(
-            "{}: cannot write the report: {e}",
-            out_dir.display()
-        ))
-    };
     if !req.no_cache {
         let cache = batch::cache::RunCache::open(&out_dir, &suffix)
-            .map_err(|e| write_error(format!("run cache: {e}")))?;
+            .map_err(|e| write_error(&out_dir, format!("run cache: {e}")))?;
         plan.use_cache(
             cache,
             batch::cache::build_id(),
@@ -191,7 +190,7 @@ pub fn run_and_write(req: &RunRequest) -> Result<RunSummary, PipelineError> {
         write_report(req, &plan, (&outdir, &out_dir), policy, light)?;
     plan.prune_cache();
     crate::io::write_atomic(&outdir.staging().join("runs.txt"), list.as_bytes())
-        .map_err(|e| write_error(e.to_string()))?;
+        .map_err(|e| write_error(&out_dir, e))?;
     outdir
         .commit(|n| crate::report::is_report_output(n, &suffix))
         .map_err(|e| out_error(&out_dir, e))?;
@@ -221,12 +220,6 @@ fn write_report(
     policy: SeriesPolicy,
     light: bool,
 ) -> Result<Written, PipelineError> {
-    let write_error = |e: String| {
-        PipelineError::Write(format!(
-            "{}: cannot write the report: {e}",
-            out_dir.display()
-        ))
-    };
     let wopts = crate::report::WriteOptions {
         parquet: req.parquet,
         report: req.report && req.shard.is_none(),
@@ -238,7 +231,7 @@ fn write_report(
         policy,
         req.shard,
     )
-    .map_err(|e| write_error(e.to_string()))?;
+    .map_err(|e| write_error(out_dir, e))?;
     let mut write_err = None;
     let mut failures: Vec<String> = Vec::new();
     plan.run_records(
@@ -258,7 +251,7 @@ fn write_report(
         },
     )?;
     if let Some(e) = write_err {
-        return Err(write_error(e));
+        return Err(write_error(out_dir, e));
     }
     let (runs, failed) = (writer.runs, writer.failed);
     // The writes after the last run (series of the kept runs, Parquet, charts) can take
@@ -272,6 +265,6 @@ fn write_report(
     }
     let kept = writer
         .finish_with(|index| plan.rerun_full(index).map_err(|e| e.to_string().into()))
-        .map_err(|e| write_error(e.to_string()))?;
+        .map_err(|e| write_error(out_dir, e))?;
     Ok((runs, failed, failures, kept))
 }

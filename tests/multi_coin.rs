@@ -45,8 +45,8 @@ fn invariant_il(p0: &[f64; 3], p: &[f64; 3]) -> f64 {
     lp / hodl - 1.0
 }
 
-/// The step of the deepest impermanent loss, the loss there as a fraction of the
-/// position's deposited coins, and the run's timestamps.
+/// The step of the deepest impermanent loss, and the loss there as a fraction of the
+/// position's deposited coins.
 fn deepest_il(o: &yieldlab::run::RunOutput) -> (usize, f64) {
     let s = &o.result.series;
     let il: Vec<f64> = s

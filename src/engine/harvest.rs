@@ -116,14 +116,7 @@ impl<'a> Engine<'a> {
                     need[j] = before[j] + u.amt[j] * l_target;
                 }
                 self.acquire_basket(tokens, &need, pid, i)?;
-                let mut dl = f64::INFINITY;
-                for (j, t) in tokens.iter().enumerate() {
-                    if u.amt[j] > 0.0 {
-                        let h = self.pf.wallet.get(t).copied().unwrap_or(0.0) - before[j];
-                        dl = dl.min(h / u.amt[j]);
-                    }
-                }
-                let dl = if dl.is_finite() { dl } else { 0.0 }.clamp(0.0, l_target);
+                let dl = self.fundable(tokens, &u.amt, &before).clamp(0.0, l_target);
                 for (j, t) in tokens.iter().enumerate() {
                     *self.pf.wallet.entry(*t).or_default() -= u.amt[j] * dl;
                 }

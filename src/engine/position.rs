@@ -36,7 +36,6 @@ pub struct AmmPos {
 /// Amounts and USD value of one unit of L of a position at `step`.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct UnitAt {
-    pub step: usize,
     /// Per coin of the pool.
     pub amt: Amounts,
     pub usd: f64,

@@ -29,7 +29,6 @@ impl<'a> Engine<'a> {
         let slot = &a.unit[i & 1];
         if slot.step.get() == i {
             return UnitAt {
-                step: i,
                 amt: slot.amt.get(),
                 usd: slot.usd.get(),
             };
@@ -66,7 +65,7 @@ impl<'a> Engine<'a> {
         slot.step.set(i);
         slot.amt.set(amt);
         slot.usd.set(usd);
-        UnitAt { step: i, amt, usd }
+        UnitAt { amt, usd }
     }
 
     /// The USD value of amounts of pool `pv`'s coins at step `i`.

@@ -219,19 +219,29 @@ impl<'a> Engine<'a> {
         let pv = std::sync::Arc::clone(&self.book.pool_list[pid]);
         let tokens = &pv.token_prices;
         self.acquire_basket(tokens, &u.map(|x| x * l_target), pid, i)?;
-        // The liquidity the scarcest coin allows; none where no coin is needed.
-        let mut l = f64::INFINITY;
-        for (t, uj) in tokens.iter().zip(u) {
-            if uj > 0.0 {
-                l = l.min(self.pf.wallet.get(t).copied().unwrap_or(0.0) / uj);
-            }
-        }
-        let l = if l.is_finite() { l.min(l_target) } else { 0.0 };
+        let l = self.fundable(tokens, &u, &[0.0; MAX_COINS]).min(l_target);
         let amounts = u.map(|x| x * l);
         for (t, x) in tokens.iter().zip(amounts) {
             *self.pf.wallet.entry(*t).or_default() -= x;
         }
         Ok((l, amounts))
+    }
+
+    /// The liquidity the wallet's coins fund at unit amounts `u`: the scarcest coin's
+    /// holding beyond `before` (what the wallet held before) over its unit amount; 0
+    /// where no coin is needed.
+    pub(super) fn fundable(&self, tokens: &[usize], u: &Amounts, before: &Amounts) -> f64 {
+        let mut l = f64::INFINITY;
+        for (j, t) in tokens.iter().enumerate() {
+            if u[j] > 0.0 {
+                l = l.min((self.pf.wallet.get(t).copied().unwrap_or(0.0) - before[j]) / u[j]);
+            }
+        }
+        if l.is_finite() {
+            l
+        } else {
+            0.0
+        }
     }
 
     /// Takes `budget` USD (at most what the wallet can raise, selling other holdings

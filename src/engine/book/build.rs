@@ -80,10 +80,7 @@ impl Book {
         wanted.sort();
         wanted.dedup();
         for a in &wanted {
-            let direct = market
-                .price(a)
-                .or_else(|| alias(a).and_then(|b| market.price(&b)));
-            if let Some(s) = direct {
+            if let Some(s) = direct_price(market, a) {
                 book.add(a, s.price_usd.clone());
             }
         }
@@ -159,12 +156,7 @@ impl Book {
                 continue;
             }
             let set = settings.get(id).cloned().unwrap_or_default();
-            let direct = |a: &str| {
-                market
-                    .price(a)
-                    .or_else(|| alias(a).and_then(|b| market.price(&b)))
-                    .map(|s| s.price_usd.clone())
-            };
+            let direct = |a: &str| direct_price(market, a).map(|s| s.price_usd.clone());
             let tokens = pv.meta.tokens.clone();
             let priced: Option<Vec<Vec<f64>>> = (tokens.len() == 2 && set.exposure.is_none())
                 .then(|| tokens.iter().map(|t| direct(t)).collect())
@@ -221,10 +213,7 @@ impl Book {
             if self.assets.contains_key(t) {
                 continue;
             }
-            let s = market
-                .price(t)
-                .or_else(|| alias(t).and_then(|b| market.price(&b)))
-                .ok_or_else(|| {
+            let s = direct_price(market, t).ok_or_else(|| {
                     EngineError::Spec(format!(
                         "pool '{id}' is a {}-coin StableSwap pool: its state comes from its coins' USD prices, and '{t}' has none; add a price series for '{t}' to the dataset",
                         tokens.len()
@@ -320,6 +309,14 @@ impl Book {
         }
         Ok(())
     }
+}
+
+/// An asset's USD price series in the market: its own, or its unwrapped name's
+/// (WETH → ETH).
+fn direct_price<'m>(market: &'m Market, a: &str) -> Option<&'m crate::market::PriceSeries> {
+    market
+        .price(a)
+        .or_else(|| alias(a).and_then(|b| market.price(&b)))
 }
 
 /// One pool's view: its series (fee fields partial only where the file allows the
