@@ -103,7 +103,7 @@ proptest! {
         }
         let mm = metrics::run_metrics(&r, 0.0);
         prop_assert!((-1.0..=0.0).contains(&mm.max_drawdown));
-        if let Some(il) = mm.il_fraction {
+        if let Some(il) = mm.measures.il_fraction {
             prop_assert!((-1.0..=0.0).contains(&il), "il_fraction {il}");
         }
     }
@@ -305,8 +305,11 @@ fn ratios_are_undefined_on_a_constant_series() {
     });
     let r = run(&m, &p, config(1000.0));
     let mm = metrics::run_metrics(&r, 0.0);
-    assert_eq!((mm.sharpe, mm.sortino, mm.calmar), (None, None, None));
-    assert_eq!(mm.volatility, 0.0);
+    assert_eq!(
+        (mm.measures.sharpe, mm.measures.sortino, mm.measures.calmar),
+        (None, None, None)
+    );
+    assert_eq!(mm.measures.volatility, 0.0);
     assert_eq!(mm.max_drawdown, 0.0);
 }
 

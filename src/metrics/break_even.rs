@@ -15,6 +15,22 @@ pub fn break_even_capital(gas_usd: f64, yield_usd: f64, capital: f64, years: f64
     Some((gas_usd.abs() / years) / y)
 }
 
+/// `break_even_capital_usd`: from the gas bucket and the yield (fees + rewards +
+/// interest) buckets.
+pub struct BreakEvenCapital;
+
+impl super::Metric for BreakEvenCapital {
+    const COLUMN: &'static str = "break_even_capital_usd";
+    const UNIT: super::Unit = super::Unit::Usd;
+    type Value = Option<f64>;
+    fn measure(x: &super::Inputs<'_>) -> Option<f64> {
+        use crate::engine::Bucket;
+        let a = &x.run.attribution;
+        let yield_usd = Bucket::Fees.of(a) + Bucket::Rewards.of(a) + Bucket::Interest.of(a);
+        break_even_capital(Bucket::Gas.of(a), yield_usd, x.run.capital, x.years)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

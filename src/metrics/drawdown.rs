@@ -55,6 +55,43 @@ pub fn max_drawdown_duration(values: &[f64]) -> usize {
     longest
 }
 
+/// `max_drawdown`: of the run's values (`max_drawdown_from`).
+pub struct MaxDrawdown;
+
+impl super::Metric for MaxDrawdown {
+    const COLUMN: &'static str = "max_drawdown";
+    const UNIT: super::Unit = super::Unit::Fraction;
+    type Value = f64;
+    fn measure(x: &super::Inputs<'_>) -> f64 {
+        x.max_drawdown
+    }
+}
+
+/// `max_drawdown_days`: the longest drawdown of the run's values, in days.
+pub struct MaxDrawdownDays;
+
+impl super::Metric for MaxDrawdownDays {
+    const COLUMN: &'static str = "max_drawdown_days";
+    const UNIT: super::Unit = super::Unit::Fraction;
+    type Value = f64;
+    fn measure(x: &super::Inputs<'_>) -> f64 {
+        let steps = max_drawdown_duration(&x.run.series.value);
+        steps as f64 * x.run.grid.step as f64 / 86_400.0
+    }
+}
+
+/// `hodl_max_drawdown`: of the HODL baseline's values.
+pub struct HodlMaxDrawdown;
+
+impl super::Metric for HodlMaxDrawdown {
+    const COLUMN: &'static str = "hodl_max_drawdown";
+    const UNIT: super::Unit = super::Unit::Fraction;
+    type Value = f64;
+    fn measure(x: &super::Inputs<'_>) -> f64 {
+        max_drawdown_from(x.run.capital, &x.run.series.hodl_value)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

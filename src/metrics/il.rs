@@ -13,6 +13,19 @@ pub fn il_fraction(il_usd: f64, final_value: f64) -> Option<f64> {
     (without > 0.0 && without.is_finite()).then(|| il_usd / without)
 }
 
+/// `il_fraction`: the impermanent-loss bucket against the final value.
+pub struct IlFraction;
+
+impl super::Metric for IlFraction {
+    const COLUMN: &'static str = "il_fraction";
+    const UNIT: super::Unit = super::Unit::Fraction;
+    type Value = Option<f64>;
+    fn measure(x: &super::Inputs<'_>) -> Option<f64> {
+        let il = crate::engine::Bucket::ImpermanentLoss.of(&x.run.attribution);
+        il_fraction(il, x.final_value)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

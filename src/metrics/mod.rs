@@ -10,16 +10,21 @@
 //! | `drawdown` | maximum drawdown (in [−1, 0]) and its duration |
 //! | `calmar` | Calmar ratio (APY / |max drawdown|) |
 //! | `il` | impermanent loss as a fraction of the value without it |
+//! | `break_even` | the capital below which gas eats the yield |
+//! | `yield_apr` | fees, rewards and interest per year as a fraction of the capital |
+//! | `distribution` | percentiles; quantiles of bootstrap samples per setting |
+//! | `sweep` | a sweep's mean APY per parameter value and per pair of values |
 //!
 //! Volatility, Sharpe and Sortino use **daily** returns (the value at each day's end of
 //! the grid, `daily_returns`), annualised with √365, whatever the grid's step: the
 //! same run on an hourly and a daily grid gets comparable figures. A ratio whose
 //! denominator is zero is undefined (`None`, an empty cell), never 0.
-//! | `break_even` | the capital below which gas eats the yield |
-//! | `distribution` | percentiles; quantiles of bootstrap samples per setting |
-//! | `sweep` | a sweep's mean APY per parameter value and per pair of values |
-
-use crate::engine::Bucket;
+//!
+//! **A summary metric is one file and one line.** Its file implements [`Metric`] (its
+//! column, unit and computation from [`Inputs`]); one line in `registry!` below adds it
+//! to [`Measures`], whose columns `summary.csv` writes after `break_even_capital_usd`,
+//! in registry order. Its description goes in docs/outputs.md (a test fails until it is
+//! there).
 
 pub mod break_even;
 pub mod calmar;
@@ -32,6 +37,7 @@ pub mod sortino;
 pub mod sweep;
 pub mod verdict;
 pub mod volatility;
+pub mod yield_apr;
 
 pub use distribution::percentile;
 pub use drawdown::{max_drawdown, max_drawdown_duration, max_drawdown_from};
@@ -73,7 +79,99 @@ pub fn periods_per_year(step_seconds: i64) -> f64 {
     crate::units::YEAR as f64 / step_seconds as f64
 }
 
-/// Every figure `summary.csv` reports for a run, computed from its result.
+/// What a registered metric reads: the run and the figures every metric may share.
+pub struct Inputs<'a> {
+    pub run: &'a crate::engine::RunResult,
+    /// The run's length in 365-day years.
+    pub years: f64,
+    pub final_value: f64,
+    pub apy: f64,
+    /// Maximum drawdown of the run's values (`max_drawdown_from`), in [−1, 0].
+    pub max_drawdown: f64,
+    /// Daily returns (`daily_returns`) and their periods per year.
+    pub returns: &'a [f64],
+    pub periods_per_year: f64,
+    /// Risk-free rate, a fraction per year.
+    pub risk_free: f64,
+}
+
+/// How a metric's value is written: a fraction (10 decimals) or USD (6 decimals).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Unit {
+    Fraction,
+    Usd,
+}
+
+/// A metric's value: a figure that is always defined (`f64`), or one that may be
+/// undefined (`Option<f64>`, an empty cell, never 0).
+pub trait Figure: Copy {
+    fn figure(self) -> Option<f64>;
+}
+
+impl Figure for f64 {
+    fn figure(self) -> Option<f64> {
+        Some(self)
+    }
+}
+
+impl Figure for Option<f64> {
+    fn figure(self) -> Option<f64> {
+        self
+    }
+}
+
+/// A summary metric: its file implements this for a unit struct and `registry!` below
+/// lists it once; its column, its unit and its computation come from here.
+pub trait Metric {
+    /// The `summary.csv` column.
+    const COLUMN: &'static str;
+    const UNIT: Unit;
+    type Value: Figure;
+    fn measure(x: &Inputs<'_>) -> Self::Value;
+}
+
+/// The registered metrics, in column order: `field: module::Type`. Generates
+/// `Measures` (one named field per metric) and `Measures::COLUMNS`.
+macro_rules! registry {
+    ($($field:ident: $module:ident::$ty:ident,)*) => {
+        /// The registered metrics of a run, one field per metric (`registry!`).
+        #[derive(Debug, Clone, Copy, PartialEq)]
+        pub struct Measures {
+            $(pub $field: <$module::$ty as Metric>::Value,)*
+        }
+
+        impl Measures {
+            /// Each metric's column and unit, in column order.
+            pub const COLUMNS: &'static [(&'static str, Unit)] =
+                &[$((<$module::$ty as Metric>::COLUMN, <$module::$ty as Metric>::UNIT),)*];
+
+            pub fn measure(x: &Inputs<'_>) -> Self {
+                Measures { $($field: <$module::$ty as Metric>::measure(x),)* }
+            }
+
+            /// The values in column order (`None`: undefined).
+            pub fn values(&self) -> Vec<Option<f64>> {
+                vec![$(self.$field.figure(),)*]
+            }
+        }
+    };
+}
+
+registry! {
+    volatility: volatility::Volatility,
+    sharpe: sharpe::Sharpe,
+    sortino: sortino::Sortino,
+    max_drawdown: drawdown::MaxDrawdown,
+    max_drawdown_days: drawdown::MaxDrawdownDays,
+    calmar: calmar::Calmar,
+    hodl_max_drawdown: drawdown::HodlMaxDrawdown,
+    il_fraction: il::IlFraction,
+    break_even_capital: break_even::BreakEvenCapital,
+    yield_apr: yield_apr::YieldApr,
+}
+
+/// Every figure `summary.csv` reports for a run, computed from its result: the return
+/// figures every metric shares, and the registered metrics (`measures`).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct RunMetrics {
     pub years: f64,
@@ -88,17 +186,10 @@ pub struct RunMetrics {
     pub hodl_final: f64,
     pub hodl_return: f64,
     pub hodl_apy: f64,
-    pub volatility: f64,
-    pub sharpe: Option<f64>,
-    pub sortino: Option<f64>,
+    /// Maximum drawdown, in [−1, 0] (also the `max_drawdown` metric).
     pub max_drawdown: f64,
-    /// Longest drawdown, days.
-    pub max_drawdown_days: f64,
-    pub calmar: Option<f64>,
-    pub hodl_max_drawdown: f64,
-    pub il_fraction: Option<f64>,
-    pub break_even_capital: Option<f64>,
     pub time_in_range: Option<f64>,
+    pub measures: Measures,
 }
 
 /// Computes a run's metrics; `risk_free` is a fraction per year.
@@ -118,8 +209,17 @@ pub fn run_metrics(r: &crate::engine::RunResult, risk_free: f64) -> RunMetrics {
         }
     });
     let mdd = max_drawdown_from(r.capital, &r.series.value);
-    let a = r.attribution;
     let c = r.counts;
+    let inputs = Inputs {
+        run: r,
+        years: yrs,
+        final_value: fin,
+        apy: apy(ret, yrs),
+        max_drawdown: mdd,
+        returns: &rets,
+        periods_per_year: ppy,
+        risk_free,
+    };
     RunMetrics {
         years: yrs,
         final_value: fin,
@@ -131,22 +231,9 @@ pub fn run_metrics(r: &crate::engine::RunResult, risk_free: f64) -> RunMetrics {
         hodl_final: hodl,
         hodl_return: hret,
         hodl_apy: apy(hret, yrs),
-        volatility: volatility::volatility(&rets, ppy),
-        sharpe: sharpe::sharpe(&rets, ppy, risk_free),
-        sortino: sortino::sortino(&rets, ppy, risk_free),
         max_drawdown: mdd,
-        max_drawdown_days: max_drawdown_duration(&r.series.value) as f64 * g.step as f64 / 86_400.0,
-        calmar: calmar::calmar(apy(ret, yrs), mdd),
-        hodl_max_drawdown: max_drawdown_from(r.capital, &r.series.hodl_value),
-        il_fraction: il::il_fraction(Bucket::ImpermanentLoss.of(&a), fin),
-        // Yield = fees + rewards + interest; gas = the gas bucket.
-        break_even_capital: break_even::break_even_capital(
-            Bucket::Gas.of(&a),
-            Bucket::Fees.of(&a) + Bucket::Rewards.of(&a) + Bucket::Interest.of(&a),
-            r.capital,
-            yrs,
-        ),
         time_in_range: (c.steps_with_range > 0)
             .then(|| c.steps_in_range / c.steps_with_range as f64),
+        measures: Measures::measure(&inputs),
     }
 }

@@ -18,6 +18,18 @@ pub fn sharpe(returns: &[f64], periods_per_year: f64, risk_free: f64) -> Option<
     Some((mean - risk_free / periods_per_year) * periods_per_year / (sd * periods_per_year.sqrt()))
 }
 
+/// `sharpe`: of the run's daily returns.
+pub struct Sharpe;
+
+impl super::Metric for Sharpe {
+    const COLUMN: &'static str = "sharpe";
+    const UNIT: super::Unit = super::Unit::Fraction;
+    type Value = Option<f64>;
+    fn measure(x: &super::Inputs<'_>) -> Option<f64> {
+        sharpe(x.returns, x.periods_per_year, x.risk_free)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

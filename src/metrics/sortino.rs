@@ -22,6 +22,18 @@ pub fn sortino(returns: &[f64], periods_per_year: f64, risk_free: f64) -> Option
     Some((mean - target) * periods_per_year / (down * periods_per_year.sqrt()))
 }
 
+/// `sortino`: of the run's daily returns.
+pub struct Sortino;
+
+impl super::Metric for Sortino {
+    const COLUMN: &'static str = "sortino";
+    const UNIT: super::Unit = super::Unit::Fraction;
+    type Value = Option<f64>;
+    fn measure(x: &super::Inputs<'_>) -> Option<f64> {
+        sortino(x.returns, x.periods_per_year, x.risk_free)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -15,6 +15,18 @@ pub fn volatility(step_returns: &[f64], periods_per_year: f64) -> f64 {
     std_dev(step_returns) * periods_per_year.sqrt()
 }
 
+/// `volatility`: of the run's daily returns.
+pub struct Volatility;
+
+impl super::Metric for Volatility {
+    const COLUMN: &'static str = "volatility";
+    const UNIT: super::Unit = super::Unit::Fraction;
+    type Value = f64;
+    fn measure(x: &super::Inputs<'_>) -> f64 {
+        volatility(x.returns, x.periods_per_year)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

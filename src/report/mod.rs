@@ -49,8 +49,8 @@ struct Cells<'a> {
 /// How one summary cell is written.
 type Cell = fn(&Cells<'_>) -> String;
 
-/// The summary's columns before the attribution buckets, each with its cell: names and
-/// values in one list, so they cannot drift apart.
+/// The summary's columns before the registered metrics (`metrics::Measures`), each with
+/// its cell: names and values in one list, so they cannot drift apart.
 const HEAD: &[(&str, Cell)] = &[
     ("run", |c| c.o.spec.name.clone()),
     ("run_index", |c| c.o.index.to_string()),
@@ -127,17 +127,6 @@ const HEAD: &[(&str, Cell)] = &[
     ("exit_note", |c| {
         c.o.result.exit.as_ref().err().cloned().unwrap_or_default()
     }),
-    ("volatility", |c| frac(c.m.volatility)),
-    ("sharpe", |c| opt_frac(c.m.sharpe)),
-    ("sortino", |c| opt_frac(c.m.sortino)),
-    ("max_drawdown", |c| frac(c.m.max_drawdown)),
-    ("max_drawdown_days", |c| frac(c.m.max_drawdown_days)),
-    ("calmar", |c| opt_frac(c.m.calmar)),
-    ("hodl_max_drawdown", |c| frac(c.m.hodl_max_drawdown)),
-    ("il_fraction", |c| opt_frac(c.m.il_fraction)),
-    ("break_even_capital_usd", |c| {
-        c.m.break_even_capital.map(usd).unwrap_or_default()
-    }),
 ];
 
 /// The summary's columns after the attribution buckets (`<bucket>_usd`), with their cells.
@@ -164,9 +153,15 @@ const TAIL: &[(&str, Cell)] = &[
     ("external_gas_usd", |c| usd(c.o.result.external_gas)),
 ];
 
-/// The summary's fixed columns: `HEAD`, one `<bucket>_usd` per attribution bucket, `TAIL`.
+/// The summary's fixed columns: `HEAD`, the registered metrics
+/// (`metrics::Measures::COLUMNS`), one `<bucket>_usd` per attribution bucket, `TAIL`.
 pub fn summary_columns() -> Vec<String> {
     let mut c: Vec<String> = HEAD.iter().map(|(n, _)| n.to_string()).collect();
+    c.extend(
+        metrics::Measures::COLUMNS
+            .iter()
+            .map(|(n, _)| n.to_string()),
+    );
     c.extend(BUCKETS.iter().map(|b| format!("{b}_usd")));
     c.extend(TAIL.iter().map(|(n, _)| n.to_string()));
     c
@@ -263,6 +258,14 @@ pub fn summary_fixed(o: &RunOutput) -> Vec<String> {
 fn summary_fixed_with(o: &RunOutput, m: &metrics::RunMetrics) -> Vec<String> {
     let c = Cells { o, m };
     let mut row: Vec<String> = HEAD.iter().map(|(_, cell)| cell(&c)).collect();
+    let units = metrics::Measures::COLUMNS.iter().map(|(_, unit)| *unit);
+    row.extend(m.measures.values().into_iter().zip(units).map(|(v, unit)| {
+        v.map(|x| match unit {
+            metrics::Unit::Fraction => frac(x),
+            metrics::Unit::Usd => usd(x),
+        })
+        .unwrap_or_default()
+    }));
     row.extend(o.result.attribution.iter().map(|x| usd(*x)));
     row.extend(TAIL.iter().map(|(_, cell)| cell(&c)));
     row
@@ -765,4 +768,54 @@ pub fn summary_table(outputs: &[RunOutput]) -> Vec<u8> {
         );
     }
     t.into_bytes()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The first cells of the rows of `## summary.csv`'s table in docs/outputs.md, split
+    /// at commas: the columns the page describes.
+    fn documented() -> Vec<String> {
+        let section = SCHEMA
+            .split("## summary.csv")
+            .nth(1)
+            .and_then(|s| s.split("\n## ").next())
+            .unwrap_or_default();
+        section
+            .lines()
+            .filter_map(|l| l.strip_prefix("| "))
+            .filter_map(|l| l.split(" |").next())
+            .flat_map(|cell| cell.split(',').map(|c| c.trim().to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn every_summary_column_is_documented() {
+        let docs = documented();
+        assert!(docs.iter().any(|c| c == "sortino"), "{docs:?}");
+        // The buckets are one row (`price_effect_usd … event_losses_usd`).
+        let buckets: Vec<String> = BUCKETS.iter().map(|b| format!("{b}_usd")).collect();
+        let missing: Vec<String> = summary_columns()
+            .into_iter()
+            .filter(|c| !buckets.contains(c) && !docs.contains(c))
+            .collect();
+        assert!(
+            missing.is_empty(),
+            "summary.csv columns without a row in docs/outputs.md's summary table: {missing:?}"
+        );
+    }
+
+    #[test]
+    fn registered_metrics_follow_head_in_registry_order() {
+        let cols = summary_columns();
+        let at = HEAD.len();
+        for (k, (name, _)) in metrics::Measures::COLUMNS.iter().enumerate() {
+            assert_eq!(cols[at + k], *name);
+        }
+        assert_eq!(
+            cols[at + metrics::Measures::COLUMNS.len()],
+            "price_effect_usd"
+        );
+    }
 }
