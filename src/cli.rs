@@ -183,14 +183,7 @@ fn fetch(cmd: FetchCommand, out: &mut dyn std::io::Write) -> Result<(), Failure>
             common,
         } => {
             let kind = kind
-                .map(|k| match k.as_str() {
-                    "constant_product" => Ok(crate::market::PoolKind::ConstantProduct),
-                    "concentrated" => Ok(crate::market::PoolKind::Concentrated),
-                    "stableswap" => Ok(crate::market::PoolKind::Stableswap),
-                    _ => Err(Failure::Input(format!(
-                        "--kind '{k}': use constant_product, concentrated or stableswap"
-                    ))),
-                })
+                .map(|k| crate::market::PoolKind::parse_amm(&k).map_err(Failure::Input))
                 .transpose()?;
             let opts = options(&common);
             let mut c = Client::new(opts.clone()).map_err(fail)?;

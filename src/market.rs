@@ -31,6 +31,27 @@ pub enum PoolKind {
     Lending,
 }
 
+impl PoolKind {
+    /// The kinds of pool that hold liquidity positions (every kind but lending).
+    pub const AMM: &'static [PoolKind] = &[
+        PoolKind::ConstantProduct,
+        PoolKind::Concentrated,
+        PoolKind::Stableswap,
+    ];
+
+    /// An AMM kind by its name (`constant_product`, ...), or a message listing them.
+    pub fn parse_amm(name: &str) -> Result<PoolKind, String> {
+        Self::AMM
+            .iter()
+            .copied()
+            .find(|k| k.to_string() == name)
+            .ok_or_else(|| {
+                let names: Vec<String> = Self::AMM.iter().map(|k| k.to_string()).collect();
+                format!("--kind '{name}': use one of {}", names.join(", "))
+            })
+    }
+}
+
 impl fmt::Display for PoolKind {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {

@@ -390,41 +390,7 @@ impl<'a> Request<'a> {
                 let s = self.big("sqrt_price_x96")?;
                 json!({ "tick": v3_exact::tick_at_sqrt_ratio(s).map_err(|m| m.0)? })
             }
-            "v3.swap_step" => {
-                let l = self.big("liquidity")?;
-                let l = u128::try_from(l)
-                    .map_err(|_| "field \"liquidity\" must fit uint128".to_string())?;
-                let fee = self.int("fee_pips")?;
-                let fee = u32::try_from(fee)
-                    .map_err(|_| format!("fee_pips {fee} must be in [0, 1e6)"))?;
-                // Positive: an exact input; negative: an exact output (as in the contract).
-                let raw = match self.get("amount_remaining")? {
-                    Value::String(s) => s.clone(),
-                    Value::Number(n) if n.is_i64() => n.to_string(),
-                    _ => return Err("field \"amount_remaining\" must be a whole number as a decimal string (negative: exact output)".into()),
-                };
-                let (exact_in, digits) = match raw.strip_prefix('-') {
-                    Some(d) => (false, d.to_string()),
-                    None => (true, raw.clone()),
-                };
-                let amount = v3_exact::parse_u256(&digits)
-                    .map_err(|m| format!("field \"amount_remaining\": {m}"))?;
-                let step = v3_exact::swap_step(
-                    self.big("sqrt_price_x96")?,
-                    self.big("sqrt_target_x96")?,
-                    l,
-                    amount,
-                    exact_in,
-                    fee,
-                )
-                .map_err(|m| m.0)?;
-                json!({
-                    "sqrt_next_x96": step.sqrt_next.to_string(),
-                    "amount_in": step.amount_in.to_string(),
-                    "amount_out": step.amount_out.to_string(),
-                    "fee_amount": step.fee.to_string(),
-                })
-            }
+            "v3.swap_step" => self.v3_swap_step()?,
             "v3.price_to_tick" => {
                 json!({ "tick": v3::price_to_tick(self.num("price")?).map_err(e)? })
             }
@@ -432,9 +398,89 @@ impl<'a> Request<'a> {
         })
     }
 
-    /// StableSwap (Curve) operations, float and exact.
+    /// `v3.swap_step`: one step of the contract's swap loop, in exact integers.
+    fn v3_swap_step(&self) -> Result<Value, String> {
+        let l = self.big("liquidity")?;
+        let l =
+            u128::try_from(l).map_err(|_| "field \"liquidity\" must fit uint128".to_string())?;
+        let fee = self.int("fee_pips")?;
+        let fee = u32::try_from(fee).map_err(|_| format!("fee_pips {fee} must be in [0, 1e6)"))?;
+        // Positive: an exact input; negative: an exact output (as in the contract).
+        let raw = match self.get("amount_remaining")? {
+            Value::String(s) => s.clone(),
+            Value::Number(n) if n.is_i64() => n.to_string(),
+            _ => return Err("field \"amount_remaining\" must be a whole number as a decimal string (negative: exact output)".into()),
+        };
+        let (exact_in, digits) = match raw.strip_prefix('-') {
+            Some(d) => (false, d.to_string()),
+            None => (true, raw.clone()),
+        };
+        let amount = v3_exact::parse_u256(&digits)
+            .map_err(|m| format!("field \"amount_remaining\": {m}"))?;
+        let step = v3_exact::swap_step(
+            self.big("sqrt_price_x96")?,
+            self.big("sqrt_target_x96")?,
+            l,
+            amount,
+            exact_in,
+            fee,
+        )
+        .map_err(|m| m.0)?;
+        Ok(json!({
+            "sqrt_next_x96": step.sqrt_next.to_string(),
+            "amount_in": step.amount_in.to_string(),
+            "amount_out": step.amount_out.to_string(),
+            "fee_amount": step.fee.to_string(),
+        }))
+    }
+
+    /// StableSwap (Curve) operations, float (here) and exact (`run_stableswap_exact`).
     fn run_stableswap(&self) -> Result<Value, String> {
+        if self.op.ends_with("_exact") {
+            return self.run_stableswap_exact();
+        }
         let e = |x: crate::amm::AmmError| x.to_string();
+        Ok(match self.op {
+            "stableswap.d" => {
+                json!({ "d": stableswap::get_d(&self.list("balances")?, self.num("amp")?).map_err(e)? })
+            }
+            "stableswap.exchange" => {
+                let r = self
+                    .pool(None)?
+                    .quote_exchange(self.index("i")?, self.index("j")?, self.num("dx")?)
+                    .map_err(e)?;
+                json!({ "dy": r.dy, "fee": r.fee, "balances_after": r.balances_after })
+            }
+            "stableswap.add_liquidity" => {
+                let r = self
+                    .pool(Some("lp_supply"))?
+                    .quote_add_liquidity(&self.list("amounts")?)
+                    .map_err(e)?;
+                json!({ "lp_minted": r.lp_amount, "fees": r.fees, "balances_after": r.balances_after })
+            }
+            "stableswap.remove_liquidity_one_coin" => {
+                let r = self
+                    .pool(Some("lp_supply"))?
+                    .quote_remove_liquidity_one_coin(self.num("token_amount")?, self.index("i")?)
+                    .map_err(e)?;
+                json!({ "dy": r.dy, "fee": r.fee, "balances_after": r.balances_after })
+            }
+            "stableswap.remove_liquidity_imbalance" => {
+                let r = self
+                    .pool(Some("lp_supply"))?
+                    .quote_remove_liquidity_imbalance(&self.list("amounts")?)
+                    .map_err(e)?;
+                json!({ "lp_burned": r.lp_amount, "fees": r.fees, "balances_after": r.balances_after })
+            }
+            "stableswap.virtual_price" => {
+                json!({ "virtual_price": self.pool(Some("lp_supply"))?.virtual_price().map_err(e)? })
+            }
+            other => return Err(format!("unknown op {other}")),
+        })
+    }
+
+    /// StableSwap operations in the contract's integer arithmetic.
+    fn run_stableswap_exact(&self) -> Result<Value, String> {
         Ok(match self.op {
             "stableswap.exchange_exact" => {
                 let (dy, fee, after) = stableswap_exact::exchange(
@@ -479,40 +525,6 @@ impl<'a> Request<'a> {
                 )
                 .map_err(|m| m.0)?;
                 json!({ "dy": dy.to_string(), "fee": fee.to_string() })
-            }
-            "stableswap.d" => {
-                json!({ "d": stableswap::get_d(&self.list("balances")?, self.num("amp")?).map_err(e)? })
-            }
-            "stableswap.exchange" => {
-                let r = self
-                    .pool(None)?
-                    .quote_exchange(self.index("i")?, self.index("j")?, self.num("dx")?)
-                    .map_err(e)?;
-                json!({ "dy": r.dy, "fee": r.fee, "balances_after": r.balances_after })
-            }
-            "stableswap.add_liquidity" => {
-                let r = self
-                    .pool(Some("lp_supply"))?
-                    .quote_add_liquidity(&self.list("amounts")?)
-                    .map_err(e)?;
-                json!({ "lp_minted": r.lp_amount, "fees": r.fees, "balances_after": r.balances_after })
-            }
-            "stableswap.remove_liquidity_one_coin" => {
-                let r = self
-                    .pool(Some("lp_supply"))?
-                    .quote_remove_liquidity_one_coin(self.num("token_amount")?, self.index("i")?)
-                    .map_err(e)?;
-                json!({ "dy": r.dy, "fee": r.fee, "balances_after": r.balances_after })
-            }
-            "stableswap.remove_liquidity_imbalance" => {
-                let r = self
-                    .pool(Some("lp_supply"))?
-                    .quote_remove_liquidity_imbalance(&self.list("amounts")?)
-                    .map_err(e)?;
-                json!({ "lp_burned": r.lp_amount, "fees": r.fees, "balances_after": r.balances_after })
-            }
-            "stableswap.virtual_price" => {
-                json!({ "virtual_price": self.pool(Some("lp_supply"))?.virtual_price().map_err(e)? })
             }
             other => return Err(format!("unknown op {other}")),
         })

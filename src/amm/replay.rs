@@ -133,6 +133,44 @@ fn e(ev: &Event, message: impl Into<String>) -> ReplayError {
     }
 }
 
+/// What a swap event states: its post-state, its direction and its amounts.
+struct SwapEvent {
+    post_sqrt: U256,
+    post_tick: i32,
+    zero_for_one: bool,
+    amount_in: U256,
+    want_out: U256,
+}
+
+/// A swap event's fields, checked: a post-state, one token paid in, the other out.
+fn swap_event(ev: &Event) -> Result<SwapEvent, ReplayError> {
+    let post_sqrt = ev
+        .sqrt_price_x96
+        .ok_or_else(|| e(ev, "a swap without sqrt_price_x96"))?;
+    let post_tick = ev.tick.ok_or_else(|| e(ev, "a swap without tick"))?;
+    let zero_for_one = ev.amount0 > 0;
+    let paid = if zero_for_one { ev.amount0 } else { ev.amount1 };
+    let received = if zero_for_one { ev.amount1 } else { ev.amount0 };
+    if paid <= 0 || received > 0 {
+        return Err(e(
+            ev,
+            format!(
+                "a swap must pay one token in and take the other out (amount0 {}, amount1 {})",
+                ev.amount0, ev.amount1
+            ),
+        ));
+    }
+    let amount_in = U256::from(paid as u128);
+    let want_out = U256::from(received.unsigned_abs());
+    Ok(SwapEvent {
+        post_sqrt,
+        post_tick,
+        zero_for_one,
+        amount_in,
+        want_out,
+    })
+}
+
 fn add_delta(l: u128, d: i128) -> Option<u128> {
     if d >= 0 {
         l.checked_add(d as u128)
@@ -353,24 +391,13 @@ impl Pool {
     }
 
     fn swap(&mut self, ev: &Event) -> Result<(), ReplayError> {
-        let post_sqrt = ev
-            .sqrt_price_x96
-            .ok_or_else(|| e(ev, "a swap without sqrt_price_x96"))?;
-        let post_tick = ev.tick.ok_or_else(|| e(ev, "a swap without tick"))?;
-        let zero_for_one = ev.amount0 > 0;
-        let paid = if zero_for_one { ev.amount0 } else { ev.amount1 };
-        let received = if zero_for_one { ev.amount1 } else { ev.amount0 };
-        if paid <= 0 || received > 0 {
-            return Err(e(
-                ev,
-                format!(
-                    "a swap must pay one token in and take the other out (amount0 {}, amount1 {})",
-                    ev.amount0, ev.amount1
-                ),
-            ));
-        }
-        let amount_in = U256::from(paid as u128);
-        let want_out = U256::from(received.unsigned_abs());
+        let SwapEvent {
+            post_sqrt,
+            post_tick,
+            zero_for_one,
+            amount_in,
+            want_out,
+        } = swap_event(ev)?;
         let ex = |r: ExactError| e(ev, r.0);
         let mut run = self
             .run_swap(zero_for_one, amount_in, post_sqrt, None, ev.timestamp)
@@ -414,15 +441,7 @@ impl Pool {
             ));
         }
         if let Some((t, net)) = learned {
-            let entry = self.ticks.entry(t).or_insert(TickState {
-                liquidity_gross: 0,
-                liquidity_net: 0,
-                fee_growth_outside: [U256::ZERO; 2],
-                net_known: true,
-            });
-            entry.liquidity_net = net;
-            entry.net_known = true;
-            self.swaps_learned += 1;
+            self.learn_tick(t, net);
         } else {
             self.swaps_exact += 1;
         }
@@ -436,6 +455,19 @@ impl Pool {
             false,
         );
         Ok(())
+    }
+
+    /// A tick's liquidityNet solved from a swap (`solve_tick`): known from now on.
+    fn learn_tick(&mut self, t: i32, net: i128) {
+        let entry = self.ticks.entry(t).or_insert(TickState {
+            liquidity_gross: 0,
+            liquidity_net: 0,
+            fee_growth_outside: [U256::ZERO; 2],
+            net_known: true,
+        });
+        entry.liquidity_net = net;
+        entry.net_known = true;
+        self.swaps_learned += 1;
     }
 
     /// A swap that does not replay against the known ticks crossed a tick whose

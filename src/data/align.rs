@@ -257,29 +257,32 @@ pub fn align_counter(
         if !(full || last_step_partly) {
             out[i] = f64::NAN;
             if issue.is_none() && i + 1 < n {
-                issue = Some(match obs.first() {
-                    Some((f, _)) if *f > grid.at(i) => AlignIssue::NotCovered {
-                        first: *f,
-                        at: grid.at(i),
-                    },
-                    Some(_) => AlignIssue::Gap {
-                        last: obs
-                            .iter()
-                            .rev()
-                            .find(|(t, _)| *t <= grid.at(i))
-                            .map(|(t, _)| *t)
-                            .unwrap_or(grid.at(i)),
-                        at: grid.at(i),
-                    },
-                    None => AlignIssue::NotCovered {
-                        first: Timestamp::MAX,
-                        at: grid.at(i),
-                    },
-                });
+                issue = Some(uncovered_issue(&obs, grid.at(i)));
             }
         }
     }
     (out, issue)
+}
+
+/// Why a counter has no value at `at`: the observations start after it, or the last
+/// one before it is too far back.
+fn uncovered_issue(obs: &[(Timestamp, f64)], at: Timestamp) -> AlignIssue {
+    match obs.first() {
+        Some((f, _)) if *f > at => AlignIssue::NotCovered { first: *f, at },
+        Some(_) => AlignIssue::Gap {
+            last: obs
+                .iter()
+                .rev()
+                .find(|(t, _)| *t <= at)
+                .map(|(t, _)| *t)
+                .unwrap_or(at),
+            at,
+        },
+        None => AlignIssue::NotCovered {
+            first: Timestamp::MAX,
+            at,
+        },
+    }
 }
 
 /// A field's values where the data has them (`NaN` elsewhere), for an optional field
@@ -527,28 +530,11 @@ pub fn build_market(
     let mut report = AlignReport::default();
     let mut market = Market {
         grid,
-        pools: BTreeMap::new(),
+        pools: align_pools(ds, &pools, &grid, &mut report)?,
         prices: BTreeMap::new(),
         gas: BTreeMap::new(),
         rates: BTreeMap::new(),
     };
-    for s in pools {
-        let (fields, partial) = align_series_partial(s, &grid, &mut report)?;
-        let meta = ds
-            .pools
-            .get(&s.id)
-            .cloned()
-            .ok_or_else(|| ds.unknown(SeriesKind::Pool, &s.id, "the pool metadata"))?;
-        market.pools.insert(
-            s.id.clone(),
-            PoolSeries {
-                meta,
-                fields,
-                partial,
-                events: None,
-            },
-        );
-    }
     for s in prices {
         let price_usd = align_one(s, &grid, &mut report, Field::PriceUsd)?;
         market.prices.insert(
@@ -585,6 +571,34 @@ pub fn build_market(
         );
     }
     Ok((market, report))
+}
+
+/// The selected pools' series aligned onto the grid, each with its metadata.
+fn align_pools(
+    ds: &Dataset,
+    pools: &[&RawSeries],
+    grid: &TimeGrid,
+    report: &mut AlignReport,
+) -> Result<BTreeMap<String, PoolSeries>, DataError> {
+    let mut out = BTreeMap::new();
+    for s in pools {
+        let (fields, partial) = align_series_partial(s, grid, report)?;
+        let meta = ds
+            .pools
+            .get(&s.id)
+            .cloned()
+            .ok_or_else(|| ds.unknown(SeriesKind::Pool, &s.id, "the pool metadata"))?;
+        out.insert(
+            s.id.clone(),
+            PoolSeries {
+                meta,
+                fields,
+                partial,
+                events: None,
+            },
+        );
+    }
+    Ok(out)
 }
 
 /// A one-field series (a price, a gas price) aligned onto the grid.

@@ -206,9 +206,44 @@ fn read_rows(
             )));
         }
     }
+    let (header, rows, parquet) = read_table(path, what)?;
+    if rows.is_empty() {
+        return Err(DataError::NoRows {
+            path: path.to_path_buf(),
+        });
+    }
+    let mut index = BTreeMap::new();
+    for (canonical, col) in columns {
+        let j = header
+            .iter()
+            .position(|h| h == col)
+            .ok_or_else(|| DataError::MissingColumn {
+                path: path.to_path_buf(),
+                column: col.clone(),
+                field: canonical.clone(),
+                suggestion: super::error::suggest(col, header.iter().map(String::as_str)),
+                available: header.join(", "),
+            })?;
+        index.insert(canonical.clone(), j);
+    }
+    Ok(Rows {
+        path: path.to_path_buf(),
+        header,
+        index,
+        rows,
+        parquet,
+    })
+}
+
+/// A table's rows of text cells.
+type TextRows = Vec<Vec<String>>;
+
+/// A CSV (optionally gzipped) or Parquet file's header and rows as text, and whether it
+/// was Parquet.
+fn read_table(path: &Path, what: &str) -> Result<(Vec<String>, TextRows, bool), DataError> {
     let io = |e: std::io::Error| open_error(path, &format!("the manifest's {what}"), e);
     let name = path.to_string_lossy().to_lowercase();
-    let (header, rows, parquet) = if name.ends_with(".parquet") {
+    Ok(if name.ends_with(".parquet") {
         let (h, r) = read_parquet(path)?;
         (h, r, true)
     } else {
@@ -242,32 +277,6 @@ fn read_rows(
             rows.push(rec.iter().map(str::to_string).collect());
         }
         (header, rows, false)
-    };
-    if rows.is_empty() {
-        return Err(DataError::NoRows {
-            path: path.to_path_buf(),
-        });
-    }
-    let mut index = BTreeMap::new();
-    for (canonical, col) in columns {
-        let j = header
-            .iter()
-            .position(|h| h == col)
-            .ok_or_else(|| DataError::MissingColumn {
-                path: path.to_path_buf(),
-                column: col.clone(),
-                field: canonical.clone(),
-                suggestion: super::error::suggest(col, header.iter().map(String::as_str)),
-                available: header.join(", "),
-            })?;
-        index.insert(canonical.clone(), j);
-    }
-    Ok(Rows {
-        path: path.to_path_buf(),
-        header,
-        index,
-        rows,
-        parquet,
     })
 }
 

@@ -590,10 +590,8 @@ fn pages(
     Ok(out)
 }
 
-/// A Uniswap v3 pool's days (or hours) from a subgraph: its tokens and fee tier from
-/// `pool(id)`, then `poolDayDatas`/`poolHourDatas` in pages of 1000 ordered by time, from
-/// `start` to `end`. Writes the CSV and a manifest with the pool's `[[pools]]` entry.
-pub fn subgraph(client: &mut Client, r: &SubgraphRequest) -> Result<Fetched, FetchError> {
+/// The request's pool address, lower-case, after checking it and the dates.
+fn subgraph_pool_address(r: &SubgraphRequest) -> Result<String, FetchError> {
     let pool = r.pool.to_ascii_lowercase();
     if !(pool.len() == 42
         && pool.starts_with("0x")
@@ -607,6 +605,14 @@ pub fn subgraph(client: &mut Client, r: &SubgraphRequest) -> Result<Fetched, Fet
     if r.end <= r.start {
         return Err(FetchError::Source("--end must be after --start".into()));
     }
+    Ok(pool)
+}
+
+/// A Uniswap v3 pool's days (or hours) from a subgraph: its tokens and fee tier from
+/// `pool(id)`, then `poolDayDatas`/`poolHourDatas` in pages of 1000 ordered by time, from
+/// `start` to `end`. Writes the CSV and a manifest with the pool's `[[pools]]` entry.
+pub fn subgraph(client: &mut Client, r: &SubgraphRequest) -> Result<Fetched, FetchError> {
+    let pool = subgraph_pool_address(r)?;
     let PoolInfo {
         t0,
         t1,
@@ -865,7 +871,6 @@ pub fn etherscan(
             "--end must not be before --start".into(),
         ));
     }
-    let date = |t: Timestamp| format_ts(t).chars().take(10).collect::<String>();
     let mut gas: Vec<Vec<String>> = Vec::new();
     let mut eth: Vec<Vec<String>> = Vec::new();
     // A year per request (the API's own limit on one answer), for the gas price and for
@@ -874,44 +879,7 @@ pub fn etherscan(
     while from <= end {
         let to = (from + 365 * 86_400 - 86_400).min(end);
         for (action, rows) in [("dailyavggasprice", &mut gas), ("ethdailyprice", &mut eth)] {
-            let url = format!(
-                "{}?module=stats&action={action}&startdate={}&enddate={}&sort=asc&apikey={key}",
-                base.trim_end_matches('?'),
-                date(from),
-                date(to)
-            );
-            let k = format!("{action}-{chain}-{}-{}", date(from), date(to));
-            let v = client.json(&k, &Request::Get(&url), &[])?;
-            if cell(v.get("status")) != "1" {
-                let _ = std::fs::remove_file(client.cache_path(&k));
-                return Err(FetchError::Source(format!(
-                    "{}: status {} ({}): {}; {action} needs an API key that allows it (--key, or ETHERSCAN_API_KEY)",
-                    redact(&url),
-                    cell(v.get("status")),
-                    cell(v.get("message")),
-                    cell(v.get("result")).chars().take(200).collect::<String>()
-                )));
-            }
-            let items = v.get("result").and_then(Value::as_array).ok_or_else(|| {
-                FetchError::Source(format!("{}: `result` is not a list", redact(&url)))
-            })?;
-            let field = if action == "ethdailyprice" {
-                "value"
-            } else {
-                "avgGasPrice_Wei"
-            };
-            for it in items {
-                let ts = cell(it.get("unixTimeStamp"));
-                let x = cell(it.get(field));
-                let n: f64 = x.parse().map_err(|_| {
-                    FetchError::Source(format!("{}: {field} '{x}' is not a number", redact(&url)))
-                })?;
-                rows.push(if action == "ethdailyprice" {
-                    vec![ts, x]
-                } else {
-                    vec![ts, x.clone(), format!("{:.9}", n / 1e9)]
-                });
-            }
+            etherscan_page(client, (base, key, chain), action, (from, to), rows)?;
         }
         from = to + 86_400;
     }
@@ -939,6 +907,58 @@ pub fn etherscan(
             ("manifest.toml".into(), manifest),
         ],
     })
+}
+
+/// One request of an Etherscan daily series (`action`: `dailyavggasprice` or
+/// `ethdailyprice`), `from` to `to`, its rows appended to `rows`.
+fn etherscan_page(
+    client: &mut Client,
+    (base, key, chain): (&str, &str, &str),
+    action: &str,
+    (from, to): (Timestamp, Timestamp),
+    rows: &mut Vec<Vec<String>>,
+) -> Result<(), FetchError> {
+    let date = |t: Timestamp| format_ts(t).chars().take(10).collect::<String>();
+    let url = format!(
+        "{}?module=stats&action={action}&startdate={}&enddate={}&sort=asc&apikey={key}",
+        base.trim_end_matches('?'),
+        date(from),
+        date(to)
+    );
+    let k = format!("{action}-{chain}-{}-{}", date(from), date(to));
+    let v = client.json(&k, &Request::Get(&url), &[])?;
+    if cell(v.get("status")) != "1" {
+        let _ = std::fs::remove_file(client.cache_path(&k));
+        return Err(FetchError::Source(format!(
+            "{}: status {} ({}): {}; {action} needs an API key that allows it (--key, or ETHERSCAN_API_KEY)",
+            redact(&url),
+            cell(v.get("status")),
+            cell(v.get("message")),
+            cell(v.get("result")).chars().take(200).collect::<String>()
+        )));
+    }
+    let items = v
+        .get("result")
+        .and_then(Value::as_array)
+        .ok_or_else(|| FetchError::Source(format!("{}: `result` is not a list", redact(&url))))?;
+    let field = if action == "ethdailyprice" {
+        "value"
+    } else {
+        "avgGasPrice_Wei"
+    };
+    for it in items {
+        let ts = cell(it.get("unixTimeStamp"));
+        let x = cell(it.get(field));
+        let n: f64 = x.parse().map_err(|_| {
+            FetchError::Source(format!("{}: {field} '{x}' is not a number", redact(&url)))
+        })?;
+        rows.push(if action == "ethdailyprice" {
+            vec![ts, x]
+        } else {
+            vec![ts, x.clone(), format!("{:.9}", n / 1e9)]
+        });
+    }
+    Ok(())
 }
 
 /// The summary line of a finished fetch.

@@ -297,7 +297,47 @@ impl SynthParams {
         if self.days == 0 || self.days > 36_500 {
             return Err(format!("days = {} must be between 1 and 36500", self.days));
         }
-        let positive = [
+        let positive = self.positive_params();
+        for (name, v) in positive {
+            if !(v.is_finite() && v > 0.0) {
+                return Err(format!("{name} = {v} must be a positive number"));
+            }
+        }
+        let fractions = [
+            ("stable.depeg_depth", self.stable.depeg_depth),
+            ("lending.utilization_mean", self.lending.utilization_mean),
+            (
+                "lending.optimal_utilization",
+                self.lending.optimal_utilization,
+            ),
+            ("lending.reserve_factor", self.lending.reserve_factor),
+        ];
+        for (name, v) in fractions {
+            if !(0.0..1.0).contains(&v) {
+                return Err(format!("{name} = {v} must be a fraction in [0, 1)"));
+            }
+        }
+        if !(-1.0..=1.0).contains(&self.reward.corr_eth) {
+            return Err("reward.corr_eth must be within [-1, 1]".into());
+        }
+        if self.universe.pools == 0 || self.universe.pools > 100 {
+            return Err("universe.pools must be between 1 and 100".into());
+        }
+        if self.reward.symbol.is_empty()
+            || !self
+                .reward
+                .symbol
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric())
+        {
+            return Err("reward.symbol must be letters and digits".into());
+        }
+        Ok(start)
+    }
+
+    /// The parameters that must be positive, by name.
+    fn positive_params(&self) -> [(&'static str, f64); 31] {
+        [
             ("eth.start_price", self.eth.start_price),
             ("eth.vol_calm", self.eth.vol_calm),
             ("eth.vol_stress", self.eth.vol_stress),
@@ -338,42 +378,7 @@ impl SynthParams {
             ("universe.half_life_days", self.universe.half_life_days),
             ("universe.tvl_low", self.universe.tvl_low),
             ("universe.tvl_high", self.universe.tvl_high),
-        ];
-        for (name, v) in positive {
-            if !(v.is_finite() && v > 0.0) {
-                return Err(format!("{name} = {v} must be a positive number"));
-            }
-        }
-        let fractions = [
-            ("stable.depeg_depth", self.stable.depeg_depth),
-            ("lending.utilization_mean", self.lending.utilization_mean),
-            (
-                "lending.optimal_utilization",
-                self.lending.optimal_utilization,
-            ),
-            ("lending.reserve_factor", self.lending.reserve_factor),
-        ];
-        for (name, v) in fractions {
-            if !(0.0..1.0).contains(&v) {
-                return Err(format!("{name} = {v} must be a fraction in [0, 1)"));
-            }
-        }
-        if !(-1.0..=1.0).contains(&self.reward.corr_eth) {
-            return Err("reward.corr_eth must be within [-1, 1]".into());
-        }
-        if self.universe.pools == 0 || self.universe.pools > 100 {
-            return Err("universe.pools must be between 1 and 100".into());
-        }
-        if self.reward.symbol.is_empty()
-            || !self
-                .reward
-                .symbol
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric())
-        {
-            return Err("reward.symbol must be letters and digits".into());
-        }
-        Ok(start)
+        ]
     }
 
     /// The command line that regenerates a dataset from these parameters.

@@ -252,25 +252,7 @@ impl Table {
             column: column.into(),
             message,
         };
-        let from_number = |i: usize, x: f64| -> Result<Timestamp, DataError> {
-            if !x.is_finite() {
-                return Err(bad(i, format!("timestamp {x} is not a finite number")));
-            }
-            let secs = match unit {
-                Unit::UnixMillis => x / 1000.0,
-                _ => x,
-            };
-            if unit != Unit::UnixMillis && secs.abs() > 1e11 {
-                return Err(bad(
-                    i,
-                    format!("timestamp {x} is too large for unix seconds; if it is milliseconds, set unit = \"unix_ms\" for the timestamp in the manifest"),
-                ));
-            }
-            if !(-1e13..=1e13).contains(&secs) {
-                return Err(bad(i, format!("timestamp {x} is out of range")));
-            }
-            Ok(secs.floor() as Timestamp)
-        };
+        let from_number = |i: usize, x: f64| unix_seconds(x, unit).map_err(|m| bad(i, m));
         let mut out = Vec::with_capacity(self.height());
         match self.values(column)? {
             Values::Text(s) => {
@@ -660,4 +642,23 @@ fn locate_csv_error(path: &Path, delimiter: u8) -> (String, Option<String>) {
             }
         }
     }
+}
+
+/// A numeric timestamp in unix seconds (milliseconds for `Unit::UnixMillis`), floored;
+/// or why it cannot be one.
+fn unix_seconds(x: f64, unit: Unit) -> Result<Timestamp, String> {
+    if !x.is_finite() {
+        return Err(format!("timestamp {x} is not a finite number"));
+    }
+    let secs = match unit {
+        Unit::UnixMillis => x / 1000.0,
+        _ => x,
+    };
+    if unit != Unit::UnixMillis && secs.abs() > 1e11 {
+        return Err(format!("timestamp {x} is too large for unix seconds; if it is milliseconds, set unit = \"unix_ms\" for the timestamp in the manifest"));
+    }
+    if !(-1e13..=1e13).contains(&secs) {
+        return Err(format!("timestamp {x} is out of range"));
+    }
+    Ok(secs.floor() as Timestamp)
 }

@@ -14,18 +14,7 @@ impl<'a> Engine<'a> {
         };
         let ours = self.position_value(pos, i);
         let vault = pos.vault;
-        let (reward_value, fees_usd) = match &pos.kind {
-            PosKind::Amm(a) => {
-                let pv = &self.book.pool_list[a.pid];
-                (
-                    pv.reward
-                        .map(|r| a.pending * self.book.price(r, i))
-                        .unwrap_or(0.0),
-                    a.fees_usd,
-                )
-            }
-            _ => (0.0, 0.0),
-        };
+        let (reward_value, fees_usd) = self.harvestable(pos, i);
         let share = if paid_by_others {
             0.0
         } else {
@@ -84,6 +73,23 @@ impl<'a> Engine<'a> {
             self.att.unreleased_profit.add(-net);
         }
         Ok(Outcome::Done)
+    }
+
+    /// What a harvest of `pos` at step `i` collects: its pending rewards' USD value and
+    /// its uncompounded fees (nothing for a loan or a yield stream).
+    fn harvestable(&self, pos: &Position, i: usize) -> (f64, f64) {
+        match &pos.kind {
+            PosKind::Amm(a) => {
+                let pv = &self.book.pool_list[a.pid];
+                (
+                    pv.reward
+                        .map(|r| a.pending * self.book.price(r, i))
+                        .unwrap_or(0.0),
+                    a.fees_usd,
+                )
+            }
+            _ => (0.0, 0.0),
+        }
     }
 
     /// Re-deposits `net` USD of a harvest into position `id`: an AMM position's coins

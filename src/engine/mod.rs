@@ -226,6 +226,36 @@ pub struct Engine<'a> {
     apy_growth: Vec<[Cell<(f64, f64, f64)>; 2]>,
 }
 
+/// The chains a run acts on (the strategy's and its pools') and the assets it prices:
+/// the strategy's, and each chain's native gas token where the market prices it.
+fn chains_in_play(
+    market: &Market,
+    strategy: &dyn Strategy,
+    config: &RunConfig,
+    pools: &[String],
+) -> (BTreeSet<String>, Vec<String>) {
+    let mut assets = strategy.assets();
+    // Native gas tokens of the chains in play, where the market prices them.
+    let mut chains: BTreeSet<String> = strategy.chains().into_iter().collect();
+    for id in pools {
+        if let Some(p) = market.pool(id) {
+            chains.insert(p.meta.chain.clone());
+        }
+    }
+    for c in &chains {
+        let native = market
+            .gas(c)
+            .map(|g| g.chain.native_asset.clone())
+            .or_else(|| config.gas.preset(c).map(|p| p.native_asset));
+        if let Some(n) = native {
+            if market.price(&n).is_some() {
+                assets.push(n);
+            }
+        }
+    }
+    (chains, assets)
+}
+
 const SECS_PER_YEAR: f64 = YEAR as f64;
 
 impl<'a> Engine<'a> {
@@ -242,25 +272,7 @@ impl<'a> Engine<'a> {
             ));
         }
         let pools = strategy.pools(market);
-        let mut assets = strategy.assets();
-        // Native gas tokens of the chains in play, where the market prices them.
-        let mut chains: BTreeSet<String> = strategy.chains().into_iter().collect();
-        for id in &pools {
-            if let Some(p) = market.pool(id) {
-                chains.insert(p.meta.chain.clone());
-            }
-        }
-        for c in &chains {
-            let native = market
-                .gas(c)
-                .map(|g| g.chain.native_asset.clone())
-                .or_else(|| config.gas.preset(c).map(|p| p.native_asset));
-            if let Some(n) = native {
-                if market.price(&n).is_some() {
-                    assets.push(n);
-                }
-            }
-        }
+        let (chains, assets) = chains_in_play(market, strategy, &config, &pools);
         let book = Book::build(market, &pools, &assets, &config.events, &config.pools)?;
         // Pools are indexed in id order, as in the book.
         let mut stable_hat: Vec<Vec<Amounts>> = vec![Vec::new(); book.pool_list.len()];

@@ -16,25 +16,9 @@ impl<'a> Engine<'a> {
             Target::Pool { pool, .. } | Target::Yield { pool } => pool.clone(),
             Target::Lend { market, .. } => market.clone(),
         };
-        // A venue with deposit windows takes deposits only while one is open: the value
-        // waits in the wallet until the next one (rebalances are not deposits).
-        if gas_kind == ActionKind::Deposit {
-            if let Some(next) = self.next_window(&target_name, i)? {
-                let v = budget.min(self.wallet_value(i)).max(0.0);
-                self.pending_deposits.push((next, target, budget));
-                self.log_note(
-                    i,
-                    LedgerAction::DepositWait,
-                    &target_name,
-                    v,
-                    format!(
-                        "deposits open only in the venue's windows; the next opens at {}",
-                        format_ts(next)
-                    ),
-                );
-                return Ok((Outcome::Done, None));
-            }
-        }
+        let Some(target) = self.wait_for_window(target, &target_name, budget, i, gas_kind)? else {
+            return Ok((Outcome::Done, None));
+        };
         let gas_chain = self.target_chain(&target)?;
         let gas = self.gas_usd(&gas_chain, gas_kind, i)?;
         let have = self.wallet_value(i);
@@ -54,36 +38,7 @@ impl<'a> Engine<'a> {
             } => self.enter_lend(market, asset, chain, vault, budget, i)?,
             Target::Yield { pool } => self.enter_yield(pool, budget, i)?,
         };
-        let id = self.pf.next_id;
-        self.pf.next_id += 1;
-        self.pf.version += 1;
-        let lock = self
-            .config
-            .pools
-            .get(&name)
-            .map(|s| s.lock_secs())
-            .transpose()
-            .map_err(EngineError::Spec)?
-            .unwrap_or(0);
-        let pos = Position {
-            kind,
-            opened: i,
-            vault,
-            locked_until: (lock > 0).then(|| self.market.grid.at(i).saturating_add(lock)),
-            exit: None,
-        };
-        let v = self.position_value(&pos, i);
-        if let PosKind::Amm(a) = &pos.kind {
-            let il = self.amm_value(a, i) - self.basket_value(a, i);
-            let mut pos = pos.clone();
-            if let PosKind::Amm(m) = &mut pos.kind {
-                m.last_il = il;
-            }
-            self.att.impermanent_loss.add(il);
-            self.pf.positions.insert(id, pos);
-        } else {
-            self.pf.positions.insert(id, pos);
-        }
+        let (id, v) = self.insert_position(kind, vault, &name, i)?;
         // A rebalance is one action, one row and one count (not a withdrawal and a deposit).
         if gas_kind == ActionKind::Deposit {
             self.counts.deposits += 1;
@@ -92,6 +47,76 @@ impl<'a> Engine<'a> {
         debug_assert_eq!(chain, gas_chain);
         self.charge_gas(gas, gas_kind, i, &name);
         Ok((Outcome::Done, Some(id)))
+    }
+
+    /// A deposit into a venue with deposit windows waits in the wallet for the next
+    /// window while step `i` is outside one (`None`: it was queued and logged); any
+    /// other action, or a deposit inside a window, goes on (the target back).
+    fn wait_for_window(
+        &mut self,
+        target: Target,
+        target_name: &str,
+        budget: f64,
+        i: usize,
+        gas_kind: ActionKind,
+    ) -> Result<Option<Target>, EngineError> {
+        // Rebalances are not deposits.
+        if gas_kind != ActionKind::Deposit {
+            return Ok(Some(target));
+        }
+        let Some(next) = self.next_window(target_name, i)? else {
+            return Ok(Some(target));
+        };
+        let v = budget.min(self.wallet_value(i)).max(0.0);
+        self.pending_deposits.push((next, target, budget));
+        self.log_note(
+            i,
+            LedgerAction::DepositWait,
+            target_name,
+            v,
+            format!(
+                "deposits open only in the venue's windows; the next opens at {}",
+                format_ts(next)
+            ),
+        );
+        Ok(None)
+    }
+
+    /// Adds an entered position under the next id, with its venue's lock and (for a
+    /// pool) its IL at entry booked; its id and value.
+    fn insert_position(
+        &mut self,
+        mut kind: PosKind,
+        vault: bool,
+        name: &str,
+        i: usize,
+    ) -> Result<(u32, f64), EngineError> {
+        let id = self.pf.next_id;
+        self.pf.next_id += 1;
+        self.pf.version += 1;
+        let lock = self
+            .config
+            .pools
+            .get(name)
+            .map(|s| s.lock_secs())
+            .transpose()
+            .map_err(EngineError::Spec)?
+            .unwrap_or(0);
+        if let PosKind::Amm(a) = &mut kind {
+            let il = self.amm_value(a, i) - self.basket_value(a, i);
+            a.last_il = il;
+            self.att.impermanent_loss.add(il);
+        }
+        let pos = Position {
+            kind,
+            opened: i,
+            vault,
+            locked_until: (lock > 0).then(|| self.market.grid.at(i).saturating_add(lock)),
+            exit: None,
+        };
+        let v = self.position_value(&pos, i);
+        self.pf.positions.insert(id, pos);
+        Ok((id, v))
     }
 
     /// The next deposit window of a venue that takes deposits only in windows, when

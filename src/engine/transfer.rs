@@ -103,12 +103,29 @@ impl<'a> Engine<'a> {
         if budget.is_nan() || budget <= 0.0 {
             return Ok(Outcome::Done);
         }
+        let Some(added) = self.add_to_position(id, budget, i)? else {
+            return Ok(Outcome::Done);
+        };
+        self.counts.deposits += 1;
+        self.log(i, LedgerAction::Deposit, &name, added, 0.0, 0.0, 0.0);
+        self.charge_gas(gas, ActionKind::Deposit, i, &name);
+        Ok(Outcome::Done)
+    }
+
+    /// Adds `budget` USD of the wallet to position `id` at step `i`; the value added, or
+    /// `None` where the position's pool cannot be priced at the step.
+    fn add_to_position(
+        &mut self,
+        id: u32,
+        budget: f64,
+        i: usize,
+    ) -> Result<Option<f64>, EngineError> {
         let kind = self.pf.positions[&id].kind.clone();
-        let added = match kind {
+        Ok(Some(match kind {
             PosKind::Amm(mut a) => {
                 let u = self.unit(&a, i);
                 if u.usd.is_nan() || u.usd <= 0.0 {
-                    return Ok(Outcome::Done);
+                    return Ok(None);
                 }
                 let l_target = budget / u.usd;
                 let (l, amounts) = self.fund_liquidity(a.pid, u.amt, l_target, i)?;
@@ -149,10 +166,6 @@ impl<'a> Engine<'a> {
                 }
                 got
             }
-        };
-        self.counts.deposits += 1;
-        self.log(i, LedgerAction::Deposit, &name, added, 0.0, 0.0, 0.0);
-        self.charge_gas(gas, ActionKind::Deposit, i, &name);
-        Ok(Outcome::Done)
+        }))
     }
 }

@@ -374,22 +374,7 @@ impl RunSpec {
                 .map_err(|m| err(format!("[strategy] ({}): {m}", file.strategy.kind())))?;
         }
         let vault_fees = file.vault.fees().map_err(err)?;
-        for (pool, v) in file
-            .assume
-            .pool_tvl_usd
-            .iter()
-            .chain(&file.assume.amplification)
-            .chain(&file.assume.price_usd)
-        {
-            if !(v.is_finite() && *v > 0.0) {
-                return Err(err(format!(
-                    "assume: the value for '{pool}' must be a positive number, got {v}"
-                )));
-            }
-        }
-        for (pool, f) in &file.assume.fee {
-            in_range(&format!("assume.fee for '{pool}'"), *f, 0.0, 0.5).map_err(err)?;
-        }
+        check_assumptions(&file.assume).map_err(err)?;
         let dir = path.parent().unwrap_or(Path::new("."));
         let name = file.name.clone().unwrap_or_else(|| {
             path.file_stem()
@@ -424,6 +409,27 @@ impl RunSpec {
         spec.config.validate().map_err(err)?;
         Ok(spec)
     }
+}
+
+/// Checks `[assume]`'s values: depths, amplifications and prices positive, fees in
+/// [0, 0.5].
+fn check_assumptions(a: &Assumptions) -> Result<(), String> {
+    for (pool, v) in a
+        .pool_tvl_usd
+        .iter()
+        .chain(&a.amplification)
+        .chain(&a.price_usd)
+    {
+        if !(v.is_finite() && *v > 0.0) {
+            return Err(format!(
+                "assume: the value for '{pool}' must be a positive number, got {v}"
+            ));
+        }
+    }
+    for (pool, f) in &a.fee {
+        in_range(&format!("assume.fee for '{pool}'"), *f, 0.0, 0.5)?;
+    }
+    Ok(())
 }
 
 /// Checks a fraction parameter in [lo, hi].

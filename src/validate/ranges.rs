@@ -149,6 +149,63 @@ fn aggregate(m: &Market, k: usize) -> Market {
     out
 }
 
+/// One pool's model, bars and exact fee segments, over whole days.
+struct Days<'a> {
+    book: &'a Book,
+    pv: &'a crate::engine::PoolView,
+    market: &'a crate::market::Market,
+    segs: &'a [Segment],
+    /// Bar length, seconds.
+    bar: i64,
+    days: usize,
+    decimals: [i32; 2],
+}
+
+impl Days<'_> {
+    /// The model's error against the exact fees of a range of `width` set at each day's
+    /// first price (full range for `None`), one per day with exact fees.
+    fn errors(&self, width: Option<f64>) -> Vec<f64> {
+        const DAY: i64 = 86_400;
+        let [d0, d1] = self.decimals;
+        // √(whole-token price) → √(raw price) · 2^96.
+        let to_x96 =
+            |sqrt_whole: f64| sqrt_whole * 10f64.powf((d1 - d0) as f64 / 2.0) * 2f64.powi(96);
+        let (pv, book, market) = (self.pv, self.book, self.market);
+        let unit = 1.0 / pv.raw_liquidity_scale().unwrap_or(1.0);
+        let price = &market.pools[&pv.meta.id].fields[&Field::Price];
+        let (t0, t1) = (pv.token_prices[0], pv.token_prices[1]);
+        let per_day = (DAY / self.bar) as usize;
+        let mut errs = Vec::new();
+        for d in 0..self.days {
+            let i0 = d * per_day;
+            let p = price[i0];
+            let range = width.map(|w| ((p * (1.0 - w)).sqrt(), (p * (1.0 + w)).sqrt()));
+            let (sa, sb) = match range {
+                Some((a, b)) => (to_x96(a), to_x96(b)),
+                None => (0.0, f64::INFINITY),
+            };
+            let mut model_usd = 0.0;
+            let mut exact_usd = 0.0;
+            for i in i0 + 1..=i0 + per_day {
+                let Ok((_, usd, _)) = pv.fee_income(book, i, range, unit, 0.0) else {
+                    continue;
+                };
+                model_usd += usd;
+                let (from, to) = (market.grid.at(i - 1), market.grid.at(i));
+                let a = self.segs.partition_point(|s| s.timestamp < from);
+                let b = self.segs.partition_point(|s| s.timestamp < to);
+                let f = range_fees(&self.segs[a..b], sa, sb);
+                exact_usd += f[0] / 10f64.powi(d0) * book.price(t0, i)
+                    + f[1] / 10f64.powi(d1) * book.price(t1, i);
+            }
+            if exact_usd > 0.0 {
+                errs.push(model_usd / exact_usd - 1.0);
+            }
+        }
+        errs
+    }
+}
+
 /// Runs check (c) on one replayed pool.
 pub fn range_check(cp: &CheckpointReplay, meta: &PoolMeta) -> Vec<RangeAccuracy> {
     let mut out = Vec::new();
@@ -169,8 +226,6 @@ pub fn range_check(cp: &CheckpointReplay, meta: &PoolMeta) -> Vec<RangeAccuracy>
         [a, b] => [*a as i32, *b as i32],
         _ => return out,
     };
-    // √(whole-token price) → √(raw price) · 2^96.
-    let to_x96 = |sqrt_whole: f64| sqrt_whole * 10f64.powf((d1 - d0) as f64 / 2.0) * 2f64.powi(96);
     let segs: &[Segment] = &cp.final_pool.segments;
     // One replay builds the hourly bars; daily bars are their aggregates.
     let Some(hourly) = bars(cp, meta, day0, 3_600, days * 24) else {
@@ -196,37 +251,17 @@ pub fn range_check(cp: &CheckpointReplay, meta: &PoolMeta) -> Vec<RangeAccuracy>
             let Ok(pv) = book.pool(&meta.id) else {
                 continue;
             };
-            let unit = 1.0 / pv.raw_liquidity_scale().unwrap_or(1.0);
-            let price = &market.pools[&meta.id].fields[&Field::Price];
-            let (t0, t1) = (pv.token_prices[0], pv.token_prices[1]);
+            let ctx = Days {
+                book: &book,
+                pv,
+                market: &market,
+                segs,
+                bar,
+                days,
+                decimals: [d0, d1],
+            };
             for width in WIDTHS {
-                let mut errs = Vec::new();
-                for d in 0..days {
-                    let i0 = d * (DAY / bar) as usize;
-                    let p = price[i0];
-                    let range = width.map(|w| ((p * (1.0 - w)).sqrt(), (p * (1.0 + w)).sqrt()));
-                    let (sa, sb) = match range {
-                        Some((a, b)) => (to_x96(a), to_x96(b)),
-                        None => (0.0, f64::INFINITY),
-                    };
-                    let mut model_usd = 0.0;
-                    let mut exact_usd = 0.0;
-                    for i in i0 + 1..=i0 + (DAY / bar) as usize {
-                        let Ok((_, usd, _)) = pv.fee_income(&book, i, range, unit, 0.0) else {
-                            continue;
-                        };
-                        model_usd += usd;
-                        let (from, to) = (market.grid.at(i - 1), market.grid.at(i));
-                        let a = segs.partition_point(|s| s.timestamp < from);
-                        let b = segs.partition_point(|s| s.timestamp < to);
-                        let f = range_fees(&segs[a..b], sa, sb);
-                        exact_usd += f[0] / 10f64.powi(d0) * book.price(t0, i)
-                            + f[1] / 10f64.powi(d1) * book.price(t1, i);
-                    }
-                    if exact_usd > 0.0 {
-                        errs.push(model_usd / exact_usd - 1.0);
-                    }
-                }
+                let errs = ctx.errors(width);
                 let (median, worst) = super::median_worst(errs.iter().copied());
                 out.push(RangeAccuracy {
                     width,

@@ -417,6 +417,26 @@ pub fn write(
 /// The headline rows and notes a check adds to.
 type Out<'a> = (&'a mut Vec<super::CheckSummary>, &'a mut Vec<String>);
 
+/// `replay_checkpoints.csv`'s columns.
+const CHECKPOINT_COLUMNS: [&str; 16] = [
+    "pool",
+    "from_block",
+    "to_block",
+    "to_timestamp",
+    "events",
+    "onchain_fee_growth0_x128",
+    "replayed_fee_growth0_x128",
+    "onchain_fee_growth1_x128",
+    "replayed_fee_growth1_x128",
+    "exact0",
+    "exact1",
+    "error0",
+    "error1",
+    "state_matches",
+    "unresolved_swaps",
+    "explanation",
+];
+
 /// Check 5: the event replay against each on-chain fee-growth checkpoint
 /// (`replay_checkpoints.csv`, one chart per pool).
 fn write_checkpoints(
@@ -427,24 +447,7 @@ fn write_checkpoints(
 ) -> Result<(), Box<dyn std::error::Error>> {
     use super::{median_worst, CheckSummary};
     let mut w = csv::Writer::from_writer(Vec::new());
-    w.write_record([
-        "pool",
-        "from_block",
-        "to_block",
-        "to_timestamp",
-        "events",
-        "onchain_fee_growth0_x128",
-        "replayed_fee_growth0_x128",
-        "onchain_fee_growth1_x128",
-        "replayed_fee_growth1_x128",
-        "exact0",
-        "exact1",
-        "error0",
-        "error1",
-        "state_matches",
-        "unresolved_swaps",
-        "explanation",
-    ])?;
+    w.write_record(CHECKPOINT_COLUMNS)?;
     let mut errs = Vec::new();
     let (mut exact_tokens, mut tokens, mut unexplained) = (0usize, 0usize, 0usize);
     for r in replays {
