@@ -25,6 +25,7 @@ use serde::{Deserialize, Serialize};
 
 pub use crate::market::Coverage;
 use crate::market::{Field, PoolKind};
+use crate::pool::FeeShape;
 
 /// How a pool's fee income is computed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -78,7 +79,7 @@ impl FeeModel {
             (FeeModel::VolumeLiquidity, _) => {
                 "fees per unit of liquidity from the bar's volume and mean (or start/end) active liquidity: misses liquidity moves inside the bar"
             }
-            (FeeModel::TvlShare, PoolKind::Concentrated) => {
+            (FeeModel::TvlShare, k) if k.fee_shape() == Some(FeeShape::ActiveLiquidity) => {
                 "shares fees by value, as if the pool's TVL were all in range: understates a range's fees per dollar when it is narrower than the pool's liquidity, overstates them when wider"
             }
             (FeeModel::TvlShare, _) => "exact share for proportional LP positions, given the TVL series",
@@ -105,24 +106,25 @@ impl FeeModel {
         }
     }
 
-    /// Models a pool kind can use, in the order they are chosen from the data.
+    /// Models a pool kind can use, in the order they are chosen from the data: by how
+    /// the kind pays its LPs (`pool::Model::FEES`).
     pub fn candidates(kind: PoolKind) -> &'static [FeeModel] {
-        match kind {
-            PoolKind::Concentrated => &[
+        match kind.fee_shape() {
+            Some(FeeShape::ActiveLiquidity) => &[
                 FeeModel::Events,
                 FeeModel::FeeGrowth,
                 FeeModel::VolumeLiquidity,
             ],
-            PoolKind::ConstantProduct | PoolKind::Stableswap => &[FeeModel::TvlShare],
-            PoolKind::Lending => &[],
+            Some(FeeShape::ValueShare) => &[FeeModel::TvlShare],
+            None => &[],
         }
     }
 
     /// Whether a pool kind may use the model at all (when a strategy forces it).
     pub fn allowed(self, kind: PoolKind) -> bool {
         match self {
-            FeeModel::TvlShare | FeeModel::ApySeries => kind != PoolKind::Lending,
-            _ => kind == PoolKind::Concentrated,
+            FeeModel::TvlShare | FeeModel::ApySeries => kind.fee_shape().is_some(),
+            _ => kind.fee_shape() == Some(FeeShape::ActiveLiquidity),
         }
     }
 
@@ -434,7 +436,7 @@ fn no_model(pool: &str, kind: PoolKind) -> String {
             format!("{m} (needs {})", fields.join(", "))
         })
         .collect();
-    let tvl = if kind == PoolKind::Concentrated {
+    let tvl = if kind.fee_shape() == Some(FeeShape::ActiveLiquidity) {
         format!(
             "; to share fees by value instead, state [pools.{pool}] fee_model = \"tvl_share\" (biased: {})",
             FeeModel::TvlShare.bias(kind)

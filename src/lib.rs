@@ -22,6 +22,7 @@ pub mod market;
 pub mod metrics;
 pub mod names;
 pub mod pipeline;
+pub mod pool;
 pub mod quote;
 pub mod report;
 pub mod run;

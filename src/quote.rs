@@ -11,7 +11,7 @@ use std::io::{BufRead, Write};
 
 use serde_json::{json, Map, Value};
 
-use crate::amm::{compound, stableswap, stableswap_exact, v2, v3, v3_exact};
+use crate::amm::{compound, stableswap, stableswap_exact, v2, v3, v3_exact, weighted};
 
 /// Answers one request line.
 pub fn answer(line: &str) -> Value {
@@ -71,6 +71,19 @@ const OPS: &[(&str, &[&str])] = &[
         &["reserve_in", "reserve_out", "amount_out", "fee"],
     ),
     ("v2.il", &["price_ratio"]),
+    (
+        "weighted.amount_out",
+        &[
+            "balance_in",
+            "weight_in",
+            "balance_out",
+            "weight_out",
+            "amount_in",
+            "fee",
+        ],
+    ),
+    ("weighted.il", &["weights", "price_ratios"]),
+    ("weighted.balances", &["weights", "prices"]),
     (
         "v3.liquidity_for_amounts",
         &["price", "price_lower", "price_upper", "amount0", "amount1"],
@@ -320,6 +333,7 @@ impl<'a> Request<'a> {
             Some("v3") => self.run_v3()?,
             Some("stableswap") => self.run_stableswap()?,
             Some("compound") => self.run_compound()?,
+            Some("weighted") => self.run_weighted()?,
             _ => return Err(format!("unknown op {}", self.op)),
         };
         check_finite(&v)?;
@@ -337,6 +351,33 @@ impl<'a> Request<'a> {
                 json!({ "amount_in": v2::amount_in(self.num("reserve_in")?, self.num("reserve_out")?, self.num("amount_out")?, self.num("fee")?).map_err(e)? })
             }
             "v2.il" => json!({ "il": v2::impermanent_loss(self.num("price_ratio")?).map_err(e)? }),
+            other => return Err(format!("unknown op {other}")),
+        })
+    }
+
+    /// Weighted-pool (Balancer) operations.
+    fn run_weighted(&self) -> Result<Value, String> {
+        let e = |x: crate::amm::AmmError| x.to_string();
+        Ok(match self.op {
+            "weighted.amount_out" => json!({
+                "amount_out": weighted::amount_out(
+                    self.num("balance_in")?,
+                    self.num("weight_in")?,
+                    self.num("balance_out")?,
+                    self.num("weight_out")?,
+                    self.num("amount_in")?,
+                    self.num("fee")?,
+                )
+                .map_err(e)?
+            }),
+            "weighted.il" => json!({
+                "il": weighted::impermanent_loss(&self.list("weights")?, &self.list("price_ratios")?)
+                    .map_err(e)?
+            }),
+            "weighted.balances" => json!({
+                "balances": weighted::balances_for_prices(&self.list("weights")?, &self.list("prices")?)
+                    .map_err(e)?
+            }),
             other => return Err(format!("unknown op {other}")),
         })
     }
@@ -603,6 +644,23 @@ fn check_finite(v: &Value) -> Result<(), String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn weighted_ops() {
+        let a = answer(r#"{"op":"weighted.il","weights":[0.8,0.2],"price_ratios":[2,1]}"#);
+        let il = a["il"].as_f64().unwrap();
+        assert!((il - (2f64.powf(0.8) / 1.8 - 1.0)).abs() < 1e-15, "{a}");
+        let a = answer(
+            r#"{"op":"weighted.amount_out","balance_in":1000,"weight_in":0.5,"balance_out":2000,"weight_out":0.5,"amount_in":10,"fee":0.003}"#,
+        );
+        let v2 = crate::amm::v2::amount_out(1000.0, 2000.0, 10.0, 0.003).unwrap();
+        assert!((a["amount_out"].as_f64().unwrap() - v2).abs() < 1e-9, "{a}");
+        let a = answer(r#"{"op":"weighted.balances","weights":[0.8,0.3],"prices":[1,1]}"#);
+        assert!(
+            a["error"].as_str().unwrap().contains("sum of the weights"),
+            "{a}"
+        );
+    }
 
     #[test]
     fn answers_and_errors() {

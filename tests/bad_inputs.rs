@@ -836,15 +836,21 @@ fn adversarial_cases() -> Vec<Case> {
         },
         manifest(
             "adversarial: an amplification of -5",
-            "fee = 0.003",
-            "fee = 0.003\namplification = -5",
+            "kind = \"constant_product\"\nchain = \"ethereum\"\ntokens = [\"WETH\", \"USDC\"]\nfee = 0.003",
+            "kind = \"stableswap\"\nchain = \"ethereum\"\ntokens = [\"WETH\", \"USDC\"]\nfee = 0.003\namplification = -5",
             Fails(&["manifest.toml", "amplification", "between"]),
         ),
         manifest(
             "adversarial: a tick spacing of -60",
-            "fee = 0.003",
-            "fee = 0.003\ntick_spacing = -60",
+            "kind = \"constant_product\"\nchain = \"ethereum\"\ntokens = [\"WETH\", \"USDC\"]\nfee = 0.003",
+            "kind = \"concentrated\"\nchain = \"ethereum\"\ntokens = [\"WETH\", \"USDC\"]\nfee = 0.003\ntick_spacing = -60",
             Fails(&["manifest.toml", "tick_spacing", "between"]),
+        ),
+        manifest(
+            "adversarial: another kind's parameter (tick_spacing on a constant-product pool)",
+            "fee = 0.003",
+            "fee = 0.003\ntick_spacing = 60",
+            Fails(&["manifest.toml", "weth_usdc", "`tick_spacing` is a parameter of concentrated pools", "correct `kind`"]),
         ),
         Case {
             name: "adversarial: validate with nothing to check",

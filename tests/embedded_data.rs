@@ -80,8 +80,9 @@ fn embedded_market_builds_on_one_hourly_grid() {
     assert_eq!(m.grid.step, HOUR);
     // The daily universe ends a day before the hourly series: the grid stops there.
     assert!(m.grid.len() >= 1094 * 24, "{}", m.grid.len());
-    // Five hourly pools (the 3-coin DAI/USDC/USDT pool among them) and eight daily.
-    assert_eq!(m.pools.len(), 13);
+    // Six hourly pools (the 3-coin DAI/USDC/USDT pool and the 80/20 weighted pool among
+    // them) and eight daily.
+    assert_eq!(m.pools.len(), 14);
     // ETH, FARM, USDC, USDT, DAI.
     assert_eq!(m.prices.len(), 5);
     assert_eq!(m.gas.len(), 2);

@@ -167,7 +167,7 @@ fn a_coin_without_a_price_is_an_error_naming_it() {
     let run = common::yieldlab(&["run", "s.toml", "--out", "out"], dir.path());
     assert_eq!(run.code, 2, "{}", run.stderr);
     assert!(
-        run.stderr.contains("'DAI' has none") && run.stderr.contains("3-coin StableSwap"),
+        run.stderr.contains("'DAI' has none") && run.stderr.contains("3-coin stableswap pool"),
         "{}",
         run.stderr
     );

@@ -15,6 +15,7 @@
 //! | `replay`      | a Uniswap v3 pool replayed from its events, exactly  |
 //! | `stableswap`  | Curve StableSwap (3pool-era contracts, n = 2 to 4)   |
 //! | `stableswap_exact` | StableSwap D, y, exchange in exact integers     |
+//! | `weighted`    | Balancer weighted pools (n coins, fixed weights)     |
 //! | `lending`     | Aave / Compound interest indexes                     |
 //! | `compound`    | harvest-and-compound arithmetic                      |
 
@@ -26,6 +27,7 @@ pub mod stableswap_exact;
 pub mod v2;
 pub mod v3;
 pub mod v3_exact;
+pub mod weighted;
 
 /// Why a protocol computation cannot be done.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]

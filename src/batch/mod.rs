@@ -113,7 +113,7 @@ pub fn selection(spec: &RunSpec, ds: &Dataset) -> Selection {
                 .series
                 .get(&(SeriesKind::Pool, id.clone()))
                 .map(|s| &s.fields);
-            if crate::engine::book::multi_coin(m)
+            if m.priced_by_coins()
                 || fields.is_some_and(|f| {
                     f.contains_key(&Field::Price)
                         || f.contains_key(&Field::ApyBase)

@@ -272,24 +272,7 @@ fn pool_metas(manifest: &Manifest) -> BTreeMap<String, PoolMeta> {
     manifest
         .pools
         .iter()
-        .map(|p| {
-            (
-                p.id.clone(),
-                PoolMeta {
-                    id: p.id.clone(),
-                    kind: p.kind,
-                    chain: p.chain.clone(),
-                    tokens: p.tokens.clone(),
-                    decimals: p.decimals.clone(),
-                    fee: p.fee,
-                    amplification: p.amplification,
-                    tick_spacing: p.tick_spacing,
-                    reward_token: p.reward_token.clone(),
-                    reward_per_day: p.reward_per_day,
-                    address: p.address.clone(),
-                },
-            )
-        })
+        .map(|p| (p.id.clone(), p.meta()))
         .collect()
 }
 
@@ -645,6 +628,7 @@ fn pool_meta(
         reward_token: None,
         reward_per_day: None,
         address,
+        weights: None,
     })
 }
 

@@ -79,6 +79,29 @@ pub struct PoolEntry {
     /// The pool's on-chain address (lower-case hex), to match it across datasets.
     #[serde(default)]
     pub address: Option<String>,
+    /// A weighted pool's coin weights, in token order, summing to 1.
+    #[serde(default)]
+    pub weights: Option<Vec<f64>>,
+}
+
+impl PoolEntry {
+    /// The entry's pool metadata.
+    pub fn meta(&self) -> crate::pool::PoolMeta {
+        crate::pool::PoolMeta {
+            id: self.id.clone(),
+            kind: self.kind,
+            chain: self.chain.clone(),
+            tokens: self.tokens.clone(),
+            decimals: self.decimals.clone(),
+            fee: self.fee,
+            amplification: self.amplification,
+            tick_spacing: self.tick_spacing,
+            reward_token: self.reward_token.clone(),
+            reward_per_day: self.reward_per_day,
+            address: self.address.clone(),
+            weights: self.weights.clone(),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -415,22 +438,10 @@ impl Manifest {
                     p.id
                 )));
             }
-            if let Some(a) = p.amplification {
-                if !(a.is_finite() && (1.0..=1e6).contains(&a)) {
-                    return Err(err(format!(
-                        "[[pools]] '{}': `amplification` = {a} must be between 1 and 1000000 (Curve's A, e.g. 100 or 2000)",
-                        p.id
-                    )));
-                }
-            }
-            if let Some(t) = p.tick_spacing {
-                if !(1..=16_384).contains(&t) {
-                    return Err(err(format!(
-                        "[[pools]] '{}': `tick_spacing` = {t} must be between 1 and 16384 (Uniswap v3 uses 1, 10, 60 or 200)",
-                        p.id
-                    )));
-                }
-            }
+            // The kind's own parameters, by its model (`pool::Model::check`).
+            let meta = p.meta();
+            meta.check()
+                .map_err(|m| err(format!("[[pools]] '{}': {m}", p.id)))?;
             if let Some(r) = p.reward_per_day {
                 if !(r.is_finite() && (0.0..=1e15).contains(&r)) || p.reward_token.is_none() {
                     return Err(err(format!(

@@ -136,6 +136,10 @@ pub struct PoolParams {
     pub three_pool_amplification: f64,
     pub farm_tvl: f64,
     pub farm_turnover: f64,
+    /// The 80/20 reward-token/WETH weighted pool (Balancer-like): starting TVL and
+    /// daily volume / TVL.
+    pub weighted_tvl: f64,
+    pub weighted_turnover: f64,
     /// How strongly volume rises with |return| (1 + k·|z|, normalised to mean 1).
     pub volume_return_elasticity: f64,
     /// Daily s.d. of the TVL random walk (log).
@@ -266,6 +270,8 @@ impl Default for PoolParams {
             three_pool_amplification: 2000.0,
             farm_tvl: 5e6,
             farm_turnover: 0.1,
+            weighted_tvl: 20e6,
+            weighted_turnover: 0.08,
             volume_return_elasticity: 1.5,
             tvl_daily_sd: 0.02,
             farm_flow_speed: 0.03,
@@ -336,7 +342,7 @@ impl SynthParams {
     }
 
     /// The parameters that must be positive, by name.
-    fn positive_params(&self) -> [(&'static str, f64); 31] {
+    fn positive_params(&self) -> [(&'static str, f64); 33] {
         [
             ("eth.start_price", self.eth.start_price),
             ("eth.vol_calm", self.eth.vol_calm),
@@ -373,6 +379,8 @@ impl SynthParams {
                 self.pools.three_pool_amplification,
             ),
             ("pools.farm_target_apr", self.pools.farm_target_apr),
+            ("pools.weighted_tvl", self.pools.weighted_tvl),
+            ("pools.weighted_turnover", self.pools.weighted_turnover),
             ("universe.apy_low", self.universe.apy_low),
             ("universe.apy_high", self.universe.apy_high),
             ("universe.half_life_days", self.universe.half_life_days),
@@ -428,6 +436,7 @@ pub fn generate(p: &SynthParams) -> Result<SynthOutput, String> {
     let lending = lending_rates(p, hours);
     let pools = pool_files(p, &eth, &z_eth, &reward, &usdc, &usdt, &ts);
     let three = three_pool(p, &usdc, &usdt, &ts);
+    let weighted = weighted_pool(p, &eth, &z_eth, &reward, &ts);
     let (v2, v3, st, farm) = (pools.v2, pools.v3, pools.stable, pools.farm);
     // Prices (long format, hourly).
     let mut prices = String::from("timestamp,asset,price_usd\n");
@@ -467,6 +476,7 @@ pub fn generate(p: &SynthParams) -> Result<SynthOutput, String> {
             ("pool_usdc_usdt_stable.csv".into(), st),
             ("pool_farm_weth_v2.csv".into(), farm),
             ("pool_3pool.csv".into(), three.csv),
+            ("pool_farm_weth_8020.csv".into(), weighted),
             ("prices.csv".into(), prices),
             ("gas.csv".into(), gas),
             ("lending_usdc.csv".into(), lend),
@@ -783,6 +793,39 @@ fn three_pool(p: &SynthParams, usdc: &[f64], usdt: &[f64], ts: &dyn Fn(usize) ->
         w += tvl_sd * normal(&mut r);
     }
     ThreePool { dai, csv }
+}
+
+/// The 80/20 reward-token/WETH weighted pool's hourly volume and TVL (stream 9, so
+/// every other series is unchanged by it). Its TVL moves with its coins' prices as a
+/// weighted pool's value does (Π pᵢ^wᵢ at a fixed invariant) and with a random walk of
+/// deposits; its volume is the turnover with the same |return| and noise factors as the
+/// other pools. It has no price column: its state comes from its coins' prices.
+fn weighted_pool(
+    p: &SynthParams,
+    eth: &[f64],
+    z_eth: &[f64],
+    reward: &[f64],
+    ts: &dyn Fn(usize) -> i64,
+) -> String {
+    let pp = &p.pools;
+    let mut r = rng(p.seed, 9);
+    let e_abs = (2.0 / std::f64::consts::PI).sqrt();
+    let noise_sd = 0.5;
+    let tvl_sd = pp.tvl_daily_sd / 24f64.sqrt();
+    let (rw0, eth0) = (reward[0], eth[0]);
+    let mut w = 0.0f64;
+    let mut csv = String::from("timestamp,volume_usd,tvl_usd\n");
+    for i in 0..eth.len() {
+        let value = (reward[i] / rw0).powf(0.8) * (eth[i] / eth0).powf(0.2);
+        let tvl = pp.weighted_tvl * value * w.exp();
+        let factor = (1.0 + pp.volume_return_elasticity * z_eth[i].abs())
+            / (1.0 + pp.volume_return_elasticity * e_abs)
+            * (noise_sd * normal(&mut r) - 0.5 * noise_sd * noise_sd).exp();
+        let vol = tvl * pp.weighted_turnover / 24.0 * factor;
+        let _ = writeln!(csv, "{},{:.2},{:.2}", ts(i), vol, tvl);
+        w += tvl_sd * normal(&mut r);
+    }
+    csv
 }
 
 /// The generated manifest: `synth_manifest.tmpl` with its placeholders filled.

@@ -83,9 +83,10 @@ impl<'a> Engine<'a> {
                         (Some(twin), _, _) => format!(
                             "the price of the dataset's pool '{twin}' (same address and chain)"
                         ),
-                        (None, true, _) if pv.meta.tokens.len() > 2 => format!(
-                            "its coins' USD prices ({}; no pool price in the data): the pool's balances are the StableSwap state at those prices",
-                            pv.meta.tokens.join("/")
+                        (None, true, _) if pv.meta.priced_by_coins() => format!(
+                            "its coins' USD prices ({}; no pool price in the data): the pool's balances are the {} invariant's state at those prices",
+                            pv.meta.tokens.join("/"),
+                            pv.meta.kind
                         ),
                         (None, true, _) => format!(
                             "token0's USD price over token1's ({}), no pool price in the data",

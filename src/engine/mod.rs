@@ -43,7 +43,6 @@ mod open;
 mod position;
 mod record;
 mod result;
-mod stable;
 mod step;
 mod transfer;
 mod value;
@@ -54,7 +53,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
 
-use crate::amm::{lending, stableswap, v3};
+use crate::amm::lending;
 use crate::costs::{self, ActionKind, GasConfig, SlippageModel, VaultFees};
 use crate::market::{Field, Market, PoolKind, TimeGrid};
 use crate::units::{format_ts, Timestamp, YEAR};
@@ -204,8 +203,10 @@ pub struct Engine<'a> {
     ledger: Vec<LedgerEntry>,
     counts: Counts,
     reward_assets: BTreeSet<usize>,
-    /// Balances of a D = 1 StableSwap pool at each step's price, by pool index.
-    stable_hat: Vec<Vec<Amounts>>,
+    /// One unit of liquidity's amounts at each step, by pool index, for the pool kinds
+    /// that compute them once per run (`pool::Model::state`: StableSwap, weighted);
+    /// empty for the others, whose amounts follow from the price at each step.
+    pool_state: Vec<Vec<Amounts>>,
     /// (amount, release start, release end): harvested profit not yet released.
     locked: Vec<(f64, Timestamp, Timestamp)>,
     locked_now: f64,
@@ -224,6 +225,42 @@ pub struct Engine<'a> {
     /// series: a daily APY on an hourly grid repeats, and `fees::apy_growth` (a log and
     /// an exp) is the costliest part of a step.
     apy_growth: Vec<[Cell<(f64, f64, f64)>; 2]>,
+}
+
+/// Each priced pool's unit amounts per step where its kind computes them once per run
+/// (`pool::Model::state`), by pool index (in id order, as in the book).
+fn pool_states(book: &Book, grid: TimeGrid) -> Result<Vec<Vec<Amounts>>, EngineError> {
+    use crate::pool::StateError;
+    let mut out = vec![Vec::new(); book.pool_list.len()];
+    for (pid, pv) in book.pools.values().enumerate() {
+        if pv.price.is_none() || !pv.meta.holds_positions() {
+            continue;
+        }
+        let coins: Vec<&[f64]> = pv
+            .token_prices
+            .iter()
+            .map(|t| book.prices[*t].as_slice())
+            .collect();
+        let input = crate::pool::StateInput {
+            meta: &pv.meta,
+            price: pv.price.as_deref(),
+            coins: &coins,
+            steps: grid.len(),
+        };
+        match pv.meta.kind.state(&input) {
+            Ok(Some(s)) => out[pid] = s,
+            Ok(None) => {}
+            Err(StateError::Spec(message)) => return Err(EngineError::Spec(message)),
+            Err(StateError::Numeric { step, message }) => {
+                return Err(EngineError::Numeric {
+                    step,
+                    at: format_ts(grid.at(step)),
+                    message,
+                })
+            }
+        }
+    }
+    Ok(out)
 }
 
 /// The chains a run acts on (the strategy's and its pools') and the assets it prices:
@@ -275,12 +312,7 @@ impl<'a> Engine<'a> {
         let (chains, assets) = chains_in_play(market, strategy, &config, &pools);
         let book = Book::build(market, &pools, &assets, &config.events, &config.pools)?;
         // Pools are indexed in id order, as in the book.
-        let mut stable_hat: Vec<Vec<Amounts>> = vec![Vec::new(); book.pool_list.len()];
-        for (pid, (id, pv)) in book.pools.iter().enumerate() {
-            if let (PoolKind::Stableswap, Some(_)) = (pv.meta.kind, &pv.price) {
-                stable_hat[pid] = stable::stable_balances(&book, id, pv, market.grid)?;
-            }
-        }
+        let pool_state = pool_states(&book, market.grid)?;
         let reward_assets = book.pools.values().filter_map(|p| p.reward).collect();
         let chains_in_play: Vec<String> = chains.iter().cloned().collect();
         let mut pf = Portfolio::default();
@@ -295,7 +327,7 @@ impl<'a> Engine<'a> {
             ledger: Vec::new(),
             counts: Counts::default(),
             reward_assets,
-            stable_hat,
+            pool_state,
             locked: Vec::new(),
             locked_now: 0.0,
             baseline: Vec::new(),

@@ -139,15 +139,9 @@ impl<'a> Engine<'a> {
     ) -> Result<(PosKind, String, String, bool), EngineError> {
         let pv = self.book.pool_arc(&pool)?;
         if !book::is_amm(&pv) {
-            let n = pv.meta.tokens.len();
-            return Err(EngineError::Spec(match pv.meta.kind {
-                PoolKind::Stableswap if n > MAX_COINS => format!(
-                    "pool '{pool}' has {n} coins; a StableSwap position holds at most {MAX_COINS} (engine::MAX_COINS)"
-                ),
-                kind if n != 2 && kind != PoolKind::Stableswap => {
-                    format!("pool '{pool}' has {n} tokens; a {kind} position holds two")
-                }
-                _ => format!("pool '{pool}' has no price series"),
+            return Err(EngineError::Spec(match pv.meta.coins_error() {
+                Some(m) => m,
+                None => format!("pool '{pool}' has no price series"),
             }));
         }
         if pv.volume.is_some() && pv.fees_usd.is_none() && pv.fee_at(i).is_none() {
@@ -160,7 +154,7 @@ impl<'a> Engine<'a> {
         let kind = pv.meta.kind;
         let range = match range {
             Some((lo, hi)) => {
-                if kind != PoolKind::Concentrated {
+                if !kind.ranges() {
                     return Err(EngineError::Spec(format!(
                         "a price range needs a concentrated pool; '{pool}' is {kind}"
                     )));

@@ -3,12 +3,7 @@
 
 use super::*;
 
-/// The most coins a pool position holds (a 3-coin StableSwap pool such as 3pool).
-pub const MAX_COINS: usize = 3;
-
-/// Token amounts of a pool position, one per coin of its pool in the pool's order;
-/// the slots past the pool's coins are 0.
-pub type Amounts = [f64; MAX_COINS];
+pub use crate::pool::{Amounts, MAX_COINS};
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct AmmPos {

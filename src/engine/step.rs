@@ -275,10 +275,11 @@ impl<'a> Engine<'a> {
         self.att.fees.add(fee_income);
         self.att.rewards.add(reward_usd);
         a.fees_usd += fee_income;
-        // Constant-product and StableSwap pools compound fees into the
-        // position on-chain; concentrated positions hold them uncollected
-        // until collected (rebalance, harvest, close), as v3 does.
-        if a.kind != PoolKind::Concentrated && a.fees_usd > 0.0 {
+        // Constant-product, StableSwap and weighted pools compound fees into
+        // the position on-chain; concentrated positions hold them uncollected
+        // until collected (rebalance, harvest, close), as v3 does
+        // (`pool::Model::FEES_COMPOUND`).
+        if a.kind.fees_compound() && a.fees_usd > 0.0 {
             let fees = a.fees_usd;
             a.fees_usd = 0.0;
             self.add_liquidity_value(a, fees, i);

@@ -40,27 +40,21 @@ impl<'a> Engine<'a> {
             Some(s) => s[i],
             None => f64::NAN,
         };
-        // A pool of more than two coins (StableSwap) values its amounts coin by coin;
-        // every other pool holds two: their value is the two-term sum, inline (the hot
-        // path).
+        // Kinds with a per-run state (StableSwap, weighted) read it; the others' amounts
+        // follow from the price (`pool::Model::unit`). Two coins are valued with the
+        // two-term sum, inline (the hot path); more coin by coin.
         let tp = &pv.token_prices;
-        let (amt, usd) = if tp.len() > 2 {
-            let amt = self.stable_hat[a.pid][i];
-            (amt, self.amounts_value(pv, &amt, i))
+        let state = &self.pool_state[a.pid];
+        let amt = if state.is_empty() {
+            let [x, y] = a.kind.unit(p, a.range);
+            [x, y, 0.0]
         } else {
-            let (x, y) = match (a.kind, a.range) {
-                (PoolKind::Stableswap, _) => {
-                    let h = &self.stable_hat[a.pid][i];
-                    (h[0], h[1])
-                }
-                (_, Some((sa, sb))) => v3::amounts_unchecked(p.sqrt(), sa, sb, 1.0),
-                _ => {
-                    let s = p.sqrt();
-                    (1.0 / s, s)
-                }
-            };
-            let usd = x * self.book.price(tp[0], i) + y * self.book.price(tp[1], i);
-            ([x, y, 0.0], usd)
+            state[i]
+        };
+        let usd = if let [t0, t1] = tp.as_slice() {
+            amt[0] * self.book.price(*t0, i) + amt[1] * self.book.price(*t1, i)
+        } else {
+            self.amounts_value(pv, &amt, i)
         };
         slot.step.set(i);
         slot.amt.set(amt);

@@ -4,54 +4,56 @@
 use super::*;
 
 impl<'a> Engine<'a> {
-    /// Swap cost of converting `usd` of value through a pool, from its own depth: the
-    /// active liquidity of a concentrated pool, the invariant of a StableSwap pool, the
-    /// reserves (TVL) of a constant-product pool. A pool with no depth data is an error
-    /// unless the strategy file stated a slippage model (`[costs] reward_swap`).
+    /// Swap cost of converting `usd` of value through a pool, from its own depth, by its
+    /// kind's model (`pool::Model::swap_cost`): the active liquidity of a concentrated
+    /// pool, the invariant of a StableSwap or weighted pool at its TVL, the reserves
+    /// (TVL) of a constant-product pool. A pool with no depth data is an error unless
+    /// the strategy file stated a slippage model (`[costs] reward_swap`).
     pub(super) fn pool_swap_cost(
         &self,
         pool: &PoolView,
         usd: f64,
         i: usize,
     ) -> Result<f64, EngineError> {
-        let fee = pool.fee_at(i).unwrap_or(self.config.reward_swap.fee);
-        // A concentrated pool trades against its active liquidity: within the current
-        // range it is a constant-product pool of virtual reserves L/√P and L·√P.
-        if let (PoolKind::Concentrated, Some(liq), Some(scale), Some(price)) = (
-            pool.meta.kind,
-            &pool.liquidity,
-            pool.raw_liquidity_scale(),
-            &pool.price,
-        ) {
-            if pool.token_prices.len() == 2 && liq[i].is_finite() && liq[i] > 0.0 {
-                let l = liq[i] / scale;
-                let s = price[i].sqrt();
-                let depth = l / s * self.book.price(pool.token_prices[0], i)
-                    + l * s * self.book.price(pool.token_prices[1], i);
-                return Ok(costs::swap_cost_constant_product(usd, depth, fee));
-            }
-        }
-        let tvl = pool
-            .tvl
-            .as_ref()
-            .map(|t| t[i])
-            .filter(|t| t.is_finite() && *t > 0.0);
-        match (tvl, pool.meta.kind, pool.meta.amplification) {
-            (Some(tvl), PoolKind::Stableswap, Some(amp)) => {
-                Ok(costs::swap_cost_stableswap(usd, tvl, amp, fee, pool.token_prices.len()))
-            }
-            (Some(_), PoolKind::Stableswap, None) => Err(EngineError::Spec(format!(
-                "pool '{}': a swap through this StableSwap pool needs its amplification; add it to the pool's metadata or `[assume.amplification]`",
-                pool.meta.id
-            ))),
-            (Some(tvl), _, _) => Ok(costs::swap_cost_constant_product(usd, tvl, fee)),
-            (None, _, _) if self.config.reward_swap_stated => Ok(self.config.reward_swap.cost(usd)),
-            (None, _, _) => Err(EngineError::Spec(format!(
+        let depth = crate::pool::Depth {
+            meta: &pool.meta,
+            usd,
+            fee: pool.fee_at(i).unwrap_or(self.config.reward_swap.fee),
+            tvl: pool
+                .tvl
+                .as_ref()
+                .map(|t| t[i])
+                .filter(|t| t.is_finite() && *t > 0.0),
+            active_usd: self.active_depth(pool, i),
+        };
+        match pool.meta.kind.swap_cost(&depth) {
+            Some(cost) => cost.map_err(EngineError::Spec),
+            None if self.config.reward_swap_stated => Ok(self.config.reward_swap.cost(usd)),
+            None => Err(EngineError::Spec(format!(
                 "pool '{}' has no depth data at {} (no tvl_usd or active liquidity) to price a ${usd:.2} swap through it; add the series to the dataset, state `[assume.pool_tvl_usd]`, or state a slippage model in `[costs] reward_swap`",
                 pool.meta.id,
                 format_ts(self.market.grid.at(i))
             ))),
         }
+    }
+
+    /// The USD depth of a two-coin pool's active liquidity at step `i` (the virtual
+    /// reserves L/√P and L·√P of the current range), where the data has it.
+    fn active_depth(&self, pool: &PoolView, i: usize) -> Option<f64> {
+        let (liq, scale, price) = (
+            pool.liquidity.as_ref()?,
+            pool.raw_liquidity_scale()?,
+            pool.price.as_ref()?,
+        );
+        let [t0, t1] = pool.token_prices.as_slice() else {
+            return None;
+        };
+        if !(liq[i].is_finite() && liq[i] > 0.0) {
+            return None;
+        }
+        let l = liq[i] / scale;
+        let s = price[i].sqrt();
+        Some(l / s * self.book.price(*t0, i) + l * s * self.book.price(*t1, i))
     }
 
     /// Makes the wallet hold at least `amount` of `target`, selling other holdings

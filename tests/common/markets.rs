@@ -24,6 +24,7 @@ pub fn meta(id: &str, kind: PoolKind, tokens: [&str; 2], fee: f64) -> PoolMeta {
         reward_token: None,
         reward_per_day: None,
         address: None,
+        weights: None,
     }
 }
 

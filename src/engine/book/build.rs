@@ -148,7 +148,7 @@ impl Book {
         let book = self;
         for (id, pv) in views.iter_mut() {
             let yields = pv.apy_base.is_some() || pv.apy_reward.is_some();
-            if pv.price.is_none() && multi_coin(&pv.meta) {
+            if pv.price.is_none() && pv.meta.priced_by_coins() {
                 book.price_multi_coin(market, id, pv, yields)?;
                 continue;
             }
@@ -198,7 +198,8 @@ impl Book {
         Ok(())
     }
 
-    /// A multi-coin StableSwap pool: every coin needs a USD price (its state is the
+    /// A pool priced by its coins (`pool::Model::priced_by_coins`: a multi-coin
+    /// StableSwap pool, a weighted pool): every coin needs a USD price (its state is the
     /// one those prices give); `price` is token0's over token1's. Its fees come from its
     /// fee model, or from its APY series where that is all it has.
     fn price_multi_coin(
@@ -215,8 +216,9 @@ impl Book {
             }
             let s = direct_price(market, t).ok_or_else(|| {
                     EngineError::Spec(format!(
-                        "pool '{id}' is a {}-coin StableSwap pool: its state comes from its coins' USD prices, and '{t}' has none; add a price series for '{t}' to the dataset",
-                        tokens.len()
+                        "pool '{id}' is a {}-coin {} pool: its state comes from its coins' USD prices, and '{t}' has none; add a price series for '{t}' to the dataset",
+                        tokens.len(),
+                        pv.meta.kind
                     ))
                 })?;
             self.add(t, s.price_usd.clone());
@@ -429,7 +431,7 @@ fn pool_fee(
             fallback: Vec::new(),
             forced: false,
         })
-    } else if (p.field(Field::Price).is_some() || multi_coin(&p.meta))
+    } else if (p.field(Field::Price).is_some() || p.meta.priced_by_coins())
         && p.meta.kind != PoolKind::Lending
     {
         fees::resolve(

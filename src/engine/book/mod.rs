@@ -403,16 +403,8 @@ impl Book {
     }
 }
 
-/// Whether a pool can be marked by AMM math: it has a price, and two tokens, or 3 to
-/// `MAX_COINS` for a StableSwap pool (`multi_coin`).
+/// Whether a position can hold the pool: it is priced (its own series, or its coins'
+/// prices) and its kind holds liquidity of this many coins (`pool::Model::COINS`).
 pub fn is_amm(pv: &PoolView) -> bool {
-    pv.price.is_some()
-        && pv.meta.kind != PoolKind::Lending
-        && (pv.meta.tokens.len() == 2 || multi_coin(&pv.meta))
-}
-
-/// A StableSwap pool of 3 to `MAX_COINS` coins (3pool-like): it has no single price;
-/// its state at a step is the one its coins' USD prices give (`amm::stableswap`).
-pub fn multi_coin(meta: &PoolMeta) -> bool {
-    meta.kind == PoolKind::Stableswap && (3..=crate::engine::MAX_COINS).contains(&meta.tokens.len())
+    pv.price.is_some() && pv.meta.holds_positions()
 }
