@@ -104,6 +104,101 @@ pub fn chain_preset(chain: &str) -> Option<ChainPreset> {
     })
 }
 
+/// Where a chain's gas price at a step comes from.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum GasPriceSource {
+    /// A constant (the strategy file's `gas_price_gwei`, or the chain's preset), gwei.
+    Constant(f64),
+    /// The data's gas price series for the chain.
+    Series,
+}
+
+/// Where a chain's native token's USD price at a step comes from.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum NativePriceSource {
+    /// A price series: its index in the caller's price table.
+    Asset(usize),
+    /// The chain preset's constant price, USD.
+    Constant(f64),
+}
+
+/// The gas model of one chain in a run, resolved once: an action of `units` gas costs
+/// units × gwei × 1e-9 × the native token's USD price + the chain's L1 data fee.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ChainGas {
+    pub gwei: GasPriceSource,
+    pub native: NativePriceSource,
+    /// Fixed L1 data fee per transaction (rollups), USD.
+    pub l1_fee: f64,
+}
+
+impl ChainGas {
+    /// The USD cost of `units` of gas at step `i`: the gas price from `series` (the
+    /// chain's gas price series, where it has one) or the constant, the native token's
+    /// price from `price(asset, i)` or the constant.
+    #[inline]
+    pub fn usd(
+        &self,
+        units: f64,
+        i: usize,
+        series: Option<&[f64]>,
+        price: impl Fn(usize, usize) -> f64,
+    ) -> Result<f64, String> {
+        let gwei = match (self.gwei, series) {
+            (GasPriceSource::Constant(g), _) => g,
+            (GasPriceSource::Series, Some(s)) => s[i],
+            (GasPriceSource::Series, None) => return Err("no gas price series".into()),
+        };
+        let native_usd = match self.native {
+            NativePriceSource::Asset(k) => price(k, i),
+            NativePriceSource::Constant(p) => p,
+        };
+        Ok(units * gwei * 1e-9 * native_usd + self.l1_fee)
+    }
+}
+
+impl GasConfig {
+    /// A chain's gas model: the gas price stated in the strategy file, else the data's
+    /// series (`series_native`: the native asset the data names for it, where it has a
+    /// series), else the chain's preset; the native token priced by its price series
+    /// (`native_index`: its index, where the run prices it), else the preset's price. An
+    /// error names what is missing and the fix.
+    pub fn chain_gas(
+        &self,
+        chain: &str,
+        series_native: Option<&str>,
+        native_index: &dyn Fn(&str) -> Option<usize>,
+    ) -> Result<ChainGas, String> {
+        let preset = self.preset(chain);
+        let gwei = match (self.gas_price_gwei, series_native, &preset) {
+            (Some(g), _, _) => GasPriceSource::Constant(g),
+            (None, Some(_), _) => GasPriceSource::Series,
+            (None, None, Some(p)) => GasPriceSource::Constant(p.gas_price_gwei),
+            _ => return Err(format!(
+                "chain '{chain}' has no gas series in the data and no preset; add [gas.chains.{chain}] to the strategy file"
+            )),
+        };
+        let native = series_native
+            .map(str::to_string)
+            .or_else(|| preset.as_ref().map(|p| p.native_asset.clone()))
+            .unwrap_or_default();
+        let native = match (native_index(&native), &preset) {
+            (Some(k), _) => NativePriceSource::Asset(k),
+            (None, Some(p)) => NativePriceSource::Constant(p.native_price_usd),
+            (None, None) => {
+                return Err(format!(
+                    "no USD price for chain '{chain}''s native asset '{native}'"
+                ))
+            }
+        };
+        Ok(ChainGas {
+            gwei,
+            native,
+            l1_fee: preset.map(|p| p.l1_data_fee_usd).unwrap_or(0.0),
+        })
+    }
+}
+
 /// Who pays a run's gas.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(rename_all = "snake_case")]
@@ -345,6 +440,43 @@ impl VaultFees {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_chains_gas_model_resolves_in_order_and_prices_an_action() {
+        let g = GasConfig::default();
+        let eth = |a: &str| (a == "ETH").then_some(7);
+        // The data's series and the native token's price series.
+        let c = g.chain_gas("ethereum", Some("ETH"), &eth).unwrap();
+        assert_eq!(c.gwei, GasPriceSource::Series);
+        assert_eq!(c.native, NativePriceSource::Asset(7));
+        let price = |k: usize, i: usize| if k == 7 { 2000.0 + i as f64 } else { f64::NAN };
+        // 150,000 units × 20 gwei × 1e-9 × $2,001 = $6.003.
+        let usd = c.usd(150_000.0, 1, Some(&[10.0, 20.0]), price).unwrap();
+        assert!((usd - 6.003).abs() < 1e-12, "{usd}");
+        // No series: the preset (Arbitrum: 0.02 gwei, $0.02 L1 fee), native priced.
+        let c = g.chain_gas("arbitrum", None, &eth).unwrap();
+        assert_eq!(c.gwei, GasPriceSource::Constant(0.02));
+        assert_eq!(c.l1_fee, 0.02);
+        // A stated gas price wins over the series; an unpriced native token takes the
+        // preset's price.
+        let stated = GasConfig {
+            gas_price_gwei: Some(5.0),
+            ..GasConfig::default()
+        };
+        let c = stated.chain_gas("ethereum", Some("ETH"), &|_| None).unwrap();
+        assert_eq!(c.gwei, GasPriceSource::Constant(5.0));
+        assert_eq!(c.native, NativePriceSource::Constant(2500.0));
+        // An unknown chain without a series is an error naming the fix.
+        let e = g.chain_gas("zksync", None, &eth).unwrap_err();
+        assert!(e.contains("[gas.chains.zksync]"), "{e}");
+        assert!(c.usd(1.0, 0, None, price).is_ok());
+        let series_only = ChainGas {
+            gwei: GasPriceSource::Series,
+            native: NativePriceSource::Constant(1.0),
+            l1_fee: 0.0,
+        };
+        assert!(series_only.usd(1.0, 0, None, price).is_err());
+    }
 
     #[test]
     fn swap_costs_grow_with_size_and_include_the_fee() {

@@ -1,69 +1,22 @@
-//! Gas: each chain's pricing (a gas price series or preset, the native token's price, an
-//! L1 data fee), an action's cost in USD, and paying it from the wallet or an external
-//! budget.
+//! Gas: an action's cost by its chain's gas model (`costs::ChainGas`: a gas price series
+//! or preset, the native token's price, an L1 data fee), and paying it from the wallet
+//! or an external budget.
 
 use super::*;
-
-#[derive(Debug, Clone, Copy)]
-pub(super) enum GasPrice {
-    Constant(f64),
-    Series,
-}
-
-#[derive(Debug, Clone, Copy)]
-pub(super) enum NativePrice {
-    Asset(usize),
-    Constant(f64),
-}
-
-/// A chain's gas pricing, resolved before the first step.
-#[derive(Debug, Clone, Copy)]
-pub(super) struct ChainCost {
-    pub(super) gwei: GasPrice,
-    pub(super) native_price: NativePrice,
-    pub(super) l1_fee: f64,
-}
 
 impl<'a> Engine<'a> {
     // ---------------------------------------------------------------- costs
 
-    /// How a chain's gas is priced in this run, resolved once per chain.
-    pub(super) fn chain_cost(&self, chain: &str) -> Result<ChainCost, EngineError> {
-        let preset = self.config.gas.preset(chain);
-        let gwei = match (self.config.gas.gas_price_gwei, self.market.gas(chain), &preset) {
-            (Some(g), _, _) => GasPrice::Constant(g),
-            (None, Some(_), _) => GasPrice::Series,
-            (None, None, Some(p)) => GasPrice::Constant(p.gas_price_gwei),
-            _ => {
-                return Err(EngineError::Spec(format!(
-                    "chain '{chain}' has no gas series in the data and no preset; add [gas.chains.{chain}] to the strategy file"
-                )))
-            }
-        };
-        let native = self
-            .market
-            .gas(chain)
-            .map(|g| g.chain.native_asset.clone())
-            .or_else(|| preset.as_ref().map(|p| p.native_asset.clone()))
-            .unwrap_or_default();
-        let native_price = match self.book.assets.get(&native) {
-            Some(k) => NativePrice::Asset(*k),
-            None => match &preset {
-                Some(p) => NativePrice::Constant(p.native_price_usd),
-                None => {
-                    return Err(EngineError::Spec(format!(
-                        "no USD price for chain '{chain}''s native asset '{native}'"
-                    )))
-                }
-            },
-        };
-        Ok(ChainCost {
-            gwei,
-            native_price,
-            l1_fee: preset.map(|p| p.l1_data_fee_usd).unwrap_or(0.0),
-        })
+    /// A chain's gas model in this run (`costs::ChainGas`), resolved once per chain.
+    pub(super) fn chain_cost(&self, chain: &str) -> Result<costs::ChainGas, EngineError> {
+        let series_native = self.market.gas(chain).map(|g| g.chain.native_asset.as_str());
+        self.config
+            .gas
+            .chain_gas(chain, series_native, &|a| self.book.assets.get(a).copied())
+            .map_err(EngineError::Spec)
     }
 
+    /// The USD cost of an action's gas on `chain` at step `i`, by the chain's model.
     pub(super) fn gas_usd(
         &self,
         chain: &str,
@@ -78,22 +31,9 @@ impl<'a> Engine<'a> {
                 &resolved
             }
         };
-        let gwei = match c.gwei {
-            GasPrice::Constant(g) => g,
-            GasPrice::Series => match self.market.gas(chain) {
-                Some(g) => g.gas_price_gwei[i],
-                None => {
-                    return Err(EngineError::Spec(format!(
-                        "no gas price series for chain '{chain}'"
-                    )))
-                }
-            },
-        };
-        let native_usd = match c.native_price {
-            NativePrice::Asset(k) => self.book.price(k, i),
-            NativePrice::Constant(p) => p,
-        };
-        Ok(self.config.gas.units(kind) * gwei * 1e-9 * native_usd + c.l1_fee)
+        let series = self.market.gas(chain).map(|g| g.gas_price_gwei.as_slice());
+        c.usd(self.config.gas.units(kind), i, series, |k, i| self.book.price(k, i))
+            .map_err(|m| EngineError::Spec(format!("{m} for chain '{chain}'")))
     }
 
     pub(super) fn pay_gas(

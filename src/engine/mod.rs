@@ -59,7 +59,6 @@ use crate::market::{Field, Market, PoolKind, TimeGrid};
 use crate::units::{format_ts, Timestamp, YEAR};
 pub use api::{Action, Outcome, Strategy, Target, View};
 pub use book::{Book, PoolSettings, PoolView, StressEvent, VecMap, Wallet, USD};
-use gas::ChainCost;
 pub use ledger::{Attribution, Bucket, LedgerAction, LedgerEntry, Sum, BUCKETS};
 use position::scale;
 pub use position::{
@@ -194,7 +193,7 @@ impl RunConfig {
 
 /// The state of one run in progress.
 pub struct Engine<'a> {
-    chain_costs: BTreeMap<String, ChainCost>,
+    chain_costs: BTreeMap<String, costs::ChainGas>,
     market: &'a Market,
     book: Book,
     config: RunConfig,
