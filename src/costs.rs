@@ -463,7 +463,9 @@ mod tests {
             gas_price_gwei: Some(5.0),
             ..GasConfig::default()
         };
-        let c = stated.chain_gas("ethereum", Some("ETH"), &|_| None).unwrap();
+        let c = stated
+            .chain_gas("ethereum", Some("ETH"), &|_| None)
+            .unwrap();
         assert_eq!(c.gwei, GasPriceSource::Constant(5.0));
         assert_eq!(c.native, NativePriceSource::Constant(2500.0));
         // An unknown chain without a series is an error naming the fix.

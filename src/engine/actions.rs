@@ -15,9 +15,9 @@ impl<'a> Engine<'a> {
                 let total: f64 = weights.iter().map(|w| w.1).sum();
                 let cash = self.pf.wallet.remove(&0).unwrap_or(0.0);
                 for (asset, w) in weights {
-                    let k = self.book.asset(asset)?;
+                    let k = self.cx.book.asset(asset)?;
                     *self.pf.wallet.entry(k).or_default() +=
-                        cash * w / total / self.book.price(k, 0);
+                        cash * w / total / self.cx.book.price(k, 0);
                 }
                 Ok(Outcome::Done)
             }
@@ -56,9 +56,9 @@ impl<'a> Engine<'a> {
             return Ok(o);
         }
         let chain = self.position_chain(position)?;
-        let gas = self.gas_usd(&chain, ActionKind::Withdraw, i)?;
+        let gas = self.cx.gas_usd(&chain, ActionKind::Withdraw, i)?;
         let funds = self.wallet_value(i) + self.value_of(position, i)?;
-        if let Some(r) = self.unaffordable("withdraw", gas, funds) {
+        if let Some(r) = self.cx.unaffordable("withdraw", gas, funds) {
             let name = self.position_name(position);
             return Ok(self.skip(i, "withdraw", &name, r));
         }
@@ -70,10 +70,10 @@ impl<'a> Engine<'a> {
     fn claim(&mut self, position: u32, i: usize) -> Result<Outcome, EngineError> {
         let (pool, value) = match self.pf.positions.get(&position).map(|p| &p.kind) {
             Some(PosKind::Amm(a)) => {
-                let pv = &self.book.pool_list[a.pid];
+                let pv = &self.cx.book.pool_list[a.pid];
                 let v = pv
                     .reward
-                    .map(|r| a.pending * self.book.price(r, i))
+                    .map(|r| a.pending * self.cx.book.price(r, i))
                     .unwrap_or(0.0);
                 (a.pool.clone(), v)
             }
@@ -83,19 +83,19 @@ impl<'a> Engine<'a> {
                 )))
             }
         };
-        let chain = self.book.pools[&pool].meta.chain.clone();
-        let gas = self.gas_usd(&chain, ActionKind::Claim, i)?;
+        let chain = self.cx.book.pools[&pool].meta.chain.clone();
+        let gas = self.cx.gas_usd(&chain, ActionKind::Claim, i)?;
         let funds = self.wallet_value(i) + value;
-        if let Some(r) = self.unaffordable("claim", gas, funds) {
+        if let Some(r) = self.cx.unaffordable("claim", gas, funds) {
             return Ok(self.skip(i, "claim", &pool, r));
         }
         if let Some(PosKind::Amm(a)) = self.pf.positions.get_mut(&position).map(|p| &mut p.kind) {
             let pending = std::mem::take(&mut a.pending);
-            if let Some(r) = self.book.pools[&pool].reward {
+            if let Some(r) = self.cx.book.pools[&pool].reward {
                 *self.pf.wallet.entry(r).or_default() += pending;
             }
         }
-        self.counts.claims += 1;
+        self.st.counts.claims += 1;
         self.log(i, LedgerAction::Claim, &pool, value, 0.0, 0.0, 0.0);
         self.charge_gas(gas, ActionKind::Claim, i, &pool);
         Ok(Outcome::Done)
@@ -104,6 +104,7 @@ impl<'a> Engine<'a> {
     /// `Action::SellRewards`: every reward token in the wallet sold for USD.
     fn sell_rewards(&mut self, i: usize) -> Result<Outcome, EngineError> {
         let held: Vec<usize> = self
+            .cx
             .reward_assets
             .iter()
             .copied()
@@ -113,17 +114,20 @@ impl<'a> Engine<'a> {
             return Ok(Outcome::Done);
         }
         let chain = self.first_chain();
-        let gas = self.gas_usd(&chain, ActionKind::Swap, i)?;
-        if let Some(r) = self.unaffordable("sell rewards", gas, self.wallet_value(i)) {
+        let gas = self.cx.gas_usd(&chain, ActionKind::Swap, i)?;
+        if let Some(r) = self
+            .cx
+            .unaffordable("sell rewards", gas, self.wallet_value(i))
+        {
             return Ok(self.skip(i, "sell_rewards", "rewards", r));
         }
         for r in held {
             let x = self.pf.wallet.remove(&r).unwrap_or(0.0);
-            let v = x * self.book.price(r, i);
-            let cost = self.config.reward_swap.cost(v);
+            let v = x * self.cx.book.price(r, i);
+            let cost = self.cx.config.reward_swap.cost(v);
             *self.pf.wallet.entry(0).or_default() += v - cost;
-            self.att.swap_costs.add(-cost);
-            self.counts.swaps += 1;
+            self.st.att.swap_costs.add(-cost);
+            self.st.counts.swaps += 1;
             let name = self.log_name(r);
             self.log(i, LedgerAction::SellRewards, &name, v, 0.0, cost, 0.0);
         }
@@ -152,10 +156,13 @@ impl<'a> Engine<'a> {
             )));
         };
         let pool = a.pool.clone();
-        let chain = self.book.pool_list[a.pid].meta.chain.clone();
-        let gas = self.gas_usd(&chain, ActionKind::Rebalance, i)?;
+        let chain = self.cx.book.pool_list[a.pid].meta.chain.clone();
+        let gas = self.cx.gas_usd(&chain, ActionKind::Rebalance, i)?;
         let budget = self.value_of(position, i)?;
-        if let Some(r) = self.unaffordable("rebalance", gas, self.wallet_value(i) + budget) {
+        if let Some(r) = self
+            .cx
+            .unaffordable("rebalance", gas, self.wallet_value(i) + budget)
+        {
             return Ok(self.skip(i, "rebalance", &pool, r));
         }
         self.withdraw_to_wallet(position, i);
@@ -173,7 +180,7 @@ impl<'a> Engine<'a> {
         if let Some(p) = id.and_then(|id| self.pf.positions.remove(&id)) {
             self.pf.positions.insert(position, p);
         }
-        self.counts.rebalances += 1;
+        self.st.counts.rebalances += 1;
         Ok(outcome)
     }
 
@@ -186,7 +193,7 @@ impl<'a> Engine<'a> {
         then: Option<&Target>,
         i: usize,
     ) -> Result<Option<Outcome>, EngineError> {
-        let ts = self.market.grid.at(i);
+        let ts = self.cx.market.grid.at(i);
         let p = self
             .pf
             .positions
@@ -201,7 +208,7 @@ impl<'a> Engine<'a> {
                 "the position is already waiting to be withdrawn".into(),
             )));
         }
-        let set = self.config.pools.get(&name).cloned().unwrap_or_default();
+        let set = self.cx.config.pools.get(&name).cloned().unwrap_or_default();
         let unbonding = set.unbonding_secs().map_err(EngineError::Spec)?;
         let lock_end = p.locked_until.unwrap_or(i64::MIN);
         let ready_at = lock_end.max(ts.saturating_add(unbonding));
@@ -257,23 +264,26 @@ impl<'a> Engine<'a> {
                 let from_tokens = self.position_tokens(position);
                 let to_chain = self.target_chain(to)?;
                 let mut value = self.value_of(position, i)?;
-                let mut gas = self.gas_usd(&from_chain, ActionKind::Withdraw, i)?
-                    + self.gas_usd(&to_chain, ActionKind::Deposit, i)?;
+                let mut gas = self.cx.gas_usd(&from_chain, ActionKind::Withdraw, i)?
+                    + self.cx.gas_usd(&to_chain, ActionKind::Deposit, i)?;
                 if to_chain != from_chain {
-                    gas += self.gas_usd(&from_chain, ActionKind::Bridge, i)?;
+                    gas += self.cx.gas_usd(&from_chain, ActionKind::Bridge, i)?;
                 }
-                if let Some(r) = self.unaffordable("move", gas, self.wallet_value(i) + value) {
+                if let Some(r) = self
+                    .cx
+                    .unaffordable("move", gas, self.wallet_value(i) + value)
+                {
                     let name = self.position_name(position);
                     return Ok(self.skip(i, "move", &name, r));
                 }
                 self.close(position, i, true)?;
                 if to_chain != from_chain {
-                    let bridge_gas = self.gas_usd(&from_chain, ActionKind::Bridge, i)?;
+                    let bridge_gas = self.cx.gas_usd(&from_chain, ActionKind::Bridge, i)?;
                     self.take_gas(bridge_gas, i);
-                    let fee = value.max(0.0) * self.config.bridge_fee;
+                    let fee = value.max(0.0) * self.cx.config.bridge_fee;
                     value -= fee;
                     *self.pf.wallet.entry(0).or_default() -= fee;
-                    self.att.swap_costs.add(-fee);
+                    self.st.att.swap_costs.add(-fee);
                     self.log(
                         i,
                         LedgerAction::Bridge,
@@ -285,20 +295,20 @@ impl<'a> Engine<'a> {
                     );
                 }
                 if let Target::Yield { pool } = to {
-                    let to_tokens = self.book.pool(pool)?.meta.tokens.clone();
+                    let to_tokens = self.cx.book.pool(pool)?.meta.tokens.clone();
                     if to_tokens != from_tokens {
                         let v = value.max(0.0);
-                        let pv = self.book.pool_arc(pool)?;
-                        let cost = self.pool_swap_cost(&pv, v, i)?;
+                        let pv = self.cx.book.pool_arc(pool)?;
+                        let cost = self.cx.pool_swap_cost(&pv, v, i)?;
                         value -= cost;
                         *self.pf.wallet.entry(0).or_default() -= cost;
-                        self.att.swap_costs.add(-cost);
-                        self.counts.swaps += 1;
+                        self.st.att.swap_costs.add(-cost);
+                        self.st.counts.swaps += 1;
                         self.log(i, LedgerAction::Swap, pool, v, 0.0, cost, 0.0);
                     }
                 }
                 let (outcome, _) = self.open(to.clone(), value, i, ActionKind::Deposit)?;
-                self.counts.moves += 1;
+                self.st.counts.moves += 1;
                 Ok(outcome)
             }
         }
@@ -306,14 +316,14 @@ impl<'a> Engine<'a> {
 
     pub(super) fn close(&mut self, id: u32, i: usize, pay: bool) -> Result<(), EngineError> {
         let chain = self.position_chain(id)?;
-        let v = self.position_value(&self.pf.positions[&id], i);
+        let v = self.cx.position_value(&self.pf.positions[&id], i);
         let name = match &self.pf.positions[&id].kind {
             PosKind::Amm(a) => a.pool.clone(),
             PosKind::Lend { market, .. } => market.clone(),
             PosKind::Yield { pool, .. } => pool.clone(),
         };
         self.withdraw_to_wallet(id, i);
-        self.counts.withdrawals += 1;
+        self.st.counts.withdrawals += 1;
         self.log(i, LedgerAction::Withdraw, &name, v, 0.0, 0.0, 0.0);
         if pay {
             self.pay_gas(&chain, ActionKind::Withdraw, i, 1.0, &name)?;

@@ -170,13 +170,14 @@ impl<'a> View<'a> {
     pub fn target_gas_usd(&self, target: &Target, kind: ActionKind) -> f64 {
         self.engine
             .target_chain(target)
-            .and_then(|c| self.engine.gas_usd(&c, kind, self.i))
+            .and_then(|c| self.engine.cx.gas_usd(&c, kind, self.i))
             .unwrap_or(f64::INFINITY)
     }
 
     /// Gas cost in USD of an action on a chain at this step.
     pub fn gas_usd(&self, chain: &str, kind: ActionKind) -> f64 {
         self.engine
+            .cx
             .gas_usd(chain, kind, self.i)
             .unwrap_or(f64::INFINITY)
     }
@@ -184,7 +185,7 @@ impl<'a> View<'a> {
     /// The value of a position at this step (USD).
     pub fn position_value(&self, id: u32) -> f64 {
         self.position(id)
-            .map(|p| self.engine.position_value(p, self.i))
+            .map(|p| self.engine.cx.position_value(p, self.i))
             .unwrap_or(0.0)
     }
 

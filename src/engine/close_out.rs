@@ -16,31 +16,32 @@ impl<'a> Engine<'a> {
         // (asset, value USD, pool it is swapped through)
         let mut holdings: Vec<(usize, f64, Option<usize>)> = Vec::new();
         for (a, x) in self.pf.wallet.iter() {
-            holdings.push((*a, x * self.book.price(*a, i), None));
+            holdings.push((*a, x * self.cx.book.price(*a, i), None));
         }
         for (id, p) in self.pf.positions.iter() {
             let chain = self.chain_of(*id).map_err(|e| e.to_string())?;
             exit.gas += self
+                .cx
                 .gas_usd(chain, ActionKind::Withdraw, i)
                 .map_err(|e| e.to_string())?;
             chains.insert(chain.to_string());
             match &p.kind {
                 PosKind::Amm(a) => {
-                    let pv = &self.book.pool_list[a.pid];
-                    for (amt, t) in self.amounts(a, i).iter().zip(&pv.token_prices) {
-                        holdings.push((*t, amt * self.book.price(*t, i), Some(a.pid)));
+                    let pv = &self.cx.book.pool_list[a.pid];
+                    for (amt, t) in self.cx.amounts(a, i).iter().zip(&pv.token_prices) {
+                        holdings.push((*t, amt * self.cx.book.price(*t, i), Some(a.pid)));
                     }
                     if let Some(r) = pv.reward {
-                        holdings.push((r, a.pending * self.book.price(r, i), None));
+                        holdings.push((r, a.pending * self.cx.book.price(r, i), None));
                     }
                 }
                 PosKind::Lend { asset, amount, .. } => {
-                    holdings.push((*asset, amount * self.book.price(*asset, i), None));
+                    holdings.push((*asset, amount * self.cx.book.price(*asset, i), None));
                 }
                 PosKind::Yield {
                     asset, principal, ..
                 } => {
-                    holdings.push((*asset, principal * self.book.price(*asset, i), None));
+                    holdings.push((*asset, principal * self.cx.book.price(*asset, i), None));
                 }
             }
         }
@@ -51,19 +52,21 @@ impl<'a> Engine<'a> {
             .unwrap_or_else(|| self.first_chain());
         let mut swapped: BTreeSet<usize> = BTreeSet::new();
         for (a, value, pool) in holdings {
-            let price = self.book.price(a, i);
-            let stable = (price - 1.0).abs() <= STABLE_BAND && !self.reward_assets.contains(&a);
+            let price = self.cx.book.price(a, i);
+            let stable = (price - 1.0).abs() <= STABLE_BAND && !self.cx.reward_assets.contains(&a);
             if a == 0 || stable || value.is_nan() || value <= 0.0 {
                 continue;
             }
             exit.swaps += match pool {
                 Some(pid) => self
-                    .pool_swap_cost(&self.book.pool_list[pid], value, i)
+                    .cx
+                    .pool_swap_cost(&self.cx.book.pool_list[pid], value, i)
                     .map_err(|e| e.to_string())?,
-                None => self.config.reward_swap.cost(value),
+                None => self.cx.config.reward_swap.cost(value),
             };
             if swapped.insert(a) {
                 exit.gas += self
+                    .cx
                     .gas_usd(&swap_chain, ActionKind::Swap, i)
                     .map_err(|e| e.to_string())?;
             }
@@ -73,12 +76,12 @@ impl<'a> Engine<'a> {
     }
 
     pub(super) fn fee_uses(&self) -> Vec<FeeUse> {
-        let amm = self.fee_pools.iter().map(|pid| (pid, true));
-        let yields = self.yield_pools.iter().map(|pid| (pid, false));
+        let amm = self.st.fee_pools.iter().map(|pid| (pid, true));
+        let yields = self.st.yield_pools.iter().map(|pid| (pid, false));
         let mut uses: Vec<FeeUse> =
             amm.chain(yields)
                 .map(|(pid, is_amm)| {
-                    let pv = &self.book.pool_list[*pid];
+                    let pv = &self.cx.book.pool_list[*pid];
                     let price_source = match (&pv.price_twin, pv.price_from_tokens, pv.exposure) {
                         (Some(twin), _, _) => format!(
                             "the price of the dataset's pool '{twin}' (same address and chain)"
@@ -94,7 +97,7 @@ impl<'a> Engine<'a> {
                         ),
                         (None, false, Some(k)) => format!(
                         "a yield stream on a principal tracking {} (stated in the strategy file)",
-                        if k == 0 { "USD".to_string() } else { self.asset_name(k) }
+                        if k == 0 { "USD".to_string() } else { self.cx.asset_name(k) }
                     ),
                         _ => String::new(),
                     };
@@ -106,7 +109,7 @@ impl<'a> Engine<'a> {
                             forced: r.forced,
                             steps: crate::fees::FeeModel::ALL
                                 .iter()
-                                .map(|m| (m.name().to_string(), self.fee_steps[*pid][m.index()]))
+                                .map(|m| (m.name().to_string(), self.st.fee_steps[*pid][m.index()]))
                                 .filter(|(_, n)| *n > 0)
                                 .collect(),
                             price_source: String::new(),

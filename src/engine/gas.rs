@@ -7,35 +7,6 @@ use super::*;
 impl<'a> Engine<'a> {
     // ---------------------------------------------------------------- costs
 
-    /// A chain's gas model in this run (`costs::ChainGas`), resolved once per chain.
-    pub(super) fn chain_cost(&self, chain: &str) -> Result<costs::ChainGas, EngineError> {
-        let series_native = self.market.gas(chain).map(|g| g.chain.native_asset.as_str());
-        self.config
-            .gas
-            .chain_gas(chain, series_native, &|a| self.book.assets.get(a).copied())
-            .map_err(EngineError::Spec)
-    }
-
-    /// The USD cost of an action's gas on `chain` at step `i`, by the chain's model.
-    pub(super) fn gas_usd(
-        &self,
-        chain: &str,
-        kind: ActionKind,
-        i: usize,
-    ) -> Result<f64, EngineError> {
-        let resolved;
-        let c = match self.chain_costs.get(chain) {
-            Some(c) => c,
-            None => {
-                resolved = self.chain_cost(chain)?;
-                &resolved
-            }
-        };
-        let series = self.market.gas(chain).map(|g| g.gas_price_gwei.as_slice());
-        c.usd(self.config.gas.units(kind), i, series, |k, i| self.book.price(k, i))
-            .map_err(|m| EngineError::Spec(format!("{m} for chain '{chain}'")))
-    }
-
     pub(super) fn pay_gas(
         &mut self,
         chain: &str,
@@ -44,7 +15,7 @@ impl<'a> Engine<'a> {
         share: f64,
         target: &str,
     ) -> Result<f64, EngineError> {
-        let g = self.gas_usd(chain, kind, i)? * share;
+        let g = self.cx.gas_usd(chain, kind, i)? * share;
         self.charge_gas(g, kind, i, target);
         Ok(g)
     }
@@ -60,8 +31,8 @@ impl<'a> Engine<'a> {
 
     /// Takes `g` USD of gas from whoever pays it and books it (no ledger row).
     pub(super) fn take_gas(&mut self, g: f64, i: usize) {
-        match self.config.gas.paid_by {
-            costs::GasPayer::External => self.external_gas += g,
+        match self.cx.config.gas.paid_by {
+            costs::GasPayer::External => self.st.external_gas += g,
             costs::GasPayer::Portfolio => {
                 let cash = self.pf.wallet.entry(0).or_default();
                 let from_cash = cash.max(0.0).min(g);
@@ -72,7 +43,7 @@ impl<'a> Engine<'a> {
                         break;
                     }
                     let (a, &x) = self.pf.wallet.slot(k);
-                    let p = self.book.price(a, i);
+                    let p = self.cx.book.price(a, i);
                     if a == 0 || x <= 0.0 || p.is_nan() || p <= 0.0 {
                         continue;
                     }
@@ -86,17 +57,17 @@ impl<'a> Engine<'a> {
                 }
             }
         }
-        self.att.gas.add(-g);
+        self.st.att.gas.add(-g);
     }
 
     /// Puts an action's gas on its ledger row: the row this step just logged for
     /// `action`, so that every action is one row with its gas beside its amount. An
     /// action that logged no row of its own (none today) gets one.
     pub(super) fn attach_gas(&mut self, i: usize, action: LedgerAction, target: &str, g: f64) {
-        if self.config.light {
+        if self.cx.config.light {
             return;
         }
-        if let Some(row) = self.ledger.last_mut() {
+        if let Some(row) = self.st.ledger.last_mut() {
             if row.step == i && row.action == action && row.gas_usd.is_zero() && row.note.is_empty()
             {
                 row.gas_usd = ledger::usd(g);
@@ -104,22 +75,5 @@ impl<'a> Engine<'a> {
             }
         }
         self.log(i, action, target, 0.0, g, 0.0, 0.0);
-    }
-
-    /// Gas the portfolio must keep for an action (0 when an external budget pays it).
-    pub(super) fn reserve(&self, gas: f64) -> f64 {
-        match self.config.gas.paid_by {
-            costs::GasPayer::External => 0.0,
-            costs::GasPayer::Portfolio => gas,
-        }
-    }
-
-    /// Why an action costing `gas` cannot be paid from `funds` (the wallet and the
-    /// action's own proceeds), or `None` when it can.
-    pub(super) fn unaffordable(&self, what: &str, gas: f64, funds: f64) -> Option<String> {
-        let need = self.reserve(gas);
-        (need > 0.0 && (funds.is_nan() || need > funds)).then(|| {
-            format!("{what}: gas ${need:.2} exceeds the ${:.2} the portfolio can pay it from (wallet and the action's proceeds)", funds.max(0.0))
-        })
     }
 }

@@ -12,31 +12,37 @@ impl<'a> Engine<'a> {
         let Some(pos) = self.pf.positions.get(&id) else {
             return Err(EngineError::Spec(format!("no position {id} to harvest")));
         };
-        let ours = self.position_value(pos, i);
+        let ours = self.cx.position_value(pos, i);
         let vault = pos.vault;
         let (reward_value, fees_usd) = self.harvestable(pos, i);
         let share = if paid_by_others {
             0.0
         } else {
-            ours / (ours + self.config.vault_others_usd.max(0.0))
+            ours / (ours + self.cx.config.vault_others_usd.max(0.0))
         };
         // The gas, priced on the position's chain without copying its name.
-        let gas = self.gas_usd(self.chain_of(id)?, ActionKind::Harvest, i)? * share;
-        let sell_cost = self.config.reward_swap.cost(reward_value);
+        let gas = self
+            .cx
+            .gas_usd(self.chain_of(id)?, ActionKind::Harvest, i)?
+            * share;
+        let sell_cost = self.cx.config.reward_swap.cost(reward_value);
         let proceeds = reward_value - sell_cost + fees_usd;
-        let vf = self.config.vault_fees;
+        let vf = self.cx.config.vault_fees;
         let fee = if vault {
             proceeds.max(0.0) * (vf.performance_fee + vf.call_fee)
         } else {
             0.0
         };
         let net = proceeds - fee;
-        if let Some(r) = self.unaffordable("harvest", gas, self.wallet_value(i) + net.max(0.0)) {
+        if let Some(r) = self
+            .cx
+            .unaffordable("harvest", gas, self.wallet_value(i) + net.max(0.0))
+        {
             let name = self.position_name(id);
             return Ok(self.skip(i, "harvest", &name, r));
         }
-        self.att.swap_costs.add(-sell_cost);
-        self.att.vault_fees.add(-fee);
+        self.st.att.swap_costs.add(-sell_cost);
+        self.st.att.vault_fees.add(-fee);
         let name = self.position_name(id);
         self.log(
             i,
@@ -47,7 +53,7 @@ impl<'a> Engine<'a> {
             sell_cost,
             fee,
         );
-        self.counts.harvests += 1;
+        self.st.counts.harvests += 1;
         if let Some(p) = self.pf.positions.get_mut(&id) {
             if let PosKind::Amm(a) = &mut p.kind {
                 a.pending = 0.0;
@@ -67,10 +73,10 @@ impl<'a> Engine<'a> {
         }
         self.redeposit(id, net, i)?;
         if vault && vf.profit_unlock_secs > 0 {
-            let t = self.market.grid.at(i);
-            self.locked.push((net, t, t + vf.profit_unlock_secs));
-            self.locked_now += net;
-            self.att.unreleased_profit.add(-net);
+            let t = self.cx.market.grid.at(i);
+            self.st.locked.push((net, t, t + vf.profit_unlock_secs));
+            self.st.locked_now += net;
+            self.st.att.unreleased_profit.add(-net);
         }
         Ok(Outcome::Done)
     }
@@ -80,10 +86,10 @@ impl<'a> Engine<'a> {
     fn harvestable(&self, pos: &Position, i: usize) -> (f64, f64) {
         match &pos.kind {
             PosKind::Amm(a) => {
-                let pv = &self.book.pool_list[a.pid];
+                let pv = &self.cx.book.pool_list[a.pid];
                 (
                     pv.reward
-                        .map(|r| a.pending * self.book.price(r, i))
+                        .map(|r| a.pending * self.cx.book.price(r, i))
                         .unwrap_or(0.0),
                     a.fees_usd,
                 )
@@ -104,14 +110,14 @@ impl<'a> Engine<'a> {
         let what = match &self.pf.positions[&id].kind {
             PosKind::Amm(a) => Redeposit::Amm {
                 pid: a.pid,
-                unit: self.unit(a, i),
+                unit: self.cx.unit(a, i),
             },
             PosKind::Lend { asset, .. } => Redeposit::Lend { asset: *asset },
             PosKind::Yield { .. } => Redeposit::None,
         };
         match what {
             Redeposit::Amm { pid, unit: u } => {
-                let pv = std::sync::Arc::clone(&self.book.pool_list[pid]);
+                let pv = std::sync::Arc::clone(&self.cx.book.pool_list[pid]);
                 let tokens = &pv.token_prices;
                 let l_target = net / u.usd;
                 // Tokens held before are not the harvest's: it adds only what it bought.
@@ -126,18 +132,17 @@ impl<'a> Engine<'a> {
                 for (j, t) in tokens.iter().enumerate() {
                     *self.pf.wallet.entry(*t).or_default() -= u.amt[j] * dl;
                 }
-                let mut positions = std::mem::take(&mut self.pf.positions);
-                if let Some(PosKind::Amm(a)) = positions.get_mut(&id).map(|p| &mut p.kind) {
+                let cx = &self.cx;
+                if let Some(PosKind::Amm(a)) = self.pf.positions.get_mut(&id).map(|p| &mut p.kind) {
                     a.l += dl;
                     for (b, x) in a.basket.iter_mut().zip(u.amt) {
                         *b += x * dl;
                     }
-                    a.last_il = self.amm_value(a, i) - self.basket_value(a, i);
+                    a.last_il = cx.amm_value(a, i) - cx.basket_value(a, i);
                 }
-                self.pf.positions = positions;
             }
             Redeposit::Lend { asset } => {
-                let need = net / self.book.price(asset, i);
+                let need = net / self.cx.book.price(asset, i);
                 let before = self.pf.wallet.get(&asset).copied().unwrap_or(0.0);
                 self.acquire(asset, before + need, &[], None, i)?;
                 let got = (self.pf.wallet.get(&asset).copied().unwrap_or(0.0) - before).max(0.0);

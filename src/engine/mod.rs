@@ -21,21 +21,32 @@
 //! (the run starts holding the tokens it first deposits, as if bought before the
 //! start); gas is paid from the wallet's USD, and a negative USD balance is gas paid
 //! from outside, counted against the result; trading fees are valued in USD when
-//! earned, compounded into v2 and StableSwap positions at once (as on-chain) and held
+//! earned, compounded into v2, StableSwap and weighted positions at once (as on-chain) and held
 //! uncollected by concentrated positions until a rebalance, harvest or close.
 //!
+//! A run is three parts borrowed apart: the read-only `Context` (market, book, config,
+//! each chain's gas model, each pool kind's per-run state), the `Portfolio` it holds and
+//! the `State` it records (attribution, ledger, counts, locked profit, fee-model
+//! counts). A loop over the positions values them through the context while it books
+//! the state, without taking the positions out of the portfolio.
+//!
 //! One idea per file: `api` (what a strategy sees and asks for), `position` (what a run
-//! holds), `stable` (StableSwap balances per step), `value` (valuing it), `step` (the
-//! step's phases: 1–3, waits that end, decisions, the checked value), `gas` (pricing
-//! and paying gas), `wallet` (buying tokens, taking holdings back), `open`, `actions`,
-//! `transfer` (partial withdrawals and deposits), `harvest`, `record` (the ledger),
-//! `close_out` (exit costs, fee models used) and `result`; `book` resolves the market
-//! into indexed pools and assets before the first step, `ledger` the attribution.
+//! holds), `context` (valuing positions and amounts, pricing gas and swaps: reads
+//! only), `value` (the portfolio's value, names and chains), `step` (the step's phases:
+//! 1–3, waits that end, decisions, the checked value), `accrue` (what each position
+//! kind earns over a bar), `gas` (paying gas; its pricing is `costs::ChainGas`),
+//! `wallet` (buying tokens, taking holdings back), `open`, `actions`, `transfer`
+//! (partial withdrawals and deposits), `harvest`, `record` (the ledger), `close_out`
+//! (exit costs, fee models used) and `result`; `book` resolves the market into indexed
+//! pools and assets before the first step, `ledger` the attribution. What depends on a
+//! pool's kind is its model's (`crate::pool`).
 
+mod accrue;
 mod actions;
 mod api;
 pub mod book;
 mod close_out;
+mod context;
 mod gas;
 mod harvest;
 pub mod ledger;
@@ -191,21 +202,38 @@ impl RunConfig {
     }
 }
 
-/// The state of one run in progress.
+/// One run in progress: what it reads, never changed once the run starts (`Context`),
+/// what it holds (`Portfolio`), and what it records (`State`). Methods that only read
+/// the context are `Context`'s; an engine method borrows the three parts apart, so a
+/// loop over the positions can value them through the context while it books the
+/// state.
 pub struct Engine<'a> {
-    chain_costs: BTreeMap<String, costs::ChainGas>,
+    cx: Context<'a>,
+    pf: Portfolio,
+    st: State,
+}
+
+/// The read-only context of a run: the market, the book of resolved pools and prices,
+/// the run's configuration, each chain's gas model and each pool kind's per-run state.
+pub(super) struct Context<'a> {
     market: &'a Market,
     book: Book,
     config: RunConfig,
-    pf: Portfolio,
-    att: Attribution,
-    ledger: Vec<LedgerEntry>,
-    counts: Counts,
-    reward_assets: BTreeSet<usize>,
+    /// Each chain's gas model (`costs::ChainGas`), resolved before the first step.
+    chain_costs: BTreeMap<String, costs::ChainGas>,
     /// One unit of liquidity's amounts at each step, by pool index, for the pool kinds
     /// that compute them once per run (`pool::Model::state`: StableSwap, weighted);
     /// empty for the others, whose amounts follow from the price at each step.
     pool_state: Vec<Vec<Amounts>>,
+    reward_assets: BTreeSet<usize>,
+}
+
+/// What a run records as it goes: the attribution, the ledger, counts and the
+/// bookkeeping of locked profit, baselines, fee models and waiting deposits.
+pub(super) struct State {
+    att: Attribution,
+    ledger: Vec<LedgerEntry>,
+    counts: Counts,
     /// (amount, release start, release end): harvested profit not yet released.
     locked: Vec<(f64, Timestamp, Timestamp)>,
     locked_now: f64,
@@ -317,27 +345,31 @@ impl<'a> Engine<'a> {
         let mut pf = Portfolio::default();
         pf.wallet.insert(0, config.capital_usd);
         let mut engine = Engine {
-            chain_costs: BTreeMap::new(),
-            market,
-            book,
-            config,
+            cx: Context {
+                market,
+                book,
+                config,
+                chain_costs: BTreeMap::new(),
+                pool_state,
+                reward_assets,
+            },
             pf,
-            att: Attribution::default(),
-            ledger: Vec::new(),
-            counts: Counts::default(),
-            reward_assets,
-            pool_state,
-            locked: Vec::new(),
-            locked_now: 0.0,
-            baseline: Vec::new(),
-            fee_steps: Vec::new(),
-            fee_pools: BTreeSet::new(),
-            yield_pools: BTreeSet::new(),
-            external_gas: 0.0,
-            pending_deposits: Vec::new(),
-            apy_growth: Vec::new(),
+            st: State {
+                att: Attribution::default(),
+                ledger: Vec::new(),
+                counts: Counts::default(),
+                locked: Vec::new(),
+                locked_now: 0.0,
+                baseline: Vec::new(),
+                fee_steps: Vec::new(),
+                fee_pools: BTreeSet::new(),
+                yield_pools: BTreeSet::new(),
+                external_gas: 0.0,
+                pending_deposits: Vec::new(),
+                apy_growth: Vec::new(),
+            },
         };
-        engine.apy_growth = (0..engine.book.pool_list.len())
+        engine.st.apy_growth = (0..engine.cx.book.pool_list.len())
             .map(|_| {
                 [
                     Cell::new((f64::NAN, 0.0, 0.0)),
@@ -345,25 +377,26 @@ impl<'a> Engine<'a> {
                 ]
             })
             .collect();
-        engine.fee_steps = vec![[0; crate::fees::FeeModel::ALL.len()]; engine.book.pool_list.len()];
+        engine.st.fee_steps =
+            vec![[0; crate::fees::FeeModel::ALL.len()]; engine.cx.book.pool_list.len()];
         for c in chains_in_play {
             // Chains without a gas price are an error only when an action needs one.
-            if let Ok(cost) = engine.chain_cost(&c) {
-                engine.chain_costs.insert(c, cost);
+            if let Ok(cost) = engine.cx.chain_cost(&c) {
+                engine.cx.chain_costs.insert(c, cost);
             }
         }
         Ok(engine)
     }
 
     pub fn book(&self) -> &Book {
-        &self.book
+        &self.cx.book
     }
 
     /// Runs the strategy over the whole grid.
     pub fn run(mut self, strategy: &mut dyn Strategy) -> Result<RunResult, EngineError> {
-        let n = self.market.grid.len();
-        let light = self.config.light;
-        let capital = self.config.capital_usd;
+        let n = self.cx.market.grid.len();
+        let light = self.cx.config.light;
+        let capital = self.cx.config.capital_usd;
         let mut series = Series {
             value: Vec::with_capacity(n),
             hodl_value: Vec::with_capacity(n),
@@ -384,7 +417,7 @@ impl<'a> Engine<'a> {
             if i > 0 {
                 self.complete_exits(i)?;
             }
-            let ts = self.market.grid.at(i);
+            let ts = self.cx.market.grid.at(i);
             self.decide(strategy, i, ts, &mut idle_until)?;
             if i == 0 {
                 self.set_baseline();
@@ -404,16 +437,16 @@ impl<'a> Engine<'a> {
         let fee_models = self.fee_uses();
         let exit = self.exit_costs(n - 1);
         Ok(RunResult {
-            grid: self.market.grid,
+            grid: self.cx.market.grid,
             capital,
-            attribution: self.att.values(),
+            attribution: self.st.att.values(),
             series,
-            ledger: self.ledger,
-            counts: self.counts,
+            ledger: self.st.ledger,
+            counts: self.st.counts,
             max_identity_error: max_err,
             fee_models,
-            external_gas: self.external_gas,
-            gas_paid_by: self.config.gas.paid_by,
+            external_gas: self.st.external_gas,
+            gas_paid_by: self.cx.config.gas.paid_by,
             exit,
         })
     }

@@ -20,12 +20,12 @@ impl<'a> Engine<'a> {
             return Ok((Outcome::Done, None));
         };
         let gas_chain = self.target_chain(&target)?;
-        let gas = self.gas_usd(&gas_chain, gas_kind, i)?;
+        let gas = self.cx.gas_usd(&gas_chain, gas_kind, i)?;
         let have = self.wallet_value(i);
-        if let Some(r) = self.unaffordable(gas_kind.name(), gas, have) {
+        if let Some(r) = self.cx.unaffordable(gas_kind.name(), gas, have) {
             return Ok((self.skip(i, gas_kind.name(), &target_name, r), None));
         }
-        let budget = budget.min(have - self.reserve(gas)).max(0.0);
+        let budget = budget.min(have - self.cx.reserve(gas)).max(0.0);
         let (kind, chain, name, vault) = match target {
             Target::Pool { pool, range, vault } => {
                 self.enter_pool(pool, range, vault, budget, i)?
@@ -41,7 +41,7 @@ impl<'a> Engine<'a> {
         let (id, v) = self.insert_position(kind, vault, &name, i)?;
         // A rebalance is one action, one row and one count (not a withdrawal and a deposit).
         if gas_kind == ActionKind::Deposit {
-            self.counts.deposits += 1;
+            self.st.counts.deposits += 1;
         }
         self.log(i, gas_kind.into(), &name, v, 0.0, 0.0, 0.0);
         debug_assert_eq!(chain, gas_chain);
@@ -68,7 +68,7 @@ impl<'a> Engine<'a> {
             return Ok(Some(target));
         };
         let v = budget.min(self.wallet_value(i)).max(0.0);
-        self.pending_deposits.push((next, target, budget));
+        self.st.pending_deposits.push((next, target, budget));
         self.log_note(
             i,
             LedgerAction::DepositWait,
@@ -95,6 +95,7 @@ impl<'a> Engine<'a> {
         self.pf.next_id += 1;
         self.pf.version += 1;
         let lock = self
+            .cx
             .config
             .pools
             .get(name)
@@ -103,18 +104,18 @@ impl<'a> Engine<'a> {
             .map_err(EngineError::Spec)?
             .unwrap_or(0);
         if let PosKind::Amm(a) = &mut kind {
-            let il = self.amm_value(a, i) - self.basket_value(a, i);
+            let il = self.cx.amm_value(a, i) - self.cx.basket_value(a, i);
             a.last_il = il;
-            self.att.impermanent_loss.add(il);
+            self.st.att.impermanent_loss.add(il);
         }
         let pos = Position {
             kind,
             opened: i,
             vault,
-            locked_until: (lock > 0).then(|| self.market.grid.at(i).saturating_add(lock)),
+            locked_until: (lock > 0).then(|| self.cx.market.grid.at(i).saturating_add(lock)),
             exit: None,
         };
-        let v = self.position_value(&pos, i);
+        let v = self.cx.position_value(&pos, i);
         self.pf.positions.insert(id, pos);
         Ok((id, v))
     }
@@ -122,8 +123,8 @@ impl<'a> Engine<'a> {
     /// The next deposit window of a venue that takes deposits only in windows, when
     /// step `i` is outside one.
     fn next_window(&self, venue: &str, i: usize) -> Result<Option<Timestamp>, EngineError> {
-        let set = self.config.pools.get(venue).cloned().unwrap_or_default();
-        set.next_deposit_window(self.market.grid.at(i))
+        let set = self.cx.config.pools.get(venue).cloned().unwrap_or_default();
+        set.next_deposit_window(self.cx.market.grid.at(i))
             .map_err(EngineError::Spec)
     }
 
@@ -137,7 +138,7 @@ impl<'a> Engine<'a> {
         budget: f64,
         i: usize,
     ) -> Result<(PosKind, String, String, bool), EngineError> {
-        let pv = self.book.pool_arc(&pool)?;
+        let pv = self.cx.book.pool_arc(&pool)?;
         if !book::is_amm(&pv) {
             return Err(EngineError::Spec(match pv.meta.coins_error() {
                 Some(m) => m,
@@ -168,10 +169,10 @@ impl<'a> Engine<'a> {
             }
             None => None,
         };
-        self.fee_pools.insert(self.book.pool_ids[&pool]);
+        self.st.fee_pools.insert(self.cx.book.pool_ids[&pool]);
         let mut a = AmmPos {
             pool: pool.clone(),
-            pid: self.book.pool_ids[&pool],
+            pid: self.cx.book.pool_ids[&pool],
             kind,
             l: 1.0,
             range,
@@ -181,8 +182,8 @@ impl<'a> Engine<'a> {
             pending: 0.0,
             unit: [UnitCache::empty(), UnitCache::empty()],
         };
-        let u = self.amounts(&a, i);
-        let per_l = self.amounts_value(&pv, &u, i);
+        let u = self.cx.amounts(&a, i);
+        let per_l = self.cx.amounts_value(&pv, &u, i);
         let l_target = budget / per_l;
         let _ = p;
         let (l, amounts) = self.fund_liquidity(a.pid, u, l_target, i)?;
@@ -202,8 +203,8 @@ impl<'a> Engine<'a> {
         budget: f64,
         i: usize,
     ) -> Result<(PosKind, String, String, bool), EngineError> {
-        let rate = self.market.rate(&market).ok_or_else(|| {
-            let known: Vec<&str> = self.market.rates.keys().map(String::as_str).collect();
+        let rate = self.cx.market.rate(&market).ok_or_else(|| {
+            let known: Vec<&str> = self.cx.market.rates.keys().map(String::as_str).collect();
             EngineError::Spec(format!(
                 "lending market '{market}' is not in the market{}; markets: {}",
                 crate::names::suggest(&market, known.iter().copied()),
@@ -215,8 +216,8 @@ impl<'a> Engine<'a> {
                 "lending market '{market}' has no supply_apr over the run"
             )));
         }
-        let k = self.book.asset(&asset)?;
-        let amount = budget / self.book.price(k, i);
+        let k = self.cx.book.asset(&asset)?;
+        let amount = budget / self.cx.book.price(k, i);
         self.acquire(k, amount, &[], None, i)?;
         let have = self.pf.wallet.get(&k).copied().unwrap_or(0.0).min(amount);
         *self.pf.wallet.entry(k).or_default() -= have;
@@ -241,7 +242,7 @@ impl<'a> Engine<'a> {
         budget: f64,
         i: usize,
     ) -> Result<(PosKind, String, String, bool), EngineError> {
-        let pv = self.book.pool_arc(&pool)?;
+        let pv = self.cx.book.pool_arc(&pool)?;
         if pv.apy_base.is_none() && pv.apy_reward.is_none() {
             return Err(EngineError::Spec(format!(
                 "pool '{pool}' has no apy_base or apy_reward over the run"
@@ -252,14 +253,14 @@ impl<'a> Engine<'a> {
                 "pool '{pool}' has a price (from the data or its tokens): it is held as a pool position, not a yield stream"
             ))
         })?;
-        let pid = self.book.pool_ids[&pool];
-        self.yield_pools.insert(pid);
+        let pid = self.cx.book.pool_ids[&pool];
+        self.st.yield_pools.insert(pid);
         let have = self.fund_usd(budget, pid, i)?;
         Ok((
             PosKind::Yield {
                 pool: pool.clone(),
                 pid,
-                principal: have / self.book.price(asset, i),
+                principal: have / self.cx.book.price(asset, i),
                 asset,
             },
             pv.meta.chain.clone(),

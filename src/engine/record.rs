@@ -17,7 +17,7 @@ impl<'a> Engine<'a> {
 
     /// Records an action not executed, with its reason.
     pub(super) fn skip(&mut self, i: usize, what: &str, target: &str, reason: String) -> Outcome {
-        self.counts.skipped += 1;
+        self.st.counts.skipped += 1;
         self.log_note(
             i,
             LedgerAction::Skipped,
@@ -42,9 +42,24 @@ impl<'a> Engine<'a> {
         self.log_entry(i, action, target, [amount, gas, swap, vault], String::new());
     }
 
-    /// The one place a ledger row is made: `[amount, gas, swap, vault]` in USD.
+    /// A ledger row (`State::entry`).
     pub(super) fn log_entry(
         &mut self,
+        i: usize,
+        action: LedgerAction,
+        target: &str,
+        amounts: [f64; 4],
+        note: String,
+    ) {
+        self.st.entry(&self.cx, i, action, target, amounts, note);
+    }
+}
+
+impl State {
+    /// The one place a ledger row is made: `[amount, gas, swap, vault]` in USD.
+    pub(super) fn entry(
+        &mut self,
+        cx: &Context<'_>,
         i: usize,
         action: LedgerAction,
         target: &str,
@@ -52,12 +67,12 @@ impl<'a> Engine<'a> {
         note: String,
     ) {
         // Light runs (sweeps keeping no series) keep no ledger either.
-        if self.config.light {
+        if cx.config.light {
             return;
         }
         self.ledger.push(LedgerEntry {
             step: i,
-            timestamp: self.market.grid.at(i),
+            timestamp: cx.market.grid.at(i),
             action,
             target: target.to_string(),
             amount_usd: ledger::usd(amount),

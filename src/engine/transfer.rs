@@ -23,8 +23,8 @@ impl<'a> Engine<'a> {
         if usd >= value {
             return self.execute(&Action::Close { position: id }, i);
         }
-        let ts = self.market.grid.at(i);
-        let set = self.config.pools.get(&name).cloned().unwrap_or_default();
+        let ts = self.cx.market.grid.at(i);
+        let set = self.cx.config.pools.get(&name).cloned().unwrap_or_default();
         let p = &self.pf.positions[&id];
         if p.exit.is_some()
             || p.locked_until.is_some_and(|t| t > ts)
@@ -38,13 +38,16 @@ impl<'a> Engine<'a> {
             ));
         }
         let chain = self.position_chain(id)?;
-        let gas = self.gas_usd(&chain, ActionKind::Withdraw, i)?;
-        if let Some(r) = self.unaffordable("withdraw", gas, self.wallet_value(i) + usd) {
+        let gas = self.cx.gas_usd(&chain, ActionKind::Withdraw, i)?;
+        if let Some(r) = self
+            .cx
+            .unaffordable("withdraw", gas, self.wallet_value(i) + usd)
+        {
             return Ok(self.skip(i, "withdraw", &name, r));
         }
         let f = usd / value;
         let vault_fee = if p.vault {
-            self.config.vault_fees.withdrawal_fee
+            self.cx.config.vault_fees.withdrawal_fee
         } else {
             0.0
         };
@@ -53,11 +56,11 @@ impl<'a> Engine<'a> {
         let mut part = self.pf.positions[&id].clone();
         super::scale(&mut part, f * (1.0 - vault_fee));
         if vault_fee > 0.0 {
-            self.att.vault_fees.add(-usd * vault_fee);
+            self.st.att.vault_fees.add(-usd * vault_fee);
         }
         self.scale_position(id, 1.0 - f);
         self.put_in_wallet(part, i);
-        self.counts.withdrawals += 1;
+        self.st.counts.withdrawals += 1;
         self.log(
             i,
             LedgerAction::Withdraw,
@@ -94,19 +97,19 @@ impl<'a> Engine<'a> {
             ));
         }
         let chain = self.position_chain(id)?;
-        let gas = self.gas_usd(&chain, ActionKind::Deposit, i)?;
+        let gas = self.cx.gas_usd(&chain, ActionKind::Deposit, i)?;
         let have = self.wallet_value(i);
-        if let Some(r) = self.unaffordable("deposit", gas, have) {
+        if let Some(r) = self.cx.unaffordable("deposit", gas, have) {
             return Ok(self.skip(i, "deposit", &name, r));
         }
-        let budget = usd.min(have - self.reserve(gas)).max(0.0);
+        let budget = usd.min(have - self.cx.reserve(gas)).max(0.0);
         if budget.is_nan() || budget <= 0.0 {
             return Ok(Outcome::Done);
         }
         let Some(added) = self.add_to_position(id, budget, i)? else {
             return Ok(Outcome::Done);
         };
-        self.counts.deposits += 1;
+        self.st.counts.deposits += 1;
         self.log(i, LedgerAction::Deposit, &name, added, 0.0, 0.0, 0.0);
         self.charge_gas(gas, ActionKind::Deposit, i, &name);
         Ok(Outcome::Done)
@@ -123,7 +126,7 @@ impl<'a> Engine<'a> {
         let kind = self.pf.positions[&id].kind.clone();
         Ok(Some(match kind {
             PosKind::Amm(mut a) => {
-                let u = self.unit(&a, i);
+                let u = self.cx.unit(&a, i);
                 if u.usd.is_nan() || u.usd <= 0.0 {
                     return Ok(None);
                 }
@@ -140,7 +143,7 @@ impl<'a> Engine<'a> {
                 v
             }
             PosKind::Lend { asset, .. } => {
-                let amount = budget / self.book.price(asset, i);
+                let amount = budget / self.cx.book.price(asset, i);
                 self.acquire(asset, amount, &[], None, i)?;
                 let got = self
                     .pf
@@ -155,14 +158,14 @@ impl<'a> Engine<'a> {
                 {
                     *amount += got;
                 }
-                got * self.book.price(asset, i)
+                got * self.cx.book.price(asset, i)
             }
             PosKind::Yield { pid, asset, .. } => {
                 let got = self.fund_usd(budget, pid, i)?;
                 if let Some(PosKind::Yield { principal, .. }) =
                     self.pf.positions.get_mut(&id).map(|p| &mut p.kind)
                 {
-                    *principal += got / self.book.price(asset, i);
+                    *principal += got / self.cx.book.price(asset, i);
                 }
                 got
             }

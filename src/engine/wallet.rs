@@ -4,58 +4,6 @@
 use super::*;
 
 impl<'a> Engine<'a> {
-    /// Swap cost of converting `usd` of value through a pool, from its own depth, by its
-    /// kind's model (`pool::Model::swap_cost`): the active liquidity of a concentrated
-    /// pool, the invariant of a StableSwap or weighted pool at its TVL, the reserves
-    /// (TVL) of a constant-product pool. A pool with no depth data is an error unless
-    /// the strategy file stated a slippage model (`[costs] reward_swap`).
-    pub(super) fn pool_swap_cost(
-        &self,
-        pool: &PoolView,
-        usd: f64,
-        i: usize,
-    ) -> Result<f64, EngineError> {
-        let depth = crate::pool::Depth {
-            meta: &pool.meta,
-            usd,
-            fee: pool.fee_at(i).unwrap_or(self.config.reward_swap.fee),
-            tvl: pool
-                .tvl
-                .as_ref()
-                .map(|t| t[i])
-                .filter(|t| t.is_finite() && *t > 0.0),
-            active_usd: self.active_depth(pool, i),
-        };
-        match pool.meta.kind.swap_cost(&depth) {
-            Some(cost) => cost.map_err(EngineError::Spec),
-            None if self.config.reward_swap_stated => Ok(self.config.reward_swap.cost(usd)),
-            None => Err(EngineError::Spec(format!(
-                "pool '{}' has no depth data at {} (no tvl_usd or active liquidity) to price a ${usd:.2} swap through it; add the series to the dataset, state `[assume.pool_tvl_usd]`, or state a slippage model in `[costs] reward_swap`",
-                pool.meta.id,
-                format_ts(self.market.grid.at(i))
-            ))),
-        }
-    }
-
-    /// The USD depth of a two-coin pool's active liquidity at step `i` (the virtual
-    /// reserves L/√P and L·√P of the current range), where the data has it.
-    fn active_depth(&self, pool: &PoolView, i: usize) -> Option<f64> {
-        let (liq, scale, price) = (
-            pool.liquidity.as_ref()?,
-            pool.raw_liquidity_scale()?,
-            pool.price.as_ref()?,
-        );
-        let [t0, t1] = pool.token_prices.as_slice() else {
-            return None;
-        };
-        if !(liq[i].is_finite() && liq[i] > 0.0) {
-            return None;
-        }
-        let l = liq[i] / scale;
-        let s = price[i].sqrt();
-        Some(l / s * self.book.price(*t0, i) + l * s * self.book.price(*t1, i))
-    }
-
     /// Makes the wallet hold at least `amount` of `target`, selling other holdings
     /// (USD first) except `keep`; one swap's cost on the value sold. Free at step 0.
     pub(super) fn acquire(
@@ -70,7 +18,7 @@ impl<'a> Engine<'a> {
         if have >= amount {
             return Ok(());
         }
-        let pt = self.book.price(target, i);
+        let pt = self.cx.book.price(target, i);
         let mut short = (amount - have) * pt;
         let mut sold = 0.0;
         // Selling changes amounts, never which assets the wallet holds: walk it by slot.
@@ -82,7 +30,7 @@ impl<'a> Engine<'a> {
             if a == target || keep.contains(&a) || x <= 0.0 {
                 continue;
             }
-            let pa = self.book.price(a, i);
+            let pa = self.cx.book.price(a, i);
             let take = (x * pa).min(short);
             *self.pf.wallet.slot_mut(k) -= take / pa;
             short -= take;
@@ -94,15 +42,15 @@ impl<'a> Engine<'a> {
         let cost = if i == 0 {
             0.0
         } else {
-            match cost_pool.map(|p| &self.book.pool_list[p]) {
-                Some(pv) => self.pool_swap_cost(pv, sold, i)?,
-                None => self.config.reward_swap.cost(sold),
+            match cost_pool.map(|p| &self.cx.book.pool_list[p]) {
+                Some(pv) => self.cx.pool_swap_cost(pv, sold, i)?,
+                None => self.cx.config.reward_swap.cost(sold),
             }
         };
         *self.pf.wallet.entry(target).or_default() += (sold - cost) / pt;
         if i > 0 {
-            self.att.swap_costs.add(-cost);
-            self.counts.swaps += 1;
+            self.st.att.swap_costs.add(-cost);
+            self.st.counts.swaps += 1;
             let name = self.log_name(target);
             self.log(i, LedgerAction::Swap, &name, sold, 0.0, cost, 0.0);
         }
@@ -133,8 +81,8 @@ impl<'a> Engine<'a> {
             let (a, na, b, nb) = (tokens[ja], need[ja], tokens[jb], need[jb]);
             let have_a = self.pf.wallet.get(&a).copied().unwrap_or(0.0);
             let have_b = self.pf.wallet.get(&b).copied().unwrap_or(0.0);
-            let deficit = (na - have_a).max(0.0) * self.book.price(a, i);
-            let surplus = (have_b - nb).max(0.0) * self.book.price(b, i);
+            let deficit = (na - have_a).max(0.0) * self.cx.book.price(a, i);
+            let surplus = (have_b - nb).max(0.0) * self.cx.book.price(b, i);
             let v = deficit.min(surplus);
             if v <= 0.0 {
                 continue;
@@ -142,35 +90,19 @@ impl<'a> Engine<'a> {
             let cost = if i == 0 {
                 0.0
             } else {
-                self.pool_swap_cost(&self.book.pool_list[pool], v, i)?
+                self.cx
+                    .pool_swap_cost(&self.cx.book.pool_list[pool], v, i)?
             };
-            *self.pf.wallet.entry(b).or_default() -= v / self.book.price(b, i);
-            *self.pf.wallet.entry(a).or_default() += (v - cost) / self.book.price(a, i);
+            *self.pf.wallet.entry(b).or_default() -= v / self.cx.book.price(b, i);
+            *self.pf.wallet.entry(a).or_default() += (v - cost) / self.cx.book.price(a, i);
             if i > 0 {
-                self.att.swap_costs.add(-cost);
-                self.counts.swaps += 1;
+                self.st.att.swap_costs.add(-cost);
+                self.st.counts.swaps += 1;
                 let name = self.log_name(a);
                 self.log(i, LedgerAction::Swap, &name, v, 0.0, cost, 0.0);
             }
         }
         Ok(())
-    }
-
-    /// Adds `usd` of value (from fees already counted) to an AMM position's liquidity.
-    pub(super) fn add_liquidity_value(&self, a: &mut AmmPos, usd: f64, i: usize) {
-        // Amounts and value are linear in L.
-        if a.l <= 0.0 {
-            return;
-        }
-        let u = self.unit(a, i);
-        if u.usd <= 0.0 {
-            return;
-        }
-        let dl = usd / u.usd;
-        for (b, x) in a.basket.iter_mut().zip(u.amt) {
-            *b += x * dl;
-        }
-        a.l += dl;
     }
 
     /// Moves a position's tokens, fees and rewards into the wallet and removes it.
@@ -185,8 +117,8 @@ impl<'a> Engine<'a> {
     pub(super) fn put_in_wallet(&mut self, pos: Position, i: usize) {
         match pos.kind {
             PosKind::Amm(a) => {
-                let amounts = self.amounts(&a, i);
-                let pv = &self.book.pool_list[a.pid];
+                let amounts = self.cx.amounts(&a, i);
+                let pv = &self.cx.book.pool_list[a.pid];
                 let r = pv.reward;
                 // The position's IL stays in its bucket; the wallet now holds the tokens.
                 // Re-base: the wallet's tokens are worth the LP value; the difference
@@ -218,7 +150,7 @@ impl<'a> Engine<'a> {
         l_target: f64,
         i: usize,
     ) -> Result<(f64, Amounts), EngineError> {
-        let pv = std::sync::Arc::clone(&self.book.pool_list[pid]);
+        let pv = std::sync::Arc::clone(&self.cx.book.pool_list[pid]);
         let tokens = &pv.token_prices;
         self.acquire_basket(tokens, &u.map(|x| x * l_target), pid, i)?;
         let l = self.fundable(tokens, &u, &[0.0; MAX_COINS]).min(l_target);
