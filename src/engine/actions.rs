@@ -276,7 +276,7 @@ impl<'a> Engine<'a> {
                     let name = self.position_name(position);
                     return Ok(self.skip(i, "move", &name, r));
                 }
-                self.close(position, i, true)?;
+                value = self.close(position, i, true)?;
                 if to_chain != from_chain {
                     let bridge_gas = self.cx.gas_usd(&from_chain, ActionKind::Bridge, i)?;
                     self.take_gas(bridge_gas, i);
@@ -314,20 +314,32 @@ impl<'a> Engine<'a> {
         }
     }
 
-    pub(super) fn close(&mut self, id: u32, i: usize, pay: bool) -> Result<(), EngineError> {
+    pub(super) fn close(&mut self, id: u32, i: usize, pay: bool) -> Result<f64, EngineError> {
         let chain = self.position_chain(id)?;
-        let v = self.cx.position_value(&self.pf.positions[&id], i);
-        let name = match &self.pf.positions[&id].kind {
+        let pos = &self.pf.positions[&id];
+        let v = self.cx.position_value(pos, i);
+        let name = match &pos.kind {
             PosKind::Amm(a) => a.pool.clone(),
             PosKind::Lend { market, .. } => market.clone(),
             PosKind::Yield { pool, .. } => pool.clone(),
         };
+        // Leaving a vault pays its withdrawal fee, as a partial withdrawal and the
+        // run's final exit do: taken from the position before it is withdrawn.
+        let fee = if pos.vault {
+            self.cx.config.vault_fees.withdrawal_fee
+        } else {
+            0.0
+        };
+        if fee > 0.0 {
+            self.scale_position(id, 1.0 - fee);
+            self.st.att.vault_fees.add(-v * fee);
+        }
         self.withdraw_to_wallet(id, i);
         self.st.counts.withdrawals += 1;
-        self.log(i, LedgerAction::Withdraw, &name, v, 0.0, 0.0, 0.0);
+        self.log(i, LedgerAction::Withdraw, &name, v, 0.0, 0.0, v * fee);
         if pay {
             self.pay_gas(&chain, ActionKind::Withdraw, i, 1.0, &name)?;
         }
-        Ok(())
+        Ok(v * (1.0 - fee))
     }
 }

@@ -371,7 +371,9 @@ impl<'a> Engine<'a> {
                             let name = self.position_name(id);
                             self.skip(i, "withdraw", &name, r);
                         }
-                        None => self.close(id, i, true)?,
+                        None => {
+                            self.close(id, i, true)?;
+                        }
                     }
                 }
             }
