@@ -145,14 +145,7 @@ recovery = "10d"
 #[test]
 fn a_coin_without_a_price_is_an_error_naming_it() {
     let dir = tempfile::tempdir().unwrap();
-    let data = dir.path().join("data");
-    std::fs::create_dir(&data).unwrap();
-    for e in std::fs::read_dir(common::repo().join("data")).unwrap() {
-        let p = e.unwrap().path();
-        if p.is_file() {
-            std::fs::copy(&p, data.join(p.file_name().unwrap())).unwrap();
-        }
-    }
+    let data = common::copy_embedded_data(dir.path());
     let prices = std::fs::read_to_string(data.join("prices.csv")).unwrap();
     let kept: String = prices
         .lines()

@@ -81,14 +81,7 @@ fn the_impermanent_loss_is_the_weighted_invariants() {
 /// stderr.
 fn run_with_weights(line: &str, kind: Option<&str>) -> (i32, String) {
     let dir = tempfile::tempdir().unwrap();
-    let data = dir.path().join("data");
-    std::fs::create_dir_all(&data).unwrap();
-    for e in std::fs::read_dir(common::repo().join("data")).unwrap() {
-        let p = e.unwrap().path();
-        if p.is_file() {
-            std::fs::copy(&p, data.join(p.file_name().unwrap())).unwrap();
-        }
-    }
+    let data = common::copy_embedded_data(dir.path());
     let m = std::fs::read_to_string(data.join("manifest.toml")).unwrap();
     let mut m = m.replace("weights = [0.8, 0.2]", line);
     if let Some(k) = kind {

@@ -101,6 +101,47 @@ pub struct Depth<'a> {
     pub active_usd: Option<f64>,
 }
 
+impl StateInput<'_> {
+    /// Unit amounts at every step from the coins' USD prices through `at_prices` (the
+    /// balances per unit of invariant at a step's prices); a step whose prices equal the
+    /// previous step's reuses its amounts. A failure names the pool and the step.
+    pub fn from_coin_prices(
+        &self,
+        at_prices: impl Fn(&[f64]) -> crate::amm::AmmResult<Vec<f64>>,
+    ) -> Result<Vec<Amounts>, StateError> {
+        let n = self.coins.len();
+        if !(2..=MAX_COINS).contains(&n) {
+            return Err(StateError::Spec(format!(
+                "{} pool '{}' has {n} coins; a position holds 2 to {MAX_COINS}",
+                self.meta.kind, self.meta.id
+            )));
+        }
+        let mut out = Vec::with_capacity(self.steps);
+        let mut last: Option<(Amounts, Amounts)> = None;
+        for i in 0..self.steps {
+            let mut prices = [0.0; MAX_COINS];
+            for (j, s) in self.coins.iter().enumerate() {
+                prices[j] = s[i];
+            }
+            let v = match last {
+                Some((lp, v)) if lp == prices => v,
+                _ => {
+                    let b = at_prices(&prices[..n]).map_err(|e| StateError::Numeric {
+                        step: i,
+                        message: format!("pool '{}': {e}", self.meta.id),
+                    })?;
+                    let mut v = [0.0; MAX_COINS];
+                    v[..n].copy_from_slice(&b);
+                    v
+                }
+            };
+            last = Some((prices, v));
+            out.push(v);
+        }
+        Ok(out)
+    }
+}
+
 /// A pool kind's model. Its file implements this for a unit struct; one line in
 /// `kinds!` registers it.
 pub trait Model {

@@ -6,7 +6,7 @@
 //! balance and the position's IL through the invariant. Fees stay in the pool and
 //! compound; a swap's cost comes from the invariant at the pool's TVL.
 
-use super::{Amounts, Depth, FeeShape, StateError, StateInput, MAX_COINS};
+use super::{Amounts, Depth, FeeShape, StateError, StateInput};
 use crate::amm::stableswap;
 use crate::costs::swap_cost_stableswap;
 
@@ -60,31 +60,8 @@ impl super::Model for Model {
             }
             return Ok(Some(hat));
         }
-        if !(2..=MAX_COINS).contains(&n) {
-            return Err(StateError::Spec(format!(
-                "stableswap pool '{id}' has {n} coins; a position holds 2 to {MAX_COINS}"
-            )));
-        }
-        let mut last: Option<(Amounts, Amounts)> = None;
-        for i in 0..x.steps {
-            let mut prices = [0.0; MAX_COINS];
-            for (j, s) in x.coins.iter().enumerate() {
-                prices[j] = s[i];
-            }
-            let v = match last {
-                Some((lp, v)) if lp == prices => v,
-                _ => {
-                    let b = stableswap::balances_for_prices(amp, &prices[..n])
-                        .map_err(|e| numeric(i, e))?;
-                    let mut v = [0.0; MAX_COINS];
-                    v[..n].copy_from_slice(&b);
-                    v
-                }
-            };
-            last = Some((prices, v));
-            hat.push(v);
-        }
-        Ok(Some(hat))
+        x.from_coin_prices(|p| stableswap::balances_for_prices(amp, p))
+            .map(Some)
     }
 
     /// Never read: the kind's amounts are its `state`.

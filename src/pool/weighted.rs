@@ -6,7 +6,7 @@
 //! Fees stay in the pool and compound; a swap's cost comes from the weighted invariant
 //! at the pool's TVL (`swap_cost`).
 
-use super::{Amounts, Depth, FeeShape, StateError, StateInput, MAX_COINS};
+use super::{Amounts, Depth, FeeShape, StateError, StateInput};
 use crate::amm::weighted;
 
 pub struct Model;
@@ -42,38 +42,15 @@ impl super::Model for Model {
             x.meta.weights.as_deref().ok_or_else(|| {
                 StateError::Spec(format!("weighted pool '{id}' has no `weights`"))
             })?;
-        let n = x.coins.len();
-        if n != w.len() || n > MAX_COINS {
+        if x.coins.len() != w.len() {
             return Err(StateError::Spec(format!(
-                "weighted pool '{id}' has {n} coins and {} weights; a position holds 2 to {MAX_COINS}",
+                "weighted pool '{id}' has {} coins and {} weights",
+                x.coins.len(),
                 w.len()
             )));
         }
-        let mut hat = Vec::with_capacity(x.steps);
-        let mut last: Option<(Amounts, Amounts)> = None;
-        for i in 0..x.steps {
-            let mut prices = [0.0; MAX_COINS];
-            for (j, s) in x.coins.iter().enumerate() {
-                prices[j] = s[i];
-            }
-            let v = match last {
-                Some((lp, v)) if lp == prices => v,
-                _ => {
-                    let b = weighted::balances_for_prices(w, &prices[..n]).map_err(|e| {
-                        StateError::Numeric {
-                            step: i,
-                            message: format!("pool '{id}': {e}"),
-                        }
-                    })?;
-                    let mut v = [0.0; MAX_COINS];
-                    v[..n].copy_from_slice(&b);
-                    v
-                }
-            };
-            last = Some((prices, v));
-            hat.push(v);
-        }
-        Ok(Some(hat))
+        x.from_coin_prices(|p| weighted::balances_for_prices(w, p))
+            .map(Some)
     }
 
     /// Never read: the kind's amounts are its `state`.

@@ -62,6 +62,20 @@ pub fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
+/// The embedded dataset's files (not its folders) copied into `dir/data`; that folder.
+#[allow(dead_code)] // used by some test crates, not all
+pub fn copy_embedded_data(dir: &Path) -> PathBuf {
+    let data = dir.join("data");
+    std::fs::create_dir_all(&data).unwrap();
+    for e in std::fs::read_dir(repo().join("data")).unwrap() {
+        let p = e.unwrap().path();
+        if p.is_file() {
+            std::fs::copy(&p, data.join(p.file_name().unwrap())).unwrap();
+        }
+    }
+    data
+}
+
 /// A shipped strategy or example file's text (`rel` to the repository) with its
 /// `data = "../data/manifest.toml"` made absolute, so that a copy runs from anywhere.
 pub fn shipped_file_text(rel: &str) -> String {
