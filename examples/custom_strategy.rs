@@ -69,11 +69,10 @@ impl Strategy for LendAbove {
     }
 
     fn on_step(&mut self, view: &View) -> Result<Vec<Action>, EngineError> {
+        // The market's supply APR up to this step; its last value is this step's.
         let apr = view
-            .market
-            .rate(&self.market)
-            .and_then(|r| r.field(Field::SupplyApr))
-            .map(|s| s[view.i])
+            .rate(&self.market, Field::SupplyApr)
+            .and_then(|s| s.last().copied())
             .ok_or_else(|| {
                 EngineError::Spec(format!("market '{}' has no supply_apr", self.market))
             })?;

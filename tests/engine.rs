@@ -821,3 +821,41 @@ fn closing_a_vault_mid_run_pays_its_withdrawal_fee() {
     let held = engine::run(&m, &mut InAndOut { at: None }, cfg).unwrap();
     assert!(held.attribution[Bucket::VaultFees as usize] < -0.009 * value);
 }
+
+/// Records, at every step, what the view lets it read of the farm pool.
+struct Peek {
+    seen: Vec<(usize, usize, usize, f64)>,
+}
+
+impl engine::Strategy for Peek {
+    fn pools(&self, _m: &Market) -> Vec<String> {
+        vec!["farm".into()]
+    }
+    fn on_step(&mut self, view: &engine::View) -> Result<Vec<engine::Action>, engine::EngineError> {
+        let pool = view.pool("farm")?;
+        let price = pool.price().expect("a priced pool");
+        let volume = pool.volume().expect("a volume series");
+        let usdc = view.asset_prices("USDC").expect("USDC is priced");
+        assert_eq!(usdc.len(), price.len());
+        self.seen
+            .push((view.i, price.len(), volume.len(), *price.last().unwrap()));
+        Ok(Vec::new())
+    }
+}
+
+/// A strategy reads the data only up to its step: levels (a price) to the step itself,
+/// flows (volume over a bar) to the bar that closed at it; whatever it indexes, the
+/// future is not in what it is given.
+#[test]
+fn a_strategy_cannot_read_past_its_step() {
+    let price = |i: usize| 1.0 + 0.01 * i as f64;
+    let m = farm(price, 0.0);
+    let mut s = Peek { seen: Vec::new() };
+    engine::run(&m, &mut s, config(1_000.0)).unwrap();
+    assert_eq!(s.seen.len(), N);
+    for (i, prices, volumes, last) in s.seen {
+        assert_eq!(prices, i + 1, "step {i}");
+        assert_eq!(volumes, i, "step {i}: the bar [i, i + 1) has not closed");
+        assert!((last - price(i)).abs() < 1e-12, "step {i}: {last}");
+    }
+}

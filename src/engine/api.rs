@@ -114,11 +114,15 @@ pub trait Strategy {
 
 /// What a strategy sees at step `i`. Positions are named by ids: the n-th position a
 /// strategy opened is its id n (a portfolio's legs each see their own positions so).
+///
+/// The data is read through accessors that end at the step: a level (a price, a TVL,
+/// an APY, a rate) up to and including step `i`, a flow over a bar (volume, fees) up to
+/// the bar that closed at `i` — so a strategy cannot look ahead, whatever it does.
 pub struct View<'a> {
     pub i: usize,
     pub ts: Timestamp,
-    pub market: &'a Market,
-    pub book: &'a Book,
+    pub(super) market: &'a Market,
+    pub(super) book: &'a Book,
     pub(super) portfolio: &'a Portfolio,
     pub(super) engine: &'a Engine<'a>,
     /// A leg's ids: its position n is the run's `scope[n]`; `None`: the run's own ids.
@@ -225,5 +229,92 @@ impl<'a> View<'a> {
     /// The wallet's total value (USD).
     pub fn wallet_value(&self) -> f64 {
         self.engine.wallet_value(self.i)
+    }
+
+    /// The run's time grid (its times are known in advance; its data is not).
+    pub fn grid(&self) -> crate::market::TimeGrid {
+        self.market.grid
+    }
+
+    /// The ids of the pools the run resolved, in id order.
+    pub fn pool_ids(&self) -> impl Iterator<Item = &str> + '_ {
+        self.book.pools.keys().map(String::as_str)
+    }
+
+    /// A pool's metadata and its series up to this step; an error names a pool the run
+    /// did not resolve.
+    pub fn pool(&self, id: &str) -> Result<PoolHistory<'_>, EngineError> {
+        Ok(PoolHistory {
+            pv: self.book.pool(id)?,
+            i: self.i,
+        })
+    }
+
+    /// A lending market's series of `field` (a level: supply or borrow APR,
+    /// utilization) up to and including this step.
+    pub fn rate(&self, market: &str, field: crate::market::Field) -> Option<&[f64]> {
+        let s = self.market.rate(market)?.field(field)?;
+        Some(until(s, field, self.i))
+    }
+
+    /// An asset's USD prices up to and including this step (where the run prices it).
+    pub fn asset_prices(&self, asset: &str) -> Option<&[f64]> {
+        let k = *self.book.assets.get(asset)?;
+        Some(&self.book.prices[k][..=self.i])
+    }
+}
+
+/// The part of a series known at step `i`: a level up to and including `i`, a flow
+/// over a bar (or a counter's increment) up to the bar that closed at `i`.
+fn until(s: &[f64], field: crate::market::Field, i: usize) -> &[f64] {
+    let end = match field.aggregation() {
+        crate::market::Aggregation::Level => i + 1,
+        _ => i,
+    };
+    &s[..end.min(s.len())]
+}
+
+/// A pool as a strategy sees it at a step: its metadata, and its series up to the step
+/// (`View`'s rule: levels to the step, flows to the bar that closed at it).
+pub struct PoolHistory<'a> {
+    pv: &'a PoolView,
+    i: usize,
+}
+
+impl<'a> PoolHistory<'a> {
+    pub fn meta(&self) -> &'a crate::market::PoolMeta {
+        &self.pv.meta
+    }
+
+    /// Whether a position can hold the pool with its kind's exposure (it is priced and
+    /// its kind holds liquidity): else only its yield can be held.
+    pub fn is_amm(&self) -> bool {
+        super::book::is_amm(self.pv)
+    }
+
+    fn series(&self, s: &'a Option<Vec<f64>>, field: crate::market::Field) -> Option<&'a [f64]> {
+        s.as_deref().map(|s| until(s, field, self.i))
+    }
+
+    /// token1 per token0.
+    pub fn price(&self) -> Option<&'a [f64]> {
+        self.series(&self.pv.price, crate::market::Field::Price)
+    }
+
+    pub fn tvl(&self) -> Option<&'a [f64]> {
+        self.series(&self.pv.tvl, crate::market::Field::TvlUsd)
+    }
+
+    pub fn apy_base(&self) -> Option<&'a [f64]> {
+        self.series(&self.pv.apy_base, crate::market::Field::ApyBase)
+    }
+
+    pub fn apy_reward(&self) -> Option<&'a [f64]> {
+        self.series(&self.pv.apy_reward, crate::market::Field::ApyReward)
+    }
+
+    /// Volume of the bars that closed by this step (USD).
+    pub fn volume(&self) -> Option<&'a [f64]> {
+        self.series(&self.pv.volume, crate::market::Field::VolumeUsd)
     }
 }

@@ -68,7 +68,7 @@ use crate::amm::lending;
 use crate::costs::{self, ActionKind, GasConfig, SlippageModel, VaultFees};
 use crate::market::{Field, Market, PoolKind, TimeGrid};
 use crate::units::{format_ts, Timestamp, YEAR};
-pub use api::{Action, Outcome, Strategy, Target, View};
+pub use api::{Action, Outcome, PoolHistory, Strategy, Target, View};
 pub use book::{Book, PoolSettings, PoolView, StressEvent, VecMap, Wallet, USD};
 pub use ledger::{Attribution, Bucket, LedgerAction, LedgerEntry, Sum, BUCKETS};
 use position::scale;

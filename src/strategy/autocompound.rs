@@ -106,7 +106,7 @@ impl Autocompound {
 
     fn chain(&self, view: &View) -> Result<String, EngineError> {
         match &self.p.pool {
-            Some(pool) => Ok(view.book.pool(pool)?.meta.chain.clone()),
+            Some(pool) => Ok(view.pool(pool)?.meta().chain.clone()),
             None => Ok(self.p.chain.clone().unwrap_or_else(|| "ethereum".into())),
         }
     }
@@ -161,7 +161,7 @@ impl Strategy for Autocompound {
             }
             Policy::OnDeposit => match &self.p.pool {
                 Some(pool) => {
-                    let tvl = view.book.pool(pool)?.tvl.as_ref();
+                    let tvl = view.pool(pool)?.tvl();
                     let trigger = self.p.deposit_trigger_pct.unwrap_or(0.5) / 100.0;
                     tvl.map(|t| t[view.i] > t[view.i - 1] * (1.0 + trigger))
                         .unwrap_or(false)

@@ -69,9 +69,8 @@ impl Strategy for Hodl {
         }
         let weights = match &self.p.pool {
             Some(pool) => view
-                .book
                 .pool(pool)?
-                .meta
+                .meta()
                 .tokens
                 .iter()
                 .map(|t| (t.clone(), 1.0))

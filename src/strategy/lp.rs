@@ -93,7 +93,7 @@ impl Strategy for Lp {
         let claim = match (self.claim_every, self.p.claim_gas_multiple) {
             (Some(every), _) => view.ts - self.last_claim >= every && pending > 0.0,
             (None, Some(multiple)) => {
-                let chain = &view.book.pool(&self.p.pool)?.meta.chain;
+                let chain = &view.pool(&self.p.pool)?.meta().chain;
                 let mut gas = view.gas_usd(chain, ActionKind::Claim);
                 if self.p.sell_rewards {
                     gas += view.gas_usd(chain, ActionKind::Swap);

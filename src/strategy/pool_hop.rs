@@ -103,17 +103,17 @@ impl PoolHop {
     }
 
     fn score(&self, view: &View, pool: &str, ours: f64) -> Option<f64> {
-        let pv = view.book.pools.get(pool)?;
-        let steps = (self.window / view.market.grid.step).max(1) as usize;
+        let pv = view.pool(pool).ok()?;
+        let steps = (self.window / view.grid().step).max(1) as usize;
         let from = view.i.saturating_sub(steps - 1);
-        let tvl = pv.tvl.as_ref()?;
+        let tvl = pv.tvl()?;
         if tvl[view.i] < self.p.min_tvl_usd {
             return None;
         }
         let mut s = 0.0;
         for k in from..=view.i {
-            let apy = pv.apy_base.as_ref().map(|a| a[k]).unwrap_or(0.0)
-                + pv.apy_reward.as_ref().map(|a| a[k]).unwrap_or(0.0);
+            let apy = pv.apy_base().map(|a| a[k]).unwrap_or(0.0)
+                + pv.apy_reward().map(|a| a[k]).unwrap_or(0.0);
             s += apy * tvl[k] / (tvl[k] + ours);
         }
         Some(s / (view.i - from + 1) as f64)
@@ -138,7 +138,7 @@ impl Strategy for PoolHop {
 
     fn on_step(&mut self, view: &View) -> Result<Vec<Action>, EngineError> {
         if view.i == 0 {
-            self.universe = view.book.pools.keys().cloned().collect();
+            self.universe = view.pool_ids().map(str::to_string).collect();
             if self.universe.len() < self.p.top_k {
                 return Err(EngineError::Spec(format!(
                     "pool_hop: the universe has {} pools with yields, fewer than top_k = {}",
@@ -154,7 +154,7 @@ impl Strategy for PoolHop {
         // (position id, pool, opened at).
         let held: Vec<(u32, String, i64)> = view
             .positions()
-            .map(|(id, p)| (id, p.venue().to_string(), view.market.grid.at(p.opened)))
+            .map(|(id, p)| (id, p.venue().to_string(), view.grid().at(p.opened)))
             .collect();
         let total = if view.i == 0 {
             view.wallet_value()
@@ -231,8 +231,8 @@ impl PoolHop {
             }
             // The move must pay for itself over the payback horizon.
             let value = view.position_value(h.0);
-            let from_chain = view.book.pool(&h.1)?.meta.chain.clone();
-            let to_chain = view.book.pool(&best.1)?.meta.chain.clone();
+            let from_chain = view.pool(&h.1)?.meta().chain.clone();
+            let to_chain = view.pool(&best.1)?.meta().chain.clone();
             let mut cost = view.gas_usd(&from_chain, ActionKind::Withdraw)
                 + view.gas_usd(&to_chain, ActionKind::Deposit);
             if from_chain != to_chain {
@@ -254,8 +254,8 @@ impl PoolHop {
 /// Where capital goes in `pool`: a pool position of its kind where the pool has a
 /// price (real exposure: price effect, IL, depegs), else its yield stream.
 fn target(view: &View, pool: &str) -> Target {
-    match view.book.pools.get(pool) {
-        Some(pv) if crate::engine::book::is_amm(pv) => Target::Pool {
+    match view.pool(pool) {
+        Ok(pv) if pv.is_amm() => Target::Pool {
             pool: pool.to_string(),
             range: None,
             vault: false,

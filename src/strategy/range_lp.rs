@@ -100,7 +100,7 @@ impl Strategy for RangeLp {
             EngineError::Spec(format!("pool '{}' has no price series", self.p.pool))
         })?;
         if view.i == 0 {
-            let kind = view.book.pool(&self.p.pool)?.meta.kind;
+            let kind = view.pool(&self.p.pool)?.meta().kind;
             if kind != PoolKind::Concentrated {
                 return Err(EngineError::Spec(format!(
                     "range_lp needs a concentrated pool; '{}' is {kind}",

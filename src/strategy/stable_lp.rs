@@ -34,7 +34,7 @@ impl Strategy for StableLp {
         if view.i != 0 {
             return Ok(Vec::new());
         }
-        let kind = view.book.pool(&self.p.pool)?.meta.kind;
+        let kind = view.pool(&self.p.pool)?.meta().kind;
         if kind != PoolKind::Stableswap {
             return Err(EngineError::Spec(format!(
                 "stable_lp needs a stableswap pool; '{}' is {kind}",
