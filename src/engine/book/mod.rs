@@ -353,15 +353,15 @@ impl Book {
     }
 
     pub fn pool(&self, id: &str) -> Result<&PoolView, EngineError> {
-        self.pool_arc(id).map(|_| self.pools[id].as_ref())
+        self.pools
+            .get(id)
+            .map(|p| p.as_ref())
+            .ok_or_else(|| unknown_pool(id))
     }
 
     /// A shared handle on a pool (no copy of its series).
     pub fn pool_arc(&self, id: &str) -> Result<Arc<PoolView>, EngineError> {
-        self.pools
-            .get(id)
-            .cloned()
-            .ok_or_else(|| EngineError::Spec(format!("pool '{id}' is not in this run")))
+        self.pools.get(id).cloned().ok_or_else(|| unknown_pool(id))
     }
 
     fn add(&mut self, name: &str, series: Vec<f64>) {
@@ -407,4 +407,9 @@ impl Book {
 /// prices) and its kind holds liquidity of this many coins (`pool::Model::COINS`).
 pub fn is_amm(pv: &PoolView) -> bool {
     pv.price.is_some() && pv.meta.holds_positions()
+}
+
+/// A pool the run did not resolve.
+fn unknown_pool(id: &str) -> EngineError {
+    EngineError::Spec(format!("pool '{id}' is not in this run"))
 }
