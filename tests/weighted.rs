@@ -132,3 +132,66 @@ fn bad_weights_are_refused_naming_the_field() {
         "{err}"
     );
 }
+
+/// The embedded data with a weighted pool of `tokens` (equal weights; the 80/20 pool's
+/// volume and TVL as its series) and an `lp` strategy on it over two months, in a
+/// temporary folder: the run's exit code, stderr and (on success) the summary row.
+fn run_equal_weights(tokens: &[&str]) -> (tempfile::TempDir, common::Run) {
+    let dir = tempfile::tempdir().unwrap();
+    let data = common::copy_embedded_data(dir.path());
+    let w = 1.0 / tokens.len() as f64;
+    let list = |v: Vec<String>| v.join(", ");
+    let m = std::fs::read_to_string(data.join("manifest.toml")).unwrap();
+    let m = m
+        + &format!(
+            "\n[[pools]]\nid = \"basket\"\nkind = \"weighted\"\nchain = \"ethereum\"\ntokens = [{}]\nfee = 0.003\nweights = [{}]\n\n[[files]]\npath = \"pool_farm_weth_8020.csv\"\nkind = \"pool\"\nid = \"basket\"\ntimestamp = \"timestamp\"\ncolumns = {{ volume_usd = \"volume_usd\", tvl_usd = \"tvl_usd\" }}\n",
+            list(tokens.iter().map(|t| format!("\"{t}\"")).collect()),
+            list(tokens.iter().map(|_| format!("{w}")).collect())
+        );
+    std::fs::write(data.join("manifest.toml"), m).unwrap();
+    let s = "description = \"equal-weight basket\"\ndata = \"data/manifest.toml\"\ncapital_usd = 100000\nstart = \"2022-01-01\"\nend = \"2022-03-01\"\n\n[strategy]\nkind = \"lp\"\npool = \"basket\"\n";
+    std::fs::write(dir.path().join("s.toml"), s).unwrap();
+    let run = common::yieldlab(&["run", "s.toml", "--out", "out"], dir.path());
+    (dir, run)
+}
+
+#[test]
+fn a_four_coin_pool_runs_and_a_five_coin_pool_is_refused() {
+    let (dir, run) = run_equal_weights(&["FARM", "WETH", "USDC", "DAI"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let mut r = csv::Reader::from_path(dir.path().join("out/summary.csv")).unwrap();
+    let head = r.headers().unwrap().clone();
+    let row = r.records().next().unwrap().unwrap();
+    let cell = |c: &str| -> f64 {
+        row[head.iter().position(|h| h == c).unwrap()]
+            .parse()
+            .unwrap()
+    };
+    // Its IL is the four-coin invariant's for the coins' moves over the window.
+    let prices = std::fs::read_to_string(common::repo().join("data/prices.csv")).unwrap();
+    let at = |t: &str, a: &str| -> f64 {
+        prices
+            .lines()
+            .find(|l| l.starts_with(t) && l.split(',').nth(1) == Some(a))
+            .and_then(|l| l.split(',').nth(2))
+            .unwrap()
+            .parse()
+            .unwrap()
+    };
+    let (t0, t1) = ("1640995200,", "1646092800,"); // 2022-01-01, 2022-03-01
+    let assets = ["FARM", "ETH", "USDC", "DAI"];
+    let ratios: Vec<f64> = assets.iter().map(|a| at(t1, a) / at(t0, a)).collect();
+    let want = impermanent_loss(&[0.25; 4], &ratios).unwrap();
+    let il = cell("impermanent_loss_usd");
+    let got = il / (cell("final_value_usd") - il);
+    assert!(want < -0.002, "{want} for {ratios:?}");
+    // The last step is an hour before the end: its prices, not the end's, mark it.
+    assert!((got / want - 1.0).abs() < 0.02, "IL {got} against {want}");
+    let (_dir, run) = run_equal_weights(&["FARM", "WETH", "USDC", "USDT", "DAI"]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("has 5 coins") && run.stderr.contains("2 to 4"),
+        "{}",
+        run.stderr
+    );
+}

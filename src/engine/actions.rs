@@ -113,7 +113,7 @@ impl<'a> Engine<'a> {
         if held.is_empty() {
             return Ok(Outcome::Done);
         }
-        let chain = self.first_chain();
+        let chain = self.home_chain(held.first().copied())?;
         let gas = self.cx.gas_usd(&chain, ActionKind::Swap, i)?;
         if let Some(r) = self
             .cx
@@ -318,11 +318,7 @@ impl<'a> Engine<'a> {
         let chain = self.position_chain(id)?;
         let pos = &self.pf.positions[&id];
         let v = self.cx.position_value(pos, i);
-        let name = match &pos.kind {
-            PosKind::Amm(a) => a.pool.clone(),
-            PosKind::Lend { market, .. } => market.clone(),
-            PosKind::Yield { pool, .. } => pool.clone(),
-        };
+        let name = pos.venue().to_string();
         // Leaving a vault pays its withdrawal fee, as a partial withdrawal and the
         // run's final exit do: taken from the position before it is withdrawn.
         let fee = if pos.vault {

@@ -49,7 +49,7 @@ impl<'a> Engine<'a> {
             .iter()
             .next()
             .cloned()
-            .unwrap_or_else(|| self.first_chain());
+            .map_or_else(|| self.home_chain(None).map_err(|e| e.to_string()), Ok)?;
         let mut swapped: BTreeSet<usize> = BTreeSet::new();
         for (a, value, pool) in holdings {
             let price = self.cx.book.price(a, i);

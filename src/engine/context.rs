@@ -30,7 +30,10 @@ impl<'a> Context<'a> {
         let state = &self.pool_state[a.pid];
         let amt = if state.is_empty() {
             let [x, y] = a.kind.unit(p, a.range);
-            [x, y, 0.0]
+            let mut amt = [0.0; MAX_COINS];
+            amt[0] = x;
+            amt[1] = y;
+            amt
         } else {
             state[i]
         };

@@ -99,6 +99,17 @@ pub struct PendingExit {
     pub earns: bool,
 }
 
+impl PosKind {
+    /// The pool (book index) a pool or yield position is in; `None` for a loan.
+    pub fn pid(&self) -> Option<usize> {
+        match self {
+            PosKind::Amm(a) => Some(a.pid),
+            PosKind::Yield { pid, .. } => Some(*pid),
+            PosKind::Lend { .. } => None,
+        }
+    }
+}
+
 impl Position {
     /// The pool or lending market the position is in.
     pub fn venue(&self) -> &str {

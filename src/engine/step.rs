@@ -285,11 +285,7 @@ impl<'a> Engine<'a> {
                 .pf
                 .positions
                 .iter()
-                .filter(|(_, p)| match &p.kind {
-                    PosKind::Amm(a) => a.pool == pool,
-                    PosKind::Yield { pool: q, .. } => *q == pool,
-                    PosKind::Lend { market, .. } => *market == pool,
-                })
+                .filter(|(_, p)| p.venue() == pool)
                 .map(|(k, _)| *k)
                 .collect();
             for id in ids {

@@ -146,14 +146,22 @@ impl<'a> Engine<'a> {
             .unwrap_or_default()
     }
 
-    pub(super) fn first_chain(&self) -> String {
-        self.cx
-            .book
-            .pools
-            .values()
-            .next()
+    /// The chain a swap of wallet holdings is priced on where no position says: the
+    /// chain of the pool emitting `reward` (for a reward token), else of the run's first
+    /// pool (id order), else the first chain the run acts on; an error where it acts on
+    /// none (never a chain it did not name).
+    pub(super) fn home_chain(&self, reward: Option<usize>) -> Result<String, EngineError> {
+        let pools = &self.cx.book.pool_list;
+        reward
+            .and_then(|r| pools.iter().find(|p| p.reward == Some(r)))
+            .or_else(|| pools.first())
             .map(|p| p.meta.chain.clone())
-            .unwrap_or_else(|| "ethereum".into())
+            .or_else(|| self.cx.chain_costs.keys().next().cloned())
+            .ok_or_else(|| {
+                EngineError::Spec(
+                    "the run acts on no chain to price a swap's gas on: name a pool, or state the strategy's chain".into(),
+                )
+            })
     }
 
     pub(super) fn chain_of(&self, id: u32) -> Result<&str, EngineError> {
@@ -170,10 +178,9 @@ impl<'a> Engine<'a> {
     }
 
     pub(super) fn position_tokens(&self, id: u32) -> Vec<String> {
-        match self.pf.positions.get(&id).map(|p| &p.kind) {
-            Some(PosKind::Amm(a)) => self.cx.book.pool_list[a.pid].meta.tokens.clone(),
-            Some(PosKind::Yield { pid, .. }) => self.cx.book.pool_list[*pid].meta.tokens.clone(),
-            _ => Vec::new(),
+        match self.pf.positions.get(&id).and_then(|p| p.kind.pid()) {
+            Some(pid) => self.cx.book.pool_list[pid].meta.tokens.clone(),
+            None => Vec::new(),
         }
     }
 

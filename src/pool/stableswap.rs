@@ -56,7 +56,10 @@ impl super::Model for Model {
                         .map_err(|e| numeric(i, e))?,
                 };
                 last = Some((*p, v));
-                hat.push([v.0, v.1, 0.0]);
+                let mut amt = [0.0; super::MAX_COINS];
+                amt[0] = v.0;
+                amt[1] = v.1;
+                hat.push(amt);
             }
             return Ok(Some(hat));
         }

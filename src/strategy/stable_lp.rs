@@ -1,4 +1,4 @@
-//! `stable_lp`: liquidity in a StableSwap pool of 2 or 3 coins. The position is marked
+//! `stable_lp`: liquidity in a StableSwap pool of 2 to 4 coins. The position is marked
 //! through the invariant at the pool's prices each step (a two-coin pool's price, or a
 //! 3-coin pool's coins' USD prices), so a depeg (the pool filling up with the coin
 //! that lost its peg) shows as impermanent loss; fees compound into the position.
