@@ -859,3 +859,70 @@ fn a_strategy_cannot_read_past_its_step() {
         assert!((last - price(i)).abs() < 1e-12, "step {i}: {last}");
     }
 }
+
+/// Opens the arbitrum farm at step 0; claims and sells its rewards at step 10.
+struct FarmOnArbitrum;
+
+impl engine::Strategy for FarmOnArbitrum {
+    fn pools(&self, _m: &Market) -> Vec<String> {
+        vec!["aaa".into(), "farm".into()]
+    }
+    fn on_step(&mut self, view: &engine::View) -> Result<Vec<engine::Action>, engine::EngineError> {
+        Ok(match view.i {
+            0 => vec![engine::Action::Open {
+                target: engine::Target::Pool {
+                    pool: "farm".into(),
+                    range: None,
+                    vault: false,
+                },
+                usd: None,
+            }],
+            10 => vec![
+                engine::Action::Claim { position: 0 },
+                engine::Action::SellRewards,
+            ],
+            _ => vec![],
+        })
+    }
+}
+
+/// A reward token is sold on the chain of the pool that emits it, not on whichever
+/// pool's chain comes first: the farm is on Arbitrum (preset gas, cents), another pool
+/// of the run on Ethereum at 100 gwei (a swap: $30).
+#[test]
+fn rewards_are_sold_on_the_chain_of_their_pool() {
+    let farm_price = |_| 1.0;
+    let apy = |_| 1.0;
+    let tvl = |_| 1e6;
+    let vol = |_| 1e4;
+    let mut farm = meta("farm", PoolKind::ConstantProduct, ["FARM", "USDC"], 0.003);
+    farm.reward_token = Some("FARM".into());
+    farm.chain = "arbitrum".into();
+    let other = meta("aaa", PoolKind::ConstantProduct, ["WETH", "USDC"], 0.003);
+    let eth = |_| 2000.0;
+    let m = Mk::new(N)
+        .price("ETH", eth)
+        .price("USDC", |_| 1.0)
+        .price("FARM", farm_price)
+        .gas(|_| 100.0)
+        .pool(
+            farm,
+            &[
+                (Field::Price, &farm_price),
+                (Field::TvlUsd, &tvl),
+                (Field::VolumeUsd, &vol),
+                (Field::ApyReward, &apy),
+            ],
+        )
+        .pool(other, &[(Field::Price, &eth), (Field::TvlUsd, &tvl)])
+        .m;
+    let r = engine::run(&m, &mut FarmOnArbitrum, config(10_000.0)).unwrap();
+    let sale = r
+        .ledger
+        .iter()
+        .find(|e| e.action == LedgerAction::SellRewards)
+        .expect("a reward sale");
+    let gas: f64 = sale.gas_usd.to_string().parse().unwrap();
+    // Arbitrum's preset: 150,000 × 0.02 gwei × $2,000 + $0.02 L1 fee = $0.026.
+    assert!((gas - 0.026).abs() < 1e-6, "the sale paid ${gas} of gas");
+}
