@@ -133,21 +133,23 @@ pub struct ChainGas {
 }
 
 impl ChainGas {
-    /// The USD cost of `units` of gas at step `i`: the gas price from `series` (the
-    /// chain's gas price series, where it has one) or the constant, the native token's
-    /// price from `price(asset, i)` or the constant.
+    /// The USD cost of `units` of gas at step `i`: the gas price from `series()` (the
+    /// chain's gas price series, looked up only where the model reads it) or the
+    /// constant, the native token's price from `price(asset, i)` or the constant.
     #[inline]
-    pub fn usd(
+    pub fn usd<'s>(
         &self,
         units: f64,
         i: usize,
-        series: Option<&[f64]>,
+        series: impl FnOnce() -> Option<&'s [f64]>,
         price: impl Fn(usize, usize) -> f64,
     ) -> Result<f64, String> {
-        let gwei = match (self.gwei, series) {
-            (GasPriceSource::Constant(g), _) => g,
-            (GasPriceSource::Series, Some(s)) => s[i],
-            (GasPriceSource::Series, None) => return Err("no gas price series".into()),
+        let gwei = match self.gwei {
+            GasPriceSource::Constant(g) => g,
+            GasPriceSource::Series => match series() {
+                Some(s) => s[i],
+                None => return Err("no gas price series".into()),
+            },
         };
         let native_usd = match self.native {
             NativePriceSource::Asset(k) => price(k, i),
@@ -451,7 +453,9 @@ mod tests {
         assert_eq!(c.native, NativePriceSource::Asset(7));
         let price = |k: usize, i: usize| if k == 7 { 2000.0 + i as f64 } else { f64::NAN };
         // 150,000 units × 20 gwei × 1e-9 × $2,001 = $6.003.
-        let usd = c.usd(150_000.0, 1, Some(&[10.0, 20.0]), price).unwrap();
+        let usd = c
+            .usd(150_000.0, 1, || Some(&[10.0, 20.0][..]), price)
+            .unwrap();
         assert!((usd - 6.003).abs() < 1e-12, "{usd}");
         // No series: the preset (Arbitrum: 0.02 gwei, $0.02 L1 fee), native priced.
         let c = g.chain_gas("arbitrum", None, &eth).unwrap();
@@ -471,13 +475,13 @@ mod tests {
         // An unknown chain without a series is an error naming the fix.
         let e = g.chain_gas("zksync", None, &eth).unwrap_err();
         assert!(e.contains("[gas.chains.zksync]"), "{e}");
-        assert!(c.usd(1.0, 0, None, price).is_ok());
+        assert!(c.usd(1.0, 0, || None, price).is_ok());
         let series_only = ChainGas {
             gwei: GasPriceSource::Series,
             native: NativePriceSource::Constant(1.0),
             l1_fee: 0.0,
         };
-        assert!(series_only.usd(1.0, 0, None, price).is_err());
+        assert!(series_only.usd(1.0, 0, || None, price).is_err());
     }
 
     #[test]

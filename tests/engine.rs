@@ -753,7 +753,19 @@ fn a_threshold_claim_waits_until_the_rewards_pay_its_gas_that_many_times() {
     assert!(both.build().is_err());
 }
 
-/// Opens `pool` as a vault position at step 0 and closes it at step `at` (never, for
+/// All of the wallet into the "farm" pool (as a vault position where `vault`).
+fn open_farm(vault: bool) -> engine::Action {
+    engine::Action::Open {
+        target: engine::Target::Pool {
+            pool: "farm".into(),
+            range: None,
+            vault,
+        },
+        usd: None,
+    }
+}
+
+/// Opens the farm as a vault position at step 0 and closes it at step `at` (never, for
 /// `None`).
 struct InAndOut {
     at: Option<usize>,
@@ -765,14 +777,7 @@ impl engine::Strategy for InAndOut {
     }
     fn on_step(&mut self, view: &engine::View) -> Result<Vec<engine::Action>, engine::EngineError> {
         Ok(match view.i {
-            0 => vec![engine::Action::Open {
-                target: engine::Target::Pool {
-                    pool: "farm".into(),
-                    range: None,
-                    vault: true,
-                },
-                usd: None,
-            }],
+            0 => vec![open_farm(true)],
             i if Some(i) == self.at => vec![engine::Action::Close { position: 0 }],
             _ => vec![],
         })
@@ -869,14 +874,7 @@ impl engine::Strategy for FarmOnArbitrum {
     }
     fn on_step(&mut self, view: &engine::View) -> Result<Vec<engine::Action>, engine::EngineError> {
         Ok(match view.i {
-            0 => vec![engine::Action::Open {
-                target: engine::Target::Pool {
-                    pool: "farm".into(),
-                    range: None,
-                    vault: false,
-                },
-                usd: None,
-            }],
+            0 => vec![open_farm(false)],
             10 => vec![
                 engine::Action::Claim { position: 0 },
                 engine::Action::SellRewards,

@@ -326,16 +326,16 @@ impl<'a> Engine<'a> {
         } else {
             0.0
         };
-        if fee > 0.0 {
-            self.scale_position(id, 1.0 - fee);
-            self.st.att.vault_fees.add(-v * fee);
-        }
+        let fee_usd = match self.pf.positions.get_mut(&id) {
+            Some(p) if fee > 0.0 => self.st.take_vault_fee(p, v, fee),
+            _ => 0.0,
+        };
         self.withdraw_to_wallet(id, i);
         self.st.counts.withdrawals += 1;
-        self.log(i, LedgerAction::Withdraw, &name, v, 0.0, 0.0, v * fee);
+        self.log(i, LedgerAction::Withdraw, &name, v, 0.0, 0.0, fee_usd);
         if pay {
             self.pay_gas(&chain, ActionKind::Withdraw, i, 1.0, &name)?;
         }
-        Ok(v * (1.0 - fee))
+        Ok(v - fee_usd)
     }
 }

@@ -209,7 +209,7 @@ impl<'a> View<'a> {
 
     /// The pool price (token1 per token0) at this step.
     pub fn pool_price(&self, pool: &str) -> Option<f64> {
-        self.book.pools.get(pool)?.price.as_ref().map(|p| p[self.i])
+        self.pool(pool).ok()?.price()?.last().copied()
     }
 
     /// Whether a concentrated position's range holds the current price.

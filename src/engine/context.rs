@@ -137,7 +137,7 @@ impl<'a> Context<'a> {
                 &resolved
             }
         };
-        let series = self.market.gas(chain).map(|g| g.gas_price_gwei.as_slice());
+        let series = || self.market.gas(chain).map(|g| g.gas_price_gwei.as_slice());
         c.usd(self.config.gas.units(kind), i, series, |k, i| {
             self.book.price(k, i)
         })

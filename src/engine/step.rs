@@ -246,8 +246,7 @@ impl<'a> Engine<'a> {
         let (cx, st) = (&self.cx, &mut self.st);
         for p in self.pf.positions.values_mut().filter(|p| p.vault) {
             let v = cx.position_value(p, i);
-            scale(p, 1.0 - fraction);
-            st.att.vault_fees.add(-v * fraction);
+            st.take_vault_fee(p, v, fraction);
             if let Some(action) = log {
                 st.entry(
                     cx,
@@ -375,5 +374,16 @@ impl<'a> Engine<'a> {
             }
         }
         Ok(())
+    }
+}
+
+impl State {
+    /// Takes `fraction` of a vault position worth `v` as a vault fee: the position
+    /// shrinks by it and the fee is booked; the fee in USD. Every vault charge goes
+    /// through here: management fees, withdrawal fees on a close and at the end.
+    pub(super) fn take_vault_fee(&mut self, p: &mut Position, v: f64, fraction: f64) -> f64 {
+        scale(p, 1.0 - fraction);
+        self.att.vault_fees.add(-v * fraction);
+        v * fraction
     }
 }

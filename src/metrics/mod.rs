@@ -210,11 +210,12 @@ pub fn run_metrics(r: &crate::engine::RunResult, risk_free: f64) -> RunMetrics {
     });
     let mdd = max_drawdown_from(r.capital, &r.series.value);
     let c = r.counts;
+    let net_apy = apy(ret, yrs);
     let inputs = Inputs {
         run: r,
         years: yrs,
         final_value: fin,
-        apy: apy(ret, yrs),
+        apy: net_apy,
         max_drawdown: mdd,
         returns: &rets,
         periods_per_year: ppy,
@@ -225,7 +226,7 @@ pub fn run_metrics(r: &crate::engine::RunResult, risk_free: f64) -> RunMetrics {
         final_value: fin,
         total_return: ret,
         apr: apr(ret, yrs),
-        apy: apy(ret, yrs),
+        apy: net_apy,
         liquidation_value,
         liquidation_apy: liquidation_value.map(|v| apy(total_return(r.capital, v), yrs)),
         hodl_final: hodl,

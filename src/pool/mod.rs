@@ -189,9 +189,6 @@ pub trait Model {
     fn swap_cost(d: &Depth<'_>) -> Option<Result<f64, String>>;
 }
 
-/// The parameters a kind may own, as `PoolMeta` fields.
-const KIND_PARAMS: &[&str] = &["amplification", "tick_spacing", "weights"];
-
 macro_rules! kinds {
     ($($(#[$doc:meta])* $variant:ident => $module:ident,)*) => {
         /// The kind of protocol a pool is, which decides the math that marks it.
@@ -362,13 +359,13 @@ impl PoolMeta {
 
     /// The kind's parameters checked, and no other kind's parameter stated.
     pub fn check(&self) -> Result<(), String> {
+        // The parameters a kind may own (`Model::PARAMS`), as `PoolMeta` fields.
         let given = [
             ("amplification", self.amplification.is_some()),
             ("tick_spacing", self.tick_spacing.is_some()),
             ("weights", self.weights.is_some()),
         ];
         for (name, is_given) in given {
-            debug_assert!(KIND_PARAMS.contains(&name));
             if is_given && !self.kind.params().contains(&name) {
                 let takes: Vec<&str> = PoolKind::AMM
                     .iter()
